@@ -1,0 +1,92 @@
+/**
+ * File content: text (written as UTF-8) or exact bytes.
+ *
+ * @example
+ * ```ts
+ * import type { FileContent } from "@vm/core";
+ * const text: FileContent = "hello\n";
+ * const bytes: FileContent = new Uint8Array([0, 1, 2, 255]);
+ * ```
+ */
+export type FileContent = string | Uint8Array;
+
+/**
+ * One entry of `listDirectory()`.
+ *
+ * @example
+ * ```ts
+ * import type { FileInfo } from "@vm/core";
+ * const bigFiles = (entries: FileInfo[]) => entries.filter((e) => !e.isDirectory && (e.size ?? 0) > 1e6);
+ * ```
+ */
+export interface FileInfo {
+  /** Absolute path of the entry. */
+  path: string;
+  /** Base name of the entry. */
+  name: string;
+  isDirectory: boolean;
+  /** Size in bytes. */
+  size?: number;
+  /** Last modification time. */
+  modified?: Date;
+}
+
+/**
+ * Options for `writeFileAtomic()`; all are applied before the file appears at its path.
+ *
+ * @example
+ * ```ts
+ * import type { AtomicWriteOptions } from "@vm/core";
+ * const options: AtomicWriteOptions = { mode: "600", createDirs: true, owner: "root", group: "root" };
+ * ```
+ */
+export interface AtomicWriteOptions {
+  /** Octal permission bits, e.g. `"600"` or `"0755"`. */
+  mode?: string;
+  /** Create missing parent directories (`mkdir -p`). */
+  createDirs?: boolean;
+  /** User name or uid to own the file. */
+  owner?: string;
+  /** Group name or gid to own the file. */
+  group?: string;
+}
+
+/**
+ * File operations inside an instance. Paths are absolute. A missing path is `NOT_FOUND`,
+ * a permission problem `PERMISSION_DENIED`, a bad path `INVALID_ARGUMENT`.
+ *
+ * @example
+ * ```ts
+ * import type { VMFileService } from "@vm/core";
+ * async function configure(files: VMFileService, id: string) {
+ *   await files.writeFileAtomic(id, "/app/config.json", JSON.stringify({ port: 3000 }), {
+ *     createDirs: true,
+ *     mode: "600",
+ *   });
+ *   return JSON.parse(await files.readFile(id, "/app/config.json")) as { port: number };
+ * }
+ * ```
+ */
+export interface VMFileService {
+  /** Read a file as UTF-8 text. */
+  readFile(instanceId: string, path: string): Promise<string>;
+  /** Read a file's exact bytes. */
+  readFileBytes(instanceId: string, path: string): Promise<Uint8Array>;
+  /** Write (create or replace) a file; its parent directory must exist. */
+  writeFile(instanceId: string, path: string, content: FileContent): Promise<void>;
+  /** Write a file so that readers see the old content or the new, never a mix. */
+  writeFileAtomic(instanceId: string, path: string, content: FileContent, options?: AtomicWriteOptions): Promise<void>;
+  copyFile(instanceId: string, source: string, destination: string): Promise<void>;
+  moveFile(instanceId: string, source: string, destination: string): Promise<void>;
+  /** Throws `NOT_FOUND` if missing; refuses a directory with `INVALID_ARGUMENT`. */
+  deleteFile(instanceId: string, path: string): Promise<void>;
+  /** True for any existing entry (file or directory). */
+  fileExists(instanceId: string, path: string): Promise<boolean>;
+  /** `recursive` creates missing parents and accepts an existing directory. */
+  createDirectory(instanceId: string, path: string, recursive?: boolean): Promise<void>;
+  listDirectory(instanceId: string, path: string): Promise<FileInfo[]>;
+  /** False when the path is missing or is not a directory. */
+  isDirectory(instanceId: string, path: string): Promise<boolean>;
+  /** Remove a directory and everything in it; `NOT_FOUND` if missing. */
+  deleteDirectory(instanceId: string, path: string): Promise<void>;
+}

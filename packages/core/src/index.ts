@@ -1,0 +1,29 @@
+// Types only: this package ships no runtime code (a test checks the built JavaScript).
+export type { ProviderCapabilities } from "./capabilities.js";
+export type { VMErrorCode, VMErrorShape } from "./errors.js";
+export type { AtomicWriteOptions, FileContent, FileInfo, VMFileService } from "./files.js";
+export type { VMImage, VMImageService } from "./images.js";
+export type {
+  BootedInstance,
+  BootOptions,
+  ExecOptions,
+  ExecResult,
+  ExecStreamChunk,
+  InstanceFilters,
+  InstanceStatus,
+  TtlAction,
+  VMInstance,
+  VMInstanceService,
+} from "./instances.js";
+export type { Logger } from "./logger.js";
+export type {
+  ProcessBuilder,
+  ProcessConfig,
+  ProcessInfo,
+  ProcessLogs,
+  ProcessStartOptions,
+  ProcessStatus,
+  VMProcessService,
+} from "./processes.js";
+export type { ExecFunction, VMProvider } from "./provider.js";
+export type { CreateSnapshotOptions, SnapshotFilters, SnapshotStatus, VMSnapshot, VMSnapshotService } from "./snapshots.js";

@@ -1,0 +1,185 @@
+/**
+ * Lifecycle state of an instance, as every provider reports it.
+ *
+ * @example
+ * ```ts
+ * import type { InstanceStatus } from "@vm/core";
+ * const live: InstanceStatus[] = ["booting", "ready"];
+ * ```
+ */
+export type InstanceStatus = "booting" | "ready" | "stopping" | "stopped" | "error";
+
+/**
+ * What happens to an instance when its TTL runs out.
+ *
+ * @example
+ * ```ts
+ * import type { TtlAction } from "@vm/core";
+ * const action: TtlAction = "terminate";
+ * ```
+ */
+export type TtlAction = "stop" | "terminate";
+
+/**
+ * A running (or stopped) machine.
+ *
+ * @example
+ * ```ts
+ * import type { VMInstance } from "@vm/core";
+ * const isUp = (i: VMInstance) => i.status === "ready";
+ * ```
+ */
+export interface VMInstance {
+  readonly id: string;
+  readonly status: InstanceStatus;
+  /** Caller-defined string labels, set at boot. */
+  readonly metadata?: Record<string, string>;
+  /** ISO-8601 timestamp. */
+  readonly created_at: string;
+  /** The snapshot this instance was booted from, when the provider knows it. */
+  readonly snapshot_id?: string;
+  readonly ttl?: { readonly seconds?: number; readonly action?: TtlAction };
+}
+
+/**
+ * An instance returned by `boot()` or `fork()`. It terminates itself at the end of an
+ * `await using` scope, so a crashed caller does not leak a machine.
+ *
+ * @example
+ * ```ts
+ * import type { VMProvider } from "@vm/core";
+ * async function once(provider: VMProvider, snapshotId: string) {
+ *   await using vm = await provider.instances.boot(snapshotId);
+ *   return provider.instances.exec(vm.id, ["uname", "-a"]);
+ * } // terminated here
+ * ```
+ */
+export interface BootedInstance extends VMInstance, AsyncDisposable {}
+
+/**
+ * Options for `instances.boot()`.
+ *
+ * @example
+ * ```ts
+ * import type { BootOptions } from "@vm/core";
+ * const options: BootOptions = { ttl_seconds: 3600, ttl_action: "stop", metadata: { app: "demo" } };
+ * ```
+ */
+export interface BootOptions {
+  /** Stop or terminate the instance this many seconds after boot, even with no client running. */
+  ttl_seconds?: number;
+  /** What the TTL does; default `"stop"`. */
+  ttl_action?: TtlAction;
+  /** String labels to attach; `list({ metadata })` filters on them. */
+  metadata?: Record<string, string>;
+  /** Give up waiting for `ready` after this long (the instance is cleaned up). */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+/**
+ * Filters for `instances.list()`. All given filters must match.
+ *
+ * @example
+ * ```ts
+ * import type { InstanceFilters } from "@vm/core";
+ * const filters: InstanceFilters = { status: ["ready"], metadata: { app: "demo" } };
+ * ```
+ */
+export interface InstanceFilters {
+  status?: InstanceStatus | readonly InstanceStatus[];
+  /** Every key/value here must be present on the instance. */
+  metadata?: Record<string, string>;
+}
+
+/**
+ * Options for `instances.exec()` and `execStream()`.
+ *
+ * @example
+ * ```ts
+ * import type { ExecOptions } from "@vm/core";
+ * const options: ExecOptions = { cwd: "/app", env: { NODE_ENV: "test" }, timeoutMs: 5_000 };
+ * ```
+ */
+export interface ExecOptions {
+  /** Absolute working directory inside the VM. */
+  cwd?: string;
+  /** Extra environment variables for this command only. */
+  env?: Record<string, string>;
+  /** Fed to the command's standard input, then closed. */
+  stdin?: string | Uint8Array;
+  /** Kill the command in the VM after this long; the call rejects with `TIMEOUT`. */
+  timeoutMs?: number;
+  /** Kill the command in the VM when aborted; the call rejects with `ABORTED`. */
+  signal?: AbortSignal;
+  /** Run as this user (name or uid) inside the VM. */
+  user?: string;
+}
+
+/**
+ * Result of a finished command. A non-zero `exit_code` is a result, not an error.
+ *
+ * @example
+ * ```ts
+ * import type { ExecResult } from "@vm/core";
+ * const ok = (r: ExecResult) => r.exit_code === 0;
+ * ```
+ */
+export interface ExecResult {
+  stdout: string;
+  stderr: string;
+  exit_code: number;
+}
+
+/**
+ * One chunk of a streamed command: any number of `stdout`/`stderr` chunks in arrival
+ * order, then exactly one `exit` chunk.
+ *
+ * @example
+ * ```ts
+ * import type { ExecStreamChunk } from "@vm/core";
+ * function print(chunk: ExecStreamChunk) {
+ *   if (chunk.type === "exit") console.log("exit", chunk.exit_code);
+ *   else process[chunk.type].write(chunk.data);
+ * }
+ * ```
+ */
+export type ExecStreamChunk =
+  | { readonly type: "stdout"; readonly data: string }
+  | { readonly type: "stderr"; readonly data: string }
+  | { readonly type: "exit"; readonly exit_code: number };
+
+/**
+ * VM lifecycle and command execution.
+ *
+ * @example
+ * ```ts
+ * import type { VMInstanceService } from "@vm/core";
+ * async function hello(instances: VMInstanceService, snapshotId: string) {
+ *   const vm = await instances.boot(snapshotId, { ttl_seconds: 600, ttl_action: "terminate" });
+ *   try {
+ *     const { stdout } = await instances.exec(vm.id, ["echo", "Hello World"]);
+ *     return stdout;
+ *   } finally {
+ *     await instances.terminate(vm.id);
+ *   }
+ * }
+ * ```
+ */
+export interface VMInstanceService {
+  /** Start an instance from a snapshot and wait until it is `ready`. */
+  boot(snapshotId: string, options?: BootOptions): Promise<BootedInstance>;
+  /** Throws `NOT_FOUND` for an unknown id. */
+  get(instanceId: string): Promise<VMInstance>;
+  list(filters?: InstanceFilters): Promise<VMInstance[]>;
+  /** Stop the instance; its files are kept when `capabilities.stop` is true. */
+  stop(instanceId: string): Promise<void>;
+  /** Remove the instance and everything in it. */
+  terminate(instanceId: string): Promise<void>;
+  /** Make `count` independent copies of a running instance (files and PM2 processes included). */
+  fork(instanceId: string, count: number): Promise<BootedInstance[]>;
+  /** Run `argv` (no shell) and collect its output. */
+  exec(instanceId: string, argv: readonly string[], options?: ExecOptions): Promise<ExecResult>;
+  /** Run `argv` and yield output as it arrives; breaking out of the loop kills the command. */
+  execStream(instanceId: string, argv: readonly string[], options?: ExecOptions): AsyncIterable<ExecStreamChunk>;
+}
