@@ -1,0 +1,120 @@
+import type { VMErrorCode, VMErrorShape } from "@vm/core";
+
+/**
+ * Every code a `VMError` can carry, in one `as const` list (the union lives in `@vm/core`).
+ *
+ * @example
+ * ```ts
+ * import { VM_ERROR_CODES } from "@vm/provider-kit";
+ * console.log(VM_ERROR_CODES.includes("NOT_FOUND")); // true
+ * ```
+ */
+export const VM_ERROR_CODES = [
+  "NOT_FOUND",
+  "ALREADY_EXISTS",
+  "INVALID_ARGUMENT",
+  "PERMISSION_DENIED",
+  "UNAUTHENTICATED",
+  "RATE_LIMITED",
+  "TIMEOUT",
+  "ABORTED",
+  "UNAVAILABLE",
+  "CONFLICT",
+  "UNSUPPORTED",
+  "INTERNAL",
+] as const satisfies readonly VMErrorCode[];
+
+// Compile-time proof that the list and the @vm/core union are the same set.
+type Missing = Exclude<VMErrorCode, (typeof VM_ERROR_CODES)[number]>;
+const _exhaustive: [Missing] extends [never] ? true : Missing = true;
+void _exhaustive;
+
+/**
+ * Options for `new VMError()`.
+ *
+ * @example
+ * ```ts
+ * import { VMError, type VMErrorOptions } from "@vm/provider-kit";
+ * const options: VMErrorOptions = { provider: "docker", operation: "instances.get" };
+ * throw new VMError("NOT_FOUND", "instance abc not found", options);
+ * ```
+ */
+export interface VMErrorOptions {
+  provider?: string;
+  operation?: string;
+  cause?: unknown;
+}
+
+// A registry symbol, so the guard recognises errors from another copy of this package.
+const VM_ERROR_BRAND: unique symbol = Symbol.for("@vm/provider-kit/VMError") as never;
+
+/**
+ * The one error class every provider throws. Branch on `code`, never on `message`.
+ *
+ * @example
+ * ```ts
+ * import { VMError, isVMError } from "@vm/provider-kit";
+ * try {
+ *   throw new VMError("NOT_FOUND", "snapshot snap_1 not found", { provider: "docker", operation: "snapshots.get" });
+ * } catch (err) {
+ *   if (isVMError(err) && err.code === "NOT_FOUND") console.log("missing");
+ * }
+ * ```
+ */
+export class VMError extends Error implements VMErrorShape {
+  override readonly name = "VMError" as const;
+  readonly code: VMErrorCode;
+  readonly provider?: string;
+  readonly operation?: string;
+  declare readonly cause?: unknown;
+  readonly [VM_ERROR_BRAND] = true;
+
+  constructor(code: VMErrorCode, message: string, options: VMErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    if (options.provider !== undefined) this.provider = options.provider;
+    if (options.operation !== undefined) this.operation = options.operation;
+  }
+
+  override toString(): string {
+    const where = [this.provider, this.operation].filter(Boolean).join(".");
+    return `VMError [${this.code}]${where ? ` ${where}` : ""}: ${this.message}`;
+  }
+}
+
+/**
+ * True for any `VMError`, including one thrown by a duplicate install of this package
+ * (it does not rely on `instanceof`).
+ *
+ * @example
+ * ```ts
+ * import { isVMError } from "@vm/provider-kit";
+ * function codeOf(err: unknown) {
+ *   return isVMError(err) ? err.code : "INTERNAL";
+ * }
+ * ```
+ */
+export function isVMError(value: unknown): value is VMErrorShape {
+  if (typeof value !== "object" || value === null) return false;
+  const candidate = value as Record<PropertyKey, unknown>;
+  if (candidate[VM_ERROR_BRAND] === true) return true;
+  return (
+    candidate.name === "VMError" &&
+    typeof candidate.message === "string" &&
+    typeof candidate.code === "string" &&
+    (VM_ERROR_CODES as readonly string[]).includes(candidate.code)
+  );
+}
+
+/**
+ * True when `value` is a `VMError` with one of the given codes.
+ *
+ * @example
+ * ```ts
+ * import { hasVMErrorCode } from "@vm/provider-kit";
+ * const alreadyGone = (err: unknown) => hasVMErrorCode(err, "NOT_FOUND");
+ * ```
+ */
+export function hasVMErrorCode(value: unknown, ...codes: VMErrorCode[]): value is VMErrorShape {
+  return isVMError(value) && codes.includes(value.code);
+}

@@ -1,0 +1,162 @@
+import { VMError } from "./errors.js";
+
+/**
+ * Who is validating: used to fill `VMError.provider` and `VMError.operation`.
+ *
+ * @example
+ * ```ts
+ * import type { ErrorContext } from "@vm/provider-kit";
+ * const ctx: ErrorContext = { provider: "docker", operation: "files.writeFile" };
+ * ```
+ */
+export interface ErrorContext {
+  provider: string;
+  operation: string;
+}
+
+function invalid(ctx: ErrorContext, message: string): VMError {
+  return new VMError("INVALID_ARGUMENT", message, ctx);
+}
+
+// Values are echoed in messages only through JSON.stringify and truncated, so a hostile
+// value cannot forge log lines and a large one cannot flood them.
+function show(value: unknown): string {
+  const text = typeof value === "string" ? JSON.stringify(value) : typeof value;
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+const MAX_PATH_BYTES = 4096;
+
+/**
+ * Rejects anything that is not an absolute, NUL-free path of at most 4096 bytes.
+ * Everything else (spaces, quotes, `$(...)`, newlines, unicode, leading dashes) is a legal
+ * path and is used literally.
+ *
+ * @example
+ * ```ts
+ * import { assertAbsolutePath } from "@vm/provider-kit";
+ * assertAbsolutePath("/app/config.json", { provider: "docker", operation: "files.readFile" });
+ * ```
+ */
+export function assertAbsolutePath(path: unknown, ctx: ErrorContext, what = "path"): asserts path is string {
+  if (typeof path !== "string") throw invalid(ctx, `${what} must be a string, got ${show(path)}`);
+  if (!path.startsWith("/")) throw invalid(ctx, `${what} must be absolute (start with "/"), got ${show(path)}`);
+  if (path.includes("\0")) throw invalid(ctx, `${what} must not contain NUL bytes`);
+  if (Buffer.byteLength(path) > MAX_PATH_BYTES) throw invalid(ctx, `${what} is longer than ${MAX_PATH_BYTES} bytes`);
+}
+
+/**
+ * Rejects modes that are not 3 or 4 octal digits (`"600"`, `"0755"`, `"4755"`).
+ *
+ * @example
+ * ```ts
+ * import { assertMode } from "@vm/provider-kit";
+ * assertMode("600", { provider: "docker", operation: "files.writeFileAtomic" });
+ * ```
+ */
+export function assertMode(mode: unknown, ctx: ErrorContext): asserts mode is string {
+  if (typeof mode !== "string" || !/^[0-7]{3,4}$/.test(mode)) {
+    throw invalid(ctx, `mode must be 3 or 4 octal digits such as "600", got ${show(mode)}`);
+  }
+}
+
+/**
+ * Rejects user or group names that are neither a POSIX-style name nor a numeric id.
+ *
+ * @example
+ * ```ts
+ * import { assertPrincipal } from "@vm/provider-kit";
+ * assertPrincipal("www-data", { provider: "docker", operation: "files.writeFileAtomic" }, "owner");
+ * ```
+ */
+export function assertPrincipal(name: unknown, ctx: ErrorContext, what = "user"): asserts name is string {
+  if (typeof name !== "string" || !/^(?:[0-9]{1,10}|[A-Za-z_][A-Za-z0-9_.-]{0,31}\$?)$/.test(name)) {
+    throw invalid(ctx, `${what} must be a user/group name or numeric id, got ${show(name)}`);
+  }
+}
+
+/**
+ * Rejects an argv that is empty, not an array, or holds a non-string or a NUL byte.
+ *
+ * @example
+ * ```ts
+ * import { assertArgv } from "@vm/provider-kit";
+ * assertArgv(["ls", "-la", "/app"], { provider: "docker", operation: "instances.exec" });
+ * ```
+ */
+export function assertArgv(argv: unknown, ctx: ErrorContext): asserts argv is readonly string[] {
+  if (!Array.isArray(argv)) throw invalid(ctx, `argv must be an array of strings, got ${show(argv)}`);
+  if (argv.length === 0) throw invalid(ctx, "argv must not be empty");
+  argv.forEach((arg: unknown, index) => {
+    if (typeof arg !== "string") throw invalid(ctx, `argv[${index}] must be a string, got ${show(arg)}`);
+    if (arg.includes("\0")) throw invalid(ctx, `argv[${index}] must not contain NUL bytes`);
+  });
+}
+
+/**
+ * Rejects env names that are not shell identifiers and values that are not NUL-free strings.
+ * The values themselves never appear in the error: they may be secrets.
+ *
+ * @example
+ * ```ts
+ * import { assertEnv } from "@vm/provider-kit";
+ * assertEnv({ NODE_ENV: "production" }, { provider: "docker", operation: "instances.exec" });
+ * ```
+ */
+export function assertEnv(env: unknown, ctx: ErrorContext): asserts env is Record<string, string> {
+  if (typeof env !== "object" || env === null || Array.isArray(env)) throw invalid(ctx, "env must be an object of strings");
+  for (const [name, value] of Object.entries(env)) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw invalid(ctx, `env name ${show(name)} is not a valid variable name`);
+    if (typeof value !== "string") throw invalid(ctx, `env value for ${name} must be a string`);
+    if (value.includes("\0")) throw invalid(ctx, `env value for ${name} must not contain NUL bytes`);
+  }
+}
+
+/**
+ * Rejects metadata that is not a flat object of NUL-free strings with non-empty keys.
+ *
+ * @example
+ * ```ts
+ * import { assertMetadata } from "@vm/provider-kit";
+ * assertMetadata({ app: "demo" }, { provider: "docker", operation: "instances.boot" });
+ * ```
+ */
+export function assertMetadata(metadata: unknown, ctx: ErrorContext): asserts metadata is Record<string, string> {
+  if (typeof metadata !== "object" || metadata === null || Array.isArray(metadata)) {
+    throw invalid(ctx, "metadata must be an object of strings");
+  }
+  for (const [key, value] of Object.entries(metadata)) {
+    if (key.length === 0 || key.includes("\0")) throw invalid(ctx, `metadata key ${show(key)} is not allowed`);
+    if (typeof value !== "string" || value.includes("\0")) throw invalid(ctx, `metadata value for ${show(key)} must be a NUL-free string`);
+  }
+}
+
+/**
+ * Rejects ids that are not non-empty, NUL-free strings.
+ *
+ * @example
+ * ```ts
+ * import { assertId } from "@vm/provider-kit";
+ * assertId("abc123", { provider: "docker", operation: "instances.get" }, "instanceId");
+ * ```
+ */
+export function assertId(id: unknown, ctx: ErrorContext, what = "id"): asserts id is string {
+  if (typeof id !== "string" || id.length === 0 || id.includes("\0") || id.length > 256) {
+    throw invalid(ctx, `${what} must be a non-empty string, got ${show(id)}`);
+  }
+}
+
+/**
+ * Rejects anything but a whole number within `[min, max]`.
+ *
+ * @example
+ * ```ts
+ * import { assertInteger } from "@vm/provider-kit";
+ * assertInteger(3, { provider: "docker", operation: "instances.fork" }, "count", 1, 64);
+ * ```
+ */
+export function assertInteger(value: unknown, ctx: ErrorContext, what: string, min: number, max = Number.MAX_SAFE_INTEGER): asserts value is number {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
+    throw invalid(ctx, `${what} must be a whole number from ${min} to ${max}, got ${show(value)}`);
+  }
+}
