@@ -10,7 +10,7 @@ export default defineConfig({
       {
         test: {
           name: "integration",
-          include: ["packages/*/test/**/*.test.ts", "apps/*/test/**/*.test.ts"],
+          include: ["packages/*/test/**/*.test.ts", "apps/*/test/**/*.test.ts", "test/**/*.test.ts"],
           globalSetup: ["./test-setup/global-setup.ts"],
           setupFiles: ["./test-setup/env.ts"],
           testTimeout: 120_000,
