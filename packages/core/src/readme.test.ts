@@ -28,7 +28,7 @@ describe("README examples", () => {
       const tsc = join(packageDir, "..", "..", "node_modules", ".bin", "tsc");
       const result = await promisify(execFile)(tsc, ["-p", dir]).then(
         () => ({ ok: true, output: "" }),
-        (err: { stdout?: string }) => ({ ok: false, output: err.stdout ?? String(err) }),
+        (err: { stdout?: string; message?: string }) => ({ ok: false, output: err.stdout ?? err.message ?? "tsc failed" }),
       );
       expect(result).toEqual({ ok: true, output: "" });
     } finally {
