@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
-import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import type { TestProject } from "vitest/node";
 
 declare module "vitest" {
@@ -11,23 +11,103 @@ declare module "vitest" {
 
 const root = join(import.meta.dirname, "..");
 
-// Integration tests never skip for a missing engine: they fail here, loudly, instead.
-export function setup(project: TestProject): void {
+/** The label @vm/provider-docker puts on every container and image it creates (DOCKER_LABELS). */
+export const MANAGED_LABEL = "dev.vm.managed";
+
+function docker(args: string[]): string {
+  return execFileSync("docker", args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+}
+
+function lines(text: string): string[] {
+  return text
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l.length > 0);
+}
+
+interface Inventory {
+  containers: Map<string, string>; // full id -> one-line description
+  images: Map<string, string>;
+}
+
+/** Everything the leak check watches: labelled containers and images, and containers of the base image. */
+function inventory(baseImage: string): Inventory {
+  const containers = new Map<string, string>();
+  const format = "{{.ID}}\t{{.Image}}\t{{.Names}}\t{{.Status}}";
+  for (const filter of [`label=${MANAGED_LABEL}`, `ancestor=${baseImage}`]) {
+    for (const line of lines(docker(["ps", "-a", "--no-trunc", "--filter", filter, "--format", format]))) {
+      const [id = "", image, name, status] = line.split("\t");
+      containers.set(id, `container ${id.slice(0, 12)} ${name} (image ${image}, ${status})`);
+    }
+  }
+  const images = new Map<string, string>();
+  const imageFormat = "{{.ID}}\t{{.Repository}}:{{.Tag}}\t{{.CreatedSince}}";
+  for (const line of lines(docker(["images", "-a", "--no-trunc", "--filter", `label=${MANAGED_LABEL}`, "--format", imageFormat]))) {
+    const [id = "", ref, created] = line.split("\t");
+    images.set(id, `image ${id.replace(/^sha256:/, "").slice(0, 12)} ${ref} (created ${created})`);
+  }
+  return { containers, images };
+}
+
+function leftovers(before: Inventory, baseImage: string): string[] {
+  const now = inventory(baseImage);
+  const out: string[] = [];
+  for (const [id, text] of now.containers) if (!before.containers.has(id)) out.push(text);
+  for (const [id, text] of now.images) if (!before.images.has(id)) out.push(text);
+  return out;
+}
+
+// Integration tests never skip for a missing engine: the setup brings one up, or fails loudly.
+export async function setup(project: TestProject): Promise<() => Promise<void>> {
   process.env.TESTCONTAINERS_RYUK_DISABLED = "true";
   process.env.TESTCONTAINERS_HOST_OVERRIDE = "localhost";
   try {
-    execFileSync("docker", ["info", "--format", "{{.ServerVersion}}"], { stdio: "pipe" });
+    execFileSync("bash", [join(root, "scripts", "docker-engine.sh")], { stdio: ["ignore", "inherit", "inherit"] });
   } catch (err) {
-    throw new Error("No Docker engine answers. Run `bash scripts/docker-engine.sh` (or `pnpm docker:up`) first.", { cause: err });
+    throw new Error("No Docker engine answers and scripts/docker-engine.sh could not start one (see its output above).", {
+      cause: err,
+    });
   }
+
   let image = process.env.VM_BASE_IMAGE;
   if (!image) {
-    const script = join(root, "scripts", "base-image.sh");
-    image = existsSync(script)
-      ? execFileSync("bash", [script], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] }).trim().split("\n").pop()
-      : "vm-base:dev";
+    const out = execFileSync("bash", [join(root, "scripts", "base-image.sh")], {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    image = lines(out).pop();
   }
   if (!image) throw new Error("scripts/base-image.sh printed no image reference");
+  try {
+    docker(["image", "inspect", image]);
+  } catch (err) {
+    throw new Error(`The base image ${image} (VM_BASE_IMAGE) is not in the Docker engine.`, { cause: err });
+  }
   process.env.VM_BASE_IMAGE = image;
   project.provide("baseImage", image);
+
+  // Leak check: whatever carries our label, or runs the base image, and was not there before the run.
+  const before = inventory(image);
+  const baseImage = image;
+  return async () => {
+    const mode = process.env.VM_LEAK_CHECK ?? "fail";
+    if (mode === "off") return;
+    // Cleanups that finish just after their test (and other runs sharing this engine) get a short grace.
+    let leaked = leftovers(before, baseImage);
+    for (let i = 0; i < 20 && leaked.length > 0; i++) {
+      await sleep(500);
+      leaked = leftovers(before, baseImage);
+    }
+    if (leaked.length === 0) return;
+    const message =
+      `Leak check: ${leaked.length} Docker object(s) created during the integration run were not removed:\n` +
+      leaked.map((l) => `  - ${l}`).join("\n") +
+      `\nEvery test must remove what it creates (afterEach/afterAll, try/finally). They were left in place for inspection.` +
+      `\n(If another run shares this engine, its objects can show up here: VM_LEAK_CHECK=warn reports without failing.)`;
+    if (mode === "warn") {
+      console.warn(message);
+      return;
+    }
+    throw new Error(message);
+  };
 }

