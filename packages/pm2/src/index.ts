@@ -1,2 +1,5 @@
-// Placeholder until this package lands.
-export {};
+export { createProcess } from "./builder.js";
+export { DEFAULT_PM2_HOME } from "./constants.js";
+export { PM2_RESURRECT_SCRIPT, pm2Save } from "./save.js";
+export { createPM2ProcessService } from "./service.js";
+export type { PM2ProcessServiceOptions } from "./service.js";

@@ -1,0 +1,93 @@
+/**
+ * Every pm2 call goes through this one fixed POSIX sh script, run as
+ * `sh -c DRIVER vm-pm2 <op> <args…>`. User values only ever arrive as positional arguments
+ * ("$1", "$@"), so nothing a caller passes is parsed as shell text.
+ *
+ * Exit codes the service relies on (see `fromPM2Result`):
+ * - 0 success;
+ * - 127 with `__VM_PM2_MISSING__` on stderr: no `pm2` on PATH;
+ * - anything else: pm2 (or base64/mkdir) failed; stderr says why.
+ */
+export const DRIVER_SCRIPT = `
+need_pm2() {
+  if ! command -v pm2 >/dev/null 2>&1; then
+    echo "__VM_PM2_MISSING__ pm2 is not installed (no pm2 on PATH)" >&2
+    exit 127
+  fi
+}
+daemon_running() {
+  [ -f "$PM2_HOME/pm2.pid" ] && kill -0 "$(cat "$PM2_HOME/pm2.pid" 2>/dev/null)" 2>/dev/null
+}
+op="$1"
+shift
+case "$op" in
+  jlist)
+    need_pm2
+    exec pm2 jlist
+    ;;
+  start)
+    # $1 name (validated by the caller), $2 "replace" or "new", $3… base64 chunks of the ecosystem JSON
+    need_pm2
+    name="$1"; mode="$2"; shift 2
+    dir="$PM2_HOME/apps"
+    mkdir -p "$dir" || exit 1
+    file="$dir/$name.json"
+    tmp="$dir/.$name.json.$$"
+    printf '%s' "$@" | base64 -d > "$tmp" || { rm -f "$tmp"; exit 1; }
+    mv -f "$tmp" "$file" || { rm -f "$tmp"; exit 1; }
+    if [ "$mode" = replace ]; then
+      pm2 delete "$name" >/dev/null || exit 1
+    fi
+    pm2 start "$file" >/dev/null || exit 1
+    exec pm2 jlist
+    ;;
+  stop|restart|delete)
+    # $1 a process name that exists, a numeric id, or "all"
+    need_pm2
+    exec pm2 "$op" "$1" >/dev/null
+    ;;
+  logs)
+    # $1 line count, $2 out log path, $3 err log path: prints each tail base64-encoded on its own line
+    for f in "$2" "$3"; do
+      if [ -f "$f" ]; then
+        tail -n "$1" -- "$f" | base64 | tr -d '\\n'
+      fi
+      echo
+    done
+    ;;
+  save)
+    # No daemon (or no pm2): nothing to save, and starting a daemon just to save it would be wrong.
+    if daemon_running && command -v pm2 >/dev/null 2>&1; then
+      exec pm2 save --force >/dev/null
+    fi
+    ;;
+  *)
+    echo "vm-pm2: unknown operation" >&2
+    exit 2
+    ;;
+esac
+`;
+
+/** Marker the driver prints when pm2 is not installed. */
+export const PM2_MISSING_MARKER = "__VM_PM2_MISSING__";
+
+/** `argv[0]` after `-c SCRIPT`: what `$0` is called in error messages from sh. */
+const ARGV0 = "vm-pm2";
+
+/** Base64 chunk size per argv element: Linux caps one argument at 128 KiB. */
+export const CHUNK_BYTES = 64 * 1024;
+
+/** Largest ecosystem file we send (base64), well below the kernel's total argv limit. */
+export const MAX_CONFIG_BYTES = 1024 * 1024;
+
+/** Argv that runs one driver operation. */
+export function driverArgv(op: string, ...args: string[]): string[] {
+  return ["/bin/sh", "-c", DRIVER_SCRIPT, ARGV0, op, ...args];
+}
+
+/** Splits base64 text into argv-sized chunks. */
+export function chunk(text: string, size = CHUNK_BYTES): string[] {
+  const parts: string[] = [];
+  for (let i = 0; i < text.length; i += size) parts.push(text.slice(i, i + size));
+  return parts.length > 0 ? parts : [""];
+}

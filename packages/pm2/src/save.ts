@@ -1,0 +1,52 @@
+import type { ExecFunction } from "@vm/core";
+import { assertId } from "@vm/provider-kit";
+import { DEFAULT_PM2_HOME, DEFAULT_PROVIDER } from "./constants.js";
+import { createDriverRunner } from "./service.js";
+
+/**
+ * Saves PM2's process list (`pm2 save --force`, into `DEFAULT_PM2_HOME/dump.pm2`) if a PM2
+ * daemon runs in the VM; does nothing otherwise (no daemon, or no pm2 at all). Providers call
+ * it before they snapshot or fork an instance, and run `PM2_RESURRECT_SCRIPT` when an
+ * instance booted from that snapshot starts.
+ *
+ * The dump holds every process's env, values included: it is as secret as the env itself.
+ *
+ * @example
+ * ```ts
+ * import type { ExecFunction } from "@vm/core";
+ * import { pm2Save } from "@vm/pm2";
+ * async function beforeSnapshot(exec: ExecFunction, instanceId: string) {
+ *   await pm2Save(exec, instanceId);
+ * }
+ * ```
+ */
+export async function pm2Save(exec: ExecFunction, instanceId: string, options: { provider?: string; timeoutMs?: number } = {}): Promise<void> {
+  const ctx = { provider: options.provider ?? DEFAULT_PROVIDER, operation: "processes.save" };
+  assertId(instanceId, ctx, "instanceId");
+  await createDriverRunner(exec, DEFAULT_PM2_HOME, options.timeoutMs ?? 60_000).run(instanceId, "save", [], ctx);
+}
+
+/**
+ * A POSIX `sh` snippet for a provider's boot/init step: when a PM2 dump exists under
+ * `DEFAULT_PM2_HOME` and pm2 is installed, it runs `pm2 resurrect` so the processes saved by
+ * `pm2Save` come back. It runs in a subshell, prints nothing, and always exits 0: a broken dump
+ * never fails a boot. Run it as `["sh", "-c", PM2_RESURRECT_SCRIPT]`, or embed it in an
+ * entrypoint.
+ *
+ * @example
+ * ```ts
+ * import type { ExecFunction } from "@vm/core";
+ * import { PM2_RESURRECT_SCRIPT } from "@vm/pm2";
+ * async function afterBoot(exec: ExecFunction, instanceId: string) {
+ *   await exec(instanceId, ["sh", "-c", PM2_RESURRECT_SCRIPT]);
+ * }
+ * ```
+ */
+export const PM2_RESURRECT_SCRIPT = `(
+  PM2_HOME='${DEFAULT_PM2_HOME}'
+  export PM2_HOME
+  if [ -s "$PM2_HOME/dump.pm2" ] && command -v pm2 >/dev/null 2>&1; then
+    pm2 resurrect >/dev/null 2>&1
+  fi
+) || true
+`;

@@ -1,0 +1,194 @@
+import type { ExecFunction, ExecResult, ProcessInfo, ProcessLogs, VMProcessService } from "@vm/core";
+import { VMError, assertId, assertInteger, type ErrorContext } from "@vm/provider-kit";
+import { createProcess } from "./builder.js";
+import { ecosystemJson, resolveStart } from "./config.js";
+import { DEFAULT_PM2_HOME, DEFAULT_PROVIDER } from "./constants.js";
+import { MAX_CONFIG_BYTES, chunk, driverArgv } from "./driver.js";
+import { fromExecError, fromPM2Result } from "./errors.js";
+import { parseJlist, type PM2Process } from "./jlist.js";
+import { assertTarget, logCollisionKey } from "./names.js";
+
+/**
+ * Options for `createPM2ProcessService()`.
+ *
+ * @example
+ * ```ts
+ * import type { PM2ProcessServiceOptions } from "@vm/pm2";
+ * const options: PM2ProcessServiceOptions = { provider: "docker", timeoutMs: 30_000 };
+ * ```
+ */
+export interface PM2ProcessServiceOptions {
+  /** Goes into `VMError.provider`; default `"pm2"`. */
+  provider?: string;
+  /** `PM2_HOME` inside the VM; default `DEFAULT_PM2_HOME` (`/var/lib/vm/pm2`). Must be absolute. */
+  pm2Home?: string;
+  /** Per-exec timeout handed to the exec function; default 60 s. */
+  timeoutMs?: number;
+}
+
+/** Most lines `logs()` returns per stream. */
+export const MAX_LOG_LINES = 100_000;
+
+/** Internal runner shared with `pm2Save`: one driver op, PM2_HOME pinned, failures translated. */
+export interface DriverRunner {
+  run(instanceId: string, op: string, args: string[], ctx: ErrorContext, secrets?: readonly string[]): Promise<ExecResult>;
+}
+
+export function createDriverRunner(exec: ExecFunction, pm2Home: string, timeoutMs: number): DriverRunner {
+  return {
+    async run(instanceId, op, args, ctx, secrets = []) {
+      let result: ExecResult;
+      try {
+        // PM2_HOME is pinned on every call: execs as another user or with another HOME still
+        // reach the same daemon and the same dump.
+        result = await exec(instanceId, driverArgv(op, ...args), { env: { PM2_HOME: pm2Home }, timeoutMs });
+      } catch (err) {
+        throw fromExecError(err, ctx);
+      }
+      if (result.exit_code !== 0) throw fromPM2Result(result, ctx, secrets);
+      return result;
+    },
+  };
+}
+
+function matches(p: PM2Process, target: string | number): boolean {
+  return typeof target === "number" ? p.info.id === target : p.info.name === target;
+}
+
+function describe(target: string | number): string {
+  return typeof target === "number" ? `process id ${target}` : `process ${JSON.stringify(target)}`;
+}
+
+/**
+ * The seed's `VMProcessService` for any provider, driven only through `exec`. Every call runs
+ * one fixed `sh` script with `PM2_HOME` pinned; configuration travels as a PM2 ecosystem JSON
+ * file (base64 in argv, never stdin, never shell text, never hand-joined CLI flags).
+ *
+ * Errors: bad input → `INVALID_ARGUMENT` before any exec; unknown name or id → `NOT_FOUND`;
+ * no pm2 in the VM → `UNSUPPORTED` ("pm2 is not installed in the VM"); other pm2 failures →
+ * `INTERNAL`. Env values never appear in results or messages.
+ *
+ * @param exec `(instanceId, argv, options) => Promise<ExecResult>`, e.g. `provider.instances.exec`.
+ * @example
+ * ```ts
+ * import type { ExecFunction } from "@vm/core";
+ * import { createPM2ProcessService } from "@vm/pm2";
+ *
+ * async function deploy(exec: ExecFunction, instanceId: string) {
+ *   const processes = createPM2ProcessService(exec, { provider: "docker" });
+ *   await processes.start(instanceId, "node", { name: "app", script: "/app/server.js", env: { PORT: "3000" } });
+ *   await processes.start(instanceId, "while true; do date; sleep 1; done", { name: "clock" });
+ *   const { out } = await processes.logs(instanceId, "clock", 5);
+ *   return { list: await processes.list(instanceId), out };
+ * }
+ * ```
+ */
+export function createPM2ProcessService(exec: ExecFunction, options: PM2ProcessServiceOptions = {}): VMProcessService {
+  const provider = options.provider ?? DEFAULT_PROVIDER;
+  const pm2Home = options.pm2Home ?? DEFAULT_PM2_HOME;
+  const timeoutMs = options.timeoutMs ?? 60_000;
+  const ctxOf = (operation: string): ErrorContext => ({ provider, operation: `processes.${operation}` });
+  if (!pm2Home.startsWith("/") || pm2Home.includes("\0")) {
+    throw new VMError("INVALID_ARGUMENT", "pm2Home must be an absolute path", ctxOf("create"));
+  }
+  assertInteger(timeoutMs, ctxOf("create"), "timeoutMs", 1);
+  const runner = createDriverRunner(exec, pm2Home, timeoutMs);
+
+  async function listRaw(instanceId: string, ctx: ErrorContext): Promise<PM2Process[]> {
+    const { stdout } = await runner.run(instanceId, "jlist", [], ctx);
+    return parseJlist(stdout, ctx);
+  }
+
+  async function find(instanceId: string, nameOrId: unknown, ctx: ErrorContext): Promise<{ target: string | number; found: PM2Process[] }> {
+    const target = assertTarget(nameOrId, ctx);
+    const found = (await listRaw(instanceId, ctx)).filter((p) => matches(p, target));
+    if (found.length === 0) throw new VMError("NOT_FOUND", `${describe(target)} not found`, ctx);
+    return { target, found };
+  }
+
+  async function act(op: "stop" | "restart" | "delete", instanceId: string, nameOrId: string | number): Promise<void> {
+    const ctx = ctxOf(op);
+    assertId(instanceId, ctx, "instanceId");
+    const { target } = await find(instanceId, nameOrId, ctx);
+    // Only a name that exists is passed on, so pm2 never falls back to its namespace lookup.
+    await runner.run(instanceId, op, [String(target)], ctx);
+  }
+
+  async function all(op: "stop" | "delete", instanceId: string): Promise<void> {
+    const ctx = ctxOf(`${op}All`);
+    assertId(instanceId, ctx, "instanceId");
+    const apps = (await listRaw(instanceId, ctx)).filter((p) => !p.module);
+    if (apps.length === 0) return;
+    try {
+      await runner.run(instanceId, op, ["all"], ctx);
+    } catch (err) {
+      // Everything went away between the list and the call: that is what was asked for.
+      if (!(err instanceof VMError && err.code === "NOT_FOUND")) throw err;
+    }
+  }
+
+  return {
+    async start(instanceId, command, startOptions) {
+      const ctx = ctxOf("start");
+      assertId(instanceId, ctx, "instanceId");
+      const { name, app } = resolveStart(command, startOptions, ctx);
+      const encoded = Buffer.from(ecosystemJson(app), "utf8").toString("base64");
+      if (encoded.length > MAX_CONFIG_BYTES) {
+        throw new VMError("INVALID_ARGUMENT", `process config is too large (${encoded.length} bytes encoded, at most ${MAX_CONFIG_BYTES})`, ctx);
+      }
+      const secrets = Object.values(app.env ?? {}).filter((v): v is string => typeof v === "string");
+
+      const existing = await listRaw(instanceId, ctx);
+      const clash = existing.find((p) => p.info.name !== name && logCollisionKey(p.info.name) === logCollisionKey(name));
+      if (clash) {
+        throw new VMError(
+          "INVALID_ARGUMENT",
+          `process name ${JSON.stringify(name)} would share log files with running process ${JSON.stringify(clash.info.name)}`,
+          ctx,
+        );
+      }
+      const replace = existing.some((p) => p.info.name === name);
+      const { stdout } = await runner.run(instanceId, "start", [name, replace ? "replace" : "new", ...chunk(encoded)], ctx, secrets);
+      const workers = parseJlist(stdout, ctx).filter((p) => p.info.name === name).map((p) => p.info);
+      if (workers.length === 0) throw new VMError("INTERNAL", `pm2 accepted ${JSON.stringify(name)} but does not list it`, ctx);
+      return workers.sort((a, b) => a.instance - b.instance || a.id - b.id);
+    },
+
+    stop: (instanceId, nameOrId) => act("stop", instanceId, nameOrId),
+    restart: (instanceId, nameOrId) => act("restart", instanceId, nameOrId),
+    delete: (instanceId, nameOrId) => act("delete", instanceId, nameOrId),
+
+    async list(instanceId): Promise<ProcessInfo[]> {
+      const ctx = ctxOf("list");
+      assertId(instanceId, ctx, "instanceId");
+      return (await listRaw(instanceId, ctx)).map((p) => p.info);
+    },
+
+    async logs(instanceId, nameOrId, lines = 100): Promise<ProcessLogs> {
+      const ctx = ctxOf("logs");
+      assertId(instanceId, ctx, "instanceId");
+      assertInteger(lines, ctx, "lines", 1, MAX_LOG_LINES);
+      const { target, found } = await find(instanceId, nameOrId, ctx);
+      const outs = new Set(found.map((p) => p.outLog));
+      const errs = new Set(found.map((p) => p.errLog));
+      if (outs.size > 1 || errs.size > 1) {
+        throw new VMError(
+          "INVALID_ARGUMENT",
+          `${describe(target)} writes one log file per worker (merge_logs: false); ask for one worker by its PM2 id`,
+          ctx,
+        );
+      }
+      const [first] = found;
+      const { stdout } = await runner.run(instanceId, "logs", [String(lines), first?.outLog ?? "", first?.errLog ?? ""], ctx);
+      const [out = "", err = ""] = stdout.split("\n");
+      // tail keeps the final newline; without it, `text.split("\n")` has exactly `lines` entries.
+      const decode = (b64: string) => Buffer.from(b64, "base64").toString("utf8").replace(/\n$/, "");
+      return { out: decode(out), err: decode(err) };
+    },
+
+    stopAll: (instanceId) => all("stop", instanceId),
+    deleteAll: (instanceId) => all("delete", instanceId),
+
+    createProcess: (name) => createProcess(name, { provider }),
+  };
+}
