@@ -3,7 +3,9 @@ export type { VMErrorOptions } from "./errors.js";
 export {
   assertAbsolutePath,
   assertArgv,
+  assertAtomicWriteOptions,
   assertEnv,
+  assertFileContent,
   assertId,
   assertInteger,
   assertMetadata,
@@ -11,3 +13,24 @@ export {
   assertPrincipal,
 } from "./validate.js";
 export type { ErrorContext } from "./validate.js";
+export { createExecFileService } from "./files/exec-file-service.js";
+export type { ExecFileServiceOptions } from "./files/exec-file-service.js";
+export { fileErrorFromExecResult, fileErrorTag } from "./files/file-error.js";
+export type { FileErrorContext } from "./files/file-error.js";
+export { DEFAULT_MAX_ARG_BYTES, DEFAULT_MAX_READ_BYTES, DEFAULT_MAX_REQUEST_BYTES } from "./files/limits.js";
+export {
+  FILE_COPY_SCRIPT,
+  FILE_DELETE_DIRECTORY_SCRIPT,
+  FILE_DELETE_SCRIPT,
+  FILE_EXISTS_SCRIPT,
+  FILE_IS_DIRECTORY_SCRIPT,
+  FILE_LIST_SCRIPT,
+  FILE_MKDIR_SCRIPT,
+  FILE_MOVE_SCRIPT,
+  FILE_READ_SCRIPT,
+  FILE_SCRIPT_ERROR_EXIT_CODE,
+  FILE_SCRIPT_NAME,
+  FILE_WRITE_SCRIPT,
+} from "./files/scripts.js";
+export { argvBytes, atomicWriteArgv, fileWriteArgv, tempFileSuffix } from "./files/write-argv.js";
+export type { FileWriteStep } from "./files/write-argv.js";

@@ -160,3 +160,47 @@ export function assertInteger(value: unknown, ctx: ErrorContext, what: string, m
     throw invalid(ctx, `${what} must be a whole number from ${min} to ${max}, got ${show(value)}`);
   }
 }
+
+/**
+ * Rejects file content that is neither a string nor a `Uint8Array` (a `Buffer` is one).
+ * The content itself never appears in the error.
+ *
+ * @example
+ * ```ts
+ * import { assertFileContent } from "@vm/provider-kit";
+ * assertFileContent(new Uint8Array([1, 2, 3]), { provider: "docker", operation: "files.writeFile" });
+ * ```
+ */
+export function assertFileContent(content: unknown, ctx: ErrorContext): asserts content is string | Uint8Array {
+  if (typeof content === "string") return;
+  // The tag check also accepts a Uint8Array from another realm (e.g. a vm context).
+  if (content instanceof Uint8Array || Object.prototype.toString.call(content) === "[object Uint8Array]") return;
+  throw invalid(ctx, `content must be a string or a Uint8Array, got ${content === null ? "null" : typeof content}`);
+}
+
+/**
+ * Rejects `writeFileAtomic` options that are not an object, or hold a non-octal `mode`, an
+ * `owner`/`group` that is not a name or numeric id, or a non-boolean `createDirs`.
+ *
+ * @example
+ * ```ts
+ * import { assertAtomicWriteOptions } from "@vm/provider-kit";
+ * assertAtomicWriteOptions({ mode: "600", owner: "root" }, { provider: "docker", operation: "files.writeFileAtomic" });
+ * ```
+ */
+export function assertAtomicWriteOptions(
+  options: unknown,
+  ctx: ErrorContext,
+): asserts options is { mode?: string; createDirs?: boolean; owner?: string; group?: string } | undefined {
+  if (options === undefined) return;
+  if (typeof options !== "object" || options === null || Array.isArray(options)) {
+    throw invalid(ctx, "options must be an object");
+  }
+  const { mode, createDirs, owner, group } = options as Record<string, unknown>;
+  if (mode !== undefined) assertMode(mode, ctx);
+  if (owner !== undefined) assertPrincipal(owner, ctx, "owner");
+  if (group !== undefined) assertPrincipal(group, ctx, "group");
+  if (createDirs !== undefined && typeof createDirs !== "boolean") {
+    throw invalid(ctx, `createDirs must be a boolean, got ${show(createDirs)}`);
+  }
+}

@@ -1,0 +1,302 @@
+import type { AtomicWriteOptions, ExecFunction, ExecOptions, FileContent, FileInfo, VMFileService } from "@vm/core";
+import { VMError, isVMError } from "../errors.js";
+import { assertAbsolutePath, assertAtomicWriteOptions, assertFileContent, assertId, assertInteger } from "../validate.js";
+import { fileErrorFromExecResult } from "./file-error.js";
+import {
+  DEFAULT_MAX_ARG_BYTES,
+  DEFAULT_MAX_READ_BYTES,
+  DEFAULT_MAX_REQUEST_BYTES,
+  MAX_ARG_STRLEN,
+  MAX_REQUEST_BYTES_LIMIT,
+  planBase64Batches,
+} from "./limits.js";
+import { parseListing } from "./listing.js";
+import {
+  FILE_COPY_SCRIPT,
+  FILE_DELETE_DIRECTORY_SCRIPT,
+  FILE_DELETE_SCRIPT,
+  FILE_EXISTS_SCRIPT,
+  FILE_IS_DIRECTORY_SCRIPT,
+  FILE_LIST_SCRIPT,
+  FILE_MKDIR_SCRIPT,
+  FILE_MOVE_SCRIPT,
+  FILE_READ_SCRIPT,
+  FILE_SCRIPT_NAME,
+} from "./scripts.js";
+import { type FileWriteStep, argvBytes, fileWriteArgv, tempFileSuffix } from "./write-argv.js";
+
+/**
+ * Options for `createExecFileService()`.
+ *
+ * @example
+ * ```ts
+ * import type { ExecFunction } from "@vm/core";
+ * import type { ExecFileServiceOptions } from "@vm/provider-kit";
+ * declare const exec: ExecFunction;
+ * const options: ExecFileServiceOptions = { provider: "morph", exec, stdin: false };
+ * ```
+ */
+export interface ExecFileServiceOptions {
+  /** Provider name, used as `VMError.provider`. */
+  provider: string;
+  /** Runs an argv in the instance (usually `provider.instances.exec`). */
+  exec: ExecFunction;
+  /**
+   * `true` when `exec` honours `ExecOptions.stdin` for any size: content is sent as raw
+   * bytes on stdin in one exec. `false`: content travels base64-encoded in argv chunks.
+   */
+  stdin: boolean;
+  /** Largest single argv argument in bytes (stdin: false). Default `DEFAULT_MAX_ARG_BYTES` (120 KiB); at most 128 KiB. */
+  maxArgBytes?: number;
+  /** Largest whole argv of one exec in bytes (stdin: false). Default `DEFAULT_MAX_REQUEST_BYTES` (1.5 MiB); at most 2 MiB. */
+  maxRequestBytes?: number;
+  /** Largest raw chunk one read exec returns. Default `DEFAULT_MAX_READ_BYTES` (3 MiB). */
+  maxReadBytes?: number;
+}
+
+const READ_ATTEMPTS = 3;
+
+/**
+ * Every `VMFileService` method over nothing but an exec function, with fixed bash scripts
+ * whose inputs are positional arguments (no path, mode, owner or content is ever pasted
+ * into script text). Inputs are validated before any exec (`INVALID_ARGUMENT`); script
+ * failures become `NOT_FOUND`, `PERMISSION_DENIED`, `INVALID_ARGUMENT`, `ALREADY_EXISTS`
+ * or `INTERNAL`. Needs `bash`, coreutils (`base64`, `dd`, `stat`, `mv`, ...) and GNU
+ * `find` in the instance.
+ *
+ * @example
+ * ```ts
+ * import type { VMInstanceService } from "@vm/core";
+ * import { createExecFileService } from "@vm/provider-kit";
+ *
+ * function filesFor(instances: VMInstanceService) {
+ *   return createExecFileService({ provider: "docker", exec: instances.exec.bind(instances), stdin: true });
+ * }
+ * ```
+ */
+export function createExecFileService(options: ExecFileServiceOptions): VMFileService {
+  const setup = { provider: typeof options?.provider === "string" ? options.provider : "provider-kit", operation: "createExecFileService" };
+  if (typeof options !== "object" || options === null) throw new VMError("INVALID_ARGUMENT", "options must be an object", setup);
+  if (typeof options.provider !== "string" || options.provider.length === 0) {
+    throw new VMError("INVALID_ARGUMENT", "options.provider must be a non-empty string", setup);
+  }
+  if (typeof options.exec !== "function") throw new VMError("INVALID_ARGUMENT", "options.exec must be a function", setup);
+  if (typeof options.stdin !== "boolean") throw new VMError("INVALID_ARGUMENT", "options.stdin must be a boolean", setup);
+  const maxArgBytes = options.maxArgBytes ?? DEFAULT_MAX_ARG_BYTES;
+  const maxRequestBytes = options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
+  const maxReadBytes = options.maxReadBytes ?? DEFAULT_MAX_READ_BYTES;
+  assertInteger(maxArgBytes, setup, "maxArgBytes", 8, MAX_ARG_STRLEN);
+  assertInteger(maxRequestBytes, setup, "maxRequestBytes", 16 * 1024, MAX_REQUEST_BYTES_LIMIT);
+  assertInteger(maxReadBytes, setup, "maxReadBytes", 3, 64 * 1024 * 1024);
+
+  const { provider, exec, stdin: useStdin } = options;
+
+  function ctxOf(operation: string) {
+    return { provider, operation: `files.${operation}` };
+  }
+
+  // Runs one script; a non-zero exit becomes the mapped VMError, a transport failure keeps
+  // the provider's own VMError (e.g. the instance is gone).
+  async function run(
+    instanceId: string,
+    operation: string,
+    path: string,
+    argv: string[],
+    execOptions?: ExecOptions,
+  ): Promise<string> {
+    const ctx = ctxOf(operation);
+    let result;
+    try {
+      result = await exec(instanceId, argv, execOptions);
+    } catch (err) {
+      if (isVMError(err)) throw err;
+      throw new VMError("INTERNAL", `${ctx.operation} ${JSON.stringify(path)}: exec failed`, { ...ctx, cause: err });
+    }
+    if (result.exit_code !== 0) throw fileErrorFromExecResult(result, { ...ctx, path });
+    return result.stdout;
+  }
+
+  function scriptArgv(script: string, ...args: string[]): string[] {
+    return ["bash", "-c", script, FILE_SCRIPT_NAME, ...args];
+  }
+
+  function malformed(operation: string, path: string): VMError {
+    return new VMError("INTERNAL", `files.${operation} ${JSON.stringify(path)}: unexpected output from the file script`, ctxOf(operation));
+  }
+
+  async function yesNo(instanceId: string, operation: string, path: string, script: string): Promise<boolean> {
+    const ctx = ctxOf(operation);
+    assertId(instanceId, ctx, "instanceId");
+    assertAbsolutePath(path, ctx);
+    const out = (await run(instanceId, operation, path, scriptArgv(script, path))).trim();
+    if (out !== "yes" && out !== "no") throw malformed(operation, path);
+    return out === "yes";
+  }
+
+  async function readBytes(instanceId: string, operation: string, path: string): Promise<Uint8Array> {
+    const ctx = ctxOf(operation);
+    assertId(instanceId, ctx, "instanceId");
+    assertAbsolutePath(path, ctx);
+    for (let attempt = 0; attempt < READ_ATTEMPTS; attempt++) {
+      const chunks: Buffer[] = [];
+      let offset = 0;
+      let version: string | undefined;
+      let changed = false;
+      for (;;) {
+        const out = await run(instanceId, operation, path, scriptArgv(FILE_READ_SCRIPT, path, String(offset), String(maxReadBytes)));
+        const newline = out.indexOf("\n");
+        const header = /^([fo]) (\d+) (\S+)$/.exec(newline < 0 ? "" : out.slice(0, newline));
+        const body = out.slice(newline + 1).trim();
+        if (header === null || !/^[A-Za-z0-9+/]*={0,2}$/.test(body)) throw malformed(operation, path);
+        const [, kind, sizeText, fileVersion] = header as unknown as [string, string, string, string];
+        if (version !== undefined && version !== fileVersion) {
+          changed = true;
+          break;
+        }
+        version = fileVersion;
+        const chunk = Buffer.from(body, "base64");
+        chunks.push(chunk);
+        offset += chunk.length;
+        if (kind === "o") {
+          // Pipes and devices have no size and may never end: one chunk is all we take.
+          if (chunk.length >= maxReadBytes) {
+            throw new VMError("INVALID_ARGUMENT", `${ctx.operation} ${JSON.stringify(path)}: not a regular file and larger than ${maxReadBytes} bytes`, ctx);
+          }
+          break;
+        }
+        if (chunk.length < maxReadBytes || offset >= Number(sizeText)) break;
+      }
+      if (!changed) {
+        const all = Buffer.concat(chunks);
+        return new Uint8Array(all.buffer, all.byteOffset, all.length);
+      }
+    }
+    throw new VMError("CONFLICT", `${ctx.operation} ${JSON.stringify(path)}: the file kept changing while it was read in chunks`, ctx);
+  }
+
+  function toBytes(content: FileContent): Uint8Array {
+    return typeof content === "string" ? Buffer.from(content, "utf8") : content;
+  }
+
+  async function write(
+    instanceId: string,
+    operation: string,
+    how: FileWriteStep["how"],
+    path: string,
+    content: FileContent,
+    writeOptions: AtomicWriteOptions,
+  ): Promise<void> {
+    const bytes = toBytes(content);
+    const base = { how, path, suffix: tempFileSuffix(), ...writeOptions };
+    if (useStdin) {
+      await run(instanceId, operation, path, fileWriteArgv({ ...base, phase: "all", source: "stdin" }), { stdin: bytes });
+      return;
+    }
+    const b64 = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64");
+    // "append"/"commit" are the longest phase names, so this overhead covers every step.
+    const overhead = argvBytes(fileWriteArgv({ ...base, phase: "commit", source: "base64" }));
+    const capacity = maxRequestBytes - overhead;
+    if (capacity < 5) {
+      throw new VMError("INVALID_ARGUMENT", `files.${operation}: maxRequestBytes (${maxRequestBytes}) leaves no room for content`, ctxOf(operation));
+    }
+    const batches = planBase64Batches(b64.length, capacity, maxArgBytes);
+    let cursor = 0;
+    const piecesOf = (lengths: number[]) =>
+      lengths.map((length) => {
+        const piece = b64.slice(cursor, cursor + length);
+        cursor += length;
+        return piece;
+      });
+    if (batches.length === 1) {
+      await run(instanceId, operation, path, fileWriteArgv({ ...base, phase: "all", source: "base64" }, piecesOf(batches[0] ?? [])));
+      return;
+    }
+    try {
+      for (const [index, lengths] of batches.entries()) {
+        const phase = index === 0 ? "begin" : index === batches.length - 1 ? "commit" : "append";
+        await run(instanceId, operation, path, fileWriteArgv({ ...base, phase, source: "base64" }, piecesOf(lengths)));
+      }
+    } catch (err) {
+      // A failing step already removed the temp file itself; this covers a transport failure
+      // around a step that did run. Best effort: the original error is what matters.
+      await run(instanceId, operation, path, fileWriteArgv({ ...base, phase: "abort", source: "base64" })).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  return {
+    readFile: async (instanceId, path) => Buffer.from(await readBytes(instanceId, "readFile", path)).toString("utf8"),
+
+    readFileBytes: (instanceId, path) => readBytes(instanceId, "readFileBytes", path),
+
+    writeFile: async (instanceId, path, content) => {
+      const ctx = ctxOf("writeFile");
+      assertId(instanceId, ctx, "instanceId");
+      assertAbsolutePath(path, ctx);
+      assertFileContent(content, ctx);
+      await write(instanceId, "writeFile", "inplace", path, content, {});
+    },
+
+    writeFileAtomic: async (instanceId, path, content, writeOptions) => {
+      const ctx = ctxOf("writeFileAtomic");
+      assertId(instanceId, ctx, "instanceId");
+      assertAbsolutePath(path, ctx);
+      assertFileContent(content, ctx);
+      assertAtomicWriteOptions(writeOptions, ctx);
+      const { mode, createDirs, owner, group } = writeOptions ?? {};
+      await write(instanceId, "writeFileAtomic", "atomic", path, content, { mode, createDirs, owner, group });
+    },
+
+    copyFile: async (instanceId, source, destination) => {
+      const ctx = ctxOf("copyFile");
+      assertId(instanceId, ctx, "instanceId");
+      assertAbsolutePath(source, ctx, "source");
+      assertAbsolutePath(destination, ctx, "destination");
+      await run(instanceId, "copyFile", source, scriptArgv(FILE_COPY_SCRIPT, source, destination));
+    },
+
+    moveFile: async (instanceId, source, destination) => {
+      const ctx = ctxOf("moveFile");
+      assertId(instanceId, ctx, "instanceId");
+      assertAbsolutePath(source, ctx, "source");
+      assertAbsolutePath(destination, ctx, "destination");
+      await run(instanceId, "moveFile", source, scriptArgv(FILE_MOVE_SCRIPT, source, destination));
+    },
+
+    deleteFile: async (instanceId, path) => {
+      const ctx = ctxOf("deleteFile");
+      assertId(instanceId, ctx, "instanceId");
+      assertAbsolutePath(path, ctx);
+      await run(instanceId, "deleteFile", path, scriptArgv(FILE_DELETE_SCRIPT, path));
+    },
+
+    fileExists: (instanceId, path) => yesNo(instanceId, "fileExists", path, FILE_EXISTS_SCRIPT),
+
+    createDirectory: async (instanceId, path, recursive = false) => {
+      const ctx = ctxOf("createDirectory");
+      assertId(instanceId, ctx, "instanceId");
+      assertAbsolutePath(path, ctx);
+      if (typeof recursive !== "boolean") throw new VMError("INVALID_ARGUMENT", "recursive must be a boolean", ctx);
+      await run(instanceId, "createDirectory", path, scriptArgv(FILE_MKDIR_SCRIPT, path, recursive ? "1" : "0"));
+    },
+
+    listDirectory: async (instanceId, path): Promise<FileInfo[]> => {
+      const ctx = ctxOf("listDirectory");
+      assertId(instanceId, ctx, "instanceId");
+      assertAbsolutePath(path, ctx);
+      const out = await run(instanceId, "listDirectory", path, scriptArgv(FILE_LIST_SCRIPT, path));
+      const entries = parseListing(out, path);
+      if (entries === undefined) throw malformed("listDirectory", path);
+      return entries;
+    },
+
+    isDirectory: (instanceId, path) => yesNo(instanceId, "isDirectory", path, FILE_IS_DIRECTORY_SCRIPT),
+
+    deleteDirectory: async (instanceId, path) => {
+      const ctx = ctxOf("deleteDirectory");
+      assertId(instanceId, ctx, "instanceId");
+      assertAbsolutePath(path, ctx);
+      await run(instanceId, "deleteDirectory", path, scriptArgv(FILE_DELETE_DIRECTORY_SCRIPT, path));
+    },
+  };
+}

@@ -1,0 +1,104 @@
+import type { ExecResult, VMErrorCode } from "@vm/core";
+import { VMError } from "../errors.js";
+import { FILE_SCRIPT_ERROR_EXIT_CODE } from "./scripts.js";
+
+/**
+ * Where a file-script failure happened, for the `VMError` it becomes.
+ *
+ * @example
+ * ```ts
+ * import type { FileErrorContext } from "@vm/provider-kit";
+ * const ctx: FileErrorContext = { provider: "docker", operation: "files.readFile", path: "/app/a.txt" };
+ * ```
+ */
+export interface FileErrorContext {
+  provider: string;
+  operation: string;
+  /** The path the operation was about; shown (JSON-quoted) in the message. */
+  path: string;
+}
+
+// The tags the scripts print; everything not listed here is INTERNAL.
+const TAG_CODES: Readonly<Record<string, VMErrorCode>> = {
+  ENOENT: "NOT_FOUND",
+  EACCES: "PERMISSION_DENIED",
+  EISDIR: "INVALID_ARGUMENT",
+  ENOTDIR: "INVALID_ARGUMENT",
+  EINVAL: "INVALID_ARGUMENT",
+  EEXIST: "ALREADY_EXISTS",
+  ENOTEMPTY: "ALREADY_EXISTS",
+  ENOSPC: "INTERNAL",
+  EIO: "INTERNAL",
+};
+
+const TAG_TEXT: Readonly<Record<string, string>> = {
+  ENOENT: "no such file or directory",
+  EACCES: "permission denied",
+  EISDIR: "is a directory (a file was expected)",
+  ENOTDIR: "not a directory (a directory was expected)",
+  EINVAL: "invalid argument",
+  EEXIST: "already exists",
+  ENOTEMPTY: "destination is a non-empty directory",
+  ENOSPC: "no space left on device",
+  EIO: "I/O error",
+};
+
+const MARKER = /^@@vm-files-error ([A-Z]+)$/gm;
+
+/**
+ * The failure tag (`ENOENT`, `EACCES`, `EISDIR`, `ENOTDIR`, `EEXIST`, `ENOTEMPTY`, `EINVAL`,
+ * `ENOSPC`, `EIO`) a file script printed, or `undefined` when the result is not a classified
+ * script failure (e.g. bash is missing, or the command was killed).
+ *
+ * @example
+ * ```ts
+ * import { fileErrorTag } from "@vm/provider-kit";
+ * fileErrorTag({ exit_code: 3, stdout: "", stderr: "\n@@vm-files-error ENOENT\n" }); // "ENOENT"
+ * ```
+ */
+export function fileErrorTag(result: ExecResult): string | undefined {
+  if (result.exit_code !== FILE_SCRIPT_ERROR_EXIT_CODE) return undefined;
+  let tag: string | undefined;
+  for (const match of result.stderr.matchAll(MARKER)) tag = match[1];
+  return tag;
+}
+
+// The tool's own message (e.g. "mv: cannot move 'a' to 'b': Permission denied") helps
+// debugging. Tools print paths and errno text there, never file content; it is still cut short.
+function detailOf(stderr: string): string {
+  const line = stderr
+    .split("\n")
+    .map((l) => l.trim())
+    .find((l) => l.length > 0 && !l.startsWith("@@vm-files-error"));
+  if (line === undefined) return "";
+  return ` (${line.length > 200 ? `${line.slice(0, 197)}...` : line})`;
+}
+
+/**
+ * The one place a failed file-script exec becomes a `VMError`: the script's tag picks the
+ * code (missing -> `NOT_FOUND`, permission -> `PERMISSION_DENIED`, a directory where a file
+ * is expected or the reverse -> `INVALID_ARGUMENT`, existing -> `ALREADY_EXISTS`, anything
+ * else -> `INTERNAL`). Providers that run a file script themselves (e.g. a streaming
+ * `writeFileAtomic`) use it to report errors exactly like `createExecFileService`.
+ *
+ * @example
+ * ```ts
+ * import { fileErrorFromExecResult } from "@vm/provider-kit";
+ * const err = fileErrorFromExecResult(
+ *   { exit_code: 3, stdout: "", stderr: "\n@@vm-files-error ENOENT\n" },
+ *   { provider: "docker", operation: "files.readFile", path: "/nope" },
+ * );
+ * console.log(err.code); // "NOT_FOUND"
+ * ```
+ */
+export function fileErrorFromExecResult(result: ExecResult, ctx: FileErrorContext): VMError {
+  const tag = fileErrorTag(result);
+  const where = `${ctx.operation} ${JSON.stringify(ctx.path)}`;
+  const options = { provider: ctx.provider, operation: ctx.operation };
+  if (tag === undefined) {
+    return new VMError("INTERNAL", `${where}: file script failed with exit code ${result.exit_code}${detailOf(result.stderr)}`, options);
+  }
+  const code = TAG_CODES[tag] ?? "INTERNAL";
+  const text = TAG_TEXT[tag] ?? tag;
+  return new VMError(code, `${where}: ${text}${detailOf(result.stderr)}`, options);
+}

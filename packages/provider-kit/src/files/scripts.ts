@@ -1,0 +1,337 @@
+// The fixed bash scripts behind the exec-based file service. User values (paths, modes,
+// owners, content) never appear in this text: each script reads them from "$1", "$2", ...
+// and quotes every expansion, so no value can become code.
+
+/**
+ * The exit code a file script uses when it reports a classified failure. The classification
+ * itself is the last line of stderr: `@@vm-files-error <TAG>`.
+ *
+ * @example
+ * ```ts
+ * import { FILE_SCRIPT_ERROR_EXIT_CODE } from "@vm/provider-kit";
+ * const classified = (exitCode: number) => exitCode === FILE_SCRIPT_ERROR_EXIT_CODE;
+ * ```
+ */
+export const FILE_SCRIPT_ERROR_EXIT_CODE = 3;
+
+/**
+ * `$0` of every file script, so bash's own messages name the script, not a user value.
+ *
+ * @example
+ * ```ts
+ * import { FILE_SCRIPT_NAME, FILE_WRITE_SCRIPT } from "@vm/provider-kit";
+ * const argv = ["bash", "-c", FILE_WRITE_SCRIPT, FILE_SCRIPT_NAME, "atomic", "all", "stdin", "/app/a.txt", "0123456789abcdef", "", "", "", "0"];
+ * ```
+ */
+export const FILE_SCRIPT_NAME = "vm-files";
+
+// Shared by every script.
+// - `set -f` (no globbing) and quoting everywhere: values are data, never patterns or code.
+// - LC_ALL=C: tool messages are in English so `classify` can read the errno text, and
+//   ${var:0:n} counts bytes.
+// - fd 3 is the real stdout, so `run` can capture a command's stderr while its stdout
+//   still reaches the caller.
+// - A signal becomes a normal exit, so EXIT traps (temp-file cleanup) run.
+const PRELUDE = String.raw`set -u -f -o pipefail
+export LC_ALL=C
+trap 'exit 143' TERM INT HUP PIPE
+exec 3>&1
+fail() { printf '\n@@vm-files-error %s\n' "$1" >&2; exit 3; }
+classify() {
+  case $1 in
+    *"Permission denied"*|*"Operation not permitted"*|*"Read-only file system"*) echo EACCES ;;
+    *"No such file or directory"*) echo ENOENT ;;
+    *"Not a directory"*) echo ENOTDIR ;;
+    *"Is a directory"*|*"cannot overwrite directory"*|*"cannot overwrite non-directory"*) echo EISDIR ;;
+    *"File exists"*) echo EEXIST ;;
+    *"Directory not empty"*) echo ENOTEMPTY ;;
+    *"invalid user"*|*"invalid group"*|*"invalid spec"*) echo EINVAL ;;
+    *"No space left on device"*|*"Disk quota exceeded"*) echo ENOSPC ;;
+    *) echo EIO ;;
+  esac
+}
+run() {
+  local err
+  if err=$("$@" 2>&1 1>&3); then return 0; fi
+  case $err in *"@@vm-files-error "*) printf '%s\n' "$err" >&2; exit 3 ;; esac
+  printf '%s\n' "\${err:0:1000}" >&2
+  fail "$(classify "$err")"
+}
+probe() { run stat --printf= -- "$1"; }
+`;
+
+// The scripts are String.raw templates so backslashes reach bash untouched; `\${` is the
+// only escape they use (for bash's own "${...}") and is turned back into "${" here.
+function script(body: string): string {
+  return `${PRELUDE}${body.trim()}\n`.replaceAll("\\${", "${");
+}
+
+/**
+ * Reads one chunk of a file. Args: `path offset count`. Prints a header line
+ * `<f|o> <size> <version>` (`f` = regular file) and then the chunk as one base64 line.
+ * The version (device, inode, mtime, ctime) lets a chunked reader notice that the file
+ * changed between chunks.
+ *
+ * @example
+ * ```ts
+ * import { FILE_READ_SCRIPT, FILE_SCRIPT_NAME } from "@vm/provider-kit";
+ * const argv = ["bash", "-c", FILE_READ_SCRIPT, FILE_SCRIPT_NAME, "/etc/hostname", "0", "65536"];
+ * ```
+ */
+export const FILE_READ_SCRIPT = script(String.raw`
+p=$1 off=$2 count=$3
+case $off$count in *[!0-9]*) fail EINVAL ;; esac
+if [ -d "$p" ]; then fail EISDIR; fi
+err=$( { : <"$p"; } 2>&1 ) || { printf '%s\n' "\${err:0:1000}" >&2; fail "$(classify "$err")"; }
+exec 4<"$p" || fail EIO
+if [ -f "$p" ]; then kind=f; else kind=o; fi
+info=$(stat -L -c '%s %d:%i:%.9Y:%.9Z' -- "$p") || fail EIO
+printf '%s %s\n' "$kind" "$info"
+chunk() { dd bs=65536 skip="$off" count="$count" iflag=skip_bytes,count_bytes status=none <&4 | base64 -w0; }
+run chunk
+`);
+
+/**
+ * Writes a file, atomically or in place, in one exec or several. Args:
+ * `how phase source path suffix mode owner group createDirs [base64 pieces...]`.
+ * - `how`: `atomic` (temp file + rename) or `inplace` (truncate and write the target).
+ * - `phase`: `all` (one exec), or `begin` / `append` / `commit` for a write spread over
+ *   several execs (the pieces go to the temp file `.<name>.vm-tmp.<suffix>` next to the
+ *   target), or `abort` to remove that temp file.
+ * - `source`: `stdin` (raw bytes on standard input) or `base64` (the concatenated pieces).
+ * - `mode`, `owner`, `group`: empty for "not given"; `createDirs`: `1` or `0`.
+ *
+ * For `atomic`, mode and owner are applied to the temp file before `mv -f -T` renames it
+ * over the target, and an EXIT trap removes the temp file on any failure, so the target is
+ * either the old file or the complete new one.
+ *
+ * @example
+ * ```ts
+ * import { FILE_SCRIPT_NAME, FILE_WRITE_SCRIPT } from "@vm/provider-kit";
+ * // Prefer atomicWriteArgv(), which validates the values and fills the suffix.
+ * const argv = ["bash", "-c", FILE_WRITE_SCRIPT, FILE_SCRIPT_NAME,
+ *   "atomic", "all", "stdin", "/app/config.json", "3f9c2a7d41b0e6a8", "600", "", "", "1"];
+ * ```
+ */
+export const FILE_WRITE_SCRIPT = script(String.raw`
+how=$1 phase=$2 src=$3 p=$4 suffix=$5 mode=$6 owner=$7 group=$8 mkdirs=$9
+shift 9
+case $how in atomic|inplace) ;; *) fail EINVAL ;; esac
+case $phase in all|begin|append|commit|abort) ;; *) fail EINVAL ;; esac
+case $src in stdin|base64) ;; *) fail EINVAL ;; esac
+case $suffix in ""|*[!a-z0-9]*) fail EINVAL ;; esac
+case $p in /) fail EISDIR ;; */) fail EISDIR ;; /*) ;; *) fail EINVAL ;; esac
+dir=\${p%/*}; base=\${p##*/}
+[ -n "$dir" ] || dir=/
+tmp=$dir/.\${base:0:64}.vm-tmp.$suffix
+cleanup() { if [ -n "$tmp" ]; then rm -f -- "$tmp"; fi; }
+put() {
+  local f=$1 trunc=$2
+  shift 2
+  if [ "$src" = stdin ]; then
+    if [ "$trunc" = 1 ]; then cat >"$f"; else cat >>"$f"; fi
+  else
+    if [ "$trunc" = 1 ]; then printf '%s' "$@" | base64 -d >"$f"; else printf '%s' "$@" | base64 -d >>"$f"; fi
+  fi
+}
+create_private() { ( umask 077; set -C; : >"$1" ); }
+prepare() {
+  if [ "$mkdirs" = 1 ] && [ ! -d "$dir" ]; then run mkdir -p -- "$dir"; fi
+  if [ -d "$p" ] && [ ! -L "$p" ]; then fail EISDIR; fi
+  run create_private "$tmp"
+  trap cleanup EXIT
+}
+staged() {
+  if [ ! -f "$tmp" ]; then
+    tmp=
+    printf 'staged temp file is missing\n' >&2
+    fail EIO
+  fi
+  trap cleanup EXIT
+}
+finish() {
+  if [ -n "$owner" ] || [ -n "$group" ]; then
+    run chown -- "$owner\${group:+:$group}" "$tmp"
+  elif [ "$EUID" = 0 ] && [ -e "$p" ]; then
+    chown --reference="$p" -- "$tmp" 2>/dev/null || :
+  fi
+  if [ -n "$mode" ]; then
+    case $mode in *[!0-7]*) fail EINVAL ;; esac
+    run chmod -- "$mode" "$tmp"
+  elif [ -e "$p" ]; then
+    run chmod --reference="$p" -- "$tmp"
+  else
+    run chmod -- "$(printf '%o' "$(( 0666 & ~0$(umask) ))")" "$tmp"
+  fi
+  run mv -f -T -- "$tmp" "$p"
+  tmp=
+}
+copy_into() { cat -- "$tmp" >"$p"; }
+case $phase in
+  all)
+    if [ "$how" = inplace ]; then
+      tmp=
+      if [ -d "$p" ]; then fail EISDIR; fi
+      run put "$p" 1 "$@"
+    else
+      prepare
+      run put "$tmp" 1 "$@"
+      finish
+    fi ;;
+  begin)
+    prepare
+    run put "$tmp" 1 "$@"
+    tmp= ;;
+  append)
+    staged
+    run put "$tmp" 0 "$@"
+    tmp= ;;
+  commit)
+    staged
+    run put "$tmp" 0 "$@"
+    if [ "$how" = inplace ]; then
+      if [ -d "$p" ]; then fail EISDIR; fi
+      run copy_into
+    else
+      finish
+    fi ;;
+  abort)
+    cleanup
+    tmp= ;;
+esac
+`);
+
+/**
+ * Lists a directory. Arg: `path`. Prints one base64 line: for each entry, four
+ * NUL-terminated fields `name`, type (`%Y`: `d` for a directory, following symlinks),
+ * size in bytes and mtime in seconds. NUL separation keeps names with newlines intact;
+ * base64 keeps names that are not UTF-8 intact across a text-only stdout.
+ *
+ * @example
+ * ```ts
+ * import { FILE_LIST_SCRIPT, FILE_SCRIPT_NAME } from "@vm/provider-kit";
+ * const argv = ["bash", "-c", FILE_LIST_SCRIPT, FILE_SCRIPT_NAME, "/app"];
+ * ```
+ */
+export const FILE_LIST_SCRIPT = script(String.raw`
+p=$1
+probe "$p"
+if [ ! -d "$p" ]; then fail ENOTDIR; fi
+err=$(cd -- "$p" 2>&1) || { printf '%s\n' "\${err:0:1000}" >&2; fail "$(classify "$err")"; }
+cd -- "$p" || fail EIO
+listing() { find . -mindepth 1 -maxdepth 1 -printf '%f\0%Y\0%s\0%T@\0' | base64 -w0; }
+run listing
+`);
+
+/**
+ * Prints `yes` when the path exists (any type, including a dangling symlink), else `no`.
+ *
+ * @example
+ * ```ts
+ * import { FILE_EXISTS_SCRIPT, FILE_SCRIPT_NAME } from "@vm/provider-kit";
+ * const argv = ["bash", "-c", FILE_EXISTS_SCRIPT, FILE_SCRIPT_NAME, "/etc/hostname"];
+ * ```
+ */
+export const FILE_EXISTS_SCRIPT = script(String.raw`
+if [ -e "$1" ] || [ -L "$1" ]; then echo yes; else echo no; fi
+`);
+
+/**
+ * Prints `yes` when the path is a directory (following symlinks), else `no`.
+ *
+ * @example
+ * ```ts
+ * import { FILE_IS_DIRECTORY_SCRIPT, FILE_SCRIPT_NAME } from "@vm/provider-kit";
+ * const argv = ["bash", "-c", FILE_IS_DIRECTORY_SCRIPT, FILE_SCRIPT_NAME, "/etc"];
+ * ```
+ */
+export const FILE_IS_DIRECTORY_SCRIPT = script(String.raw`
+if [ -d "$1" ]; then echo yes; else echo no; fi
+`);
+
+/**
+ * Creates a directory. Args: `path recursive` (`1`: `mkdir -p`, an existing directory is
+ * fine; `0`: plain `mkdir`, an existing entry is `EEXIST`). A non-directory at the path is
+ * `EEXIST` either way.
+ *
+ * @example
+ * ```ts
+ * import { FILE_MKDIR_SCRIPT, FILE_SCRIPT_NAME } from "@vm/provider-kit";
+ * const argv = ["bash", "-c", FILE_MKDIR_SCRIPT, FILE_SCRIPT_NAME, "/app/data", "1"];
+ * ```
+ */
+export const FILE_MKDIR_SCRIPT = script(String.raw`
+p=$1
+if [ "$2" = 1 ]; then
+  if [ -d "$p" ]; then exit 0; fi
+  if [ -e "$p" ] || [ -L "$p" ]; then fail EEXIST; fi
+  run mkdir -p -- "$p"
+else
+  run mkdir -- "$p"
+fi
+`);
+
+/**
+ * Deletes one non-directory entry. Arg: `path`. A directory is `EISDIR`; a symlink (even
+ * to a directory) is removed itself.
+ *
+ * @example
+ * ```ts
+ * import { FILE_DELETE_SCRIPT, FILE_SCRIPT_NAME } from "@vm/provider-kit";
+ * const argv = ["bash", "-c", FILE_DELETE_SCRIPT, FILE_SCRIPT_NAME, "/tmp/old.log"];
+ * ```
+ */
+export const FILE_DELETE_SCRIPT = script(String.raw`
+p=$1
+probe "$p"
+if [ -d "$p" ] && [ ! -L "$p" ]; then fail EISDIR; fi
+run rm -f -- "$p"
+`);
+
+/**
+ * Deletes a directory and everything in it. Arg: `path`. A non-directory (or a symlink)
+ * is `ENOTDIR`; the root directory is refused.
+ *
+ * @example
+ * ```ts
+ * import { FILE_DELETE_DIRECTORY_SCRIPT, FILE_SCRIPT_NAME } from "@vm/provider-kit";
+ * const argv = ["bash", "-c", FILE_DELETE_DIRECTORY_SCRIPT, FILE_SCRIPT_NAME, "/tmp/build"];
+ * ```
+ */
+export const FILE_DELETE_DIRECTORY_SCRIPT = script(String.raw`
+p=$1
+probe "$p"
+if [ -L "$p" ] || [ ! -d "$p" ]; then fail ENOTDIR; fi
+if [ "$p" -ef / ]; then fail EINVAL; fi
+run rm -rf -- "$p"
+`);
+
+/**
+ * Copies a file. Args: `source destination`. The destination is always the new file's
+ * own path (`cp -T`), never a directory to copy into.
+ *
+ * @example
+ * ```ts
+ * import { FILE_COPY_SCRIPT, FILE_SCRIPT_NAME } from "@vm/provider-kit";
+ * const argv = ["bash", "-c", FILE_COPY_SCRIPT, FILE_SCRIPT_NAME, "/app/a.txt", "/app/b.txt"];
+ * ```
+ */
+export const FILE_COPY_SCRIPT = script(String.raw`
+probe "$1"
+if [ -d "$1" ]; then fail EISDIR; fi
+run cp -f -T -- "$1" "$2"
+`);
+
+/**
+ * Moves (renames) a file or directory. Args: `source destination` (`mv -f -T`).
+ *
+ * @example
+ * ```ts
+ * import { FILE_MOVE_SCRIPT, FILE_SCRIPT_NAME } from "@vm/provider-kit";
+ * const argv = ["bash", "-c", FILE_MOVE_SCRIPT, FILE_SCRIPT_NAME, "/app/a.txt", "/app/b.txt"];
+ * ```
+ */
+export const FILE_MOVE_SCRIPT = script(String.raw`
+probe "$1"
+run mv -f -T -- "$1" "$2"
+`);

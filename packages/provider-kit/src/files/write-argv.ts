@@ -1,0 +1,115 @@
+import { randomBytes } from "node:crypto";
+import type { AtomicWriteOptions } from "@vm/core";
+import { assertAbsolutePath, assertAtomicWriteOptions } from "../validate.js";
+import { FILE_SCRIPT_NAME, FILE_WRITE_SCRIPT } from "./scripts.js";
+
+/**
+ * The positional arguments of `FILE_WRITE_SCRIPT` (see its documentation).
+ *
+ * @example
+ * ```ts
+ * import type { FileWriteStep } from "@vm/provider-kit";
+ * const step: FileWriteStep = { how: "atomic", phase: "all", source: "stdin", path: "/app/a.txt", suffix: "0123456789abcdef" };
+ * ```
+ */
+export interface FileWriteStep {
+  how: "atomic" | "inplace";
+  phase: "all" | "begin" | "append" | "commit" | "abort";
+  source: "stdin" | "base64";
+  path: string;
+  /** Lowercase hex; names the temp file `.<name>.vm-tmp.<suffix>` next to the target. */
+  suffix: string;
+  mode?: string | undefined;
+  owner?: string | undefined;
+  group?: string | undefined;
+  createDirs?: boolean | undefined;
+}
+
+/**
+ * A fresh random temp-file suffix (16 lowercase hex characters).
+ *
+ * @example
+ * ```ts
+ * import { tempFileSuffix } from "@vm/provider-kit";
+ * console.log(tempFileSuffix()); // e.g. "9f0c3a1be4d27a65"
+ * ```
+ */
+export function tempFileSuffix(): string {
+  return randomBytes(8).toString("hex");
+}
+
+/**
+ * The full argv (`bash -c FILE_WRITE_SCRIPT vm-files ...`) for one write step, with the
+ * base64 pieces (if any) as the last arguments. Values are not validated here: callers
+ * validate first (as `atomicWriteArgv` and `createExecFileService` do).
+ *
+ * @example
+ * ```ts
+ * import { fileWriteArgv, tempFileSuffix } from "@vm/provider-kit";
+ * const argv = fileWriteArgv({ how: "inplace", phase: "all", source: "base64", path: "/tmp/a.txt", suffix: tempFileSuffix() }, [
+ *   Buffer.from("hello\n").toString("base64"),
+ * ]);
+ * ```
+ */
+export function fileWriteArgv(step: FileWriteStep, pieces: readonly string[] = []): string[] {
+  return [
+    "bash",
+    "-c",
+    FILE_WRITE_SCRIPT,
+    FILE_SCRIPT_NAME,
+    step.how,
+    step.phase,
+    step.source,
+    step.path,
+    step.suffix,
+    step.mode ?? "",
+    step.owner ?? "",
+    step.group ?? "",
+    step.createDirs === true ? "1" : "0",
+    ...pieces,
+  ];
+}
+
+/**
+ * The argv of a complete, atomic `writeFileAtomic` in ONE exec that reads the content
+ * from standard input: feed the bytes as stdin (a provider with a streaming transport can
+ * pipe any size) and check the result with `fileErrorFromExecResult`. Validates `path` and
+ * `options` first and throws `VMError` `INVALID_ARGUMENT`.
+ *
+ * @example
+ * ```ts
+ * import type { ExecFunction } from "@vm/core";
+ * import { atomicWriteArgv, fileErrorFromExecResult } from "@vm/provider-kit";
+ *
+ * async function writeConfig(exec: ExecFunction, instanceId: string, json: string) {
+ *   const path = "/app/config.json";
+ *   const argv = atomicWriteArgv(path, { mode: "600", createDirs: true }, "docker");
+ *   const result = await exec(instanceId, argv, { stdin: json });
+ *   if (result.exit_code !== 0) {
+ *     throw fileErrorFromExecResult(result, { provider: "docker", operation: "files.writeFileAtomic", path });
+ *   }
+ * }
+ * ```
+ */
+export function atomicWriteArgv(path: string, options: AtomicWriteOptions = {}, provider = "provider-kit"): string[] {
+  const ctx = { provider, operation: "files.writeFileAtomic" };
+  assertAbsolutePath(path, ctx);
+  assertAtomicWriteOptions(options, ctx);
+  return fileWriteArgv({ how: "atomic", phase: "all", source: "stdin", path, suffix: tempFileSuffix(), ...options });
+}
+
+/**
+ * Bytes an argv occupies in the kernel's argument area (each string plus its NUL). This is
+ * what `maxArgBytes` (per argument) and `maxRequestBytes` (whole argv) are measured in.
+ *
+ * @example
+ * ```ts
+ * import { argvBytes } from "@vm/provider-kit";
+ * argvBytes(["echo", "hi"]); // 8
+ * ```
+ */
+export function argvBytes(argv: readonly string[]): number {
+  let total = 0;
+  for (const arg of argv) total += Buffer.byteLength(arg) + 1;
+  return total;
+}
