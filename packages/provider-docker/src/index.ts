@@ -1,2 +1,12 @@
-// Placeholder until this package lands.
-export {};
+export { createDockerVMProvider, DOCKER_CAPABILITIES, DOCKER_PROVIDER_VERSION, DEFAULT_BOOT_TIMEOUT_MS } from "./provider.js";
+export type { DockerVMProviderOptions } from "./provider.js";
+export { fromDockerError, dockerErrorCode, START_ENGINE_HINT } from "./errors.js";
+export type { DockerErrorContext } from "./errors.js";
+export { DOCKER_LABELS, buildLabels, labelFilters, matchesMetadata, readMetadata } from "./labels.js";
+export type { LabelSpec, ResourceKind } from "./labels.js";
+export { mapContainerState } from "./status.js";
+export { createDemuxer } from "./demux.js";
+export { toInstance } from "./containers.js";
+export { DEFAULT_MAX_OUTPUT_BYTES } from "./exec.js";
+export { MAX_FORK_COUNT } from "./services/instances.js";
+export { SNAPSHOT_REPOSITORY } from "./services/snapshots.js";

@@ -1,0 +1,77 @@
+import type { InstanceStatus, VMInstance } from "@vm/core";
+import { VMError } from "@vm/provider-kit";
+import type Dockerode from "dockerode";
+import type { DockerContext } from "./context.js";
+import { fromDockerError } from "./errors.js";
+import { DOCKER_LABELS, readLabel, readMetadata } from "./labels.js";
+import { mapContainerState } from "./status.js";
+
+/** Docker prints nanoseconds; the contract wants plain ISO-8601. */
+export function isoDate(value: string | number | undefined): string {
+  if (value === undefined) return new Date(0).toISOString();
+  const date = typeof value === "number" ? new Date(value * 1000) : new Date(value);
+  return Number.isNaN(date.getTime()) ? new Date(0).toISOString() : date.toISOString();
+}
+
+/**
+ * Builds a `VMInstance` from a container's labels, state and creation time.
+ *
+ * @example
+ * ```ts
+ * import { toInstance } from "@vm/provider-docker";
+ * toInstance("abc", { "dev.vm.metadata": "{}" }, "running", "2026-01-01T00:00:00Z").status; // "ready"
+ * ```
+ */
+export function toInstance(id: string, labels: Record<string, string> | undefined, state: string | undefined, created: string | number | undefined): VMInstance {
+  const seconds = readLabel(labels, DOCKER_LABELS.ttlSeconds);
+  const action = readLabel(labels, DOCKER_LABELS.ttlAction);
+  const snapshot = readLabel(labels, DOCKER_LABELS.snapshot);
+  const status: InstanceStatus = mapContainerState(state);
+  return {
+    id,
+    status,
+    metadata: readMetadata(labels),
+    created_at: isoDate(created),
+    ...(snapshot ? { snapshot_id: snapshot } : {}),
+    ...(seconds || action
+      ? { ttl: { ...(seconds ? { seconds: Number(seconds) } : {}), ...(action === "stop" || action === "terminate" ? { action: action } : {}) } }
+      : {}),
+  };
+}
+
+/** True for containers this provider created as instances. */
+export function isManagedInstance(labels: Record<string, string> | undefined | null): boolean {
+  return labels?.[DOCKER_LABELS.managed] === "true" && labels[DOCKER_LABELS.kind] === "instance";
+}
+
+/** Inspects a container and refuses (NOT_FOUND) anything this provider did not create. */
+export async function inspectInstance(ctx: DockerContext, instanceId: string, operation: string): Promise<Dockerode.ContainerInspectInfo> {
+  let info: Dockerode.ContainerInspectInfo;
+  try {
+    info = await ctx.docker.getContainer(instanceId).inspect();
+  } catch (err) {
+    throw fromDockerError(err, { provider: ctx.provider, operation, subject: `instance ${instanceId}` });
+  }
+  if (!isManagedInstance(info.Config.Labels)) {
+    throw new VMError("NOT_FOUND", `instance ${instanceId}: no such instance (the container exists but was not created by @vm/provider-docker)`, {
+      provider: ctx.provider,
+      operation,
+    });
+  }
+  return info;
+}
+
+/**
+ * A check that an id names a container this provider created, remembered per id so that
+ * exec-heavy callers (files, PM2) pay for one inspect, not one per call.
+ */
+export function createManagedCheck(ctx: DockerContext): (instanceId: string, operation: string) => Promise<void> {
+  const known = new Set<string>();
+  return async (instanceId, operation) => {
+    if (known.has(instanceId)) return;
+    const info = await inspectInstance(ctx, instanceId, operation);
+    if (known.size > 10_000) known.clear();
+    known.add(instanceId);
+    known.add(info.Id);
+  };
+}

@@ -1,0 +1,115 @@
+import type { VMErrorCode } from "@vm/core";
+import { VMError, isVMError } from "@vm/provider-kit";
+
+/**
+ * Where a Docker error happened: the contract operation and, optionally, what it was about
+ * (an instance id, a path), used only to make the message readable.
+ *
+ * @example
+ * ```ts
+ * import type { DockerErrorContext } from "@vm/provider-docker";
+ * const ctx: DockerErrorContext = { operation: "instances.get", subject: "instance 3f2a" };
+ * ```
+ */
+export interface DockerErrorContext {
+  operation: string;
+  /** e.g. `"instance 3f2a…"` or `"snapshot sha256:…"`. */
+  subject?: string;
+  /** Defaults to `"docker"`. */
+  provider?: string;
+}
+
+/** How to bring an engine up, repeated in every UNAVAILABLE message. */
+export const START_ENGINE_HINT =
+  "Start a Docker engine (run `bash scripts/docker-engine.sh` in the vm repository, or start Docker Desktop / `sudo systemctl start docker`) or point DOCKER_HOST at a reachable one.";
+
+const SOCKET_UNREACHABLE = new Set(["ECONNREFUSED", "ENOENT", "ENOTFOUND", "EHOSTUNREACH", "ENETUNREACH", "ECONNRESET", "EPIPE", "ETIMEDOUT", "EAI_AGAIN"]);
+
+function field(value: unknown, key: string): unknown {
+  return typeof value === "object" && value !== null ? (value as Record<string, unknown>)[key] : undefined;
+}
+
+/** The engine's own message (`{"message": "..."}`), without dockerode's `(HTTP code …)` prefix. */
+function engineMessage(err: unknown): string {
+  const json = field(err, "json");
+  const fromJson = field(json, "message");
+  if (typeof fromJson === "string" && fromJson.length > 0) return fromJson.trim();
+  if (typeof json === "string" && json.length > 0) return json.trim();
+  if (Buffer.isBuffer(json) && json.length > 0) return json.toString("utf8").trim();
+  const message = field(err, "message");
+  return typeof message === "string" ? message.replace(/^\(HTTP code \d+\)\s*/, "").trim() : String(err);
+}
+
+/**
+ * Picks the VMError code for a dockerode/HTTP/socket error. Pure; exported for tests and
+ * for wrappers that want the code without building an error.
+ *
+ * @example
+ * ```ts
+ * import { dockerErrorCode } from "@vm/provider-docker";
+ * dockerErrorCode({ statusCode: 404 }); // "NOT_FOUND"
+ * ```
+ */
+export function dockerErrorCode(err: unknown): VMErrorCode {
+  if (isVMError(err)) return err.code;
+  const name = field(err, "name");
+  if (name === "AbortError" || field(err, "code") === "ABORT_ERR") return "ABORTED";
+  const status = field(err, "statusCode");
+  if (typeof status === "number") {
+    const message = engineMessage(err).toLowerCase();
+    if (status === 404) return "NOT_FOUND";
+    if (status === 409) return "CONFLICT";
+    if (status === 400) return "INVALID_ARGUMENT";
+    if (status === 401) return "UNAUTHENTICATED";
+    if (status === 403) return "PERMISSION_DENIED";
+    if (status === 429) return "RATE_LIMITED";
+    // The engine answers 500 for a few state conflicts; branch on them once, here.
+    if (/is not running|is paused|is restarting|is already in progress|marked for removal/.test(message)) return "CONFLICT";
+    if (/no such (container|image|exec|file)/.test(message)) return "NOT_FOUND";
+    if (/permission denied/.test(message)) return "PERMISSION_DENIED";
+    if (status >= 500) return "UNAVAILABLE";
+    return "INTERNAL";
+  }
+  const code = field(err, "code") ?? field(field(err, "cause"), "code");
+  if (code === "EACCES") return "PERMISSION_DENIED";
+  if (typeof code === "string" && SOCKET_UNREACHABLE.has(code)) return "UNAVAILABLE";
+  return "INTERNAL";
+}
+
+/**
+ * The one place where dockerode, HTTP and socket errors become `VMError`s:
+ * 404 → NOT_FOUND, 409 → CONFLICT, 400 → INVALID_ARGUMENT, 401 → UNAUTHENTICATED,
+ * 403 → PERMISSION_DENIED, 5xx → UNAVAILABLE (except the engine's "is not running" answers,
+ * which are CONFLICT), an unreachable socket → UNAVAILABLE with a hint on how to start an
+ * engine. The original error is kept as `cause`; a `VMError` passes through unchanged.
+ *
+ * @example
+ * ```ts
+ * import Dockerode from "dockerode";
+ * import { fromDockerError } from "@vm/provider-docker";
+ * const docker = new Dockerode({ socketPath: "/nonexistent.sock" });
+ * try {
+ *   await docker.ping();
+ * } catch (err) {
+ *   const vmError = fromDockerError(err, { operation: "ping" });
+ *   console.log(vmError.code); // "UNAVAILABLE"
+ * }
+ * ```
+ */
+export function fromDockerError(err: unknown, ctx: DockerErrorContext): VMError {
+  if (err instanceof VMError) return err;
+  const options = { provider: ctx.provider ?? "docker", operation: ctx.operation, cause: err };
+  if (isVMError(err)) return new VMError(err.code, err.message, options);
+  const code = dockerErrorCode(err);
+  const subject = ctx.subject ? `${ctx.subject}: ` : "";
+  if (code === "UNAVAILABLE" && typeof field(err, "statusCode") !== "number") {
+    const raw = field(err, "code") ?? field(field(err, "cause"), "code");
+    const sysCode = typeof raw === "string" ? raw : "error";
+    return new VMError("UNAVAILABLE", `Docker engine unreachable (${sysCode}). ${START_ENGINE_HINT}`, options);
+  }
+  if (code === "PERMISSION_DENIED" && field(err, "code") === "EACCES") {
+    return new VMError(code, `no permission to use the Docker socket (EACCES); add your user to the docker group or set DOCKER_HOST`, options);
+  }
+  if (code === "ABORTED") return new VMError(code, `${subject}aborted`, options);
+  return new VMError(code, `${subject}${engineMessage(err)}`, options);
+}

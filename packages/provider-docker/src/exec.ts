@@ -1,0 +1,290 @@
+import { randomUUID } from "node:crypto";
+import type { Duplex, Readable } from "node:stream";
+import type { ExecOptions, ExecResult, ExecStreamChunk } from "@vm/core";
+import { VMError, assertAbsolutePath, assertArgv, assertEnv, assertId, assertInteger, assertPrincipal } from "@vm/provider-kit";
+import type Dockerode from "dockerode";
+import type { DockerContext } from "./context.js";
+import { createDemuxer } from "./demux.js";
+import { fromDockerError } from "./errors.js";
+import { EXEC_KILLER, EXEC_WRAPPER } from "./scripts.js";
+
+/** Default cap on what `exec()` collects (stdout + stderr): 64 MiB. */
+export const DEFAULT_MAX_OUTPUT_BYTES = 64 * 1024 * 1024;
+
+// execStream pauses the socket when the consumer falls this far behind.
+const STREAM_HIGH_WATER = 4 * 1024 * 1024;
+
+/** Input for one exec; `stdin` may also be a stream (used internally for big file writes). */
+export interface ExecRequest {
+  instanceId: string;
+  argv: readonly string[];
+  options: Omit<ExecOptions, "stdin"> & { stdin?: string | Uint8Array | Readable };
+  operation: string;
+}
+
+interface Drive {
+  readonly exitCode: Promise<number>;
+  /** Kill the command in the container and stop reading; the exitCode promise rejects with `reason`. */
+  cancel(reason: VMError): Promise<void>;
+  readonly socket: Duplex;
+}
+
+/**
+ * Throws INVALID_ARGUMENT (or ABORTED for an already-aborted signal) before any engine call.
+ */
+export function validateExec(provider: string, operation: string, instanceId: unknown, argv: unknown, options: ExecOptions | undefined): void {
+  const ctx = { provider, operation };
+  assertId(instanceId, ctx, "instanceId");
+  assertArgv(argv, ctx);
+  if (options === undefined) return;
+  if (typeof options !== "object" || options === null) throw new VMError("INVALID_ARGUMENT", "options must be an object", ctx);
+  if (options.cwd !== undefined) assertAbsolutePath(options.cwd, ctx, "cwd");
+  if (options.env !== undefined) assertEnv(options.env, ctx);
+  if (options.user !== undefined) assertPrincipal(options.user, ctx, "user");
+  if (options.timeoutMs !== undefined) assertInteger(options.timeoutMs, ctx, "timeoutMs", 1, 2_147_483_647);
+  if (options.stdin !== undefined && typeof options.stdin !== "string" && !(options.stdin instanceof Uint8Array)) {
+    throw new VMError("INVALID_ARGUMENT", "stdin must be a string or a Uint8Array", ctx);
+  }
+  if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) {
+    throw new VMError("INVALID_ARGUMENT", "signal must be an AbortSignal", ctx);
+  }
+  if (options.signal?.aborted) throw new VMError("ABORTED", "aborted before the command started", { ...ctx, cause: options.signal.reason });
+}
+
+async function killInContainer(ctx: DockerContext, container: Dockerode.Container, pidfile: string): Promise<void> {
+  try {
+    const killer = await container.exec({
+      Cmd: ["sh", "-c", EXEC_KILLER, "vm-kill", pidfile, "KILL"],
+      User: "0",
+      AttachStdout: true,
+      AttachStderr: true,
+    });
+    const stream = await killer.start({ hijack: true, stdin: false });
+    await new Promise<void>((resolve) => {
+      stream.on("end", resolve);
+      stream.on("close", resolve);
+      stream.on("error", () => resolve());
+      stream.resume();
+    });
+  } catch (err) {
+    // The container may already be gone or stopped: then so is the command.
+    ctx.logger?.debug("docker: kill exec failed", { error: String(err) });
+  }
+}
+
+async function exitCodeOf(exec: Dockerode.Exec, operation: string): Promise<number> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const info = await exec.inspect();
+    if (!info.Running && typeof info.ExitCode === "number") return info.ExitCode;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new VMError("INTERNAL", "the engine did not report an exit code", { provider: "docker", operation });
+}
+
+/** Starts the exec (wrapped so it can be killed) and wires timeout, abort and frame delivery. */
+async function startDrive(
+  ctx: DockerContext,
+  req: ExecRequest,
+  onFrame: (stream: "stdout" | "stderr", data: Buffer, drive: Drive) => void,
+): Promise<Drive> {
+  const { instanceId, argv, options, operation } = req;
+  const container = ctx.docker.getContainer(instanceId);
+  const pidfile = `/tmp/.vm-exec-${randomUUID()}.pid`;
+  const hasStdin = options.stdin !== undefined;
+  let exec: Dockerode.Exec;
+  let socket: Duplex;
+  try {
+    exec = await container.exec({
+      Cmd: ["sh", "-c", EXEC_WRAPPER, "vm-exec", pidfile, ...argv],
+      AttachStdin: hasStdin,
+      AttachStdout: true,
+      AttachStderr: true,
+      Tty: false,
+      ...(options.env ? { Env: Object.entries(options.env).map(([k, v]) => `${k}=${v}`) } : {}),
+      ...(options.cwd ? { WorkingDir: options.cwd } : {}),
+      ...(options.user ? { User: options.user } : {}),
+    });
+    socket = await exec.start({ hijack: true, stdin: hasStdin });
+  } catch (err) {
+    throw fromDockerError(err, { provider: ctx.provider, operation, subject: `instance ${instanceId}` });
+  }
+
+  let settled = false;
+  let cancelling: Promise<void> | undefined;
+  let resolveExit!: (code: number) => void;
+  let rejectExit!: (err: unknown) => void;
+  const exitCode = new Promise<number>((resolve, reject) => {
+    resolveExit = resolve;
+    rejectExit = reject;
+  });
+  // Callers that cancel may never await exitCode; keep the rejection from going unhandled.
+  exitCode.catch(() => undefined);
+
+  let timer: NodeJS.Timeout | undefined;
+  const onAbort = () => void drive.cancel(new VMError("ABORTED", "the command was aborted and killed", { provider: ctx.provider, operation, cause: options.signal?.reason }));
+  const cleanup = () => {
+    settled = true;
+    if (timer) clearTimeout(timer);
+    options.signal?.removeEventListener("abort", onAbort);
+  };
+
+  const drive: Drive = {
+    exitCode,
+    socket,
+    cancel(reason) {
+      if (settled) return cancelling ?? Promise.resolve();
+      cleanup();
+      socket.pause();
+      cancelling = killInContainer(ctx, container, pidfile).finally(() => {
+        socket.destroy();
+        rejectExit(reason);
+      });
+      return cancelling;
+    },
+  };
+
+  const demux = createDemuxer((stream, data) => {
+    if (!settled) onFrame(stream, data, drive);
+  });
+  socket.on("data", (chunk: Buffer) => demux(chunk));
+  let ended = false;
+  const onEnd = () => {
+    if (ended || settled) return;
+    ended = true;
+    cleanup();
+    exitCodeOf(exec, operation).then(resolveExit, (err: unknown) => rejectExit(fromDockerError(err, { provider: ctx.provider, operation })));
+  };
+  socket.on("end", onEnd);
+  socket.on("close", onEnd);
+  socket.on("error", (err) => {
+    if (settled) return;
+    cleanup();
+    rejectExit(fromDockerError(err, { provider: ctx.provider, operation, subject: `instance ${instanceId}` }));
+  });
+
+  if (options.timeoutMs !== undefined) {
+    const ms = options.timeoutMs;
+    timer = setTimeout(() => void drive.cancel(new VMError("TIMEOUT", `the command ran longer than ${ms} ms and was killed`, { provider: ctx.provider, operation })), ms);
+  }
+  options.signal?.addEventListener("abort", onAbort, { once: true });
+
+  if (hasStdin) {
+    const input = options.stdin;
+    if (typeof input === "string" || input instanceof Uint8Array) {
+      socket.end(typeof input === "string" ? Buffer.from(input, "utf8") : input);
+    } else if (input) {
+      input.on("error", (err) => void drive.cancel(new VMError("INTERNAL", "reading stdin failed", { provider: ctx.provider, operation, cause: err })));
+      input.pipe(socket);
+    }
+  }
+  return drive;
+}
+
+/**
+ * When the engine could not even start the wrapper (missing `cwd`, unknown `user`), it
+ * writes its own message to the stream and exits 126/127; that is an error, not a result.
+ */
+export function runtimeFailure(result: ExecResult, req: Pick<ExecRequest, "options">): { code: "NOT_FOUND" | "INTERNAL"; message: string } | undefined {
+  if (result.exit_code !== 126 && result.exit_code !== 127) return undefined;
+  const text = `${result.stdout}${result.stderr}`;
+  if (!text.startsWith("OCI runtime exec failed")) return undefined;
+  if (/chdir to cwd/.test(text)) return { code: "NOT_FOUND", message: `cwd ${JSON.stringify(req.options.cwd ?? "")} does not exist in the instance` };
+  if (/unable to find (user|group)|no matching entries in (passwd|group) file/.test(text)) {
+    return { code: "NOT_FOUND", message: `user ${JSON.stringify(req.options.user ?? "")} does not exist in the instance` };
+  }
+  if (/executable file not found|no such file or directory/.test(text)) return { code: "NOT_FOUND", message: "the instance has no /bin/sh, which exec needs" };
+  return { code: "INTERNAL", message: `the engine could not start the command: ${text.trim().slice(0, 300)}` };
+}
+
+/**
+ * Runs a command and collects its output, capped at `maxOutputBytes` (stdout + stderr):
+ * past it the command is killed and the call fails with INVALID_ARGUMENT.
+ */
+export async function runExec(ctx: DockerContext, req: ExecRequest, maxOutputBytes = ctx.maxOutputBytes): Promise<ExecResult> {
+  const stdout: Buffer[] = [];
+  const stderr: Buffer[] = [];
+  let total = 0;
+  const drive = await startDrive(ctx, req, (stream, data, d) => {
+    total += data.length;
+    if (total > maxOutputBytes) {
+      void d.cancel(
+        new VMError(
+          "INVALID_ARGUMENT",
+          `the command printed more than maxOutputBytes (${maxOutputBytes} bytes) and was killed; use execStream for large output or raise maxOutputBytes`,
+          { provider: ctx.provider, operation: req.operation },
+        ),
+      );
+      return;
+    }
+    (stream === "stdout" ? stdout : stderr).push(data);
+  });
+  const exit_code = await drive.exitCode;
+  // Decode once at the end, so a character split across frames survives.
+  const result = { stdout: Buffer.concat(stdout).toString("utf8"), stderr: Buffer.concat(stderr).toString("utf8"), exit_code };
+  const failure = runtimeFailure(result, req);
+  if (failure) throw new VMError(failure.code, failure.message, { provider: ctx.provider, operation: req.operation });
+  return result;
+}
+
+/**
+ * Runs a command and yields output as it arrives, then one exit chunk. Returning early
+ * from the loop kills the command in the container.
+ */
+export async function* streamExec(ctx: DockerContext, req: ExecRequest): AsyncGenerator<ExecStreamChunk, void, undefined> {
+  const queue: ExecStreamChunk[] = [];
+  let queued = 0;
+  let paused = false;
+  let wake: (() => void) | undefined;
+  const decoders = { stdout: new TextDecoder("utf-8"), stderr: new TextDecoder("utf-8") };
+  const drive = await startDrive(ctx, req, (stream, data, d) => {
+    const text = decoders[stream].decode(data, { stream: true });
+    if (text.length === 0) return;
+    queue.push({ type: stream, data: text });
+    queued += data.length;
+    if (queued > STREAM_HIGH_WATER && !paused) {
+      paused = true;
+      d.socket.pause();
+    }
+    wake?.();
+  });
+  let outcome: { code: number } | { error: unknown } | undefined;
+  drive.exitCode.then(
+    (code) => {
+      outcome = { code };
+      wake?.();
+    },
+    (error: unknown) => {
+      outcome = { error };
+      wake?.();
+    },
+  );
+  try {
+    for (;;) {
+      const chunk = queue.shift();
+      if (chunk) {
+        if (chunk.type !== "exit") queued -= Buffer.byteLength(chunk.data);
+        if (paused && queued < STREAM_HIGH_WATER / 2) {
+          paused = false;
+          drive.socket.resume();
+        }
+        yield chunk;
+        continue;
+      }
+      if (outcome) {
+        if ("error" in outcome) throw outcome.error;
+        for (const type of ["stdout", "stderr"] as const) {
+          const rest = decoders[type].decode();
+          if (rest.length > 0) yield { type, data: rest };
+        }
+        yield { type: "exit", exit_code: outcome.code };
+        return;
+      }
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+      });
+      wake = undefined;
+    }
+  } finally {
+    if (!outcome) await drive.cancel(new VMError("ABORTED", "the stream was closed by the caller", { provider: ctx.provider, operation: req.operation }));
+  }
+}

@@ -1,0 +1,167 @@
+/**
+ * The label keys this provider puts on every container and image it creates. A cleanup or
+ * a leak check can find exactly what the provider made with
+ * `docker ps -a --filter label=dev.vm.managed=true` (and the same for images).
+ *
+ * - `managed`: always `"true"`.
+ * - `kind`: `"instance"`, `"snapshot"` or `"fork-snapshot"` (the internal image `fork()` boots from).
+ * - `metadata`: the caller's metadata as JSON: the source of truth.
+ * - `metaPrefix`: one `dev.vm.meta.<key>=<value>` per metadata entry, for label filters.
+ * - `digest`: a snapshot's idempotency key.
+ * - `ttlSeconds`, `ttlAction`, `ttlDeadline`: an instance's TTL and when it fires (ISO-8601).
+ * - `snapshot`: the snapshot (image id) an instance was booted from.
+ * - `image`: the image a snapshot was made from.
+ * - `forkOf`: on a fork snapshot and its forks, the instance that was forked.
+ *
+ * @example
+ * ```ts
+ * import { DOCKER_LABELS } from "@vm/provider-docker";
+ * const filter = { label: [`${DOCKER_LABELS.managed}=true`] };
+ * ```
+ */
+export const DOCKER_LABELS = {
+  managed: "dev.vm.managed",
+  kind: "dev.vm.kind",
+  metadata: "dev.vm.metadata",
+  metaPrefix: "dev.vm.meta.",
+  digest: "dev.vm.digest",
+  ttlSeconds: "dev.vm.ttl.seconds",
+  ttlAction: "dev.vm.ttl.action",
+  ttlDeadline: "dev.vm.ttl.deadline",
+  snapshot: "dev.vm.snapshot",
+  image: "dev.vm.image",
+  forkOf: "dev.vm.fork-of",
+} as const;
+
+/**
+ * What a labelled resource is.
+ *
+ * @example
+ * ```ts
+ * import type { ResourceKind } from "@vm/provider-docker";
+ * const kind: ResourceKind = "snapshot";
+ * ```
+ */
+export type ResourceKind = "instance" | "snapshot" | "fork-snapshot";
+
+/**
+ * Input for `buildLabels`.
+ *
+ * @example
+ * ```ts
+ * import type { LabelSpec } from "@vm/provider-docker";
+ * const spec: LabelSpec = { kind: "instance", metadata: { app: "demo" } };
+ * ```
+ */
+export interface LabelSpec {
+  kind: ResourceKind;
+  metadata?: Record<string, string>;
+  digest?: string;
+  ttl?: { seconds: number; action: "stop" | "terminate"; deadline: string };
+  snapshot?: string;
+  image?: string;
+  forkOf?: string;
+  /** Extra labels from `createDockerVMProvider({ labels })`. */
+  extra?: Record<string, string>;
+}
+
+/**
+ * Builds the full label set for a new container or image. Docker merges labels from the
+ * source image (or committed container) into the new resource and cannot delete one, so
+ * every `dev.vm.*` key inherited from `inherited` that this resource does not set is
+ * overridden with `""`: nothing of the source's identity (its metadata, TTL, digest) carries
+ * over with a value. Readers use `dev.vm.metadata` (always rewritten) as the truth.
+ *
+ * @example
+ * ```ts
+ * import { buildLabels } from "@vm/provider-docker";
+ * const labels = buildLabels({ kind: "snapshot", digest: "v1" }, { "dev.vm.meta.app": "demo" });
+ * // { "dev.vm.meta.app": "", "dev.vm.managed": "true", "dev.vm.kind": "snapshot", "dev.vm.metadata": "{}", "dev.vm.digest": "v1" }
+ * ```
+ */
+export function buildLabels(spec: LabelSpec, inherited: Record<string, string> = {}): Record<string, string> {
+  const labels: Record<string, string> = {};
+  for (const key of Object.keys(inherited)) {
+    if (key.startsWith("dev.vm.")) labels[key] = "";
+  }
+  Object.assign(labels, spec.extra ?? {});
+  labels[DOCKER_LABELS.managed] = "true";
+  labels[DOCKER_LABELS.kind] = spec.kind;
+  const metadata = spec.metadata ?? {};
+  labels[DOCKER_LABELS.metadata] = JSON.stringify(metadata);
+  for (const [key, value] of Object.entries(metadata)) labels[`${DOCKER_LABELS.metaPrefix}${key}`] = value;
+  if (spec.digest !== undefined) labels[DOCKER_LABELS.digest] = spec.digest;
+  if (spec.ttl) {
+    labels[DOCKER_LABELS.ttlSeconds] = String(spec.ttl.seconds);
+    labels[DOCKER_LABELS.ttlAction] = spec.ttl.action;
+    labels[DOCKER_LABELS.ttlDeadline] = spec.ttl.deadline;
+  }
+  if (spec.snapshot !== undefined) labels[DOCKER_LABELS.snapshot] = spec.snapshot;
+  if (spec.image !== undefined) labels[DOCKER_LABELS.image] = spec.image;
+  if (spec.forkOf !== undefined) labels[DOCKER_LABELS.forkOf] = spec.forkOf;
+  return labels;
+}
+
+/**
+ * Reads the caller's metadata back from labels (`dev.vm.metadata`, JSON). Unparseable or
+ * missing → `{}`.
+ *
+ * @example
+ * ```ts
+ * import { readMetadata } from "@vm/provider-docker";
+ * readMetadata({ "dev.vm.metadata": '{"app":"demo"}' }); // { app: "demo" }
+ * ```
+ */
+export function readMetadata(labels: Record<string, string> | null | undefined): Record<string, string> {
+  const raw = labels?.[DOCKER_LABELS.metadata];
+  if (!raw) return {};
+  try {
+    const parsed: unknown = JSON.parse(raw);
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return {};
+    const out: Record<string, string> = {};
+    for (const [key, value] of Object.entries(parsed as Record<string, unknown>)) if (typeof value === "string") out[key] = value;
+    return out;
+  } catch {
+    return {};
+  }
+}
+
+/** A label value, treating the `""` we use to blank inherited keys as absent. */
+export function readLabel(labels: Record<string, string> | null | undefined, key: string): string | undefined {
+  const value = labels?.[key];
+  return value === undefined || value === "" ? undefined : value;
+}
+
+/**
+ * Docker `label` filters for a kind and metadata. Keys holding `=` cannot be expressed as a
+ * label filter; callers re-check metadata on the client (`matchesMetadata`) anyway.
+ *
+ * @example
+ * ```ts
+ * import { labelFilters } from "@vm/provider-docker";
+ * labelFilters("instance", { app: "demo" });
+ * // ["dev.vm.managed=true", "dev.vm.kind=instance", "dev.vm.meta.app=demo"]
+ * ```
+ */
+export function labelFilters(kind: ResourceKind, metadata: Record<string, string> = {}, extra: Record<string, string> = {}): string[] {
+  const filters = [`${DOCKER_LABELS.managed}=true`, `${DOCKER_LABELS.kind}=${kind}`];
+  for (const [key, value] of Object.entries(metadata)) {
+    if (!key.includes("=")) filters.push(`${DOCKER_LABELS.metaPrefix}${key}=${value}`);
+  }
+  for (const [key, value] of Object.entries(extra)) filters.push(`${key}=${value}`);
+  return filters;
+}
+
+/**
+ * True when every wanted key/value is in the resource's metadata.
+ *
+ * @example
+ * ```ts
+ * import { matchesMetadata } from "@vm/provider-docker";
+ * matchesMetadata({ app: "demo", env: "ci" }, { app: "demo" }); // true
+ * ```
+ */
+export function matchesMetadata(actual: Record<string, string>, wanted: Record<string, string> | undefined): boolean {
+  if (!wanted) return true;
+  return Object.entries(wanted).every(([key, value]) => Object.hasOwn(actual, key) && actual[key] === value);
+}

@@ -1,0 +1,141 @@
+import type { ExecFunction, Logger, ProviderCapabilities, VMProvider } from "@vm/core";
+import { PM2_RESURRECT_SCRIPT, createPM2ProcessService, pm2Save } from "@vm/pm2";
+import { VMError, assertInteger } from "@vm/provider-kit";
+import Dockerode from "dockerode";
+import { createManagedCheck } from "./containers.js";
+import type { DockerContext } from "./context.js";
+import { DEFAULT_MAX_OUTPUT_BYTES } from "./exec.js";
+import { createFileService } from "./services/files.js";
+import { createImageService } from "./services/images.js";
+import { createInstanceService } from "./services/instances.js";
+import { createSnapshotService } from "./services/snapshots.js";
+
+/** This package's version (kept equal to package.json by a unit test). */
+export const DOCKER_PROVIDER_VERSION = "0.1.0";
+
+/** Default bound on how long `boot()` waits for an instance to be ready: 60 s. */
+export const DEFAULT_BOOT_TIMEOUT_MS = 60_000;
+
+/**
+ * Options for `createDockerVMProvider()`.
+ *
+ * @example
+ * ```ts
+ * import type { DockerVMProviderOptions } from "@vm/provider-docker";
+ * const options: DockerVMProviderOptions = { network: "host", maxOutputBytes: 16 * 1024 * 1024 };
+ * ```
+ */
+export interface DockerVMProviderOptions {
+  /**
+   * A Dockerode instance, or options for one (`{ socketPath }`, `{ host, port, protocol }`, ...).
+   * Default: `new Dockerode()`, which honours `DOCKER_HOST` (unix://, tcp://, ssh://) and
+   * falls back to `/var/run/docker.sock`. The provider never starts an engine.
+   */
+  docker?: Dockerode | Dockerode.DockerOptions;
+  /** Network for new instances: `"none"`, `"host"`, `"bridge"` or a named network. Default: the engine's default. */
+  network?: string;
+  logger?: Logger;
+  /** Cap on what one `exec()` collects (stdout + stderr). Default 64 MiB. `execStream` has no cap. */
+  maxOutputBytes?: number;
+  /** Extra labels put on every container and image this provider creates (e.g. a test run id). */
+  labels?: Record<string, string>;
+  /** Default for `BootOptions.timeoutMs`. Default 60 s. */
+  bootTimeoutMs?: number;
+}
+
+/**
+ * What the Docker provider really supports. `pause` is false (never used); everything
+ * else works on an image with POSIX `sh` (and bash, coreutils, GNU find for the file
+ * operations; pm2 for `processes`).
+ *
+ * @example
+ * ```ts
+ * import { DOCKER_CAPABILITIES } from "@vm/provider-docker";
+ * console.log(DOCKER_CAPABILITIES.fork); // true
+ * ```
+ */
+export const DOCKER_CAPABILITIES: ProviderCapabilities = Object.freeze({
+  fork: true,
+  ttl: true,
+  snapshots: true,
+  fromImage: true,
+  images: true,
+  stdin: true,
+  execUser: true,
+  execStream: true,
+  stop: true,
+  pause: false,
+  fileOwnership: true,
+  processes: true,
+});
+
+function isDockerode(value: unknown): value is Dockerode {
+  return value instanceof Dockerode || (typeof value === "object" && value !== null && "modem" in value && typeof (value as Dockerode).listContainers === "function");
+}
+
+/**
+ * The `@vm/core` contract on a Docker engine: instances are containers (kept alive by an
+ * init that also resurrects PM2 processes and enforces the TTL), snapshots are committed
+ * images, files go through the archive API and exec.
+ *
+ * @example
+ * ```ts
+ * import { createDockerVMProvider } from "@vm/provider-docker";
+ *
+ * const provider = createDockerVMProvider({ network: "none" });
+ * const snapshot = await provider.snapshots.fromImage("vm-base:dev", { digest: "readme-example" });
+ * await using vm = await provider.instances.boot(snapshot.id, { ttl_seconds: 600, ttl_action: "terminate" });
+ * const { stdout } = await provider.instances.exec(vm.id, ["echo", "Hello World"]);
+ * console.log(stdout); // "Hello World\n"
+ * ```
+ */
+export function createDockerVMProvider(options: DockerVMProviderOptions = {}): VMProvider {
+  const setup = { provider: "docker", operation: "createDockerVMProvider" };
+  if (typeof options !== "object" || options === null) throw new VMError("INVALID_ARGUMENT", "options must be an object", setup);
+  const maxOutputBytes = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
+  assertInteger(maxOutputBytes, setup, "maxOutputBytes", 1, 2 ** 31);
+  const bootTimeoutMs = options.bootTimeoutMs ?? DEFAULT_BOOT_TIMEOUT_MS;
+  assertInteger(bootTimeoutMs, setup, "bootTimeoutMs", 1, 2_147_483_647);
+  if (options.network !== undefined && (typeof options.network !== "string" || options.network.length === 0)) {
+    throw new VMError("INVALID_ARGUMENT", "network must be a non-empty string", setup);
+  }
+  const extraLabels = options.labels ?? {};
+  for (const [key, value] of Object.entries(extraLabels)) {
+    if (typeof value !== "string" || key.length === 0 || key.startsWith("dev.vm.")) {
+      throw new VMError("INVALID_ARGUMENT", `label ${JSON.stringify(key)} must be a string outside the reserved dev.vm.* namespace`, setup);
+    }
+  }
+  const docker = isDockerode(options.docker) ? options.docker : new Dockerode(options.docker);
+  const ctx: DockerContext = {
+    docker,
+    provider: "docker",
+    network: options.network,
+    logger: options.logger,
+    maxOutputBytes,
+    bootTimeoutMs,
+    extraLabels,
+  };
+  const ensureManaged = createManagedCheck(ctx);
+  let execRef: ExecFunction = () => Promise.reject(new Error("not ready"));
+  const exec: ExecFunction = (...args) => execRef(...args);
+  const snapshots = createSnapshotService(ctx, exec, (run, id) => pm2Save(run, id, { provider: "docker" }));
+  const instances = createInstanceService(ctx, PM2_RESURRECT_SCRIPT, snapshots, ensureManaged);
+  execRef = instances.exec.bind(instances);
+  return {
+    name: "docker",
+    version: DOCKER_PROVIDER_VERSION,
+    ...(options.logger ? { logger: options.logger } : {}),
+    capabilities: DOCKER_CAPABILITIES,
+    instances,
+    snapshots: {
+      get: (snapshotId) => snapshots.get(snapshotId),
+      list: (filters) => snapshots.list(filters),
+      create: (instanceId, opts) => snapshots.create(instanceId, opts),
+      delete: (snapshotId) => snapshots.delete(snapshotId),
+      fromImage: (imageId, opts) => snapshots.fromImage(imageId, opts),
+    },
+    images: createImageService(ctx),
+    files: createFileService(ctx, ensureManaged),
+    processes: createPM2ProcessService(exec, { provider: "docker" }),
+  };
+}

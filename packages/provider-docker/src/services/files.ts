@@ -1,0 +1,158 @@
+import { posix } from "node:path";
+import type { Readable } from "node:stream";
+import type { AtomicWriteOptions, FileContent, VMFileService } from "@vm/core";
+import {
+  VMError,
+  assertAbsolutePath,
+  assertAtomicWriteOptions,
+  assertFileContent,
+  assertId,
+  atomicWriteArgv,
+  createExecFileService,
+  fileErrorFromExecResult,
+} from "@vm/provider-kit";
+import { extract, pack } from "tar-stream";
+import type { DockerContext } from "../context.js";
+import { fromDockerError } from "../errors.js";
+import { runExec } from "../exec.js";
+
+const MAX_SYMLINK_HOPS = 16;
+
+function toBuffer(content: FileContent): Buffer {
+  // A view, not a copy: a 256 MiB Uint8Array stays one allocation.
+  return typeof content === "string" ? Buffer.from(content, "utf8") : Buffer.from(content.buffer, content.byteOffset, content.byteLength);
+}
+
+type Entry = { kind: "file"; data: Buffer } | { kind: "symlink"; target: string } | { kind: "directory" } | { kind: "other"; type: string };
+
+/** Reads the first entry of a tar stream (what `GET /containers/{id}/archive` returns for one path). */
+async function firstEntry(stream: Readable): Promise<Entry | undefined> {
+  const ex = extract();
+  stream.on("error", (err) => ex.destroy(err));
+  stream.pipe(ex);
+  try {
+    for await (const entry of ex) {
+      const { header } = entry;
+      if (header.type === "file" || header.type === "contiguous-file") {
+        // Preallocate: one copy into place instead of a list of chunks plus a concat.
+        const data = Buffer.allocUnsafe(header.size ?? 0);
+        let offset = 0;
+        for await (const chunk of entry as AsyncIterable<Buffer>) {
+          chunk.copy(data, offset);
+          offset += chunk.length;
+        }
+        return { kind: "file", data: offset === data.length ? data : data.subarray(0, offset) };
+      }
+      entry.resume();
+      if (header.type === "symlink") return { kind: "symlink", target: header.linkname ?? "" };
+      if (header.type === "directory") return { kind: "directory" };
+      return { kind: "other", type: header.type ?? "unknown" };
+    }
+    return undefined;
+  } finally {
+    stream.unpipe(ex);
+    if (!stream.destroyed) stream.destroy();
+  }
+}
+
+/**
+ * Files over the engine's archive API (reads, plain writes: binary-safe, streamed, one
+ * request each), `writeFileAtomic` as one exec streaming the bytes on stdin into a fixed
+ * script (temp file, mode, owner, rename), and the rest via `@vm/provider-kit`'s exec scripts.
+ */
+export function createFileService(ctx: DockerContext, ensureManaged: (instanceId: string, operation: string) => Promise<void>): VMFileService {
+  const provider = ctx.provider;
+  const viaExec = createExecFileService({
+    provider,
+    stdin: true,
+    exec: async (instanceId, argv, options) => {
+      await ensureManaged(instanceId, "files.exec");
+      return runExec(ctx, { instanceId, argv, options: options ?? {}, operation: "files.exec" });
+    },
+  });
+
+  function check(operation: string, instanceId: unknown, path: unknown): asserts path is string {
+    const ectx = { provider, operation };
+    assertId(instanceId, ectx, "instanceId");
+    assertAbsolutePath(path, ectx);
+  }
+
+  async function readBytes(instanceId: string, path: string, operation: string): Promise<Buffer> {
+    await ensureManaged(instanceId, operation);
+    const container = ctx.docker.getContainer(instanceId);
+    let current = path;
+    for (let hop = 0; hop <= MAX_SYMLINK_HOPS; hop++) {
+      let stream: Readable;
+      try {
+        stream = (await container.getArchive({ path: current })) as unknown as Readable;
+      } catch (err) {
+        throw fromDockerError(err, { provider, operation, subject: JSON.stringify(path) });
+      }
+      const entry = await firstEntry(stream);
+      if (!entry) throw new VMError("INTERNAL", `${operation} ${JSON.stringify(path)}: the engine sent an empty archive`, { provider, operation });
+      if (entry.kind === "file") return entry.data;
+      if (entry.kind === "directory") throw new VMError("INVALID_ARGUMENT", `${operation} ${JSON.stringify(path)}: is a directory (a file was expected)`, { provider, operation });
+      if (entry.kind === "other") throw new VMError("INVALID_ARGUMENT", `${operation} ${JSON.stringify(path)}: is a ${entry.type}, not a regular file`, { provider, operation });
+      current = posix.resolve(posix.dirname(current), entry.target);
+    }
+    throw new VMError("INVALID_ARGUMENT", `${operation} ${JSON.stringify(path)}: too many levels of symbolic links`, { provider, operation });
+  }
+
+  return {
+    async readFile(instanceId, path) {
+      check("files.readFile", instanceId, path);
+      const bytes = await readBytes(instanceId, path, "files.readFile");
+      return new TextDecoder("utf-8").decode(bytes);
+    },
+
+    async readFileBytes(instanceId, path) {
+      check("files.readFileBytes", instanceId, path);
+      return readBytes(instanceId, path, "files.readFileBytes");
+    },
+
+    async writeFile(instanceId, path, content) {
+      const operation = "files.writeFile";
+      check(operation, instanceId, path);
+      assertFileContent(content, { provider, operation });
+      const name = posix.basename(path);
+      if (name === "" || name === "." || name === ".." || path.endsWith("/")) {
+        throw new VMError("INVALID_ARGUMENT", `${operation} ${JSON.stringify(path)}: not a file path`, { provider, operation });
+      }
+      await ensureManaged(instanceId, operation);
+      const data = toBuffer(content);
+      const tar = pack();
+      tar.entry({ name, size: data.length, mode: 0o644, mtime: new Date(), uid: 0, gid: 0 }, data);
+      tar.finalize();
+      try {
+        // One request: the tar is generated while it uploads. The parent must exist (404 otherwise).
+        await ctx.docker.getContainer(instanceId).putArchive(tar as unknown as NodeJS.ReadableStream, { path: posix.dirname(path), noOverwriteDirNonDir: true });
+      } catch (err) {
+        const vmErr = fromDockerError(err, { provider, operation, subject: JSON.stringify(path) });
+        if (vmErr.code === "NOT_FOUND") {
+          throw new VMError("NOT_FOUND", `${operation} ${JSON.stringify(path)}: the parent directory does not exist`, { provider, operation, cause: err });
+        }
+        throw vmErr;
+      }
+    },
+
+    async writeFileAtomic(instanceId, path, content, options?: AtomicWriteOptions) {
+      const operation = "files.writeFileAtomic";
+      check(operation, instanceId, path);
+      assertFileContent(content, { provider, operation });
+      assertAtomicWriteOptions(options, { provider, operation });
+      const argv = atomicWriteArgv(path, options ?? {}, provider);
+      await ensureManaged(instanceId, operation);
+      const result = await runExec(ctx, { instanceId, argv, options: { stdin: toBuffer(content) }, operation });
+      if (result.exit_code !== 0) throw fileErrorFromExecResult(result, { provider, operation, path });
+    },
+
+    copyFile: (instanceId, source, destination) => viaExec.copyFile(instanceId, source, destination),
+    moveFile: (instanceId, source, destination) => viaExec.moveFile(instanceId, source, destination),
+    deleteFile: (instanceId, path) => viaExec.deleteFile(instanceId, path),
+    fileExists: (instanceId, path) => viaExec.fileExists(instanceId, path),
+    createDirectory: (instanceId, path, recursive) => viaExec.createDirectory(instanceId, path, recursive),
+    listDirectory: (instanceId, path) => viaExec.listDirectory(instanceId, path),
+    isDirectory: (instanceId, path) => viaExec.isDirectory(instanceId, path),
+    deleteDirectory: (instanceId, path) => viaExec.deleteDirectory(instanceId, path),
+  };
+}

@@ -1,0 +1,269 @@
+import type { BootOptions, BootedInstance, ExecOptions, ExecStreamChunk, InstanceStatus, VMInstance, VMInstanceService } from "@vm/core";
+import { VMError, assertId, assertInteger, assertMetadata, hasVMErrorCode } from "@vm/provider-kit";
+import type Dockerode from "dockerode";
+import type { DockerContext } from "../context.js";
+import { inspectInstance, isManagedInstance, toInstance } from "../containers.js";
+import { createDemuxer } from "../demux.js";
+import { fromDockerError } from "../errors.js";
+import { runExec, streamExec, validateExec } from "../exec.js";
+import { DOCKER_LABELS, buildLabels, labelFilters, matchesMetadata, readLabel } from "../labels.js";
+import { READY_MARKER, buildInitScript } from "../scripts.js";
+
+const STATUSES: readonly InstanceStatus[] = ["booting", "ready", "stopping", "stopped", "error"];
+/** Most forks one call may make; each is a container on this engine. */
+export const MAX_FORK_COUNT = 32;
+
+/** Hooks the instance service needs from the snapshot service (fork). */
+export interface ForkSupport {
+  /** Commits the instance (after `pm2 save`) to an internal fork snapshot; returns its image id. */
+  createForkSnapshot(instanceId: string): Promise<string>;
+  /** Removes a fork snapshot once no container uses it; never throws. */
+  releaseForkSnapshot(imageId: string): Promise<void>;
+}
+
+interface BootInternal {
+  forkOf?: string;
+}
+
+function validateBoot(ctx: DockerContext, snapshotId: unknown, options: BootOptions | undefined): void {
+  const ectx = { provider: ctx.provider, operation: "instances.boot" };
+  assertId(snapshotId, ectx, "snapshotId");
+  if (options === undefined) return;
+  if (typeof options !== "object" || options === null) throw new VMError("INVALID_ARGUMENT", "options must be an object", ectx);
+  if (options.ttl_seconds !== undefined) assertInteger(options.ttl_seconds, ectx, "ttl_seconds", 1, 10 * 365 * 24 * 3600);
+  if (options.ttl_action !== undefined && options.ttl_action !== "stop" && options.ttl_action !== "terminate") {
+    throw new VMError("INVALID_ARGUMENT", `ttl_action must be "stop" or "terminate"`, ectx);
+  }
+  if (options.ttl_action !== undefined && options.ttl_seconds === undefined) {
+    throw new VMError("INVALID_ARGUMENT", "ttl_action needs ttl_seconds", ectx);
+  }
+  if (options.metadata !== undefined) assertMetadata(options.metadata, ectx);
+  if (options.timeoutMs !== undefined) assertInteger(options.timeoutMs, ectx, "timeoutMs", 1, 2_147_483_647);
+  if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) throw new VMError("INVALID_ARGUMENT", "signal must be an AbortSignal", ectx);
+  if (options.signal?.aborted) throw new VMError("ABORTED", "aborted before boot started", { ...ectx, cause: options.signal.reason });
+}
+
+/** Waits for the init's readiness line in the container's log; fails if the container exits first. */
+async function waitReady(ctx: DockerContext, container: Dockerode.Container, timeoutMs: number, signal: AbortSignal | undefined): Promise<void> {
+  const operation = "instances.boot";
+  const stream = (await container.logs({ follow: true, stdout: true, stderr: false })) as unknown as NodeJS.ReadableStream & { destroy(): void };
+  await new Promise<void>((resolve, reject) => {
+    let text = "";
+    let done = false;
+    const finish = (err?: VMError) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
+      stream.destroy();
+      if (err) reject(err);
+      else resolve();
+    };
+    const onAbort = () => finish(new VMError("ABORTED", "boot was aborted; the container was removed", { provider: ctx.provider, operation, cause: signal?.reason }));
+    const timer = setTimeout(() => finish(new VMError("TIMEOUT", `the instance was not ready within ${timeoutMs} ms; the container was removed`, { provider: ctx.provider, operation })), timeoutMs);
+    signal?.addEventListener("abort", onAbort, { once: true });
+    const push = createDemuxer((_stream, data) => {
+      text = (text + data.toString("utf8")).slice(-4096);
+      if (text.includes(READY_MARKER)) finish();
+    });
+    stream.on("data", (chunk: Buffer) => push(chunk));
+    stream.on("end", () => finish(new VMError("INTERNAL", "the instance's init exited before it was ready (does the image have /bin/sh?)", { provider: ctx.provider, operation })));
+    stream.on("error", (err: unknown) => finish(fromDockerError(err, { provider: ctx.provider, operation })));
+  });
+}
+
+async function removeQuietly(ctx: DockerContext, id: string): Promise<void> {
+  try {
+    await ctx.docker.getContainer(id).remove({ force: true, v: true });
+  } catch (err) {
+    const vmErr = fromDockerError(err, { provider: ctx.provider, operation: "instances.terminate" });
+    if (vmErr.code !== "NOT_FOUND" && vmErr.code !== "CONFLICT") ctx.logger?.warn("docker: could not remove container", { id, code: vmErr.code });
+  }
+}
+
+/**
+ * The instance service: containers whose init keeps them alive, exec over the engine's
+ * exec API with in-container kill on timeout/abort/cancel.
+ */
+export function createInstanceService(
+  ctx: DockerContext,
+  resurrectScript: string,
+  fork: ForkSupport,
+  ensureManaged: (instanceId: string, operation: string) => Promise<void>,
+): VMInstanceService {
+  const initScript = buildInitScript(resurrectScript);
+
+  function booted(instance: VMInstance): BootedInstance {
+    return {
+      ...instance,
+      [Symbol.asyncDispose]: async () => {
+        try {
+          await service.terminate(instance.id);
+        } catch (err) {
+          if (!hasVMErrorCode(err, "NOT_FOUND")) throw err;
+        }
+      },
+    };
+  }
+
+  async function bootInternal(snapshotId: string, options: BootOptions = {}, internal: BootInternal = {}): Promise<BootedInstance> {
+    validateBoot(ctx, snapshotId, options);
+    const operation = "instances.boot";
+    let image: Dockerode.ImageInspectInfo;
+    try {
+      image = await ctx.docker.getImage(snapshotId).inspect();
+    } catch (err) {
+      throw fromDockerError(err, { provider: ctx.provider, operation, subject: `snapshot ${snapshotId}` });
+    }
+    const ttlSeconds = options.ttl_seconds;
+    const ttlAction = options.ttl_action ?? "stop";
+    const ttl = ttlSeconds === undefined ? undefined : { seconds: ttlSeconds, action: ttlAction, deadline: new Date(Date.now() + ttlSeconds * 1000).toISOString() };
+    const labels = buildLabels(
+      {
+        kind: "instance",
+        ...(options.metadata ? { metadata: options.metadata } : {}),
+        ...(ttl ? { ttl } : {}),
+        snapshot: image.Id,
+        ...(internal.forkOf ? { forkOf: internal.forkOf } : {}),
+        extra: ctx.extraLabels,
+      },
+      image.Config.Labels ?? {},
+    );
+    let container: Dockerode.Container;
+    try {
+      container = await ctx.docker.createContainer({
+        Image: image.Id,
+        Entrypoint: ["sh", "-c", initScript, "vm-init"],
+        Cmd: [ttlSeconds === undefined ? "" : String(ttlSeconds)],
+        Labels: labels,
+        Tty: false,
+        OpenStdin: false,
+        HostConfig: {
+          Init: true,
+          AutoRemove: ttl?.action === "terminate",
+          ...(ctx.network ? { NetworkMode: ctx.network } : {}),
+        },
+      });
+    } catch (err) {
+      throw fromDockerError(err, { provider: ctx.provider, operation, subject: `snapshot ${snapshotId}` });
+    }
+    try {
+      await container.start();
+      await waitReady(ctx, container, options.timeoutMs ?? ctx.bootTimeoutMs, options.signal);
+      const info = await container.inspect();
+      ctx.logger?.debug("docker: booted", { id: info.Id, snapshot: image.Id });
+      return booted(toInstance(info.Id, info.Config.Labels, info.State.Status, info.Created));
+    } catch (err) {
+      await removeQuietly(ctx, container.id);
+      throw fromDockerError(err, { provider: ctx.provider, operation, subject: `instance ${container.id}` });
+    }
+  }
+
+  const service: VMInstanceService & { bootInternal: typeof bootInternal } = {
+    bootInternal,
+
+    boot(snapshotId, options) {
+      return bootInternal(snapshotId, options);
+    },
+
+    async get(instanceId) {
+      assertId(instanceId, { provider: ctx.provider, operation: "instances.get" }, "instanceId");
+      const info = await inspectInstance(ctx, instanceId, "instances.get");
+      return toInstance(info.Id, info.Config.Labels, info.State.Status, info.Created);
+    },
+
+    async list(filters = {}) {
+      const ectx = { provider: ctx.provider, operation: "instances.list" };
+      if (typeof filters !== "object" || filters === null) throw new VMError("INVALID_ARGUMENT", "filters must be an object", ectx);
+      if (filters.metadata !== undefined) assertMetadata(filters.metadata, ectx);
+      const wanted = filters.status === undefined ? undefined : typeof filters.status === "string" ? [filters.status] : [...filters.status];
+      for (const status of wanted ?? []) {
+        if (!STATUSES.includes(status)) throw new VMError("INVALID_ARGUMENT", `unknown status filter ${JSON.stringify(status)}`, ectx);
+      }
+      let containers: Dockerode.ContainerInfo[];
+      try {
+        containers = await ctx.docker.listContainers({ all: true, filters: { label: labelFilters("instance", filters.metadata, ctx.extraLabels) } });
+      } catch (err) {
+        throw fromDockerError(err, ectx);
+      }
+      return containers
+        .filter((c) => isManagedInstance(c.Labels))
+        .map((c) => toInstance(c.Id, c.Labels, c.State, c.Created))
+        .filter((i) => matchesMetadata(i.metadata ?? {}, filters.metadata) && (!wanted || wanted.includes(i.status)));
+    },
+
+    async stop(instanceId) {
+      const operation = "instances.stop";
+      assertId(instanceId, { provider: ctx.provider, operation }, "instanceId");
+      await inspectInstance(ctx, instanceId, operation);
+      try {
+        await ctx.docker.getContainer(instanceId).stop({ t: 5 });
+      } catch (err) {
+        // 304: already stopped. Stopping is idempotent.
+        if ((err as { statusCode?: number }).statusCode === 304) return;
+        const vmErr = fromDockerError(err, { provider: ctx.provider, operation, subject: `instance ${instanceId}` });
+        // An AutoRemove (ttl_action "terminate") container can vanish while it stops.
+        if (vmErr.code === "NOT_FOUND" || vmErr.code === "CONFLICT") return;
+        throw vmErr;
+      }
+    },
+
+    async terminate(instanceId) {
+      const operation = "instances.terminate";
+      assertId(instanceId, { provider: ctx.provider, operation }, "instanceId");
+      const info = await inspectInstance(ctx, instanceId, operation);
+      try {
+        await ctx.docker.getContainer(info.Id).remove({ force: true, v: true });
+      } catch (err) {
+        const vmErr = fromDockerError(err, { provider: ctx.provider, operation, subject: `instance ${instanceId}` });
+        // "removal already in progress" (AutoRemove racing us) means it is going anyway.
+        if (vmErr.code !== "CONFLICT" && vmErr.code !== "NOT_FOUND") throw vmErr;
+      }
+      const forkSnapshot = readLabel(info.Config.Labels, DOCKER_LABELS.forkOf) ? readLabel(info.Config.Labels, DOCKER_LABELS.snapshot) : undefined;
+      if (forkSnapshot) await fork.releaseForkSnapshot(forkSnapshot);
+    },
+
+    async fork(instanceId, count) {
+      const operation = "instances.fork";
+      assertId(instanceId, { provider: ctx.provider, operation }, "instanceId");
+      assertInteger(count, { provider: ctx.provider, operation }, "count", 1, MAX_FORK_COUNT);
+      const parent = await inspectInstance(ctx, instanceId, operation);
+      if (parent.State.Status !== "running") {
+        throw new VMError("CONFLICT", `instance ${instanceId} is ${parent.State.Status}; only a running instance can be forked`, { provider: ctx.provider, operation });
+      }
+      const snapshotId = await fork.createForkSnapshot(parent.Id);
+      const results = await Promise.allSettled(Array.from({ length: count }, () => bootInternal(snapshotId, {}, { forkOf: parent.Id })));
+      const ok = results.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+      if (failed) {
+        await Promise.all(ok.map((vm) => removeQuietly(ctx, vm.id)));
+        await fork.releaseForkSnapshot(snapshotId);
+        throw fromDockerError(failed.reason, { provider: ctx.provider, operation });
+      }
+      return ok;
+    },
+
+    async exec(instanceId, argv, options?: ExecOptions) {
+      const operation = "instances.exec";
+      validateExec(ctx.provider, operation, instanceId, argv, options);
+      await ensureManaged(instanceId, operation);
+      return runExec(ctx, { instanceId, argv, options: options ?? {}, operation });
+    },
+
+    execStream(instanceId, argv, options?: ExecOptions): AsyncIterable<ExecStreamChunk> {
+      const operation = "instances.execStream";
+      // Validate now, so bad input fails at the call and not at the first `next()`.
+      validateExec(ctx.provider, operation, instanceId, argv, options);
+      return {
+        [Symbol.asyncIterator]: () => {
+          const gen = (async function* () {
+            await ensureManaged(instanceId, operation);
+            yield* streamExec(ctx, { instanceId, argv, options: options ?? {}, operation });
+          })();
+          return gen;
+        },
+      };
+    },
+  };
+  return service;
+}
