@@ -1,2 +1,33 @@
-// Placeholder until this package lands.
-export {};
+export { describeProviderConformance } from "./describe.js";
+export type { DescribeConformanceOptions } from "./describe.js";
+export { runConformance } from "./run.js";
+export type { RunConformanceOptions } from "./run.js";
+export { ALL_CASES, CASE_GROUPS, LEAK_CHECK_ID } from "./cases/index.js";
+export { CAPABILITIES, capabilityCases } from "./cases/capabilities.js";
+export { concurrencyCases } from "./cases/concurrency.js";
+export { execCases, HOSTILE_STRINGS } from "./cases/exec.js";
+export { fileCases, HOSTILE_NAMES } from "./cases/files.js";
+export { instanceCases } from "./cases/instances.js";
+export { processCases } from "./cases/processes.js";
+export { snapshotCases } from "./cases/snapshots.js";
+export { assertVMErrorCode, eventually, expectVMError } from "./assertions.js";
+export { createResourceTracker } from "./tracker.js";
+export { MARKER_KEYS } from "./session.js";
+export { ensureImage, findContainerEngine, startService, waitForUrl } from "./containers.js";
+export type { ImageBuild, ServiceSpec, StartedService } from "./containers.js";
+export { createConformanceReporter } from "./reporter.js";
+export type { ConformanceReporterOptions } from "./reporter.js";
+export type { ConformanceMatrix, MatrixCell } from "./report.js";
+export type { ConformanceTaskMeta } from "./meta.js";
+export type {
+  Capability,
+  CaseContext,
+  CaseGroup,
+  CaseOutcome,
+  ConformanceCase,
+  ConformanceLevel,
+  ConformanceMarker,
+  ConformanceSetup,
+  ConformanceTarget,
+  ResourceTracker,
+} from "./types.js";

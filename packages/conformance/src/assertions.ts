@@ -1,0 +1,101 @@
+import { AssertionError } from "node:assert";
+import type { VMErrorCode } from "@vm/core";
+import { isVMError } from "@vm/provider-kit";
+
+function describeError(err: unknown): string {
+  if (isVMError(err)) return `VMError ${err.code} (${err.message})`;
+  if (err instanceof Error) return `${err.name}: ${err.message}`;
+  return String(err);
+}
+
+/**
+ * Resolve when `action` rejects with a `VMError` carrying one of `codes`; fail otherwise
+ * (including when it resolves). Returns the error for further checks.
+ *
+ * @example
+ * ```ts
+ * import { expectVMError } from "@vm/conformance";
+ * import type { VMProvider } from "@vm/core";
+ * async function check(provider: VMProvider) {
+ *   await expectVMError(() => provider.instances.get("no-such-instance"), "NOT_FOUND");
+ * }
+ * ```
+ */
+export async function expectVMError(action: () => unknown, ...codes: VMErrorCode[]): Promise<Error> {
+  let value: unknown;
+  try {
+    value = await action();
+  } catch (err) {
+    if (isVMError(err) && codes.includes(err.code)) return err;
+    throw new AssertionError({
+      message: `expected a VMError with code ${codes.join(" or ")}, got ${describeError(err)}`,
+      actual: isVMError(err) ? err.code : describeError(err),
+      expected: codes.join(" | "),
+      operator: "rejects",
+    });
+  }
+  throw new AssertionError({
+    message: `expected a VMError with code ${codes.join(" or ")}, but the call resolved`,
+    actual: value,
+    expected: codes.join(" | "),
+    operator: "rejects",
+  });
+}
+
+/**
+ * Fail unless `err` is a `VMError` with one of `codes` (for errors already caught).
+ *
+ * @example
+ * ```ts
+ * import { assertVMErrorCode } from "@vm/conformance";
+ * try {
+ *   JSON.parse("{");
+ * } catch (err) {
+ *   // throws an AssertionError: a SyntaxError is not a VMError
+ *   try { assertVMErrorCode(err, "INVALID_ARGUMENT"); } catch { console.log("not a VMError"); }
+ * }
+ * ```
+ */
+export function assertVMErrorCode(err: unknown, ...codes: VMErrorCode[]): void {
+  if (isVMError(err) && codes.includes(err.code)) return;
+  throw new AssertionError({
+    message: `expected a VMError with code ${codes.join(" or ")}, got ${describeError(err)}`,
+    actual: isVMError(err) ? err.code : describeError(err),
+    expected: codes.join(" | "),
+    operator: "rejects",
+  });
+}
+
+/**
+ * Poll `probe` until it returns a non-undefined value, or fail with `what` after `timeoutMs`.
+ *
+ * @example
+ * ```ts
+ * import { eventually } from "@vm/conformance";
+ * import type { VMProvider } from "@vm/core";
+ * async function waitStopped(provider: VMProvider, id: string) {
+ *   await eventually("instance stopped", async () => ((await provider.instances.get(id)).status === "stopped" ? true : undefined));
+ * }
+ * ```
+ */
+export async function eventually<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  options: { timeoutMs?: number; intervalMs?: number } = {},
+): Promise<T> {
+  const deadline = Date.now() + (options.timeoutMs ?? 30_000);
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+      last = undefined;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) {
+      throw new AssertionError({ message: `timed out waiting for: ${what}${last === undefined ? "" : ` (last error: ${describeError(last)})`}` });
+    }
+    await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 250));
+  }
+}

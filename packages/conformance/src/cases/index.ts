@@ -1,0 +1,41 @@
+import type { CaseGroup, ConformanceCase } from "../types.js";
+import { capabilityCases } from "./capabilities.js";
+import { concurrencyCases } from "./concurrency.js";
+import { execCases } from "./exec.js";
+import { fileCases } from "./files.js";
+import { instanceCases } from "./instances.js";
+import { processCases } from "./processes.js";
+import { snapshotCases } from "./snapshots.js";
+
+/**
+ * Every case, grouped by the service whose shared instance it uses, in run order.
+ *
+ * @example
+ * ```ts
+ * import { CASE_GROUPS } from "@vm/conformance";
+ * for (const group of CASE_GROUPS) console.log(group.id, group.cases.length);
+ * ```
+ */
+export const CASE_GROUPS: readonly CaseGroup[] = [
+  { id: "capabilities", title: "capabilities", cases: capabilityCases },
+  { id: "instances", title: "instances: lifecycle", cases: instanceCases },
+  { id: "exec", title: "instances: exec", cases: execCases },
+  { id: "files", title: "files", cases: fileCases },
+  { id: "snapshots", title: "snapshots and images", cases: snapshotCases },
+  { id: "processes", title: "processes (PM2)", cases: processCases },
+  { id: "concurrency", title: "concurrency", cases: concurrencyCases },
+];
+
+/**
+ * Every case as one flat list.
+ *
+ * @example
+ * ```ts
+ * import { ALL_CASES } from "@vm/conformance";
+ * console.log(ALL_CASES.filter((c) => c.level === "MUST").length, "MUST cases");
+ * ```
+ */
+export const ALL_CASES: readonly ConformanceCase[] = CASE_GROUPS.flatMap((g) => g.cases);
+
+/** The case id of the final leak check. */
+export const LEAK_CHECK_ID = "cleanup.nothing-left";

@@ -1,0 +1,120 @@
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import type { Reporter, TestModule, Vitest } from "vitest/node";
+import { readConformanceMeta } from "./meta.js";
+import { parseMatrix, renderJUnit, renderMatrixMarkdown, renderSummary, renderTable, replaceBetweenMarkers } from "./report.js";
+import type { ConformanceMatrix, MatrixCell } from "./report.js";
+
+/**
+ * Options for `createConformanceReporter()`. Relative paths resolve against vitest's root.
+ *
+ * @example
+ * ```ts
+ * import type { ConformanceReporterOptions } from "@vm/conformance/reporter";
+ * const options: ConformanceReporterOptions = { outputDir: "reports/conformance", matrixFile: "docs/conformance-matrix.md" };
+ * ```
+ */
+export interface ConformanceReporterOptions {
+  /** JUnit XML, `matrix.md` and `results.json` go here (default `reports/conformance`). */
+  outputDir?: string;
+  /** The committed matrix, regenerated (merged per provider) by every run (default `docs/conformance-matrix.md`; `false` to skip). */
+  matrixFile?: string | false;
+  /** Files whose `<!-- conformance-matrix:start -->…<!-- conformance-matrix:end -->` block gets the latest matrix. */
+  readmeFiles?: string[];
+}
+
+function read(path: string): string | undefined {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    return undefined;
+  }
+}
+
+function write(path: string, content: string): void {
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, content);
+}
+
+/**
+ * Collect the results of a run's conformance tests (found by their task meta) from the
+ * vitest modules into a matrix. Tests of other suites are ignored.
+ */
+export function collectMatrix(
+  modules: ReadonlyArray<TestModule>,
+  runAt: string,
+): { matrix: ConformanceMatrix; durations: Record<string, Record<string, number>> } {
+  const matrix: ConformanceMatrix = { cases: {}, providers: {} };
+  const durations: Record<string, Record<string, number>> = {};
+  for (const module of modules) {
+    for (const test of module.children.allTests()) {
+      const meta = readConformanceMeta(test.meta());
+      if (!meta) continue;
+      matrix.cases[meta.caseId] = { level: meta.level, title: meta.title };
+      const provider = (matrix.providers[meta.provider] ??= { runAt, results: {} });
+      const result = test.result();
+      let c: MatrixCell;
+      if (result.state === "passed") c = { state: "pass" };
+      else if (result.state === "failed") c = { state: "fail", detail: result.errors.map((e) => e.message).join("; ") };
+      else if (result.state === "skipped") c = { state: "skip", detail: result.note ?? meta.skipReason ?? "not run (filtered out)" };
+      else c = { state: "fail", detail: "did not finish" };
+      provider.results[meta.caseId] = c;
+      (durations[meta.provider] ??= {})[meta.caseId] = test.diagnostic()?.duration ?? 0;
+    }
+  }
+  return { matrix, durations };
+}
+
+/**
+ * A vitest reporter that writes, after every run that included conformance tests:
+ * `reports/conformance/junit.xml`, `reports/conformance/matrix.md`, `results.json`, and
+ * regenerates `docs/conformance-matrix.md` (keeping the last results of providers that did not
+ * run this time) plus the matrix block of any `readmeFiles`.
+ *
+ * @example
+ * ```ts
+ * // vitest.config.ts
+ * import { defineConfig } from "vitest/config";
+ * import { createConformanceReporter } from "@vm/conformance/reporter";
+ *
+ * export default defineConfig({
+ *   test: { reporters: ["default", createConformanceReporter({ readmeFiles: ["packages/conformance/README.md"] })] },
+ * });
+ * ```
+ */
+export function createConformanceReporter(options: ConformanceReporterOptions = {}): Reporter {
+  let root = process.cwd();
+  return {
+    onInit(vitest: Vitest) {
+      root = vitest.config.root;
+    },
+    onTestRunEnd(modules) {
+      const runAt = new Date().toISOString().replace(/\.\d+Z$/, "Z");
+      const { matrix: fresh, durations } = collectMatrix(modules, runAt);
+      const ran = Object.keys(fresh.providers);
+      if (ran.length === 0) return;
+      const outputDir = resolve(root, options.outputDir ?? "reports/conformance");
+      write(resolve(outputDir, "junit.xml"), renderJUnit(fresh, ran, durations));
+      write(resolve(outputDir, "results.json"), `${JSON.stringify(fresh, null, 2)}\n`);
+      write(resolve(outputDir, "matrix.md"), renderMatrixMarkdown(fresh));
+      if (options.matrixFile === false) return;
+      const matrixPath = resolve(root, options.matrixFile ?? "docs/conformance-matrix.md");
+      const merged = parseMatrix(read(matrixPath));
+      for (const p of ran) merged.providers[p] = fresh.providers[p]!;
+      // Case titles and levels come from this run; cases that no longer exist drop out.
+      merged.cases = { ...fresh.cases };
+      for (const p of Object.keys(merged.providers)) {
+        for (const id of Object.keys(merged.providers[p]!.results)) {
+          if (!(id in merged.cases)) delete merged.providers[p]!.results[id];
+        }
+      }
+      write(matrixPath, renderMatrixMarkdown(merged));
+      for (const file of options.readmeFiles ?? []) {
+        const path = resolve(root, file);
+        const current = read(path);
+        const next = current && replaceBetweenMarkers(current, `${renderSummary(merged)}\n\n${renderTable(merged)}`);
+        if (next !== undefined && next !== current) write(path, next);
+      }
+    },
+  };
+}
