@@ -1,2 +1,40 @@
-// Placeholder until this package lands.
-export {};
+export { MORPH_DEFAULT_BASE_URL, createMorphClient, metadataQuery, pathOf } from "./api-client/base-client.js";
+export type { MorphClient, MorphClientOptions, MorphCreateRequest, MorphRequest, MorphResult } from "./api-client/base-client.js";
+export {
+  REQUEST_MARKER_KEY,
+  contractTtlAction,
+  instanceStatusOf,
+  morphTtlAction,
+  snapshotStatusOf,
+  toVMImage,
+  toVMInstance,
+  toVMSnapshot,
+} from "./api-client/mappers.js";
+export { RETRY_STATUSES, parseRetryAfter, resolveRetryPolicy, retryDecision } from "./api-client/retry.js";
+export type { AttemptOutcome, MorphRetryOptions, RetryDecision, RetryPolicy } from "./api-client/retry.js";
+export {
+  SPEC_ENUMS,
+  SPEC_SCHEMAS,
+  branchInstanceResponseSchema,
+  execResponseSchema,
+  execSseEventSchema,
+  httpValidationErrorSchema,
+  imageModelCollectionSchema,
+  imageModelSchema,
+  instanceModelCollectionSchema,
+  instanceModelSchema,
+  snapshotModelCollectionSchema,
+  snapshotModelSchema,
+} from "./api-client/schemas.js";
+export type { BranchInstanceResponse, ExecResponse, ImageModel, InstanceModel, SnapshotModel, ValidationErrorItem } from "./api-client/schemas.js";
+export { codeForStatus, describeDetail, fromMorphResponse } from "./errors.js";
+export type { MorphErrorResponse } from "./errors.js";
+export { EXEC_TIMEOUT_MARKER, EXEC_WRAPPER_SCRIPT, STDIN_CHUNK_CHARS, buildExecCommand, needsWrapper, takeTimeoutMarker } from "./exec/wrapper-script.js";
+export { MORPH_CAPABILITIES, createMorphVMProvider } from "./provider.js";
+export type { MorphVMProviderOptions } from "./provider.js";
+export { createMorphImageService } from "./services/images.js";
+export { createMorphInstanceService } from "./services/instances.js";
+export type { MorphInstanceServiceOptions } from "./services/instances.js";
+export { createMorphSnapshotService } from "./services/snapshots.js";
+export type { MorphSnapshotServiceOptions } from "./services/snapshots.js";
+export { MORPH_PROVIDER_VERSION } from "./version.js";

@@ -1,0 +1,44 @@
+import { createDockerVMProvider } from "@vm/provider-docker";
+import { createMorphEmulator, type MorphEmulator } from "./emulator.js";
+
+/** Label put on every container and image the emulator's backend creates (value: the emulator's session id). */
+export const EMULATOR_LABEL = "dev.vm.morph-emulator";
+
+/** An emulator started from environment variables. */
+export interface StartedEmulator {
+  emulator: MorphEmulator;
+  /** The value of `EMULATOR_LABEL` on everything this emulator created. */
+  session: string;
+}
+
+/**
+ * Starts the emulator from the environment: `PORT` (default 3737), `HOST` (default
+ * 127.0.0.1), `MORPH_API_KEY` (required), `VM_BASE_IMAGE` (default `vm-base:dev`, offered as
+ * image `morphvm-minimal`), `MORPH_EMULATOR_SESSION` (label value; default a random id).
+ *
+ * @example
+ * ```ts
+ * import { startEmulatorFromEnv } from "@vm/morph-emulator";
+ * const { emulator } = await startEmulatorFromEnv({ ...process.env, PORT: "0", MORPH_API_KEY: "dev" });
+ * await emulator.close();
+ * ```
+ */
+export async function startEmulatorFromEnv(env: NodeJS.ProcessEnv = process.env, log: (line: string) => void = () => undefined): Promise<StartedEmulator> {
+  const apiKey = env.MORPH_API_KEY;
+  if (!apiKey) throw new Error("MORPH_API_KEY must be set: it is the one Bearer key the emulator accepts");
+  const port = Number(env.PORT ?? "3737");
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, got ${JSON.stringify(env.PORT)}`);
+  const session = env.MORPH_EMULATOR_SESSION ?? `emu-${process.pid}-${Date.now().toString(36)}`;
+  const reference = env.VM_BASE_IMAGE ?? "vm-base:dev";
+  const backend = createDockerVMProvider({ labels: { [EMULATOR_LABEL]: session } });
+  const emulator = createMorphEmulator({
+    apiKey,
+    backend,
+    images: [{ id: "morphvm-minimal", name: "morphvm-minimal", description: `Local base image ${reference}`, reference }],
+    host: env.HOST ?? "127.0.0.1",
+    port,
+    log,
+  });
+  await emulator.listen();
+  return { emulator, session };
+}

@@ -1,0 +1,317 @@
+import type { Logger } from "@vm/core";
+import { VMError, isVMError } from "@vm/provider-kit";
+import ky, { isNetworkError, isTimeoutError, type KyInstance } from "ky";
+import type { z } from "zod";
+import { fromMorphResponse } from "../errors.js";
+import { resolveRetryPolicy, retryDecision, type MorphRetryOptions, type RetryPolicy } from "./retry.js";
+
+/** Morph's public API: the spec's `servers` entry is `/api` on cloud.morph.so. */
+export const MORPH_DEFAULT_BASE_URL = "https://cloud.morph.so/api";
+
+const PROVIDER = "morph";
+
+/**
+ * Options of the wrapped HTTP client (a subset of `createMorphVMProvider()`'s options).
+ *
+ * @example
+ * ```ts
+ * import type { MorphClientOptions } from "@vm/provider-morph";
+ * const options: MorphClientOptions = { baseUrl: "http://127.0.0.1:3737/api", timeoutMs: 30_000 };
+ * ```
+ */
+export interface MorphClientOptions {
+  /** Bearer key; default `process.env.MORPH_API_KEY`. */
+  apiKey?: string;
+  /** API root including `/api`; default `process.env.MORPH_BASE_URL`, else `https://cloud.morph.so/api`. */
+  baseUrl?: string;
+  /** Per-request timeout for API calls (default 30 s). */
+  timeoutMs?: number;
+  retry?: MorphRetryOptions;
+  logger?: Logger;
+}
+
+/** One API call. */
+export interface MorphRequest<T> {
+  method: "GET" | "POST" | "DELETE";
+  /** Path below the API root, path parameters already encoded (use `pathOf`). */
+  path: string;
+  /** The contract operation, for errors and logs. */
+  operation: string;
+  searchParams?: URLSearchParams;
+  json?: unknown;
+  /** Response schema; omit for answers without a body (204). */
+  schema?: z.ZodType<T>;
+  /** May be sent again as is (GET, DELETE, state-setting POSTs). */
+  idempotent: boolean;
+  signal?: AbortSignal;
+  /** Overrides the client's per-request timeout; `false` for none. */
+  timeoutMs?: number | false;
+  /** For deletes: a 404 on a retry means an earlier attempt did the work, so it is success. */
+  goneIsSuccess?: boolean;
+}
+
+/** A create call: never re-sent blindly; `recover` looks up what a lost attempt made. */
+export interface MorphCreateRequest<T> extends Omit<MorphRequest<T>, "idempotent"> {
+  /** Finds the resource a previous attempt may have created (by its request marker). */
+  recover: () => Promise<T | undefined>;
+}
+
+/** The result of `request()` with how many attempts it took. */
+export interface MorphResult<T> {
+  data: T;
+  attempts: number;
+}
+
+/**
+ * The one wrapped HTTP client of the Morph provider: base URL, Bearer auth, timeouts,
+ * `AbortSignal`, retries, response validation and error translation all live here.
+ *
+ * @example
+ * ```ts
+ * import { createMorphClient, instanceModelSchema } from "@vm/provider-morph";
+ * const client = createMorphClient({ apiKey: "key", baseUrl: "http://127.0.0.1:3737/api" });
+ * const instance = await client.request({
+ *   method: "GET", path: "instance/morphvm_1", operation: "instances.get",
+ *   schema: instanceModelSchema, idempotent: true,
+ * });
+ * ```
+ */
+export interface MorphClient {
+  readonly baseUrl: string;
+  request<T>(request: MorphRequest<T>): Promise<T>;
+  requestWithAttempts<T>(request: MorphRequest<T>): Promise<MorphResult<T>>;
+  create<T>(request: MorphCreateRequest<T>): Promise<T>;
+  /** Opens a streaming answer (SSE); never retried. */
+  stream(request: Omit<MorphRequest<unknown>, "schema" | "idempotent">): Promise<Response>;
+  toString(): string;
+  toJSON(): { baseUrl: string };
+}
+
+/**
+ * Encodes path segments: `pathOf("instance", id, "exec")`.
+ *
+ * @example
+ * ```ts
+ * pathOf("instance", "morphvm_1", "exec"); // "instance/morphvm_1/exec"
+ * ```
+ */
+export function pathOf(...segments: string[]): string {
+  return segments.map((segment) => encodeURIComponent(segment)).join("/");
+}
+
+/**
+ * The spec's `deepObject` encoding of a metadata filter: `metadata[key]=value`.
+ *
+ * @example
+ * ```ts
+ * metadataQuery({ app: "demo" }).toString(); // "metadata%5Bapp%5D=demo"
+ * ```
+ */
+export function metadataQuery(metadata: Record<string, string> | undefined, params = new URLSearchParams()): URLSearchParams {
+  for (const [key, value] of Object.entries(metadata ?? {})) params.append(`metadata[${key}]`, value);
+  return params;
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason as Error);
+    const timer = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal?.reason as Error);
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+// Errors from fetch/ky carry the Request (and so the Authorization header); only a plain
+// description of the root cause is kept.
+function describeCause(err: unknown): { name: string; message: string; code?: string } {
+  let root: unknown = err;
+  for (let i = 0; i < 5 && root instanceof Error && root.cause instanceof Error; i++) root = root.cause;
+  const e = root instanceof Error ? root : new Error(String(root));
+  const code = (e as { code?: unknown }).code;
+  return { name: e.name, message: e.message, ...(typeof code === "string" ? { code } : {}) };
+}
+
+function isReset(err: unknown): boolean {
+  if (isNetworkError(err)) return true;
+  // undici reports resets as TypeError("fetch failed") with a cause carrying a socket code.
+  if (err instanceof TypeError && /fetch failed|terminated|socket/i.test(err.message)) return true;
+  return false;
+}
+
+async function readBody(response: Response): Promise<unknown> {
+  const text = await response.text().catch(() => "");
+  if (text === "") return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
+
+/**
+ * Creates the wrapped client. A missing API key is reported (`UNAUTHENTICATED`) when the
+ * first request is made, before anything is sent.
+ *
+ * @example
+ * ```ts
+ * import { createMorphClient } from "@vm/provider-morph";
+ * const client = createMorphClient({ baseUrl: "http://127.0.0.1:3737/api" });
+ * console.log(String(client)); // MorphClient(http://127.0.0.1:3737/api), never the key
+ * ```
+ */
+export function createMorphClient(options: MorphClientOptions = {}): MorphClient {
+  const apiKey = options.apiKey ?? process.env.MORPH_API_KEY ?? "";
+  const baseUrl = (options.baseUrl ?? process.env.MORPH_BASE_URL ?? MORPH_DEFAULT_BASE_URL).replace(/\/+$/, "");
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  const policy: RetryPolicy = resolveRetryPolicy(options.retry);
+  const logger = options.logger;
+  // The key lives only in this closure and in the hook below: never on an object that
+  // could be logged, serialised or attached to an error.
+  const http: KyInstance = ky.create({
+    prefix: baseUrl,
+    retry: 0,
+    throwHttpErrors: false,
+    hooks: {
+      beforeRequest: [
+        ({ request }) => {
+          request.headers.set("authorization", `Bearer ${apiKey}`);
+        },
+      ],
+    },
+  });
+
+  const ctxOf = (operation: string) => ({ provider: PROVIDER, operation });
+
+  function assertKey(operation: string): void {
+    if (apiKey === "") {
+      throw new VMError("UNAUTHENTICATED", "no Morph API key: pass options.apiKey or set MORPH_API_KEY", ctxOf(operation));
+    }
+  }
+
+  function transportError(err: unknown, request: { operation: string; signal?: AbortSignal; method: string; path: string }): VMError {
+    if (isVMError(err)) return err as VMError;
+    const ctx = ctxOf(request.operation);
+    const where = `${request.method} /${request.path.split("?")[0]}`;
+    if (request.signal?.aborted) return new VMError("ABORTED", `${where} was aborted`, { ...ctx, cause: describeCause(request.signal.reason) });
+    if (isTimeoutError(err)) return new VMError("TIMEOUT", `${where} got no answer in time`, { ...ctx, cause: describeCause(err) });
+    if (isReset(err)) return new VMError("UNAVAILABLE", `${where} failed: the connection to the Morph API failed`, { ...ctx, cause: describeCause(err) });
+    return new VMError("INTERNAL", `${where} failed unexpectedly`, { ...ctx, cause: describeCause(err) });
+  }
+
+  async function send(request: Omit<MorphRequest<unknown>, "schema" | "idempotent">): Promise<Response> {
+    const timeout = request.timeoutMs === undefined ? timeoutMs : request.timeoutMs;
+    return http(request.path, {
+      method: request.method,
+      ...(request.searchParams ? { searchParams: request.searchParams } : {}),
+      ...(request.json !== undefined ? { json: request.json } : {}),
+      ...(request.signal ? { signal: request.signal } : {}),
+      timeout,
+    });
+  }
+
+  async function decode<T>(response: Response, request: MorphRequest<T>): Promise<T> {
+    if (!request.schema) {
+      await response.body?.cancel().catch(() => undefined);
+      return undefined as T;
+    }
+    const body = await readBody(response);
+    const parsed = request.schema.safeParse(body);
+    if (!parsed.success) {
+      const issues = parsed.error.issues.slice(0, 3).map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`);
+      throw new VMError("INTERNAL", `Morph API answer to ${request.method} /${request.path} does not match the spec: ${issues.join("; ")}`, {
+        ...ctxOf(request.operation),
+        cause: { status: response.status, issues: parsed.error.issues },
+      });
+    }
+    return parsed.data;
+  }
+
+  async function requestWithAttempts<T>(request: MorphRequest<T>): Promise<MorphResult<T>> {
+    assertKey(request.operation);
+    for (let attempt = 1; ; attempt++) {
+      let response: Response;
+      try {
+        response = await send(request);
+      } catch (err) {
+        const mapped = transportError(err, request);
+        const decision = retryDecision({ attempt, idempotent: request.idempotent, networkError: mapped.code === "UNAVAILABLE" }, policy);
+        if (!decision.retry) throw mapped;
+        logger?.debug("morph: retrying after a network error", { method: request.method, path: request.path, attempt, delayMs: decision.delayMs });
+        await sleep(decision.delayMs, request.signal).catch((e: unknown) => {
+          throw transportError(e, request);
+        });
+        continue;
+      }
+      logger?.debug("morph: response", { method: request.method, path: request.path, status: response.status, attempt });
+      if (response.ok) return { data: await decode(response, request), attempts: attempt };
+      if (response.status === 404 && attempt > 1 && request.goneIsSuccess) {
+        await response.body?.cancel().catch(() => undefined);
+        return { data: undefined as T, attempts: attempt };
+      }
+      const body = await readBody(response);
+      const decision = retryDecision(
+        { attempt, idempotent: request.idempotent, status: response.status, retryAfter: response.headers.get("retry-after") },
+        policy,
+      );
+      if (!decision.retry) throw fromMorphResponse({ status: response.status, body }, ctxOf(request.operation), apiKey);
+      logger?.debug("morph: retrying", { method: request.method, path: request.path, status: response.status, attempt, delayMs: decision.delayMs });
+      await sleep(decision.delayMs, request.signal).catch((e: unknown) => {
+        throw transportError(e, request);
+      });
+    }
+  }
+
+  async function create<T>(request: MorphCreateRequest<T>): Promise<T> {
+    assertKey(request.operation);
+    for (let attempt = 1; ; attempt++) {
+      let failure: VMError;
+      try {
+        const { data } = await requestWithAttempts({ ...request, idempotent: false });
+        return data;
+      } catch (err) {
+        failure = transportError(err, request);
+        const cause = failure.cause as { status?: number } | undefined;
+        const lost = failure.code === "UNAVAILABLE" || failure.code === "RATE_LIMITED";
+        if (!lost || (cause?.status !== undefined && cause.status < 500 && cause.status !== 429)) throw failure;
+      }
+      // The answer was lost or refused for now: whatever the server did, find it by the
+      // request marker before sending again, so a lost answer never makes a duplicate.
+      const decision = retryDecision({ attempt, idempotent: true, networkError: true }, policy);
+      if (!decision.retry) throw failure;
+      logger?.debug("morph: create failed in transit, looking it up before resending", { path: request.path, attempt });
+      await sleep(decision.delayMs, request.signal).catch((e: unknown) => {
+        throw transportError(e, request);
+      });
+      const found = await request.recover();
+      if (found !== undefined) return found;
+    }
+  }
+
+  async function stream(request: Omit<MorphRequest<unknown>, "schema" | "idempotent">): Promise<Response> {
+    assertKey(request.operation);
+    let response: Response;
+    try {
+      response = await send(request);
+    } catch (err) {
+      throw transportError(err, request);
+    }
+    if (!response.ok) throw fromMorphResponse({ status: response.status, body: await readBody(response) }, ctxOf(request.operation), apiKey);
+    return response;
+  }
+
+  return {
+    baseUrl,
+    request: async <T>(request: MorphRequest<T>) => (await requestWithAttempts(request)).data,
+    requestWithAttempts,
+    create,
+    stream,
+    toString: () => `MorphClient(${baseUrl})`,
+    toJSON: () => ({ baseUrl }),
+  };
+}

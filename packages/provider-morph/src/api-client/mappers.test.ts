@@ -1,0 +1,42 @@
+import { describe, expect, it } from "vitest";
+import { REQUEST_MARKER_KEY, contractTtlAction, instanceStatusOf, morphTtlAction, snapshotStatusOf, toVMInstance } from "./mappers.js";
+
+describe("mappers", () => {
+  it("maps statuses", () => {
+    expect(instanceStatusOf("pending")).toBe("booting");
+    expect(instanceStatusOf("ready")).toBe("ready");
+    expect(instanceStatusOf("paused")).toBe("stopped");
+    expect(instanceStatusOf("error")).toBe("error");
+    expect(snapshotStatusOf("pending")).toBe("creating");
+    expect(snapshotStatusOf("failed")).toBe("error");
+  });
+
+  it("maps TTL actions both ways: Morph's stop deletes, pause keeps", () => {
+    expect(morphTtlAction("terminate")).toBe("stop");
+    expect(morphTtlAction("stop")).toBe("pause");
+    expect(contractTtlAction(morphTtlAction("stop"))).toBe("stop");
+    expect(contractTtlAction(morphTtlAction("terminate"))).toBe("terminate");
+  });
+
+  it("hides the request marker and converts times and TTL", () => {
+    const instance = toVMInstance({
+      id: "morphvm_1",
+      created: 1_700_000_000,
+      status: "ready",
+      spec: { vcpus: 1, memory: 128, disk_size: 700 },
+      refs: { snapshot_id: "snapshot_1", image_id: "img" },
+      networking: {},
+      metadata: { app: "demo", [REQUEST_MARKER_KEY]: "x" },
+      ttl: { ttl_seconds: 60, ttl_action: "stop" },
+      wake_on: {},
+    });
+    expect(instance).toEqual({
+      id: "morphvm_1",
+      status: "ready",
+      metadata: { app: "demo" },
+      created_at: "2023-11-14T22:13:20.000Z",
+      snapshot_id: "snapshot_1",
+      ttl: { seconds: 60, action: "terminate" },
+    });
+  });
+});

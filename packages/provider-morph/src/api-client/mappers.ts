@@ -1,0 +1,95 @@
+import type { InstanceStatus, SnapshotStatus, TtlAction, VMImage, VMInstance, VMSnapshot } from "@vm/core";
+import type { ImageModel, InstanceModel, SnapshotModel } from "./schemas.js";
+
+/**
+ * Metadata key the provider adds to everything it creates, so that a create whose answer
+ * was lost can be found (instead of being sent twice). It is hidden from returned metadata.
+ */
+export const REQUEST_MARKER_KEY = "vm_request_id";
+
+/** Morph instance status -> contract status. `saving` keeps running, so it reads as `ready`. */
+export function instanceStatusOf(status: InstanceModel["status"]): InstanceStatus {
+  switch (status) {
+    case "ready":
+    case "saving":
+      return "ready";
+    case "paused":
+      return "stopped";
+    case "error":
+      return "error";
+    default:
+      return "booting";
+  }
+}
+
+/** Morph snapshot status -> contract status. */
+export function snapshotStatusOf(status: SnapshotModel["status"]): SnapshotStatus {
+  switch (status) {
+    case "ready":
+      return "ready";
+    case "failed":
+      return "error";
+    case "deleting":
+    case "deleted":
+      return "deleting";
+    default:
+      return "creating";
+  }
+}
+
+/** Contract TTL action -> Morph's: Morph `stop` deletes the instance, `pause` keeps it. */
+export function morphTtlAction(action: TtlAction): "stop" | "pause" {
+  return action === "terminate" ? "stop" : "pause";
+}
+
+/** Morph TTL action -> contract. */
+export function contractTtlAction(action: "stop" | "pause"): TtlAction {
+  return action === "stop" ? "terminate" : "stop";
+}
+
+function iso(unixSeconds: number): string {
+  return new Date(unixSeconds * 1000).toISOString();
+}
+
+function userMetadata(metadata: Record<string, string> | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(metadata ?? {})) if (key !== REQUEST_MARKER_KEY) out[key] = value;
+  return out;
+}
+
+/** `InstanceModel` -> `VMInstance`. */
+export function toVMInstance(model: InstanceModel): VMInstance {
+  const ttlSeconds = model.ttl.ttl_seconds;
+  return {
+    id: model.id,
+    status: instanceStatusOf(model.status),
+    metadata: userMetadata(model.metadata),
+    created_at: iso(model.created),
+    snapshot_id: model.refs.snapshot_id,
+    ...(ttlSeconds === null || ttlSeconds === undefined
+      ? {}
+      : { ttl: { seconds: ttlSeconds, action: contractTtlAction(model.ttl.ttl_action) } }),
+  };
+}
+
+/** `SnapshotModel` -> `VMSnapshot`. */
+export function toVMSnapshot(model: SnapshotModel): VMSnapshot {
+  return {
+    id: model.id,
+    status: snapshotStatusOf(model.status),
+    created_at: iso(model.created),
+    metadata: userMetadata(model.metadata),
+    ...(model.digest ? { digest: model.digest } : {}),
+    image_id: model.refs.image_id,
+  };
+}
+
+/** `ImageModel` -> `VMImage`. */
+export function toVMImage(model: ImageModel): VMImage {
+  return {
+    id: model.id,
+    name: model.name,
+    ...(model.description ? { description: model.description } : {}),
+    created_at: iso(model.created),
+  };
+}

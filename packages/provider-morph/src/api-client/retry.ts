@@ -1,0 +1,93 @@
+/**
+ * Retry policy of the Morph client.
+ *
+ * @example
+ * ```ts
+ * import type { MorphRetryOptions } from "@vm/provider-morph";
+ * const retry: MorphRetryOptions = { attempts: 5, baseDelayMs: 200, maxDelayMs: 5_000 };
+ * ```
+ */
+export interface MorphRetryOptions {
+  /** Total attempts including the first (default 4; 1 disables retries). */
+  attempts?: number;
+  /** First backoff delay (default 250 ms), doubled each attempt. */
+  baseDelayMs?: number;
+  /** Cap for one backoff delay and for a server's `Retry-After` (default 10 s). */
+  maxDelayMs?: number;
+}
+
+/** Resolved retry policy. */
+export interface RetryPolicy {
+  attempts: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+}
+
+/** Statuses that mean "not done, try again later". */
+export const RETRY_STATUSES: readonly number[] = [429, 502, 503, 504];
+
+/** Fills in the defaults of a retry policy. */
+export function resolveRetryPolicy(options: MorphRetryOptions = {}): RetryPolicy {
+  return {
+    attempts: Math.max(1, Math.floor(options.attempts ?? 4)),
+    baseDelayMs: Math.max(0, options.baseDelayMs ?? 250),
+    maxDelayMs: Math.max(0, options.maxDelayMs ?? 10_000),
+  };
+}
+
+/**
+ * Parses `Retry-After` (delay-seconds or an HTTP-date) into milliseconds, or `undefined`.
+ *
+ * @example
+ * ```ts
+ * parseRetryAfter("2"); // 2000
+ * ```
+ */
+export function parseRetryAfter(value: string | null | undefined, now = Date.now()): number | undefined {
+  if (value === null || value === undefined) return undefined;
+  const trimmed = value.trim();
+  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
+  const date = Date.parse(trimmed);
+  if (Number.isNaN(date)) return undefined;
+  return Math.max(0, date - now);
+}
+
+/** What happened on one attempt, as far as retrying is concerned. */
+export interface AttemptOutcome {
+  /** 1-based number of the attempt that just failed. */
+  attempt: number;
+  /** Whether the request may be sent again as is (GET, DELETE, state-setting POSTs). */
+  idempotent: boolean;
+  /** HTTP status, when an answer arrived. */
+  status?: number;
+  /** The connection failed or was reset before an answer arrived. */
+  networkError?: boolean;
+  /** The answer's `Retry-After` header. */
+  retryAfter?: string | null;
+}
+
+/** The decision: retry after `delayMs`, or give up. */
+export type RetryDecision = { retry: true; delayMs: number } | { retry: false };
+
+/**
+ * Decides whether to send a request again. Only idempotent requests are retried, only on
+ * 429/502/503/504 or a network reset, only while attempts remain; the delay is the server's
+ * `Retry-After` when given (capped), else exponential backoff.
+ *
+ * @example
+ * ```ts
+ * const policy = resolveRetryPolicy();
+ * retryDecision({ attempt: 1, idempotent: true, status: 503 }, policy); // { retry: true, delayMs: 250 }
+ * ```
+ */
+export function retryDecision(outcome: AttemptOutcome, policy: RetryPolicy): RetryDecision {
+  if (!outcome.idempotent) return { retry: false };
+  if (outcome.attempt >= policy.attempts) return { retry: false };
+  const retryable =
+    outcome.networkError === true || (outcome.status !== undefined && RETRY_STATUSES.includes(outcome.status));
+  if (!retryable) return { retry: false };
+  const backoff = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (outcome.attempt - 1));
+  const hinted = parseRetryAfter(outcome.retryAfter);
+  const delayMs = hinted === undefined ? backoff : Math.min(policy.maxDelayMs, hinted);
+  return { retry: true, delayMs };
+}

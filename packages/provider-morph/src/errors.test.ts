@@ -1,0 +1,50 @@
+import { describe, expect, it } from "vitest";
+import { codeForStatus, describeDetail, fromMorphResponse } from "./errors.js";
+
+const ctx = { provider: "morph", operation: "instances.get" };
+
+describe("fromMorphResponse", () => {
+  it.each([
+    [401, "UNAUTHENTICATED"],
+    [403, "PERMISSION_DENIED"],
+    [404, "NOT_FOUND"],
+    [409, "CONFLICT"],
+    [422, "INVALID_ARGUMENT"],
+    [429, "RATE_LIMITED"],
+    [500, "UNAVAILABLE"],
+    [502, "UNAVAILABLE"],
+    [503, "UNAVAILABLE"],
+    [504, "UNAVAILABLE"],
+  ] as const)("maps %i to %s", (status, code) => {
+    expect(codeForStatus(status)).toBe(code);
+    const err = fromMorphResponse({ status, body: { detail: "x" } }, ctx);
+    expect(err.code).toBe(code);
+    expect(err.provider).toBe("morph");
+    expect(err.operation).toBe("instances.get");
+  });
+
+  it("puts the spec's HTTPValidationError detail in a 422 message", () => {
+    const err = fromMorphResponse(
+      { status: 422, body: { detail: [{ loc: ["body", "command"], msg: "Field required", type: "missing" }] } },
+      ctx,
+    );
+    expect(err.code).toBe("INVALID_ARGUMENT");
+    expect(err.message).toContain("body.command: Field required");
+  });
+
+  it("redacts the key if a server echoes it, in the message and in the cause", () => {
+    const secret = "sk-very-secret-123";
+    const err = fromMorphResponse({ status: 401, body: { detail: `bad key ${secret}` } }, ctx, secret);
+    expect(err.message).not.toContain(secret);
+    expect(err.toString()).not.toContain(secret);
+    expect(JSON.stringify(err.cause)).not.toContain(secret);
+    expect(err.message).toContain("[redacted]");
+  });
+
+  it("reads plain-string and missing details", () => {
+    expect(describeDetail({ detail: "Instance not found" })).toBe("Instance not found");
+    expect(describeDetail(undefined)).toBeUndefined();
+    expect(describeDetail("oops")).toBe("oops");
+    expect(fromMorphResponse({ status: 404 }, ctx).message).toBe("Morph API answered 404");
+  });
+});

@@ -1,0 +1,85 @@
+import type { VMErrorCode } from "@vm/core";
+import { VMError, type ErrorContext } from "@vm/provider-kit";
+import { httpValidationErrorSchema } from "./api-client/schemas.js";
+
+/**
+ * What `fromMorphResponse()` needs from a non-2xx answer: the status and the parsed body.
+ * Never the request: it carries the `Authorization` header.
+ *
+ * @example
+ * ```ts
+ * import type { MorphErrorResponse } from "@vm/provider-morph";
+ * const answer: MorphErrorResponse = { status: 404, body: { detail: "Instance not found" } };
+ * ```
+ */
+export interface MorphErrorResponse {
+  status: number;
+  body?: unknown;
+}
+
+const MAX_DETAIL = 500;
+
+/** Maps an HTTP status to the contract's error code (the one table for this provider). */
+export function codeForStatus(status: number): VMErrorCode {
+  if (status === 400 || status === 422) return "INVALID_ARGUMENT";
+  if (status === 401) return "UNAUTHENTICATED";
+  if (status === 403) return "PERMISSION_DENIED";
+  if (status === 404) return "NOT_FOUND";
+  if (status === 408) return "TIMEOUT";
+  if (status === 409) return "CONFLICT";
+  if (status === 429) return "RATE_LIMITED";
+  if (status >= 500) return "UNAVAILABLE";
+  return "INTERNAL";
+}
+
+/**
+ * Reads the human detail out of a Morph error body: FastAPI's `{"detail": "..."}` or the
+ * spec's `HTTPValidationError` (`{"detail": [{loc, msg, type}]}`), as `"body.command: Field required"`.
+ */
+export function describeDetail(body: unknown): string | undefined {
+  if (typeof body === "string") return body.trim() === "" ? undefined : body;
+  if (typeof body !== "object" || body === null) return undefined;
+  const validation = httpValidationErrorSchema.safeParse(body);
+  if (validation.success && Array.isArray(validation.data.detail)) {
+    return validation.data.detail.map((item) => `${item.loc.join(".")}: ${item.msg}`).join("; ");
+  }
+  const detail = (body as { detail?: unknown }).detail;
+  if (typeof detail === "string") return detail;
+  if (detail !== undefined) return JSON.stringify(detail);
+  return undefined;
+}
+
+function clip(text: string): string {
+  return text.length > MAX_DETAIL ? `${text.slice(0, MAX_DETAIL - 3)}...` : text;
+}
+
+/**
+ * The one place a Morph HTTP error answer becomes a `VMError`: 401 → `UNAUTHENTICATED`,
+ * 403 → `PERMISSION_DENIED`, 404 → `NOT_FOUND`, 409 → `CONFLICT`, 422 → `INVALID_ARGUMENT`
+ * (with the spec's `HTTPValidationError` detail in the message), 429 → `RATE_LIMITED`,
+ * 5xx → `UNAVAILABLE`. The cause kept is `{ status, body }` only: no request, no headers,
+ * so the API key cannot leak through it. `secret`, when given, is redacted from the detail
+ * in case a server echoes it.
+ *
+ * @example
+ * ```ts
+ * import { fromMorphResponse } from "@vm/provider-morph";
+ * const err = fromMorphResponse({ status: 404, body: { detail: "Instance not found" } }, {
+ *   provider: "morph",
+ *   operation: "instances.get",
+ * });
+ * console.log(err.code); // "NOT_FOUND"
+ * ```
+ */
+export function fromMorphResponse(response: MorphErrorResponse, ctx: ErrorContext, secret?: string): VMError {
+  const code = codeForStatus(response.status);
+  let detail = describeDetail(response.body);
+  if (detail !== undefined && secret) detail = detail.split(secret).join("[redacted]");
+  const message = `Morph API answered ${response.status}${detail === undefined ? "" : `: ${clip(detail)}`}`;
+  let body = response.body;
+  if (secret && body !== undefined) {
+    const text = JSON.stringify(body);
+    if (text.includes(secret)) body = JSON.parse(text.split(secret).join("[redacted]")) as unknown;
+  }
+  return new VMError(code, message, { ...ctx, cause: { status: response.status, body } });
+}

@@ -1,0 +1,32 @@
+import type { VMImage, VMImageService } from "@vm/core";
+import { VMError, assertId } from "@vm/provider-kit";
+import type { MorphClient } from "../api-client/base-client.js";
+import { toVMImage } from "../api-client/mappers.js";
+import { imageModelCollectionSchema } from "../api-client/schemas.js";
+
+/**
+ * `VMImageService` over `GET /image` (the spec has no single-image endpoint, so `get`
+ * looks the id up in the list).
+ *
+ * @example
+ * ```ts
+ * import { createMorphClient, createMorphImageService } from "@vm/provider-morph";
+ * const images = createMorphImageService(createMorphClient({ baseUrl: "http://127.0.0.1:3737/api", apiKey: "dev" }));
+ * ```
+ */
+export function createMorphImageService(client: MorphClient): VMImageService {
+  async function list(operation: string): Promise<VMImage[]> {
+    const answer = await client.request({ method: "GET", path: "image", operation, schema: imageModelCollectionSchema, idempotent: true });
+    return answer.data.map(toVMImage);
+  }
+  return {
+    list: () => list("images.list"),
+    async get(imageId: string): Promise<VMImage> {
+      const c = { provider: "morph", operation: "images.get" };
+      assertId(imageId, c, "imageId");
+      const found = (await list(c.operation)).find((image) => image.id === imageId);
+      if (!found) throw new VMError("NOT_FOUND", `image ${JSON.stringify(imageId)} not found`, c);
+      return found;
+    },
+  };
+}

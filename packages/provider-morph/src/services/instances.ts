@@ -1,0 +1,350 @@
+import { randomUUID } from "node:crypto";
+import type {
+  BootedInstance,
+  BootOptions,
+  ExecOptions,
+  ExecResult,
+  ExecStreamChunk,
+  InstanceFilters,
+  InstanceStatus,
+  VMInstance,
+  VMInstanceService,
+} from "@vm/core";
+import { VMError, assertAbsolutePath, assertArgv, assertEnv, assertId, assertInteger, assertMetadata, assertPrincipal, hasVMErrorCode } from "@vm/provider-kit";
+import { createParser } from "eventsource-parser";
+import { metadataQuery, pathOf, type MorphClient } from "../api-client/base-client.js";
+import { REQUEST_MARKER_KEY, morphTtlAction, toVMInstance } from "../api-client/mappers.js";
+import {
+  branchInstanceResponseSchema,
+  execResponseSchema,
+  execSseEventSchema,
+  instanceModelCollectionSchema,
+  instanceModelSchema,
+  type InstanceModel,
+} from "../api-client/schemas.js";
+import { buildExecCommand, takeTimeoutMarker, EXEC_TIMEOUT_MARKER } from "../exec/wrapper-script.js";
+
+const PROVIDER = "morph";
+const STATUSES: readonly InstanceStatus[] = ["booting", "ready", "stopping", "stopped", "error"];
+
+/** Options of the instance service. */
+export interface MorphInstanceServiceOptions {
+  client: MorphClient;
+  /** Default wait for `ready` after boot/fork (ms). */
+  bootTimeoutMs: number;
+  /** HTTP timeout of an exec without `timeoutMs` (ms), `false` for none. */
+  execTimeoutMs: number | false;
+  /** Called before a fork so PM2's process list travels with the branch. */
+  beforeFork?: (instanceId: string) => Promise<void>;
+}
+
+function ctx(operation: string) {
+  return { provider: PROVIDER, operation };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function validateExecOptions(options: ExecOptions | undefined, c: ReturnType<typeof ctx>): void {
+  if (!options) return;
+  if (options.cwd !== undefined) assertAbsolutePath(options.cwd, c, "cwd");
+  if (options.env !== undefined) assertEnv(options.env, c);
+  if (options.user !== undefined) assertPrincipal(options.user, c, "user");
+  if (options.timeoutMs !== undefined) assertInteger(options.timeoutMs, c, "timeoutMs", 1, 2_147_483_647);
+  if (options.stdin !== undefined && typeof options.stdin !== "string" && !(options.stdin instanceof Uint8Array)) {
+    throw new VMError("INVALID_ARGUMENT", "stdin must be a string or a Uint8Array", c);
+  }
+}
+
+/**
+ * `VMInstanceService` over Morph's instance endpoints (see the README's mapping table).
+ *
+ * @example
+ * ```ts
+ * import { createMorphClient, createMorphInstanceService } from "@vm/provider-morph";
+ * const instances = createMorphInstanceService({
+ *   client: createMorphClient({ baseUrl: "http://127.0.0.1:3737/api", apiKey: "dev" }),
+ *   bootTimeoutMs: 120_000,
+ *   execTimeoutMs: 600_000,
+ * });
+ * ```
+ */
+export function createMorphInstanceService(options: MorphInstanceServiceOptions): VMInstanceService {
+  const { client } = options;
+
+  async function getModel(instanceId: string, operation: string, signal?: AbortSignal): Promise<InstanceModel> {
+    return client.request({
+      method: "GET",
+      path: pathOf("instance", instanceId),
+      operation,
+      schema: instanceModelSchema,
+      idempotent: true,
+      ...(signal ? { signal } : {}),
+    });
+  }
+
+  async function listModels(metadata: Record<string, string> | undefined, operation: string): Promise<InstanceModel[]> {
+    const answer = await client.request({
+      method: "GET",
+      path: "instance",
+      operation,
+      searchParams: metadataQuery(metadata),
+      schema: instanceModelCollectionSchema,
+      idempotent: true,
+    });
+    return answer.data;
+  }
+
+  async function terminate(instanceId: string, operation = "instances.terminate"): Promise<void> {
+    assertId(instanceId, ctx(operation), "instanceId");
+    await client.request({ method: "DELETE", path: pathOf("instance", instanceId), operation, idempotent: true, goneIsSuccess: true });
+  }
+
+  function booted(instance: VMInstance): BootedInstance {
+    return {
+      ...instance,
+      [Symbol.asyncDispose]: async () => {
+        try {
+          await terminate(instance.id);
+        } catch (err) {
+          if (!hasVMErrorCode(err, "NOT_FOUND")) throw err;
+        }
+      },
+    };
+  }
+
+  // Polls with backoff until every instance is ready; on failure, timeout or abort every
+  // one of them is deleted, so a failed boot leaks nothing.
+  async function waitReady(ids: string[], operation: string, timeoutMs: number, signal?: AbortSignal): Promise<VMInstance[]> {
+    const deadline = Date.now() + timeoutMs;
+    const ready = new Map<string, VMInstance>();
+    let delay = 100;
+    try {
+      for (;;) {
+        for (const id of ids) {
+          if (ready.has(id)) continue;
+          const model = await getModel(id, operation, signal);
+          if (model.status === "ready") ready.set(id, toVMInstance(model));
+          else if (model.status === "error") throw new VMError("UNAVAILABLE", `instance ${id} failed to boot`, ctx(operation));
+        }
+        if (ready.size === ids.length) return ids.map((id) => ready.get(id)!);
+        if (signal?.aborted) throw new VMError("ABORTED", "boot was aborted", { ...ctx(operation), cause: signal.reason });
+        if (Date.now() >= deadline) throw new VMError("TIMEOUT", `instances did not become ready within ${timeoutMs} ms`, ctx(operation));
+        await sleep(Math.min(delay, Math.max(0, deadline - Date.now())));
+        delay = Math.min(delay * 2, 1_000);
+      }
+    } catch (err) {
+      await Promise.allSettled(ids.map((id) => terminate(id, operation)));
+      throw err;
+    }
+  }
+
+  function bootBody(boot: BootOptions, marker: string): Record<string, unknown> {
+    return {
+      metadata: { ...(boot.metadata ?? {}), [REQUEST_MARKER_KEY]: marker },
+      ...(boot.ttl_seconds === undefined ? {} : { ttl_seconds: boot.ttl_seconds, ttl_action: morphTtlAction(boot.ttl_action ?? "stop") }),
+    };
+  }
+
+  async function exec(instanceId: string, argv: readonly string[], execOptions?: ExecOptions): Promise<ExecResult> {
+    const c = ctx("instances.exec");
+    assertId(instanceId, c, "instanceId");
+    assertArgv(argv, c);
+    validateExecOptions(execOptions, c);
+    const command = buildExecCommand(argv, execOptions);
+    const limit = execOptions?.timeoutMs;
+    const result = await client.request({
+      method: "POST",
+      path: pathOf("instance", instanceId, "exec"),
+      operation: c.operation,
+      json: { command },
+      schema: execResponseSchema,
+      // A command may have side effects: exec is never re-sent.
+      idempotent: false,
+      ...(execOptions?.signal ? { signal: execOptions.signal } : {}),
+      timeoutMs: limit === undefined ? options.execTimeoutMs : limit + 15_000,
+    });
+    if (limit !== undefined) {
+      const { timedOut, stderr } = takeTimeoutMarker(result.stderr);
+      if (timedOut && result.exit_code === 124) {
+        throw new VMError("TIMEOUT", `command ran longer than ${limit} ms and was killed`, c);
+      }
+      return { stdout: result.stdout, stderr, exit_code: result.exit_code };
+    }
+    return { stdout: result.stdout, stderr: result.stderr, exit_code: result.exit_code };
+  }
+
+  async function* execStream(instanceId: string, argv: readonly string[], execOptions?: ExecOptions): AsyncIterable<ExecStreamChunk> {
+    const c = ctx("instances.execStream");
+    assertId(instanceId, c, "instanceId");
+    assertArgv(argv, c);
+    validateExecOptions(execOptions, c);
+    const command = buildExecCommand(argv, execOptions);
+    // Closing the stream (break, error, abort) aborts the request; the server kills the command.
+    const controller = new AbortController();
+    const outer = execOptions?.signal;
+    const onAbort = () => controller.abort(outer?.reason);
+    if (outer?.aborted) throw new VMError("ABORTED", "exec was aborted", { ...c, cause: outer.reason });
+    outer?.addEventListener("abort", onAbort, { once: true });
+    const queue: ExecStreamChunk[] = [];
+    let exitSeen = false;
+    let timedOut = false;
+    let bad: VMError | undefined;
+    const parser = createParser({
+      onEvent: (event) => {
+        let data: unknown;
+        try {
+          data = JSON.parse(event.data);
+        } catch {
+          bad = new VMError("INTERNAL", "exec/sse sent an event that is not JSON", c);
+          return;
+        }
+        const parsed = execSseEventSchema.safeParse(data);
+        if (!parsed.success) {
+          bad = new VMError("INTERNAL", "exec/sse sent an event that does not match the spec", { ...c, cause: parsed.error.issues });
+          return;
+        }
+        const ev = parsed.data;
+        if (ev.type === "exit_code") {
+          exitSeen = true;
+          if (timedOut && ev.content === 124 && execOptions?.timeoutMs !== undefined) {
+            bad = new VMError("TIMEOUT", `command ran longer than ${execOptions.timeoutMs} ms and was killed`, c);
+            return;
+          }
+          queue.push({ type: "exit", exit_code: ev.content });
+        } else if (ev.type === "stderr" && execOptions?.timeoutMs !== undefined && ev.content.endsWith(EXEC_TIMEOUT_MARKER)) {
+          timedOut = true;
+          const rest = ev.content.slice(0, -EXEC_TIMEOUT_MARKER.length);
+          if (rest !== "") queue.push({ type: "stderr", data: rest });
+        } else {
+          queue.push({ type: ev.type, data: ev.content });
+        }
+      },
+    });
+    try {
+      const response = await client.stream({
+        method: "POST",
+        path: pathOf("instance", instanceId, "exec", "sse"),
+        operation: c.operation,
+        json: { command },
+        signal: controller.signal,
+        timeoutMs: execOptions?.timeoutMs === undefined ? options.execTimeoutMs : execOptions.timeoutMs + 15_000,
+      });
+      if (!response.body) throw new VMError("INTERNAL", "exec/sse answered without a body", c);
+      const decoder = new TextDecoder();
+      const reader = response.body.getReader();
+      try {
+        for (;;) {
+          let read: Awaited<ReturnType<typeof reader.read>>;
+          try {
+            read = await reader.read();
+          } catch (err) {
+            if (outer?.aborted) throw new VMError("ABORTED", "exec was aborted", { ...c, cause: outer.reason });
+            throw new VMError("UNAVAILABLE", "the exec stream broke", { ...c, cause: { message: (err as Error).message } });
+          }
+          if (read.done) break;
+          parser.feed(decoder.decode(read.value as Uint8Array, { stream: true }));
+          if (bad) throw bad;
+          while (queue.length > 0) yield queue.shift()!;
+          if (exitSeen) return;
+        }
+        parser.feed(decoder.decode());
+        if (bad) throw bad;
+        while (queue.length > 0) yield queue.shift()!;
+        if (!exitSeen) throw new VMError("UNAVAILABLE", "the exec stream ended before the exit code", c);
+      } finally {
+        reader.releaseLock();
+      }
+    } finally {
+      outer?.removeEventListener("abort", onAbort);
+      controller.abort();
+    }
+  }
+
+  return {
+    async boot(snapshotId: string, boot: BootOptions = {}): Promise<BootedInstance> {
+      const c = ctx("instances.boot");
+      assertId(snapshotId, c, "snapshotId");
+      if (boot.metadata !== undefined) assertMetadata(boot.metadata, c);
+      if (boot.ttl_seconds !== undefined) assertInteger(boot.ttl_seconds, c, "ttl_seconds", 1);
+      if (boot.ttl_action !== undefined && boot.ttl_action !== "stop" && boot.ttl_action !== "terminate") {
+        throw new VMError("INVALID_ARGUMENT", 'ttl_action must be "stop" or "terminate"', c);
+      }
+      if (boot.timeoutMs !== undefined) assertInteger(boot.timeoutMs, c, "timeoutMs", 1);
+      if (boot.signal?.aborted) throw new VMError("ABORTED", "boot was aborted", { ...c, cause: boot.signal.reason });
+      const marker = randomUUID();
+      const created = await client.create({
+        method: "POST",
+        path: pathOf("snapshot", snapshotId, "boot"),
+        operation: c.operation,
+        json: bootBody(boot, marker),
+        schema: instanceModelSchema,
+        ...(boot.signal ? { signal: boot.signal } : {}),
+        recover: async () => (await listModels({ [REQUEST_MARKER_KEY]: marker }, c.operation))[0],
+      });
+      const [instance] = await waitReady([created.id], c.operation, boot.timeoutMs ?? options.bootTimeoutMs, boot.signal);
+      return booted(instance!);
+    },
+
+    async get(instanceId: string): Promise<VMInstance> {
+      assertId(instanceId, ctx("instances.get"), "instanceId");
+      return toVMInstance(await getModel(instanceId, "instances.get"));
+    },
+
+    async list(filters: InstanceFilters = {}): Promise<VMInstance[]> {
+      const c = ctx("instances.list");
+      if (filters.metadata !== undefined) assertMetadata(filters.metadata, c);
+      const wanted = filters.status === undefined ? undefined : ([] as InstanceStatus[]).concat(filters.status);
+      for (const status of wanted ?? []) {
+        if (!STATUSES.includes(status)) throw new VMError("INVALID_ARGUMENT", `unknown status filter ${JSON.stringify(status)}`, c);
+      }
+      const all = (await listModels(filters.metadata, c.operation)).map(toVMInstance);
+      return wanted === undefined ? all : all.filter((instance) => wanted.includes(instance.status));
+    },
+
+    async stop(instanceId: string): Promise<void> {
+      const c = ctx("instances.stop");
+      assertId(instanceId, c, "instanceId");
+      // Morph's DELETE deletes; pausing is what keeps the machine (and its files). No
+      // snapshot is taken: it would be a hidden resource the caller never asked for.
+      await client.request({
+        method: "POST",
+        path: pathOf("instance", instanceId, "pause"),
+        operation: c.operation,
+        searchParams: new URLSearchParams({ snapshot: "false" }),
+        schema: instanceModelSchema,
+        idempotent: true,
+      });
+    },
+
+    terminate: (instanceId: string) => terminate(instanceId),
+
+    async fork(instanceId: string, count: number): Promise<BootedInstance[]> {
+      const c = ctx("instances.fork");
+      assertId(instanceId, c, "instanceId");
+      assertInteger(count, c, "count", 1, 64);
+      await getModel(instanceId, c.operation);
+      await options.beforeFork?.(instanceId);
+      const marker = randomUUID();
+      const answer = await client.create<{ instances: InstanceModel[] }>({
+        method: "POST",
+        path: pathOf("instance", instanceId, "branch"),
+        operation: c.operation,
+        searchParams: new URLSearchParams({ count: String(count) }),
+        json: { snapshot_metadata: { [REQUEST_MARKER_KEY]: marker }, instance_metadata: { [REQUEST_MARKER_KEY]: marker } },
+        schema: branchInstanceResponseSchema,
+        recover: async () => {
+          const found = await listModels({ [REQUEST_MARKER_KEY]: marker }, c.operation);
+          return found.length >= count ? { instances: found } : undefined;
+        },
+      });
+      const ids = answer.instances.map((instance) => instance.id);
+      const instances = await waitReady(ids, c.operation, options.bootTimeoutMs);
+      return instances.map(booted);
+    },
+
+    exec,
+    execStream,
+  };
+}

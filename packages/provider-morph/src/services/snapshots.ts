@@ -1,0 +1,140 @@
+import { randomUUID } from "node:crypto";
+import type { CreateSnapshotOptions, SnapshotFilters, VMSnapshot, VMSnapshotService } from "@vm/core";
+import { VMError, assertId, assertMetadata } from "@vm/provider-kit";
+import { metadataQuery, pathOf, type MorphClient } from "../api-client/base-client.js";
+import { REQUEST_MARKER_KEY, toVMSnapshot } from "../api-client/mappers.js";
+import { snapshotModelCollectionSchema, snapshotModelSchema, type SnapshotModel } from "../api-client/schemas.js";
+
+const PROVIDER = "morph";
+
+/** Options of the snapshot service. */
+export interface MorphSnapshotServiceOptions {
+  client: MorphClient;
+  /** How long to wait for a new snapshot to become `ready` (ms). */
+  readyTimeoutMs: number;
+  /** Called before an instance snapshot so PM2's process list is saved in it. */
+  beforeSnapshot?: (instanceId: string) => Promise<void>;
+}
+
+function ctx(operation: string) {
+  return { provider: PROVIDER, operation };
+}
+
+function validateCreate(options: CreateSnapshotOptions, c: ReturnType<typeof ctx>): void {
+  if (options.metadata !== undefined) assertMetadata(options.metadata, c);
+  if (options.digest !== undefined && (typeof options.digest !== "string" || options.digest === "" || options.digest.includes("\0"))) {
+    throw new VMError("INVALID_ARGUMENT", "digest must be a non-empty string", c);
+  }
+}
+
+/**
+ * `VMSnapshotService` over Morph's snapshot endpoints (see the README's mapping table).
+ *
+ * @example
+ * ```ts
+ * import { createMorphClient, createMorphSnapshotService } from "@vm/provider-morph";
+ * const snapshots = createMorphSnapshotService({
+ *   client: createMorphClient({ baseUrl: "http://127.0.0.1:3737/api", apiKey: "dev" }),
+ *   readyTimeoutMs: 300_000,
+ * });
+ * ```
+ */
+export function createMorphSnapshotService(options: MorphSnapshotServiceOptions): VMSnapshotService {
+  const { client } = options;
+
+  async function listModels(filters: SnapshotFilters, operation: string): Promise<SnapshotModel[]> {
+    const params = metadataQuery(filters.metadata);
+    if (filters.digest !== undefined) params.set("digest", filters.digest);
+    const answer = await client.request({
+      method: "GET",
+      path: "snapshot",
+      operation,
+      searchParams: params,
+      schema: snapshotModelCollectionSchema,
+      idempotent: true,
+    });
+    return answer.data.filter((s) => s.status !== "deleted");
+  }
+
+  async function getModel(snapshotId: string, operation: string): Promise<SnapshotModel> {
+    return client.request({ method: "GET", path: pathOf("snapshot", snapshotId), operation, schema: snapshotModelSchema, idempotent: true });
+  }
+
+  async function waitReady(model: SnapshotModel, operation: string): Promise<VMSnapshot> {
+    const deadline = Date.now() + options.readyTimeoutMs;
+    let current = model;
+    let delay = 100;
+    while (current.status !== "ready") {
+      if (current.status === "failed") throw new VMError("UNAVAILABLE", `snapshot ${current.id} failed`, ctx(operation));
+      if (Date.now() >= deadline) throw new VMError("TIMEOUT", `snapshot ${current.id} was not ready in time`, ctx(operation));
+      await new Promise((resolve) => setTimeout(resolve, delay));
+      delay = Math.min(delay * 2, 1_000);
+      current = await getModel(current.id, operation);
+    }
+    return toVMSnapshot(current);
+  }
+
+  return {
+    async get(snapshotId: string): Promise<VMSnapshot> {
+      assertId(snapshotId, ctx("snapshots.get"), "snapshotId");
+      const model = await getModel(snapshotId, "snapshots.get");
+      if (model.status === "deleted") throw new VMError("NOT_FOUND", `snapshot ${snapshotId} was deleted`, ctx("snapshots.get"));
+      return toVMSnapshot(model);
+    },
+
+    async list(filters: SnapshotFilters = {}): Promise<VMSnapshot[]> {
+      const c = ctx("snapshots.list");
+      if (filters.metadata !== undefined) assertMetadata(filters.metadata, c);
+      if (filters.digest !== undefined) assertId(filters.digest, c, "digest");
+      return (await listModels(filters, c.operation)).map(toVMSnapshot);
+    },
+
+    async create(instanceId: string, create: CreateSnapshotOptions = {}): Promise<VMSnapshot> {
+      const c = ctx("snapshots.create");
+      assertId(instanceId, c, "instanceId");
+      validateCreate(create, c);
+      await options.beforeSnapshot?.(instanceId);
+      const marker = randomUUID();
+      const model = await client.create({
+        method: "POST",
+        path: pathOf("instance", instanceId, "snapshot"),
+        operation: c.operation,
+        ...(create.digest === undefined ? {} : { searchParams: new URLSearchParams({ digest: create.digest }) }),
+        json: { metadata: { ...(create.metadata ?? {}), [REQUEST_MARKER_KEY]: marker } },
+        schema: snapshotModelSchema,
+        recover: async () =>
+          (await listModels({ metadata: { [REQUEST_MARKER_KEY]: marker } }, c.operation))[0] ??
+          (create.digest === undefined ? undefined : (await listModels({ digest: create.digest }, c.operation))[0]),
+      });
+      return waitReady(model, c.operation);
+    },
+
+    async delete(snapshotId: string): Promise<void> {
+      const c = ctx("snapshots.delete");
+      assertId(snapshotId, c, "snapshotId");
+      await client.request({ method: "DELETE", path: pathOf("snapshot", snapshotId), operation: c.operation, idempotent: true, goneIsSuccess: true });
+    },
+
+    async fromImage(imageId: string, create: CreateSnapshotOptions = {}): Promise<VMSnapshot> {
+      const c = ctx("snapshots.fromImage");
+      assertId(imageId, c, "imageId");
+      validateCreate(create, c);
+      const marker = randomUUID();
+      const model = await client.create({
+        method: "POST",
+        path: "snapshot",
+        operation: c.operation,
+        json: {
+          image_id: imageId,
+          metadata: { ...(create.metadata ?? {}), [REQUEST_MARKER_KEY]: marker },
+          ...(create.digest === undefined ? {} : { digest: create.digest }),
+        },
+        schema: snapshotModelSchema,
+        recover: async () =>
+          (await listModels({ metadata: { [REQUEST_MARKER_KEY]: marker } }, c.operation))[0] ??
+          (create.digest === undefined ? undefined : (await listModels({ digest: create.digest }, c.operation))[0]),
+      });
+      return waitReady(model, c.operation);
+    },
+  };
+}
