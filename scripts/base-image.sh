@@ -176,9 +176,8 @@ image_id="$(
     docker import \
       --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
       --change 'CMD ["/bin/bash"]' \
-      --change "LABEL dev.vm.base-image.recipe=$hash" \
-      --change "LABEL dev.vm.base-image.node=$NODE_VERSION" \
-      --change "LABEL dev.vm.base-image.pm2=$PM2_VERSION" \
+      --change "LABEL org.opencontainers.image.title=vm-base org.opencontainers.image.version=$hash" \
+      --change "LABEL org.opencontainers.image.description=\"Debian $DEBIAN_SUITE, Node $NODE_VERSION, PM2 $PM2_VERSION\"" \
       --message "vm base image, recipe $hash (scripts/base-image.sh)" \
       -
 )"
@@ -186,7 +185,7 @@ image_id="$(
 
 # Check the product before it gets its name: a broken image must not be reused by later warm runs.
 # pm2 is only checked by file (running it would start a daemon); the integration tests run it.
-if ! docker run --rm --network none --label dev.vm.base-image.smoke=1 "$image_id" bash -ec '
+if ! docker run --rm --network none "$image_id" bash -ec '
   node -e "if (process.versions.node !== process.argv[1]) process.exit(1)" "$1"
   test "$(node -p "require(\"/usr/local/lib/node_modules/pm2/package.json\").version")" = "$2"
   command -v pm2 >/dev/null; command -v ps >/dev/null; command -v base64 >/dev/null; command -v mv >/dev/null

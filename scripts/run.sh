@@ -6,7 +6,8 @@
 #
 # Works on a fresh Debian machine with only an old Node (and its npm): it installs Node >= 22 and
 # pnpm 10 into /usr/local when missing, installs the workspace, brings up a Docker engine
-# (scripts/docker-engine.sh) and builds the VM base image (scripts/base-image.sh).
+# (scripts/docker-engine.sh) and builds the VM base image (scripts/base-image.sh) unless
+# VM_BASE_IMAGE already names an image in the engine.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -54,11 +55,18 @@ else
 fi
 
 bash scripts/docker-engine.sh
-base_out="$(bash scripts/base-image.sh)"
-VM_BASE_IMAGE="$(printf '%s\n' "$base_out" | tail -n 1)"
-[[ -n "$VM_BASE_IMAGE" ]] || die "scripts/base-image.sh printed no image reference"
+if [[ -n "${VM_BASE_IMAGE:-}" ]]; then
+  # Your own image (any image with bash, coreutils, node and pm2): use it instead of building ours.
+  docker image inspect "$VM_BASE_IMAGE" >/dev/null 2>&1 ||
+    die "VM_BASE_IMAGE=$VM_BASE_IMAGE is not in the Docker engine (docker pull it first, or unset VM_BASE_IMAGE to build vm-base)"
+  log "base image: $VM_BASE_IMAGE (from VM_BASE_IMAGE)"
+else
+  base_out="$(bash scripts/base-image.sh)"
+  VM_BASE_IMAGE="$(printf '%s\n' "$base_out" | tail -n 1)"
+  [[ -n "$VM_BASE_IMAGE" ]] || die "scripts/base-image.sh printed no image reference"
+  log "base image: $VM_BASE_IMAGE"
+fi
 export VM_BASE_IMAGE
-log "base image: $VM_BASE_IMAGE"
 
 case "$cmd" in
   test)
