@@ -1,46 +1,22 @@
 import { existsSync } from "node:fs";
-import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, readdir, readFile, stat, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { VMFileService } from "@vm/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { isVMError } from "../errors.js";
+import { type Scratch, allBytes, codeOf, createScratch } from "../test-support/helpers.js";
 import { createLocalExec } from "../test-support/local-exec.js";
 import { createExecFileService } from "./exec-file-service.js";
 
 const ID = "local";
-let root: string;
+let scratch: Scratch;
+const freshDir = () => scratch.fresh();
 
 beforeAll(async () => {
-  root = await mkdtemp(join(tmpdir(), "vm-files-"));
-  await chmod(root, 0o755);
+  scratch = await createScratch();
 });
 afterAll(async () => {
-  await rm(root, { recursive: true, force: true });
+  await scratch.dispose();
 });
-
-let counter = 0;
-async function freshDir(): Promise<string> {
-  const dir = join(root, `case-${++counter}`);
-  await mkdir(dir);
-  return dir;
-}
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (err) {
-    if (isVMError(err)) return err.code;
-    throw err;
-  }
-  return "RESOLVED";
-}
-
-function allBytes(size: number): Uint8Array {
-  const bytes = new Uint8Array(size);
-  for (let i = 0; i < size; i++) bytes[i] = (i * 7 + (i >> 8)) & 0xff;
-  return bytes;
-}
 
 for (const stdin of [true, false]) {
   describe(`createExecFileService (stdin: ${stdin})`, () => {

@@ -18,7 +18,7 @@ export interface LocalExec {
  * Runs each argv as a real local process (`spawn(argv[0], argv.slice(1))`), optionally as
  * another uid/gid through `setpriv`, so permission errors are real even when tests run as root.
  */
-export function createLocalExec(options: { uid?: number; gid?: number } = {}): LocalExec {
+export function createLocalExec(options: { uid?: number; gid?: number; cwd?: () => string } = {}): LocalExec {
   const calls: LocalExecCall[] = [];
   const exec: ExecFunction = (_instanceId, argv, execOptions) => {
     calls.push({
@@ -31,7 +31,7 @@ export function createLocalExec(options: { uid?: number; gid?: number } = {}): L
         ? [...argv]
         : ["setpriv", `--reuid=${options.uid}`, `--regid=${options.gid ?? options.uid}`, "--clear-groups", "--", ...argv];
     return new Promise<ExecResult>((resolve, reject) => {
-      const child = spawn(full[0]!, full.slice(1), { stdio: ["pipe", "pipe", "pipe"] });
+      const child = spawn(full[0]!, full.slice(1), { stdio: ["pipe", "pipe", "pipe"], cwd: options.cwd?.() });
       const out: Buffer[] = [];
       const err: Buffer[] = [];
       child.stdout.on("data", (b: Buffer) => out.push(b));
