@@ -38,7 +38,8 @@ case "$op" in
     if [ "$mode" = replace ]; then
       pm2 delete "$name" >/dev/null || exit 1
     fi
-    pm2 start "$file" >/dev/null || exit 1
+    # A config pm2 refused is not left behind for an app that never existed.
+    pm2 start "$file" >/dev/null || { [ "$mode" = replace ] || rm -f "$file"; exit 1; }
     exec pm2 jlist
     ;;
   stop|restart|delete)
