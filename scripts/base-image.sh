@@ -15,7 +15,8 @@
 # Environment:
 #   VM_BASE_RECIPE_SALT   extra text mixed into the recipe hash (forces a distinct tag, e.g. to time a cold build);
 #                         a salted build does not move vm-base:latest
-#   VM_BASE_TMPDIR        where the temporary root filesystem is built (default /var/tmp)
+#   VM_BASE_TMPDIR        where the temporary root filesystem is built (default /dev/shm if usable, else /var/tmp)
+#   VM_BASE_DEB_CACHE     where debootstrap keeps downloaded .debs (default /var/cache/vm-base/debs)
 #   DEBIAN_MIRROR         Debian mirror for debootstrap (default http://deb.debian.org/debian)
 set -euo pipefail
 
@@ -98,8 +99,24 @@ if ! command -v debootstrap >/dev/null 2>&1; then
   apt-get -o DPkg::Lock::Timeout=300 install -y -q --no-install-recommends debootstrap >&2
 fi
 
-tmp_base="${VM_BASE_TMPDIR:-/var/tmp}"
+# Build on tmpfs when one can hold it: dpkg fsyncs every file it unpacks, which is what makes
+# debootstrap slow on a busy disk, and on tmpfs that costs nothing. It needs exec and device nodes.
+pick_tmp_base() {
+  local opts avail_kib
+  if [[ -d /dev/shm && -w /dev/shm ]] &&
+    opts="$(findmnt -no FSTYPE,OPTIONS --target /dev/shm 2>/dev/null)" &&
+    [[ "$opts" == tmpfs* && "$opts" != *noexec* && "$opts" != *nodev* ]] &&
+    avail_kib="$(df -Pk /dev/shm | awk 'NR == 2 { print $4 }')" && ((avail_kib > 2 * 1024 * 1024)); then
+    echo /dev/shm
+  else
+    echo /var/tmp
+  fi
+}
+tmp_base="${VM_BASE_TMPDIR:-$(pick_tmp_base)}"
 mkdir -p "$tmp_base"
+# Downloaded .debs are kept between builds (debootstrap checks them against the signed Release).
+deb_cache="${VM_BASE_DEB_CACHE:-/var/cache/vm-base/debs}"
+mkdir -p "$deb_cache"
 work="$(mktemp -d "$tmp_base/vm-base.XXXXXXXX")"
 stage_pid=""
 cleanup() {
@@ -142,7 +159,7 @@ stage_pid=$!
 
 rootfs="$work/rootfs"
 log "debootstrap --variant=minbase $DEBIAN_SUITE from $DEBIAN_MIRROR ..."
-if ! debootstrap --variant=minbase --include="$DEBIAN_INCLUDE" "$DEBIAN_SUITE" "$rootfs" "$DEBIAN_MIRROR" >"$work/debootstrap.log" 2>&1; then
+if ! debootstrap --variant=minbase --cache-dir="$deb_cache" --include="$DEBIAN_INCLUDE" "$DEBIAN_SUITE" "$rootfs" "$DEBIAN_MIRROR" >"$work/debootstrap.log" 2>&1; then
   tail -n 30 "$work/debootstrap.log" >&2
   [[ -f "$rootfs/debootstrap/debootstrap.log" ]] && tail -n 30 "$rootfs/debootstrap/debootstrap.log" >&2
   die "debootstrap failed"

@@ -73,7 +73,17 @@ case "$cmd" in
     started=$SECONDS
     pnpm turbo run build typecheck lint test
     pnpm check:packages
-    pnpm vitest run --project integration
+    mkdir -p reports
+    rm -f reports/integration.json
+    rc=0
+    pnpm vitest run --project integration --reporter=default --reporter=json --outputFile.json=reports/integration.json || rc=$?
+    # One plain closing line with the counts, whatever the outcome.
+    node -e '
+      const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+      const skipped = r.numPendingTests + r.numTodoTests;
+      console.log(`integration: ${r.numPassedTests} passed, ${r.numFailedTests} failed` + (skipped ? `, ${skipped} skipped` : ""));
+    ' reports/integration.json 2>/dev/null || log "no integration report (reports/integration.json)"
+    ((rc == 0)) || die "integration tests failed (exit $rc)"
     log "all checks passed in $((SECONDS - started))s"
     ;;
   demo)
