@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { ExecFunction, ExecOptions } from "@vm/core";
 import { describe, expect, it } from "vitest";
-import { SCENARIOS, SECRET, type RecordedCall, type ScenarioName } from "./__fixtures__/scenarios.js";
+import { SCENARIOS, SECRET, type RecordedCall, type ScenarioKit, type ScenarioName } from "./__fixtures__/scenarios.js";
 import { DEFAULT_PM2_HOME } from "./constants.js";
 import { DRIVER_SCRIPT } from "./driver.js";
 import { createPM2ProcessService } from "./service.js";
@@ -10,7 +10,7 @@ import { createPM2ProcessService } from "./service.js";
 // Replays pm2's real answers, recorded once from a container by test/record-fixtures.ts. The
 // replaying exec also checks that every call is the one that was recorded, through the fixed
 // driver, with PM2_HOME pinned.
-function replay(name: ScenarioName) {
+function replay<N extends ScenarioName>(name: N) {
   const calls = JSON.parse(readFileSync(join(import.meta.dirname, "__fixtures__", `${name}.json`), "utf8")) as RecordedCall[];
   let next = 0;
   const exec: ExecFunction = async (instanceId, argv, options?: ExecOptions) => {
@@ -23,8 +23,9 @@ function replay(name: ScenarioName) {
     expect(argv.slice(4)).toEqual(call.args);
     return call.result;
   };
-  const run = async () => {
-    const result = await SCENARIOS[name]({ processes: createPM2ProcessService(exec, { provider: "docker" }), instanceId: "vm-1", pause: async () => {} });
+  const run = async (): Promise<Awaited<ReturnType<(typeof SCENARIOS)[N]>>> => {
+    const scenario = SCENARIOS[name] as (kit: ScenarioKit) => Promise<Awaited<ReturnType<(typeof SCENARIOS)[N]>>>;
+    const result = await scenario({ processes: createPM2ProcessService(exec, { provider: "docker" }), instanceId: "vm-1", pause: async () => {} });
     expect(next).toBe(calls.length);
     return result;
   };

@@ -3,6 +3,12 @@
 import { spawn } from "node:child_process";
 import type { ExecFunction, ExecResult } from "@vm/core";
 
+declare module "vitest" {
+  export interface ProvidedContext {
+    baseImage: string;
+  }
+}
+
 export const TEST_LABELS = ["dev.vm.managed=true", "dev.vm.test=pm2"];
 
 export interface RunResult {

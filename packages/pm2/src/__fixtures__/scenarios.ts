@@ -8,7 +8,7 @@ export interface ScenarioKit {
   processes: VMProcessService;
   instanceId: string;
   /** Waits while recording, returns at once while replaying. */
-  pause(ms: number): Promise<void>;
+  pause: (ms: number) => Promise<void>;
 }
 
 export const SECRET = "s3cr3t-value-never-listed";
