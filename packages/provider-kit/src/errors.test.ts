@@ -1,0 +1,84 @@
+import { copyFile, mkdtemp, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { describe, expect, it } from "vitest";
+import { VM_ERROR_CODES, VMError, hasVMErrorCode, isVMError } from "./errors.js";
+import type * as ErrorsModule from "./errors.js";
+
+describe("VMError", () => {
+  it("carries code, provider, operation and cause; is an Error", () => {
+    const cause = new Error("socket hang up");
+    const err = new VMError("UNAVAILABLE", "engine did not answer", { provider: "docker", operation: "instances.boot", cause });
+    expect(err).toBeInstanceOf(Error);
+    expect(err).toBeInstanceOf(VMError);
+    expect(err.name).toBe("VMError");
+    expect(err.code).toBe("UNAVAILABLE");
+    expect(err.provider).toBe("docker");
+    expect(err.operation).toBe("instances.boot");
+    expect(err.cause).toBe(cause);
+    expect(err.message).toBe("engine did not answer");
+    expect(String(err)).toBe("VMError [UNAVAILABLE] docker.instances.boot: engine did not answer");
+    expect(err.stack).toContain("VMError");
+  });
+
+  it("leaves optional fields out when not given", () => {
+    const err = new VMError("NOT_FOUND", "gone");
+    expect(err.provider).toBeUndefined();
+    expect(err.operation).toBeUndefined();
+    expect(err.cause).toBeUndefined();
+    expect(String(err)).toBe("VMError [NOT_FOUND]: gone");
+  });
+
+  it("lists the twelve codes of the @vm/core union", () => {
+    expect([...VM_ERROR_CODES].sort()).toEqual(
+      ["ABORTED", "ALREADY_EXISTS", "CONFLICT", "INTERNAL", "INVALID_ARGUMENT", "NOT_FOUND", "PERMISSION_DENIED", "RATE_LIMITED", "TIMEOUT", "UNAUTHENTICATED", "UNAVAILABLE", "UNSUPPORTED"],
+    );
+  });
+});
+
+describe("isVMError", () => {
+  it("accepts VMErrors and rejects everything else", () => {
+    expect(isVMError(new VMError("INTERNAL", "x"))).toBe(true);
+    for (const value of [null, undefined, 0, "VMError", new Error("x"), {}, [], () => undefined, Object.assign(new Error("x"), { code: "ENOENT" })]) {
+      expect(isVMError(value)).toBe(false);
+    }
+  });
+
+  it("accepts an error from a duplicate install (a second copy of this module)", async () => {
+    const dir = await mkdtemp(join(import.meta.dirname, ".dup-install-"));
+    try {
+      await copyFile(join(import.meta.dirname, "errors.ts"), join(dir, "errors.ts"));
+      const copy = (await import(pathToFileURL(join(dir, "errors.ts")).href)) as typeof ErrorsModule;
+      expect(copy.VMError).not.toBe(VMError);
+      const foreign = new copy.VMError("NOT_FOUND", "from the other copy", { provider: "morph" });
+      expect(foreign instanceof VMError).toBe(false);
+      expect(isVMError(foreign)).toBe(true);
+      expect(hasVMErrorCode(foreign, "NOT_FOUND")).toBe(true);
+      expect(copy.isVMError(new VMError("TIMEOUT", "from this copy"))).toBe(true);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("accepts plain objects with the brand or the shape (serialised / foreign errors)", () => {
+    const branded = { [Symbol.for("@vm/provider-kit/VMError")]: true, name: "VMError", code: "CONFLICT", message: "busy" };
+    expect(isVMError(branded)).toBe(true);
+    expect(isVMError({ name: "VMError", code: "NOT_FOUND", message: "gone" })).toBe(true);
+    expect(isVMError(JSON.parse(JSON.stringify({ name: "VMError", code: "TIMEOUT", message: "slow" })))).toBe(true);
+    expect(isVMError({ name: "VMError", code: "NOPE", message: "x" })).toBe(false);
+    expect(isVMError({ name: "Error", code: "NOT_FOUND", message: "x" })).toBe(false);
+    expect(isVMError({ name: "VMError", code: "NOT_FOUND" })).toBe(false);
+    expect(isVMError({ name: "VMError", code: 404, message: "x" })).toBe(false);
+  });
+});
+
+describe("hasVMErrorCode", () => {
+  it("matches any of the given codes", () => {
+    const err = new VMError("RATE_LIMITED", "slow down");
+    expect(hasVMErrorCode(err, "RATE_LIMITED")).toBe(true);
+    expect(hasVMErrorCode(err, "UNAVAILABLE", "RATE_LIMITED")).toBe(true);
+    expect(hasVMErrorCode(err, "NOT_FOUND")).toBe(false);
+    expect(hasVMErrorCode(new Error("x"), "INTERNAL")).toBe(false);
+    expect(hasVMErrorCode(err)).toBe(false);
+  });
+});

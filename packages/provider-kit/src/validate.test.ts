@@ -1,0 +1,116 @@
+import { runInNewContext } from "node:vm";
+import { describe, expect, it } from "vitest";
+import { isVMError } from "./errors.js";
+import {
+  assertAbsolutePath,
+  assertArgv,
+  assertAtomicWriteOptions,
+  assertEnv,
+  assertFileContent,
+  assertId,
+  assertInteger,
+  assertMetadata,
+  assertMode,
+  assertPrincipal,
+} from "./validate.js";
+
+const ctx = { provider: "test", operation: "files.test" };
+
+function rejects(fn: () => void): string {
+  try {
+    fn();
+  } catch (err) {
+    if (isVMError(err)) {
+      expect(err).toMatchObject({ code: "INVALID_ARGUMENT", provider: "test", operation: "files.test" });
+      return err.message;
+    }
+    throw err;
+  }
+  throw new Error("expected INVALID_ARGUMENT");
+}
+
+describe("assertAbsolutePath", () => {
+  it("accepts any absolute NUL-free path, hostile characters included", () => {
+    for (const path of ["/", "/a", "/a b/c", "/$(x)/`y`", "/-rf", "/new\nline", "/ünï 🙂", "/a/../b", `/${"a".repeat(4000)}`]) {
+      expect(() => assertAbsolutePath(path, ctx)).not.toThrow();
+    }
+  });
+  it("rejects relative, empty, NUL, non-string and over-long paths", () => {
+    for (const path of ["", "a", "./a", "~/a", " /a", "/a\0b", 1, null, undefined, {}, ["/a"], `/${"a".repeat(4096)}`]) rejects(() => assertAbsolutePath(path, ctx));
+    expect(rejects(() => assertAbsolutePath("rel", ctx, "source"))).toMatch(/^source must be absolute/);
+  });
+});
+
+describe("assertMode", () => {
+  it("accepts 3 or 4 octal digits", () => {
+    for (const mode of ["600", "644", "755", "0755", "4755", "000", "7777"]) expect(() => assertMode(mode, ctx)).not.toThrow();
+  });
+  it("rejects anything else", () => {
+    for (const mode of ["", "6", "60", "77777", "800", "abc", "u+x", "-R", "600 ", " 600", "600\n", "$(id)", 600, null]) rejects(() => assertMode(mode, ctx));
+  });
+});
+
+describe("assertPrincipal", () => {
+  it("accepts user/group names and numeric ids", () => {
+    for (const name of ["root", "www-data", "_apt", "user.name", "a1", "0", "65534", "machine$", "a".repeat(32)]) {
+      expect(() => assertPrincipal(name, ctx)).not.toThrow();
+    }
+  });
+  it("rejects names that are not names", () => {
+    for (const name of ["", "-R", "1abc", "a b", "a:b", "a;b", "$(id)", "`id`", "../x", "ünï", "a\n", "a".repeat(33), "12345678901", 0, null]) {
+      rejects(() => assertPrincipal(name, ctx, "owner"));
+    }
+    expect(rejects(() => assertPrincipal("a b", ctx, "group"))).toMatch(/^group must be/);
+  });
+});
+
+describe("assertFileContent", () => {
+  it("accepts strings, Uint8Arrays, Buffers and Uint8Arrays from another realm", () => {
+    const foreign: unknown = runInNewContext("new Uint8Array([1, 2, 3])");
+    expect(foreign instanceof Uint8Array).toBe(false);
+    for (const content of ["", "text", new Uint8Array(0), Buffer.from("x"), foreign]) expect(() => assertFileContent(content, ctx)).not.toThrow();
+  });
+  it("rejects everything else without echoing it", () => {
+    for (const content of [1, null, undefined, {}, [1], new Uint16Array(1), new ArrayBuffer(1), new DataView(new ArrayBuffer(1))]) {
+      rejects(() => assertFileContent(content, ctx));
+    }
+    expect(rejects(() => assertFileContent({ secret: "hunter2" }, ctx))).not.toContain("hunter2");
+  });
+});
+
+describe("assertAtomicWriteOptions", () => {
+  it("accepts undefined and valid options", () => {
+    expect(() => assertAtomicWriteOptions(undefined, ctx)).not.toThrow();
+    expect(() => assertAtomicWriteOptions({}, ctx)).not.toThrow();
+    expect(() => assertAtomicWriteOptions({ mode: "600", createDirs: true, owner: "root", group: "0" }, ctx)).not.toThrow();
+  });
+  it("rejects bad options", () => {
+    for (const options of [null, "600", [], { mode: "999" }, { owner: "a b" }, { group: "$(x)" }, { createDirs: "yes" }, { mode: 600 }]) {
+      rejects(() => assertAtomicWriteOptions(options, ctx));
+    }
+  });
+});
+
+describe("assertArgv, assertEnv, assertMetadata, assertId, assertInteger", () => {
+  it("assertArgv", () => {
+    expect(() => assertArgv(["ls", "-la", "$(x)"], ctx)).not.toThrow();
+    for (const argv of [[], "ls", ["ls", 1], ["a\0b"], null]) rejects(() => assertArgv(argv, ctx));
+  });
+  it("assertEnv never echoes values", () => {
+    expect(() => assertEnv({ A: "1", _b: "$(x)" }, ctx)).not.toThrow();
+    for (const env of [null, [], { "A-B": "1" }, { "1A": "x" }, { A: 1 }, { A: "a\0" }]) rejects(() => assertEnv(env, ctx));
+    expect(rejects(() => assertEnv({ TOKEN: "secret\0value" }, ctx))).not.toContain("secret");
+  });
+  it("assertMetadata", () => {
+    expect(() => assertMetadata({ app: "demo", "a b": "c d" }, ctx)).not.toThrow();
+    for (const m of [null, [], { "": "x" }, { a: 1 }, { a: "\0" }]) rejects(() => assertMetadata(m, ctx));
+  });
+  it("assertId", () => {
+    expect(() => assertId("abc-123", ctx)).not.toThrow();
+    for (const id of ["", "a\0", 1, null, "x".repeat(257)]) rejects(() => assertId(id, ctx));
+  });
+  it("assertInteger", () => {
+    expect(() => assertInteger(3, ctx, "count", 1, 5)).not.toThrow();
+    for (const n of [0, 6, 1.5, NaN, "3", null]) rejects(() => assertInteger(n, ctx, "count", 1, 5));
+  });
+});
