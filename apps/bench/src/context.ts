@@ -6,6 +6,9 @@ import Docker from "dockerode";
 /** Label on every container and image the bench makes (directly or through a provider), valued with the run id. */
 export const BENCH_LABEL = "vm-bench.run";
 
+/** The Morph emulator's label; the bench gives the emulator its run id as session, so the sweep finds those too. */
+export const EMULATOR_SESSION_LABEL = "morph-emulator.session";
+
 /** Shared state of one bench run. */
 export interface BenchContext {
   docker: Docker;
@@ -49,9 +52,9 @@ export function resolveBaseImage(): string {
  * ```
  */
 export async function sweepRun(docker: Docker, runId: string): Promise<number> {
-  const filter = { label: [`${BENCH_LABEL}=${runId}`] };
   let removed = 0;
-  const containers = await docker.listContainers({ all: true, filters: filter });
+  const filters = [`${BENCH_LABEL}=${runId}`, `${EMULATOR_SESSION_LABEL}=${runId}`].map((label) => ({ label: [label] }));
+  const containers = (await Promise.all(filters.map((f) => docker.listContainers({ all: true, filters: f })))).flat();
   await Promise.all(
     containers.map(async (c) => {
       try {
@@ -62,7 +65,7 @@ export async function sweepRun(docker: Docker, runId: string): Promise<number> {
       }
     }),
   );
-  const images = await docker.listImages({ filters: filter });
+  const images = (await Promise.all(filters.map((f) => docker.listImages({ filters: f })))).flat();
   for (const image of images) {
     try {
       await docker.getImage(image.Id).remove({ force: true });
