@@ -71,7 +71,8 @@ export VM_BASE_IMAGE
 case "$cmd" in
   test)
     started=$SECONDS
-    pnpm turbo run build typecheck lint test
+    # Report every failing task, not just the first (tasks whose dependencies failed are skipped).
+    pnpm turbo run build typecheck lint test --continue=dependencies-successful
     pnpm check:packages
     mkdir -p reports
     rm -f reports/integration.json
