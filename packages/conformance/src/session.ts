@@ -148,7 +148,7 @@ export function createSession(target: ConformanceTarget): ConformanceSession {
     marker,
     ready() {
       setupPromise ??= (async () => {
-        const setup = await target.setup();
+        const setup = await target.setup(marker);
         await sweep(setup.provider, target, marker, "stale");
         return setup;
       })();
@@ -236,9 +236,13 @@ export function createSession(target: ConformanceTarget): ConformanceSession {
       return fixture;
     },
     async leftovers() {
-      const { provider } = await session.ready();
+      const { provider, snapshotId } = await session.ready();
       const found = await findMarked(provider, { [MARKER_KEYS.run]: marker.run });
-      const list = [...found.instances.map((i) => `instance ${i.id}`), ...found.snapshots.map((s) => `snapshot ${s.id}`)];
+      // The setup's own snapshot may carry the marker on purpose: the end sweep removes it.
+      const list = [
+        ...found.instances.map((i) => `instance ${i.id}`),
+        ...found.snapshots.filter((s) => s.id !== snapshotId).map((s) => `snapshot ${s.id}`),
+      ];
       if (target.leftovers) list.push(...(await target.leftovers(provider, marker)));
       return list;
     },
@@ -252,6 +256,9 @@ export function createSession(target: ConformanceTarget): ConformanceSession {
       }
       try {
         await sweep(setup.provider, target, marker, "run");
+        const found = await findMarked(setup.provider, { [MARKER_KEYS.run]: marker.run });
+        const left = [...found.instances.map((i) => `instance ${i.id}`), ...found.snapshots.map((s) => `snapshot ${s.id}`)];
+        if (left.length > 0) throw new Error(`the end sweep could not remove: ${left.join(", ")}`);
       } finally {
         await setup.teardown?.();
       }

@@ -47,8 +47,12 @@ export interface ConformanceTarget {
   name: string;
   /** What the provider claims. Cases needing a capability declared `false` are visible skips. */
   capabilities: ProviderCapabilities;
-  /** Create the provider and a bootable snapshot. Called once, lazily, by the first case. */
-  setup(): Promise<ConformanceSetup>;
+  /**
+   * Create the provider and a bootable snapshot. Called once, lazily, by the first case.
+   * Give what you create `marker.metadata` (e.g. `fromImage(image, { metadata: marker.metadata })`)
+   * and the end sweep removes it after the leak check.
+   */
+  setup(marker: ConformanceMarker): Promise<ConformanceSetup>;
   /** Extra cleanup of leftovers (e.g. engine-level resources) run by the start and end sweeps. */
   sweep?(provider: VMProvider, marker: ConformanceMarker): Promise<void>;
   /**
