@@ -41,9 +41,11 @@ function demux(stream: Readable): Promise<{ stdout: Buffer; stderr: Buffer }> {
  * const { exitCode } = await rawExec(docker, containerId, ["true"]);
  * ```
  */
-export async function rawExec(docker: Docker, containerId: string, argv: readonly string[]): Promise<RawExecResult> {
+export async function rawExec(docker: Docker, containerId: string, argv: readonly string[], options: { hijack?: boolean } = {}): Promise<RawExecResult> {
   const exec = await docker.getContainer(containerId).exec({ Cmd: [...argv], AttachStdout: true, AttachStderr: true });
-  const stream = (await exec.start({ hijack: false, stdin: false })) as Readable;
+  // Without hijack the output comes back as the response body on a kept-alive connection; a
+  // hijacked start (needed for stdin) upgrades and so uses up its connection.
+  const stream = (await exec.start({ hijack: options.hijack === true, stdin: false })) as Readable;
   const { stdout, stderr } = await demux(stream);
   const info = await exec.inspect();
   return { stdout, stderr, exitCode: info.ExitCode ?? -1 };

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { mkdir, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { parseArgs } from "node:util";
 import type { VMProvider } from "@vm/core";
 import { createDockerVMProvider } from "@vm/provider-docker";
@@ -8,6 +8,7 @@ import type { BenchContext } from "./context.js";
 import { createContext } from "./context.js";
 import { installRequestCounter } from "./counting.js";
 import type { CaseResult } from "./harness.js";
+import { updateDocsPage } from "./docs.js";
 import { describeMachine } from "./machine.js";
 import { renderMarkdown, renderResultsChart } from "./report.js";
 import type { BenchResults } from "./results.js";
@@ -30,6 +31,8 @@ export interface BenchOptions {
   /** Where latest.json / latest.md / latest.svg go. */
   outDir: string;
   only?: readonly Group[];
+  /** A page with report markers to refresh (the full run refreshes docs/benchmarks.md). */
+  docsPage?: string;
   command?: string;
   log?: (line: string) => void;
 }
@@ -62,7 +65,13 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
 
   const interrupted = (signal: NodeJS.Signals) => {
     log(`${signal}: removing everything this run created (${ctx.runId}) …`);
-    void ctx.sweep().finally(() => process.exit(130));
+    // The suites keep running until exit: sweep twice so what they create meanwhile goes too.
+    void ctx
+      .sweep()
+      .catch(() => 0)
+      .then(() => new Promise((r) => setTimeout(r, 500)))
+      .then(() => ctx.sweep())
+      .finally(() => process.exit(130));
   };
   process.once("SIGINT", interrupted);
   process.once("SIGTERM", interrupted);
@@ -147,7 +156,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     if (scale) {
       for (const v of scale.variants) if (v.errors > 0) notes.push(`scale: ${v.name} had ${v.errors} errors (${v.errorSamples.join("; ")})`);
     }
-    if (!options.smoke) notes.push("256 MiB files run 1 warm-up + 3 rounds (64 MiB: 1 + 7) to keep the full run near ten minutes on 2 cores; their p95 is close to the max.");
+    if (!options.smoke) notes.push("Repetitions are cut to keep a full run near ten minutes on 2 cores: 256 MiB files run 3 rounds and no warm-up (64 MiB: 1 + 6), fork(16) runs once, scale runs 2 rounds per side; with so few samples p95 is close to the maximum.");
 
     const finished = new Date();
     const results: BenchResults = {
@@ -173,6 +182,10 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
     await writeFile(join(options.outDir, "latest.svg"), renderResultsChart(results));
     await writeFile(join(options.outDir, "latest.md"), renderMarkdown(results, "latest.svg"));
     log(`wrote ${join(options.outDir, "latest.{json,md,svg}")} in ${results.durationS.toFixed(0)} s`);
+    if (options.docsPage) {
+      const chart = relative(dirname(options.docsPage), join(options.outDir, "latest.svg"));
+      if (await updateDocsPage(options.docsPage, renderMarkdown(results, chart))) log(`updated ${options.docsPage}`);
+    }
     return results;
   } finally {
     const removed = await ctx.sweep().catch(() => 0);
@@ -194,7 +207,9 @@ async function cli(): Promise<void> {
   const only = values.only?.split(",").map((g) => g.trim()) as Group[] | undefined;
   for (const g of only ?? []) if (!GROUPS.includes(g)) throw new Error(`--only: unknown group "${g}" (known: ${GROUPS.join(", ")})`);
   const outDir = values.out ?? join(import.meta.dirname, "..", "results", smoke ? "smoke" : "");
-  const results = await runBench({ smoke, outDir, ...(only ? { only } : {}) });
+  // Only a complete full run into the default place is "the latest report" the docs show.
+  const docsPage = !smoke && !only && values.out === undefined ? join(import.meta.dirname, "..", "..", "..", "docs", "benchmarks.md") : undefined;
+  const results = await runBench({ smoke, outDir, ...(only ? { only } : {}), ...(docsPage ? { docsPage } : {}) });
   for (const t of results.targets) process.stdout.write(`${t.status.padEnd(12)} ${t.target}: ${t.measured}\n`);
   if (results.unexpectedFailures.length > 0) {
     process.stderr.write(`\n${results.unexpectedFailures.length} unexpected failure(s):\n${results.unexpectedFailures.map((f) => `  - ${f}`).join("\n")}\n`);

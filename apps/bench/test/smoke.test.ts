@@ -35,7 +35,8 @@ describe("bench smoke mode", () => {
       execFile(
         process.execPath,
         [join(app, "dist", "main.js"), "--smoke", "--out", out],
-        { env: { ...process.env, VM_BASE_IMAGE: inject("baseImage") }, maxBuffer: 1 << 24 },
+        // On timeout the bench gets SIGTERM and removes what it made before exiting.
+        { env: { ...process.env, VM_BASE_IMAGE: inject("baseImage") }, maxBuffer: 1 << 24, timeout: 270_000 },
         (err, _stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stderr }),
       );
     });
@@ -63,5 +64,7 @@ describe("bench smoke mode", () => {
     expect(svg).toMatch(/^<svg[\s\S]*<\/svg>\n$/);
     const left = await new Docker().listContainers({ all: true, filters: { label: [`vm-bench.run=${results.runId}`] } });
     expect(left).toEqual([]);
-  });
+    const images = await new Docker().listImages({ filters: { label: [`vm-bench.run=${results.runId}`] } });
+    expect(images).toEqual([]);
+  }, 300_000);
 });

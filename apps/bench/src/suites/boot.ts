@@ -63,7 +63,7 @@ export async function bootSuite(ctx: BenchContext, provider: VMProvider | undefi
       metric: "latency",
       baseline: "raw dockerode create + start + exec",
       warmup: ctx.smoke ? 0 : 1,
-      reps: ctx.smoke ? 1 : 10,
+      reps: ctx.smoke ? 1 : 8,
       variants,
     },
     ctx.log,

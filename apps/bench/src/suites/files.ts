@@ -21,10 +21,10 @@ export function fileSizes(smoke: boolean): { bytes: number; label: string; warmu
     ];
   }
   return [
-    { bytes: KiB, label: "1 KiB", warmup: 3, reps: 20 },
-    { bytes: MiB, label: "1 MiB", warmup: 2, reps: 15 },
-    { bytes: 64 * MiB, label: "64 MiB", warmup: 1, reps: 7 },
-    { bytes: 256 * MiB, label: "256 MiB", warmup: 1, reps: 3 },
+    { bytes: KiB, label: "1 KiB", warmup: 2, reps: 15 },
+    { bytes: MiB, label: "1 MiB", warmup: 1, reps: 12 },
+    { bytes: 64 * MiB, label: "64 MiB", warmup: 1, reps: 6 },
+    { bytes: 256 * MiB, label: "256 MiB", warmup: 0, reps: 3 },
   ];
 }
 

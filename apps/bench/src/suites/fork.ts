@@ -16,7 +16,7 @@ import { runCase } from "../harness.js";
 export async function forkSuite(ctx: BenchContext, provider: VMProvider, parentId: string): Promise<CaseResult[]> {
   const marker = randomUUID();
   await provider.files.writeFileAtomic(parentId, "/bench/fork-marker", marker, { createDirs: true });
-  const plan = ctx.smoke ? [{ n: 1, reps: 1 }] : [{ n: 1, reps: 5 }, { n: 4, reps: 3 }, { n: 16, reps: 2 }];
+  const plan = ctx.smoke ? [{ n: 1, reps: 1 }] : [{ n: 1, reps: 3 }, { n: 4, reps: 2 }, { n: 16, reps: 1 }];
   const results: CaseResult[] = [];
   for (const { n, reps } of plan) {
     let forks: BootedInstance[] = [];

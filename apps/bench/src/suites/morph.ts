@@ -93,8 +93,8 @@ export async function morphSuite(ctx: BenchContext): Promise<MorphSuiteResult> {
     const instance = await provider.instances.boot(snapshot.id, { metadata: { bench: ctx.runId } });
     instanceId = instance.id;
     const id = instance.id;
-    const reps = ctx.smoke ? 2 : 25;
-    const warmup = ctx.smoke ? 1 : 3;
+    const reps = ctx.smoke ? 1 : 15;
+    const warmup = ctx.smoke ? 0 : 2;
     const run = (def: { id: string; title: string; variants: Variant[]; baseline?: string }) =>
       runCase({ group: "morph", metric: "latency", warmup, reps, baseline: "raw fetch", ...def }, ctx.log);
 

@@ -63,7 +63,7 @@ async function round(targets: Target[], execs: number, one: OneExec) {
 }
 
 /**
- * 200 concurrent execs spread over 20 instances (smoke: 6 over 2): throughput, errors and client
+ * 200 concurrent execs spread over 20 instances (smoke: 4 over 2): throughput, errors and client
  * memory, ours against raw dockerode on the same containers, rounds interleaved.
  *
  * @example
@@ -73,8 +73,8 @@ async function round(targets: Target[], execs: number, one: OneExec) {
  */
 export async function scaleSuite(ctx: BenchContext, provider: VMProvider | undefined, snapshotId: string | undefined): Promise<ScaleResult> {
   const instances = ctx.smoke ? 2 : 20;
-  const execs = ctx.smoke ? 6 : 200;
-  const rounds = ctx.smoke ? 1 : 3;
+  const execs = ctx.smoke ? 4 : 200;
+  const rounds = ctx.smoke ? 1 : 2;
   const targets: Target[] = [];
   try {
     ctx.log(`scale: booting ${instances} instances`);
