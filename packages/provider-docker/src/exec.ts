@@ -187,7 +187,7 @@ async function startDrive(
 export function runtimeFailure(result: ExecResult, req: Pick<ExecRequest, "options">): { code: "NOT_FOUND" | "INTERNAL"; message: string } | undefined {
   if (result.exit_code !== 126 && result.exit_code !== 127) return undefined;
   const text = `${result.stdout}${result.stderr}`;
-  if (!text.startsWith("OCI runtime exec failed")) return undefined;
+  if (!/^(OCI runtime exec failed|unable to find (user|group))/.test(text)) return undefined;
   if (/chdir to cwd/.test(text)) return { code: "NOT_FOUND", message: `cwd ${JSON.stringify(req.options.cwd ?? "")} does not exist in the instance` };
   if (/unable to find (user|group)|no matching entries in (passwd|group) file/.test(text)) {
     return { code: "NOT_FOUND", message: `user ${JSON.stringify(req.options.user ?? "")} does not exist in the instance` };

@@ -46,6 +46,7 @@ function validateBoot(ctx: DockerContext, snapshotId: unknown, options: BootOpti
 /** Waits for the init's readiness line in the container's log; fails if the container exits first. */
 async function waitReady(ctx: DockerContext, container: Dockerode.Container, timeoutMs: number, signal: AbortSignal | undefined): Promise<void> {
   const operation = "instances.boot";
+  if (signal?.aborted) throw new VMError("ABORTED", "boot was aborted; the container was removed", { provider: ctx.provider, operation, cause: signal.reason });
   const stream = (await container.logs({ follow: true, stdout: true, stderr: false })) as unknown as NodeJS.ReadableStream & { destroy(): void };
   await new Promise<void>((resolve, reject) => {
     let text = "";

@@ -1,0 +1,61 @@
+import { VMError, isVMError } from "@vm/provider-kit";
+import { describe, expect, it } from "vitest";
+import { START_ENGINE_HINT, dockerErrorCode, fromDockerError } from "./errors.js";
+
+// Shaped like docker-modem's errors: "(HTTP code N) reason - message", statusCode, json.
+function httpError(statusCode: number, message: string) {
+  return Object.assign(new Error(`(HTTP code ${statusCode}) unexpected - ${message} `), { statusCode, json: { message } });
+}
+
+describe("fromDockerError", () => {
+  it.each([
+    [404, "No such container: abc", "NOT_FOUND"],
+    [409, "conflict: unable to delete (cannot be forced) - image is being used by running container", "CONFLICT"],
+    [400, "invalid reference format", "INVALID_ARGUMENT"],
+    [401, "unauthorized", "UNAUTHENTICATED"],
+    [403, "forbidden", "PERMISSION_DENIED"],
+    [429, "slow down", "RATE_LIMITED"],
+    [500, "Container abc is not running", "CONFLICT"],
+    [500, "container abc is paused, unpause the container before exec", "CONFLICT"],
+    [500, "Could not find the file /x in container abc: no such file", "NOT_FOUND"],
+    [500, "open /x: permission denied", "PERMISSION_DENIED"],
+    [500, "something broke", "UNAVAILABLE"],
+    [503, "busy", "UNAVAILABLE"],
+  ])("HTTP %i (%s) -> %s", (status, message, code) => {
+    const cause = httpError(status, message);
+    const err = fromDockerError(cause, { operation: "instances.get", subject: "instance abc" });
+    expect(err).toBeInstanceOf(VMError);
+    expect(isVMError(err)).toBe(true);
+    expect(err.code).toBe(code);
+    expect(err.cause).toBe(cause);
+    expect(err.provider).toBe("docker");
+    expect(err.operation).toBe("instances.get");
+    expect(err.message).toBe(`instance abc: ${message}`);
+  });
+
+  it.each(["ECONNREFUSED", "ENOENT", "ECONNRESET", "ETIMEDOUT"])("%s on the socket -> UNAVAILABLE with a hint", (sys) => {
+    const cause = Object.assign(new Error(`connect ${sys} /var/run/docker.sock`), { code: sys });
+    const err = fromDockerError(cause, { operation: "instances.list" });
+    expect(err.code).toBe("UNAVAILABLE");
+    expect(err.message).toContain(START_ENGINE_HINT);
+    expect(err.message).toContain("bash scripts/docker-engine.sh");
+    expect(err.cause).toBe(cause);
+  });
+
+  it("maps EACCES, aborts and unknown errors", () => {
+    expect(dockerErrorCode(Object.assign(new Error("x"), { code: "EACCES" }))).toBe("PERMISSION_DENIED");
+    expect(dockerErrorCode(Object.assign(new Error("x"), { name: "AbortError" }))).toBe("ABORTED");
+    expect(dockerErrorCode(new Error("weird"))).toBe("INTERNAL");
+    expect(dockerErrorCode("a string")).toBe("INTERNAL");
+  });
+
+  it("passes VMErrors through", () => {
+    const original = new VMError("TIMEOUT", "slow", { provider: "docker", operation: "x" });
+    expect(fromDockerError(original, { operation: "y" })).toBe(original);
+  });
+
+  it("uses a Buffer or string body when there is no JSON message", () => {
+    const err = Object.assign(new Error("(HTTP code 404) no such container - "), { statusCode: 404, json: Buffer.from("page not found") });
+    expect(fromDockerError(err, { operation: "get" }).message).toBe("page not found");
+  });
+});
