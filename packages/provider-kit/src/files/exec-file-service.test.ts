@@ -1,8 +1,9 @@
 import { existsSync } from "node:fs";
-import { mkdir, readdir, readFile, stat, symlink, writeFile } from "node:fs/promises";
+import { chmod, mkdir, readdir, readFile, stat, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { VMFileService } from "@vm/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { VMError } from "../errors.js";
 import { type Scratch, allBytes, codeOf, createScratch } from "../test-support/helpers.js";
 import { createLocalExec } from "../test-support/local-exec.js";
 import { createExecFileService } from "./exec-file-service.js";
@@ -194,3 +195,66 @@ for (const stdin of [true, false]) {
     });
   });
 }
+
+describe("edge cases", () => {
+  const local = createLocalExec();
+  const files = createExecFileService({ provider: "local", exec: local.exec, stdin: true });
+
+  it("readFile keeps a byte-order mark and invalid UTF-8 becomes U+FFFD", async () => {
+    const dir = await freshDir();
+    await writeFile(join(dir, "bom"), Buffer.from([0xef, 0xbb, 0xbf, 0x61]));
+    expect(await files.readFile(ID, join(dir, "bom"))).toBe("\uFEFFa");
+    await writeFile(join(dir, "bad"), Buffer.from([0x61, 0xff, 0x62]));
+    expect(await files.readFile(ID, join(dir, "bad"))).toBe("a\uFFFDb");
+    expect([...(await files.readFileBytes(ID, join(dir, "bad")))]).toEqual([0x61, 0xff, 0x62]);
+  });
+
+  it("moving a directory onto a non-empty directory is ALREADY_EXISTS, onto a file INVALID_ARGUMENT", async () => {
+    const dir = await freshDir();
+    await mkdir(join(dir, "a"));
+    await mkdir(join(dir, "b"));
+    await writeFile(join(dir, "b", "keep"), "x");
+    await writeFile(join(dir, "f"), "x");
+    expect(await codeOf(files.moveFile(ID, join(dir, "a"), join(dir, "b")))).toBe("ALREADY_EXISTS");
+    expect(await codeOf(files.moveFile(ID, join(dir, "a"), join(dir, "f")))).toBe("INVALID_ARGUMENT");
+    expect((await readdir(dir)).sort()).toEqual(["a", "b", "f"]);
+  });
+
+  it("listDirectory survives names that are not UTF-8", async () => {
+    const dir = await freshDir();
+    await writeFile(Buffer.from(`${dir}/\xff\xfe-latin1-`, "latin1"), "");
+    await writeFile(join(dir, "ok"), "");
+    const names = (await files.listDirectory(ID, dir)).map((e) => e.name).sort();
+    expect(names).toEqual(["ok", "\uFFFD\uFFFD-latin1-"].sort());
+  });
+
+  it("writeFileAtomic without mode gives a new file 0666 & ~umask and keeps an existing file's mode", async () => {
+    const dir = await freshDir();
+    await files.writeFileAtomic(ID, join(dir, "new"), "x");
+    expect((await stat(join(dir, "new"))).mode & 0o777).toBe(0o666 & ~process.umask());
+    await writeFile(join(dir, "old"), "x");
+    await chmod(join(dir, "old"), 0o751);
+    await files.writeFileAtomic(ID, join(dir, "old"), "y");
+    expect((await stat(join(dir, "old"))).mode & 0o777).toBe(0o751);
+  });
+
+  it("a transport failure that is not a VMError becomes INTERNAL with its cause; a provider VMError passes through", async () => {
+    const boom = new Error("socket closed");
+    const broken = createExecFileService({ provider: "p", exec: () => Promise.reject(boom), stdin: true });
+    const err = await broken.readFile(ID, "/x").catch((e: unknown) => e);
+    expect(err).toMatchObject({ name: "VMError", code: "INTERNAL", provider: "p", operation: "files.readFile", cause: boom });
+    const gone = new VMError("NOT_FOUND", "instance i-1 not found", { provider: "p", operation: "instances.exec" });
+    const missing = createExecFileService({ provider: "p", exec: () => Promise.reject(gone), stdin: false });
+    expect(await missing.fileExists(ID, "/x").catch((e: unknown) => e)).toBe(gone);
+  });
+
+  it("output it cannot understand is INTERNAL, not a wrong answer", async () => {
+    const liar = createExecFileService({ provider: "p", exec: async () => ({ stdout: "maybe\n", stderr: "", exit_code: 0 }), stdin: true });
+    expect(await codeOf(liar.fileExists(ID, "/x"))).toBe("INTERNAL");
+    expect(await codeOf(liar.readFile(ID, "/x"))).toBe("INTERNAL");
+    expect(await codeOf(liar.listDirectory(ID, "/x"))).toBe("INTERNAL");
+    const killed = createExecFileService({ provider: "p", exec: async () => ({ stdout: "", stderr: "", exit_code: 137 }), stdin: true });
+    expect(await codeOf(killed.deleteFile(ID, "/x"))).toBe("INTERNAL");
+  });
+});
+
