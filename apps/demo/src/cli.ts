@@ -133,7 +133,10 @@ export async function runCli(
       afterStep: async (step) => {
         if (step.id !== options.pauseAfter || controller.signal.aborted) return;
         io.stderr.write(`[demo] paused after step ${step.step} (${step.id}); send SIGINT or SIGTERM to clean up and exit\n`);
+        // A pending promise alone does not keep Node running: hold the event loop open.
+        const keepAlive = setInterval(() => undefined, 60_000);
         await new Promise<void>((resume) => controller.signal.addEventListener("abort", () => resume(), { once: true }));
+        clearInterval(keepAlive);
       },
     });
   } finally {

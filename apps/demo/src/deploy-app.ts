@@ -163,9 +163,9 @@ export interface DeployAppOptions {
   signal?: AbortSignal;
   /** Pass one in to see (and clean up) what the run created from outside. */
   tracker?: ResourceTracker;
-  /** Deadline for each command run in the VM; default 60 s. */
+  /** Deadline for each command run in the VM; default 120 s. */
   execTimeoutMs?: number;
-  /** How long to wait for the app to answer after (re)starts; default 30 s. */
+  /** How long to wait for the app to answer after (re)starts; default 60 s. */
   serveTimeoutMs?: number;
 }
 
@@ -263,8 +263,8 @@ export async function deployApp(provider: VMProvider, options: DeployAppOptions 
   const runId = options.runId ?? randomRunId();
   const ttlSeconds = options.ttlSeconds ?? 600;
   const port = options.port ?? 3000;
-  const execTimeoutMs = options.execTimeoutMs ?? 60_000;
-  const serveTimeoutMs = options.serveTimeoutMs ?? 30_000;
+  const execTimeoutMs = options.execTimeoutMs ?? 120_000;
+  const serveTimeoutMs = options.serveTimeoutMs ?? 60_000;
   const tracker = options.tracker ?? createResourceTracker();
   const signal = options.signal;
   const metadata = { [DEMO_METADATA_KEYS.app]: "vm-demo", [DEMO_METADATA_KEYS.run]: runId };

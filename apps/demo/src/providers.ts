@@ -33,7 +33,6 @@ export interface ProviderChoice {
   baseUrl?: string;
 }
 
-type DockerFactory = (options?: { labels?: Record<string, string> }) => VMProvider;
 type MorphFactory = (options?: { apiKey?: string; baseUrl?: string }) => VMProvider;
 
 // Loaded on demand: a Docker run never loads the Morph client and its dependencies, and
@@ -60,8 +59,8 @@ async function loadFactory<T>(specifier: string, name: string): Promise<T> {
  */
 export async function createProvider(choice: ProviderChoice): Promise<VMProvider> {
   if (choice.provider === "docker") {
-    const create = await loadFactory<DockerFactory>("@vm/provider-docker", "createDockerVMProvider");
-    return create({ labels: { [DEMO_DOCKER_RUN_LABEL]: choice.runId } });
+    const { createDockerVMProvider } = await import("@vm/provider-docker");
+    return createDockerVMProvider({ labels: { [DEMO_DOCKER_RUN_LABEL]: choice.runId } });
   }
   if (!choice.apiKey) {
     throw new VMError("INVALID_ARGUMENT", "MORPH_API_KEY is not set: export MORPH_API_KEY=<your key> to run the demo on Morph", { operation: "cli" });
