@@ -27,8 +27,9 @@ describe("driver script", () => {
   });
 
   const driver = (path: string, ...args: string[]) => {
-    const [cmd, ...rest] = driverArgv(args[0]!, ...args.slice(1));
-    return run(cmd!, rest, { env: { PATH: `${path}:/usr/bin:/bin`, PM2_HOME: home } }).then(
+    const [cmd, ...rest] = driverArgv(home, args[0]!, ...args.slice(1));
+    // PM2_HOME in the env is wrong on purpose: the argument wins.
+    return run(cmd!, rest, { env: { PATH: `${path}:/usr/bin:/bin`, PM2_HOME: join(dir, "wrong") } }).then(
       (r) => ({ ...r, code: 0 }),
       (e: { stdout: string; stderr: string; code: number }) => ({ stdout: e.stdout, stderr: e.stderr, code: e.code }),
     );
@@ -64,8 +65,8 @@ describe("driver script", () => {
   });
 
   it("is one fixed script: user values only ever follow it as arguments", () => {
-    const argv = driverArgv("start", "x", "new", "$(id)");
+    const argv = driverArgv("/h", "start", "x", "new", "$(id)");
     expect(argv.slice(0, 4)).toEqual(["/bin/sh", "-c", DRIVER_SCRIPT, "vm-pm2"]);
-    expect(argv.slice(4)).toEqual(["start", "x", "new", "$(id)"]);
+    expect(argv.slice(4)).toEqual(["/h", "start", "x", "new", "$(id)"]);
   });
 });

@@ -1,6 +1,6 @@
 /**
  * Every pm2 call goes through this one fixed POSIX sh script, run as
- * `sh -c DRIVER vm-pm2 <op> <args…>`. User values only ever arrive as positional arguments
+ * `sh -c DRIVER vm-pm2 <pm2Home> <op> <args…>`. User values only ever arrive as positional arguments
  * ("$1", "$@"), so nothing a caller passes is parsed as shell text.
  *
  * Exit codes the service relies on (see `fromPM2Result`):
@@ -18,8 +18,12 @@ need_pm2() {
 daemon_running() {
   [ -f "$PM2_HOME/pm2.pid" ] && kill -0 "$(cat "$PM2_HOME/pm2.pid" 2>/dev/null)" 2>/dev/null
 }
-op="$1"
-shift
+# $1 is PM2_HOME: set here as well as in the exec's env, so a provider that drops or
+# overrides ExecOptions.env still reaches the one pinned daemon.
+PM2_HOME="$1"
+export PM2_HOME
+op="$2"
+shift 2
 case "$op" in
   jlist)
     need_pm2
@@ -81,9 +85,9 @@ export const CHUNK_BYTES = 64 * 1024;
 /** Largest ecosystem file we send (base64), well below the kernel's total argv limit. */
 export const MAX_CONFIG_BYTES = 1024 * 1024;
 
-/** Argv that runs one driver operation. */
-export function driverArgv(op: string, ...args: string[]): string[] {
-  return ["/bin/sh", "-c", DRIVER_SCRIPT, ARGV0, op, ...args];
+/** Argv that runs one driver operation against the daemon in `pm2Home`. */
+export function driverArgv(pm2Home: string, op: string, ...args: string[]): string[] {
+  return ["/bin/sh", "-c", DRIVER_SCRIPT, ARGV0, pm2Home, op, ...args];
 }
 
 /** Splits base64 text into argv-sized chunks. */

@@ -15,12 +15,12 @@ function replay<N extends ScenarioName>(name: N) {
   let next = 0;
   const exec: ExecFunction = async (instanceId, argv, options?: ExecOptions) => {
     expect(instanceId).toBe("vm-1");
-    expect(argv.slice(0, 4)).toEqual(["/bin/sh", "-c", DRIVER_SCRIPT, "vm-pm2"]);
+    expect(argv.slice(0, 5)).toEqual(["/bin/sh", "-c", DRIVER_SCRIPT, "vm-pm2", DEFAULT_PM2_HOME]);
     expect(options?.stdin).toBeUndefined();
     expect(options?.env).toEqual({ PM2_HOME: DEFAULT_PM2_HOME });
     const call = calls[next++];
-    if (!call) throw new Error(`unrecorded exec #${next}: ${JSON.stringify(argv.slice(4))}`);
-    expect(argv.slice(4)).toEqual(call.args);
+    if (!call) throw new Error(`unrecorded exec #${next}: ${JSON.stringify(argv.slice(5))}`);
+    expect(argv.slice(5)).toEqual(call.args);
     return call.result;
   };
   const run = async (): Promise<Awaited<ReturnType<(typeof SCENARIOS)[N]>>> => {

@@ -41,7 +41,7 @@ export function createDriverRunner(exec: ExecFunction, pm2Home: string, timeoutM
       try {
         // PM2_HOME is pinned on every call: execs as another user or with another HOME still
         // reach the same daemon and the same dump.
-        result = await exec(instanceId, driverArgv(op, ...args), { env: { PM2_HOME: pm2Home }, timeoutMs });
+        result = await exec(instanceId, driverArgv(pm2Home, op, ...args), { env: { PM2_HOME: pm2Home }, timeoutMs });
       } catch (err) {
         throw fromExecError(err, ctx);
       }

@@ -19,7 +19,7 @@ for (const name of Object.keys(SCENARIOS) as ScenarioName[]) {
     const calls: RecordedCall[] = [];
     const recording: ExecFunction = async (instanceId, argv, options) => {
       const result = await dockerExec(instanceId, argv, options);
-      calls.push({ args: argv.slice(4), env: options?.env ?? {}, result });
+      calls.push({ args: argv.slice(5), env: options?.env ?? {}, result });
       return result;
     };
     const processes = createPM2ProcessService(recording, { provider: "docker" });

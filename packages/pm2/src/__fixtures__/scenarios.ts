@@ -70,7 +70,7 @@ export const SCENARIOS = {
 
 export type ScenarioName = keyof typeof SCENARIOS;
 
-/** One recorded exec: the driver operation and its arguments (after `sh -c DRIVER vm-pm2`), the env, and pm2's real answer. */
+/** One recorded exec: the driver operation and its arguments (after `sh -c DRIVER vm-pm2 <pm2Home>`), the env, and pm2's real answer. */
 export interface RecordedCall {
   args: string[];
   env: Record<string, string>;
