@@ -95,9 +95,9 @@ describe("8 MiB", () => {
 });
 
 describe("small limits force many execs and still give exact bytes", () => {
-  it("maxArgBytes 1000, maxRequestBytes 16 KiB, maxReadBytes 1000", async () => {
+  it("maxArgBytes 1000, maxRequestBytes 16 KiB, maxReadBytes 10,000", async () => {
     const local = createLocalExec();
-    const files = createExecFileService({ provider: "local", exec: local.exec, stdin: false, maxArgBytes: 1000, maxRequestBytes: 16 * KiB, maxReadBytes: 1000 });
+    const files = createExecFileService({ provider: "local", exec: local.exec, stdin: false, maxArgBytes: 1000, maxRequestBytes: 16 * KiB, maxReadBytes: 10_000 });
     const dir = await scratch.fresh();
     const data = allBytes(64 * KiB + 7, 9);
     await files.writeFileAtomic(ID, join(dir, "f"), data, { mode: "600" });
@@ -109,12 +109,12 @@ describe("small limits force many execs and still give exact bytes", () => {
     }
     expect(sameBytes(await readFile(join(dir, "f")), data)).toBe(true);
     expect(sameBytes(await files.readFileBytes(ID, join(dir, "f")), data)).toBe(true);
-    expect(local.calls.length - writes).toBe(Math.ceil(data.length / 1000));
+    expect(local.calls.length - writes).toBe(Math.ceil(data.length / 10_000));
 
     // A file of exactly n chunks needs no extra exec to find its end.
-    await writeFile(join(dir, "exact"), allBytes(3000));
+    await writeFile(join(dir, "exact"), allBytes(30_000));
     const before = local.calls.length;
-    expect((await files.readFileBytes(ID, join(dir, "exact"))).length).toBe(3000);
+    expect((await files.readFileBytes(ID, join(dir, "exact"))).length).toBe(30_000);
     expect(local.calls.length - before).toBe(3);
   });
 

@@ -30,7 +30,9 @@ export const FILE_SCRIPT_NAME = "vm-files";
 // - LC_ALL=C: tool messages are in English so `classify` can read the errno text, and
 //   ${var:0:n} counts bytes.
 // - fd 3 is the real stdout, so `run` can capture a command's stderr while its stdout
-//   still reaches the caller.
+//   still reaches the caller. `try` runs an idempotent command directly and only re-runs it
+//   under `run` when it failed (one process fewer on the happy path); `probe` is the same
+//   for "does this path exist, and if not, why".
 // - A signal becomes a normal exit, so EXIT traps (temp-file cleanup) run.
 const PRELUDE = String.raw`set -u -f -o pipefail
 export LC_ALL=C
@@ -54,10 +56,11 @@ run() {
   local err
   if err=$("$@" 2>&1 1>&3); then return 0; fi
   case $err in *"@@vm-files-error "*) printf '%s\n' "$err" >&2; exit 3 ;; esac
-  printf '%s\n' "\${err:0:1000}" >&2
-  fail "$(classify "$err")"
+  failed "$err"
 }
-probe() { run stat --printf= -- "$1"; }
+failed() { printf '%s\n' "\${1:0:1000}" >&2; fail "$(classify "$1")"; }
+try() { "$@" 2>/dev/null || run "$@"; }
+probe() { if [ -e "$1" ] || [ -L "$1" ]; then return 0; fi; run stat --printf= -- "$1"; }
 `;
 
 // The scripts are String.raw templates so backslashes reach bash untouched; `\${` is the
@@ -82,8 +85,10 @@ export const FILE_READ_SCRIPT = script(String.raw`
 p=$1 off=$2 count=$3
 case $off$count in *[!0-9]*) fail EINVAL ;; esac
 if [ -d "$p" ]; then fail EISDIR; fi
-err=$( { : <"$p"; } 2>&1 ) || { printf '%s\n' "\${err:0:1000}" >&2; fail "$(classify "$err")"; }
-exec 4<"$p" || fail EIO
+if ! { exec 4<"$p"; } 2>/dev/null; then
+  err=$( { : <"$p"; } 2>&1 ) && fail EIO
+  failed "$err"
+fi
 if [ -f "$p" ]; then kind=f; else kind=o; fi
 info=$(stat -L -c '%s %d:%i:%.9Y:%.9Z' -- "$p") || fail EIO
 printf '%s %s\n' "$kind" "$info"
@@ -134,11 +139,17 @@ put() {
     if [ "$trunc" = 1 ]; then printf '%s' "$@" | base64 -d >"$f"; else printf '%s' "$@" | base64 -d >>"$f"; fi
   fi
 }
-create_private() { ( umask 077; set -C; : >"$1" ); }
+# The temp file is created exclusively (set -C). It is private (umask 077) unless it will
+# simply keep the default mode of a new file, so no one reads content meant to be 0600.
 prepare() {
-  if [ "$mkdirs" = 1 ] && [ ! -d "$dir" ]; then run mkdir -p -- "$dir"; fi
+  if [ "$mkdirs" = 1 ] && [ ! -d "$dir" ]; then try mkdir -p -- "$dir"; fi
   if [ -d "$p" ] && [ ! -L "$p" ]; then fail EISDIR; fi
-  run create_private "$tmp"
+  if [ -n "$mode" ] || [ -e "$p" ] || [ "$how" = inplace ]; then umask 077; fi
+  set -C
+  if ! { : >"$tmp"; } 2>/dev/null; then
+    if ! err=$( { : >"$tmp"; } 2>&1 ); then failed "$err"; fi
+  fi
+  set +C
   trap cleanup EXIT
 }
 staged() {
@@ -151,19 +162,17 @@ staged() {
 }
 finish() {
   if [ -n "$owner" ] || [ -n "$group" ]; then
-    run chown -- "$owner\${group:+:$group}" "$tmp"
+    try chown -- "$owner\${group:+:$group}" "$tmp"
   elif [ "$EUID" = 0 ] && [ -e "$p" ]; then
     chown --reference="$p" -- "$tmp" 2>/dev/null || :
   fi
   if [ -n "$mode" ]; then
     case $mode in *[!0-7]*) fail EINVAL ;; esac
-    run chmod -- "$mode" "$tmp"
+    try chmod -- "$mode" "$tmp"
   elif [ -e "$p" ]; then
-    run chmod --reference="$p" -- "$tmp"
-  else
-    run chmod -- "$(printf '%o' "$(( 0666 & ~0$(umask) ))")" "$tmp"
+    try chmod --reference="$p" -- "$tmp"
   fi
-  run mv -f -T -- "$tmp" "$p"
+  try mv -f -T -- "$tmp" "$p"
   tmp=
 }
 copy_into() { cat -- "$tmp" >"$p"; }
@@ -217,8 +226,10 @@ export const FILE_LIST_SCRIPT = script(String.raw`
 p=$1
 probe "$p"
 if [ ! -d "$p" ]; then fail ENOTDIR; fi
-err=$(cd -- "$p" 2>&1) || { printf '%s\n' "\${err:0:1000}" >&2; fail "$(classify "$err")"; }
-cd -- "$p" || fail EIO
+if ! cd -- "$p" 2>/dev/null; then
+  err=$(cd -- "$p" 2>&1) && fail EIO
+  failed "$err"
+fi
 listing() { find . -mindepth 1 -maxdepth 1 -printf '%f\0%Y\0%s\0%T@\0' | base64 -w0; }
 run listing
 `);
@@ -265,9 +276,9 @@ p=$1
 if [ "$2" = 1 ]; then
   if [ -d "$p" ]; then exit 0; fi
   if [ -e "$p" ] || [ -L "$p" ]; then fail EEXIST; fi
-  run mkdir -p -- "$p"
+  try mkdir -p -- "$p"
 else
-  run mkdir -- "$p"
+  try mkdir -- "$p"
 fi
 `);
 
@@ -285,7 +296,7 @@ export const FILE_DELETE_SCRIPT = script(String.raw`
 p=$1
 probe "$p"
 if [ -d "$p" ] && [ ! -L "$p" ]; then fail EISDIR; fi
-run rm -f -- "$p"
+try rm -f -- "$p"
 `);
 
 /**
@@ -303,7 +314,7 @@ p=$1
 probe "$p"
 if [ -L "$p" ] || [ ! -d "$p" ]; then fail ENOTDIR; fi
 if [ "$p" -ef / ]; then fail EINVAL; fi
-run rm -rf -- "$p"
+try rm -rf -- "$p"
 `);
 
 /**
