@@ -2,7 +2,7 @@ export { createDockerVMProvider, DOCKER_CAPABILITIES, DOCKER_PROVIDER_VERSION, D
 export type { DockerVMProviderOptions } from "./provider.js";
 export { fromDockerError, dockerErrorCode, START_ENGINE_HINT } from "./errors.js";
 export type { DockerErrorContext } from "./errors.js";
-export { DOCKER_LABELS, buildLabels, labelFilters, matchesMetadata, readMetadata } from "./labels.js";
+export { DOCKER_LABELS, buildLabels, labelFilters, matchesMetadata, readLabel, readMetadata } from "./labels.js";
 export type { LabelSpec, ResourceKind } from "./labels.js";
 export { mapContainerState } from "./status.js";
 export { createDemuxer } from "./demux.js";

@@ -126,7 +126,15 @@ export function readMetadata(labels: Record<string, string> | null | undefined):
   }
 }
 
-/** A label value, treating the `""` we use to blank inherited keys as absent. */
+/**
+ * A label value, treating the `""` used to blank inherited keys as absent.
+ *
+ * @example
+ * ```ts
+ * import { readLabel } from "@vm/provider-docker";
+ * readLabel({ "dev.vm.digest": "" }, "dev.vm.digest"); // undefined
+ * ```
+ */
 export function readLabel(labels: Record<string, string> | null | undefined, key: string): string | undefined {
   const value = labels?.[key];
   return value === undefined || value === "" ? undefined : value;

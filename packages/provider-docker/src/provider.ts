@@ -10,10 +10,26 @@ import { createImageService } from "./services/images.js";
 import { createInstanceService } from "./services/instances.js";
 import { createSnapshotService } from "./services/snapshots.js";
 
-/** This package's version (kept equal to package.json by a unit test). */
+/**
+ * This package's version (kept equal to package.json by a unit test); also `provider.version`.
+ *
+ * @example
+ * ```ts
+ * import { DOCKER_PROVIDER_VERSION } from "@vm/provider-docker";
+ * console.log(DOCKER_PROVIDER_VERSION); // "0.1.0"
+ * ```
+ */
 export const DOCKER_PROVIDER_VERSION = "0.1.0";
 
-/** Default bound on how long `boot()` waits for an instance to be ready: 60 s. */
+/**
+ * Default bound on how long `boot()` waits for an instance to be ready: 60 s.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_BOOT_TIMEOUT_MS, createDockerVMProvider } from "@vm/provider-docker";
+ * const provider = createDockerVMProvider({ bootTimeoutMs: DEFAULT_BOOT_TIMEOUT_MS * 2 });
+ * ```
+ */
 export const DEFAULT_BOOT_TIMEOUT_MS = 60_000;
 
 /**

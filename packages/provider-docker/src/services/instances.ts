@@ -10,7 +10,15 @@ import { DOCKER_LABELS, buildLabels, labelFilters, matchesMetadata, readLabel } 
 import { READY_MARKER, buildInitScript } from "../scripts.js";
 
 const STATUSES: readonly InstanceStatus[] = ["booting", "ready", "stopping", "stopped", "error"];
-/** Most forks one call may make; each is a container on this engine. */
+/**
+ * Most forks one `fork()` call may make; each one is a container on this engine.
+ *
+ * @example
+ * ```ts
+ * import { MAX_FORK_COUNT } from "@vm/provider-docker";
+ * const count = Math.min(10, MAX_FORK_COUNT);
+ * ```
+ */
 export const MAX_FORK_COUNT = 32;
 
 /** Hooks the instance service needs from the snapshot service (fork). */

@@ -8,7 +8,16 @@ import { fromDockerError } from "../errors.js";
 import { DOCKER_LABELS, buildLabels, labelFilters, matchesMetadata, readLabel, readMetadata } from "../labels.js";
 import type { ForkSupport } from "./instances.js";
 
-/** Repository name snapshot images are tagged with (`vm-snapshot:<uuid>`), so they never dangle. */
+/**
+ * Repository name snapshot images are tagged with (`vm-snapshot:<uuid>`), so they are never
+ * dangling images that an `image prune` would remove.
+ *
+ * @example
+ * ```ts
+ * import { SNAPSHOT_REPOSITORY } from "@vm/provider-docker";
+ * console.log(`docker images ${SNAPSHOT_REPOSITORY}`);
+ * ```
+ */
 export const SNAPSHOT_REPOSITORY = "vm-snapshot";
 
 const MAX_DIGEST_LENGTH = 1024;
