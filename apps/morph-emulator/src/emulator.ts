@@ -347,14 +347,28 @@ export function createMorphEmulator(options: MorphEmulatorOptions): MorphEmulato
     return snapshot;
   }
 
+  // Deletions still removing their container: a snapshot delete waits for them, or the
+  // image would still be in use.
+  const removals = new Set<Promise<void>>();
+
   async function deleteInstance(id: string): Promise<void> {
     const record = instanceOf(id);
     instances.delete(id);
     if (record.ttlTimer) clearTimeout(record.ttlTimer);
-    await record.ready.catch(() => undefined);
-    if (record.backendId) await backend.instances.terminate(record.backendId).catch((err: unknown) => {
-      if (!(isVMError(err) && (err).code === "NOT_FOUND")) throw err;
-    });
+    const removal = (async () => {
+      await record.ready.catch(() => undefined);
+      if (record.backendId) {
+        await backend.instances.terminate(record.backendId).catch((err: unknown) => {
+          if (!(isVMError(err) && err.code === "NOT_FOUND")) throw err;
+        });
+      }
+    })();
+    removals.add(removal);
+    try {
+      await removal;
+    } finally {
+      removals.delete(removal);
+    }
   }
 
   async function pauseInstance(id: string): Promise<InstanceModel> {
@@ -406,6 +420,7 @@ export function createMorphEmulator(options: MorphEmulatorOptions): MorphEmulato
     const users = [...instances.values()].filter((i) => i.model.refs.snapshot_id === record.model.id);
     if (users.length > 0) throw new HttpFailure(409, { detail: `Snapshot ${record.model.id} is used by ${users.length} instance(s)` });
     await record.ready.catch(() => undefined);
+    await Promise.allSettled([...removals]);
     record.model.status = "deleting";
     try {
       if (record.backendId) await backend.snapshots.delete(record.backendId);

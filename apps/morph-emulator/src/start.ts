@@ -2,7 +2,7 @@ import { createDockerVMProvider } from "@vm/provider-docker";
 import { createMorphEmulator, type MorphEmulator } from "./emulator.js";
 
 /** Label put on every container and image the emulator's backend creates (value: the emulator's session id). */
-export const EMULATOR_LABEL = "dev.vm.morph-emulator";
+export const EMULATOR_LABEL = "morph-emulator.session";
 
 /** An emulator started from environment variables. */
 export interface StartedEmulator {

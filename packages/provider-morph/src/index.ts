@@ -38,3 +38,4 @@ export type { MorphInstanceServiceOptions } from "./services/instances.js";
 export { createMorphSnapshotService } from "./services/snapshots.js";
 export type { MorphSnapshotServiceOptions } from "./services/snapshots.js";
 export { MORPH_PROVIDER_VERSION } from "./version.js";
+export { MORPH_ENDPOINTS } from "./api-client/endpoints.js";
