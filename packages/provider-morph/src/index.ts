@@ -1,6 +1,7 @@
 export { MORPH_DEFAULT_BASE_URL, createMorphClient, metadataQuery, pathOf } from "./api-client/base-client.js";
 export type { MorphClient, MorphClientOptions, MorphCreateRequest, MorphRequest, MorphResult } from "./api-client/base-client.js";
 export {
+  BRANCH_KEY,
   REQUEST_MARKER_KEY,
   contractTtlAction,
   instanceStatusOf,

@@ -82,6 +82,7 @@ export function createMorphVMProvider(options: MorphVMProviderOptions = {}): VMP
     bootTimeoutMs: options.bootTimeoutMs ?? 180_000,
     execTimeoutMs: options.execTimeoutMs ?? 600_000,
     beforeFork: saveProcesses,
+    ...(logger ? { logger } : {}),
   });
   exec = instances.exec.bind(instances);
   return {

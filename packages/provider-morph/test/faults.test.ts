@@ -128,6 +128,7 @@ describe("requests that are not idempotent", () => {
   });
 
   it("a branch whose answer is lost is not duplicated", async () => {
+    const snapshotsBefore = (await provider.snapshots.list()).map((s) => s.id).sort();
     await control.faults([{ kind: "drop-after", method: "POST", path: "/branch$" }]);
     const forks = await provider.instances.fork(instanceId, 2);
     try {
@@ -135,9 +136,12 @@ describe("requests that are not idempotent", () => {
       expect((await control.requests()).filter((r) => r.route === "/instance/{instance_id}/branch")).toHaveLength(1);
       const all = await provider.instances.list();
       for (const fork of forks) expect(all.filter((i) => i.id === fork.id)).toHaveLength(1);
+      expect(all.filter((i) => i.snapshot_id === forks[0]!.snapshot_id)).toHaveLength(2);
     } finally {
-      await Promise.all(forks.map((f) => provider.instances.terminate(f.id)));
+      for (const fork of forks) await provider.instances.terminate(fork.id);
     }
+    // The branch snapshot Morph made went with the last fork.
+    expect((await provider.snapshots.list()).map((s) => s.id).sort()).toEqual(snapshotsBefore);
   });
 });
 

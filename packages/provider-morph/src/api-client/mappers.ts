@@ -7,6 +7,15 @@ import type { ImageModel, InstanceModel, SnapshotModel } from "./schemas.js";
  */
 export const REQUEST_MARKER_KEY = "vm_request_id";
 
+/**
+ * Metadata key on instances made by `fork()` (and on the branch snapshot Morph makes for
+ * them): terminating the last such instance deletes that snapshot, so forks leak nothing.
+ * Hidden from returned metadata.
+ */
+export const BRANCH_KEY = "vm_branch";
+
+const HIDDEN_KEYS: readonly string[] = [REQUEST_MARKER_KEY, BRANCH_KEY];
+
 /** Morph instance status -> contract status. `saving` keeps running, so it reads as `ready`. */
 export function instanceStatusOf(status: InstanceModel["status"]): InstanceStatus {
   switch (status) {
@@ -53,7 +62,7 @@ function iso(unixSeconds: number): string {
 
 function userMetadata(metadata: Record<string, string> | undefined): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [key, value] of Object.entries(metadata ?? {})) if (key !== REQUEST_MARKER_KEY) out[key] = value;
+  for (const [key, value] of Object.entries(metadata ?? {})) if (!HIDDEN_KEYS.includes(key)) out[key] = value;
   return out;
 }
 

@@ -7,13 +7,14 @@ import type {
   ExecStreamChunk,
   InstanceFilters,
   InstanceStatus,
+  Logger,
   VMInstance,
   VMInstanceService,
 } from "@vm/core";
 import { VMError, assertAbsolutePath, assertArgv, assertEnv, assertId, assertInteger, assertMetadata, assertPrincipal, hasVMErrorCode } from "@vm/provider-kit";
 import { createParser } from "eventsource-parser";
 import { metadataQuery, pathOf, type MorphClient } from "../api-client/base-client.js";
-import { REQUEST_MARKER_KEY, morphTtlAction, toVMInstance } from "../api-client/mappers.js";
+import { BRANCH_KEY, REQUEST_MARKER_KEY, morphTtlAction, toVMInstance } from "../api-client/mappers.js";
 import {
   branchInstanceResponseSchema,
   execResponseSchema,
@@ -36,6 +37,7 @@ export interface MorphInstanceServiceOptions {
   execTimeoutMs: number | false;
   /** Called before a fork so PM2's process list travels with the branch. */
   beforeFork?: (instanceId: string) => Promise<void>;
+  logger?: Logger;
 }
 
 function ctx(operation: string) {
@@ -98,7 +100,27 @@ export function createMorphInstanceService(options: MorphInstanceServiceOptions)
 
   async function terminate(instanceId: string, operation = "instances.terminate"): Promise<void> {
     assertId(instanceId, ctx(operation), "instanceId");
+    // Forks are recognised by their hidden branch key; their branch snapshot goes with the last one.
+    let branchSnapshot: string | undefined;
+    try {
+      const model = await getModel(instanceId, operation);
+      if (model.metadata?.[BRANCH_KEY]) branchSnapshot = model.refs.snapshot_id;
+    } catch (err) {
+      if (!hasVMErrorCode(err, "NOT_FOUND")) throw err;
+    }
     await client.request({ method: "DELETE", path: pathOf("instance", instanceId), operation, idempotent: true, goneIsSuccess: true });
+    if (branchSnapshot) await releaseBranchSnapshot(branchSnapshot, operation);
+  }
+
+  async function releaseBranchSnapshot(snapshotId: string, operation: string): Promise<void> {
+    try {
+      const users = (await listModels(undefined, operation)).filter((m) => m.refs.snapshot_id === snapshotId);
+      if (users.length > 0) return;
+      await client.request({ method: "DELETE", path: pathOf("snapshot", snapshotId), operation, idempotent: true, goneIsSuccess: true });
+    } catch (err) {
+      // Best effort: a branch snapshot still in use or already gone is fine.
+      if (!hasVMErrorCode(err, "NOT_FOUND", "CONFLICT")) options.logger?.warn("morph: could not delete a branch snapshot", { snapshotId, operation });
+    }
   }
 
   function booted(instance: VMInstance): BootedInstance {
@@ -332,7 +354,10 @@ export function createMorphInstanceService(options: MorphInstanceServiceOptions)
         path: pathOf("instance", instanceId, "branch"),
         operation: c.operation,
         searchParams: new URLSearchParams({ count: String(count) }),
-        json: { snapshot_metadata: { [REQUEST_MARKER_KEY]: marker }, instance_metadata: { [REQUEST_MARKER_KEY]: marker } },
+        json: {
+          snapshot_metadata: { [REQUEST_MARKER_KEY]: marker, [BRANCH_KEY]: instanceId },
+          instance_metadata: { [REQUEST_MARKER_KEY]: marker, [BRANCH_KEY]: instanceId },
+        },
         schema: branchInstanceResponseSchema,
         recover: async () => {
           const found = await listModels({ [REQUEST_MARKER_KEY]: marker }, c.operation);
