@@ -19,6 +19,9 @@ describe("fromDockerError", () => {
     [500, "container abc is paused, unpause the container before exec", "CONFLICT"],
     [500, "Could not find the file /x in container abc: no such file", "NOT_FOUND"],
     [500, "open /x: permission denied", "PERMISSION_DENIED"],
+    [500, 'Error processing tar file(exit status 1): cannot overwrite directory "/d/sub" with non-directory "/d"', "INVALID_ARGUMENT"],
+    [500, "extraction point is not a directory", "INVALID_ARGUMENT"],
+    [500, "mkdir /proc/x: read-only file system", "PERMISSION_DENIED"],
     [500, "something broke", "UNAVAILABLE"],
     [503, "busy", "UNAVAILABLE"],
   ])("HTTP %i (%s) -> %s", (status, message, code) => {

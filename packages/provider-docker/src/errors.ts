@@ -74,7 +74,9 @@ export function dockerErrorCode(err: unknown): VMErrorCode {
     // The engine answers 500 for a few state conflicts; branch on them once, here.
     if (/is not running|is paused|is restarting|is already in progress|marked for removal/.test(message)) return "CONFLICT";
     if (/no such (container|image|exec|file)/.test(message)) return "NOT_FOUND";
-    if (/permission denied/.test(message)) return "PERMISSION_DENIED";
+    if (/permission denied|read-only file system|operation not permitted/.test(message)) return "PERMISSION_DENIED";
+    // Archive extraction: a directory where a file should go, or a file where a directory should.
+    if (/cannot overwrite (directory|non-directory)|not a directory|is a directory/.test(message)) return "INVALID_ARGUMENT";
     if (status >= 500) return "UNAVAILABLE";
     return "INTERNAL";
   }

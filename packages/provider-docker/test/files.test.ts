@@ -117,6 +117,11 @@ describe("files", () => {
     await expect(files.readFileBytes(vm.id, "/root/nope.bin")).rejects.toMatchObject({ code: "NOT_FOUND" });
     await expect(files.readFile(vm.id, "/etc")).rejects.toMatchObject({ code: "INVALID_ARGUMENT" });
     await expect(files.writeFile(vm.id, "/no/such/dir/file.txt", "x")).rejects.toMatchObject({ code: "NOT_FOUND" });
+    await files.createDirectory(vm.id, "/root/adir", true);
+    await files.writeFile(vm.id, "/root/adir/keep.txt", "keep");
+    await expect(files.writeFile(vm.id, "/root/adir", "x")).rejects.toMatchObject({ code: "INVALID_ARGUMENT" });
+    await expect(files.writeFile(vm.id, "/root/adir/keep.txt/x", "x")).rejects.toMatchObject({ code: "INVALID_ARGUMENT" });
+    expect(await files.readFile(vm.id, "/root/adir/keep.txt")).toBe("keep");
     await expect(files.writeFile(vm.id, "relative.txt", "x")).rejects.toMatchObject({ code: "INVALID_ARGUMENT" });
     await expect(files.writeFile(vm.id, "/root/x", 42 as never)).rejects.toMatchObject({ code: "INVALID_ARGUMENT" });
     await expect(files.writeFileAtomic(vm.id, "/root/x", "x", { mode: "999" })).rejects.toMatchObject({ code: "INVALID_ARGUMENT" });
