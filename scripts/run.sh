@@ -70,21 +70,26 @@ export VM_BASE_IMAGE
 
 case "$cmd" in
   test)
+    # Every stage runs even when an earlier one failed, so one run reports everything that is broken.
     started=$SECONDS
+    failed=()
     # Report every failing task, not just the first (tasks whose dependencies failed are skipped).
-    pnpm turbo run build typecheck lint test --continue=dependencies-successful
-    pnpm check:packages
+    pnpm turbo run build typecheck lint test --continue=dependencies-successful || failed+=("build/typecheck/lint/unit tests (turbo)")
+    pnpm check:packages || failed+=("package checks (publint, attw)")
     mkdir -p reports
     rm -f reports/integration.json
-    rc=0
-    pnpm vitest run --project integration --reporter=default --reporter=json --outputFile.json=reports/integration.json || rc=$?
-    # One plain closing line with the counts, whatever the outcome.
+    pnpm vitest run --project integration --reporter=default --reporter=json --outputFile.json=reports/integration.json ||
+      failed+=("integration tests")
+    # One plain closing line with the integration counts, whatever the outcome.
     node -e '
       const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
       const skipped = r.numPendingTests + r.numTodoTests;
       console.log(`integration: ${r.numPassedTests} passed, ${r.numFailedTests} failed` + (skipped ? `, ${skipped} skipped` : ""));
     ' reports/integration.json 2>/dev/null || log "no integration report (reports/integration.json)"
-    ((rc == 0)) || die "integration tests failed (exit $rc)"
+    if ((${#failed[@]} > 0)); then
+      for f in "${failed[@]}"; do log "FAILED: $f"; done
+      die "$((${#failed[@]})) stage(s) failed after $((SECONDS - started))s"
+    fi
     log "all checks passed in $((SECONDS - started))s"
     ;;
   demo)
