@@ -23,7 +23,7 @@ import { createDriverRunner } from "./service.js";
 export async function pm2Save(exec: ExecFunction, instanceId: string, options: { provider?: string; timeoutMs?: number } = {}): Promise<void> {
   const ctx = { provider: options.provider ?? DEFAULT_PROVIDER, operation: "processes.save" };
   assertId(instanceId, ctx, "instanceId");
-  await createDriverRunner(exec, DEFAULT_PM2_HOME, options.timeoutMs ?? 60_000).run(instanceId, "save", [], ctx);
+  await createDriverRunner(exec, DEFAULT_PM2_HOME, options.timeoutMs ?? 120_000).run(instanceId, "save", [], ctx);
 }
 
 /**

@@ -22,7 +22,7 @@ export interface PM2ProcessServiceOptions {
   provider?: string;
   /** `PM2_HOME` inside the VM; default `DEFAULT_PM2_HOME` (`/var/lib/vm/pm2`). Must be absolute. */
   pm2Home?: string;
-  /** Per-exec timeout handed to the exec function; default 60 s. */
+  /** Per-exec timeout handed to the exec function; default 120 s (a pm2 call takes about a second on an idle VM). */
   timeoutMs?: number;
 }
 
@@ -86,7 +86,7 @@ function describe(target: string | number): string {
 export function createPM2ProcessService(exec: ExecFunction, options: PM2ProcessServiceOptions = {}): VMProcessService {
   const provider = options.provider ?? DEFAULT_PROVIDER;
   const pm2Home = options.pm2Home ?? DEFAULT_PM2_HOME;
-  const timeoutMs = options.timeoutMs ?? 60_000;
+  const timeoutMs = options.timeoutMs ?? 120_000;
   const ctxOf = (operation: string): ErrorContext => ({ provider, operation: `processes.${operation}` });
   if (!pm2Home.startsWith("/") || pm2Home.includes("\0")) {
     throw new VMError("INVALID_ARGUMENT", "pm2Home must be an absolute path", ctxOf("create"));

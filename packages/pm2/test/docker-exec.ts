@@ -2,6 +2,7 @@
 // shell) and a throwaway container from the base image. Never shipped.
 import { spawn } from "node:child_process";
 import type { ExecFunction, ExecResult } from "@vm/core";
+import { VMError } from "@vm/provider-kit";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -18,12 +19,16 @@ export interface RunResult {
 }
 
 /** Runs `docker <args>`; resolves with its output and exit code, never rejects on exit code. */
-export function docker(args: readonly string[], timeoutMs = 120_000): Promise<RunResult> {
+export function docker(args: readonly string[], timeoutMs = 300_000): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = spawn("docker", args, { stdio: ["ignore", "pipe", "pipe"] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
-    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill("SIGKILL");
+    }, timeoutMs);
     child.stdout.on("data", (chunk: Buffer) => out.push(chunk));
     child.stderr.on("data", (chunk: Buffer) => err.push(chunk));
     child.on("error", (e) => {
@@ -32,6 +37,8 @@ export function docker(args: readonly string[], timeoutMs = 120_000): Promise<Ru
     });
     child.on("close", (code) => {
       clearTimeout(timer);
+      // Like a provider's exec: a timeout is an error, not an exit code.
+      if (timedOut) return reject(new VMError("TIMEOUT", `docker ${args[0] ?? ""} timed out after ${timeoutMs} ms`, { provider: "test-docker", operation: "exec" }));
       resolve({ stdout: Buffer.concat(out).toString("utf8"), stderr: Buffer.concat(err).toString("utf8"), code: code ?? -1 });
     });
   });
@@ -45,7 +52,7 @@ export const dockerExec: ExecFunction = async (instanceId, argv, options = {}): 
   if (options.cwd) args.push("-w", options.cwd);
   if (options.user) args.push("-u", options.user);
   args.push(instanceId, ...argv);
-  const result = await docker(args, options.timeoutMs ?? 120_000);
+  const result = await docker(args, options.timeoutMs ?? 300_000);
   return { stdout: result.stdout, stderr: result.stderr, exit_code: result.code };
 };
 

@@ -82,7 +82,7 @@ export interface Suite {
  * removed after the file even when tests fail.
  */
 export function useContainer(options: { cleanEach?: boolean } = {}): Suite {
-  const suite: Suite = { id: "", processes: createPM2ProcessService(dockerExec, { provider: "docker" }) };
+  const suite: Suite = { id: "", processes: createPM2ProcessService(dockerExec, { provider: "docker", timeoutMs: 300_000 }) };
   beforeAll(async () => {
     suite.id = await startContainer(inject("baseImage"));
     // The programs go in as argv (sh -c script name args…), never spliced into shell text.
