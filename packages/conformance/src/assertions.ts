@@ -83,7 +83,7 @@ export async function eventually<T>(
   probe: () => Promise<T | undefined>,
   options: { timeoutMs?: number; intervalMs?: number } = {},
 ): Promise<T> {
-  const deadline = Date.now() + (options.timeoutMs ?? 30_000);
+  const deadline = Date.now() + (options.timeoutMs ?? 60_000);
   let last: unknown;
   for (;;) {
     try {

@@ -56,7 +56,12 @@ export function collectMatrix(
       let c: MatrixCell;
       if (result.state === "passed") c = { state: "pass" };
       else if (result.state === "failed") c = { state: "fail", detail: result.errors.map((e) => e.message).join("; ") };
-      else if (result.state === "skipped") c = { state: "skip", detail: result.note ?? meta.skipReason ?? "not run (filtered out)" };
+      else if (result.state === "skipped") {
+        const reason = result.note ?? meta.skipReason;
+        // Skipped without a reason means filtered out (-t, .only): not a result for the matrix.
+        if (reason === undefined) continue;
+        c = { state: "skip", detail: reason };
+      }
       else c = { state: "fail", detail: "did not finish" };
       provider.results[meta.caseId] = c;
       (durations[meta.provider] ??= {})[meta.caseId] = test.diagnostic()?.duration ?? 0;
@@ -100,8 +105,11 @@ export function createConformanceReporter(options: ConformanceReporterOptions = 
       if (options.matrixFile === false) return;
       const matrixPath = resolve(root, options.matrixFile ?? "docs/conformance-matrix.md");
       const merged = parseMatrix(read(matrixPath));
-      for (const p of ran) merged.providers[p] = fresh.providers[p]!;
-      // Case titles and levels come from this run; cases that no longer exist drop out.
+      // A partial run (-t filter) updates only the cells it ran; the rest keep their last result.
+      for (const p of ran) {
+        merged.providers[p] = { runAt: fresh.providers[p]!.runAt, results: { ...merged.providers[p]?.results, ...fresh.providers[p]!.results } };
+      }
+      // Case titles and levels come from this run's registrations; cases that no longer exist drop out.
       merged.cases = { ...fresh.cases };
       for (const p of Object.keys(merged.providers)) {
         for (const id of Object.keys(merged.providers[p]!.results)) {

@@ -120,7 +120,10 @@ export interface ConformanceSession {
   /** Setup + start sweep, once. */
   ready(): Promise<ConformanceSetup>;
   group(group: CaseGroup): GroupFixture;
-  /** Leak check: what this run's marker still finds. */
+  /**
+   * Leak check: what cases left carrying this run's marker (the setup's snapshot aside), then
+   * the end sweep, then what is still there at provider and backend level (`target.leftovers`).
+   */
   leftovers(): Promise<string[]>;
   /** End sweep + teardown; safe to call when setup never ran. */
   finish(): Promise<void>;
@@ -237,14 +240,17 @@ export function createSession(target: ConformanceTarget): ConformanceSession {
     },
     async leftovers() {
       const { provider, snapshotId } = await session.ready();
-      const found = await findMarked(provider, { [MARKER_KEYS.run]: marker.run });
-      // The setup's own snapshot may carry the marker on purpose: the end sweep removes it.
-      const list = [
+      const describe = (found: Awaited<ReturnType<typeof findMarked>>, skipSnapshot?: string) => [
         ...found.instances.map((i) => `instance ${i.id}`),
-        ...found.snapshots.filter((s) => s.id !== snapshotId).map((s) => `snapshot ${s.id}`),
+        ...found.snapshots.filter((s) => s.id !== skipSnapshot).map((s) => `snapshot ${s.id}`),
       ];
-      if (target.leftovers) list.push(...(await target.leftovers(provider, marker)));
-      return list;
+      // The setup's own snapshot may carry the marker on purpose: the end sweep removes it.
+      const left = describe(await findMarked(provider, { [MARKER_KEYS.run]: marker.run }), snapshotId);
+      await sweep(provider, target, marker, "run");
+      const afterSweep = describe(await findMarked(provider, { [MARKER_KEYS.run]: marker.run }));
+      for (const item of afterSweep) if (!left.includes(item)) left.push(`${item} (survived the end sweep)`);
+      if (target.leftovers) left.push(...(await target.leftovers(provider, marker)));
+      return left;
     },
     async finish() {
       if (!setupPromise) return;

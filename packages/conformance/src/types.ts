@@ -56,8 +56,9 @@ export interface ConformanceTarget {
   /** Extra cleanup of leftovers (e.g. engine-level resources) run by the start and end sweeps. */
   sweep?(provider: VMProvider, marker: ConformanceMarker): Promise<void>;
   /**
-   * Backend-level leak check run after the suite: describe everything this run (`marker.run`)
-   * left behind that the provider's own `list()` cannot see. An empty array means clean.
+   * Backend-level leak check, run after the end sweep: describe everything carrying this run's
+   * marker (`marker.run`) that still exists, including what the provider's own `list()` cannot
+   * see. An empty array means clean.
    */
   leftovers?(provider: VMProvider, marker: ConformanceMarker): Promise<string[]>;
   /** Default per-case timeout in milliseconds (default 90 000). */

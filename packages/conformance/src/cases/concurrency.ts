@@ -29,6 +29,7 @@ export const concurrencyCases: readonly ConformanceCase[] = [
     title: "20 parallel writes to distinct files all land; 20 atomic writes to one file leave one whole version",
     level: "MUST",
     needs: [],
+    timeoutMs: 240_000,
     async run(ctx) {
       const id = await ctx.sharedInstance();
       const dir = await ctx.scratchDir();

@@ -126,11 +126,12 @@ export const fileCases: readonly ConformanceCase[] = [
     title: "paths with spaces, quotes, $(…), newlines, unicode and leading dashes work with every method",
     level: "MUST",
     needs: [],
-    timeoutMs: 180_000,
+    timeoutMs: 300_000,
     async run(ctx) {
       const { id, dir } = await setup(ctx);
       const { files } = ctx.provider;
-      for (const name of HOSTILE_NAMES) {
+      // All names at once: each name has its own directory, and it doubles as a concurrency check.
+      await Promise.all(HOSTILE_NAMES.map(async (name) => {
         const sub = `${dir}/d-${name}`;
         const path = `${sub}/${name}`;
         await files.createDirectory(id, sub, false);
@@ -151,7 +152,7 @@ export const fileCases: readonly ConformanceCase[] = [
         assert.equal(await files.fileExists(id, `${path}.moved`), false, `deleteFile ${JSON.stringify(path)}.moved`);
         await files.deleteDirectory(id, sub);
         assert.equal(await files.fileExists(id, sub), false, `deleteDirectory ${JSON.stringify(sub)}`);
-      }
+      }));
       const left = await ctx.sh(id, 'find "$1" -name "pwned*"', [dir]);
       assert.equal(left.stdout, "", "no command substitution happened");
       assert.equal((await ctx.provider.instances.exec(id, ["ls", "-A", dir])).stdout, "", "nothing else was created");

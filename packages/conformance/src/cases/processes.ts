@@ -41,7 +41,7 @@ export const processCases: readonly ConformanceCase[] = [
     title: "the design document's builder example builds the config and starts 4 workers",
     level: "MUST",
     needs: ["processes"],
-    timeoutMs: 120_000,
+    timeoutMs: 300_000,
     async run(ctx) {
       const { id, script, name } = await app(ctx);
       const config = ctx.provider.processes.createProcess(name).script(script).env({ NODE_ENV: "production" }).instances(4).build();
@@ -69,7 +69,7 @@ export const processCases: readonly ConformanceCase[] = [
     title: "start (fork mode) lists the process online without env values; logs returns exactly the last N lines",
     level: "MUST",
     needs: ["processes"],
-    timeoutMs: 120_000,
+    timeoutMs: 300_000,
     async run(ctx) {
       const { id, script, name } = await app(ctx);
       const secret = ctx.unique("s3cret");
@@ -104,7 +104,7 @@ export const processCases: readonly ConformanceCase[] = [
     title: "restart brings the process back online with a new pid or a higher restart count",
     level: "MUST",
     needs: ["processes"],
-    timeoutMs: 120_000,
+    timeoutMs: 300_000,
     async run(ctx) {
       const { id, script, name } = await app(ctx);
       await ctx.provider.processes.start(id, "node", { name, script });
@@ -119,7 +119,7 @@ export const processCases: readonly ConformanceCase[] = [
     title: "stop leaves the process stopped with no pid; delete removes it (by name and by id)",
     level: "MUST",
     needs: ["processes"],
-    timeoutMs: 120_000,
+    timeoutMs: 300_000,
     async run(ctx) {
       const { id, script, name } = await app(ctx);
       await ctx.provider.processes.start(id, "node", { name, script });
@@ -138,7 +138,7 @@ export const processCases: readonly ConformanceCase[] = [
     title: "starting a name that exists replaces it instead of adding a second process",
     level: "SHOULD",
     needs: ["processes"],
-    timeoutMs: 120_000,
+    timeoutMs: 300_000,
     async run(ctx) {
       const { id, script, name } = await app(ctx);
       await ctx.provider.processes.start(id, "node", { name, script });
@@ -151,7 +151,7 @@ export const processCases: readonly ConformanceCase[] = [
     title: "cluster mode starts the requested workers with distinct instance indexes",
     level: "MUST",
     needs: ["processes"],
-    timeoutMs: 120_000,
+    timeoutMs: 300_000,
     async run(ctx) {
       const { id, script, name } = await app(ctx);
       const started = await ctx.provider.processes.start(id, "node", { name, script, instances: 2, exec_mode: "cluster" });
@@ -170,7 +170,7 @@ export const processCases: readonly ConformanceCase[] = [
     title: "stopAll stops every process; deleteAll removes them",
     level: "MUST",
     needs: ["processes"],
-    timeoutMs: 120_000,
+    timeoutMs: 300_000,
     async run(ctx) {
       const vm = await ctx.boot();
       const dir = await ctx.scratchDir(vm.id);
@@ -190,7 +190,7 @@ export const processCases: readonly ConformanceCase[] = [
     title: "list, stopAll and deleteAll succeed on an instance where nothing ever ran",
     level: "MUST",
     needs: ["processes"],
-    timeoutMs: 120_000,
+    timeoutMs: 300_000,
     async run(ctx) {
       const vm = await ctx.boot();
       assert.deepEqual(await ctx.provider.processes.list(vm.id), []);
@@ -204,6 +204,7 @@ export const processCases: readonly ConformanceCase[] = [
     title: "stop, restart, delete and logs of an unknown name are NOT_FOUND; an unknown instance too",
     level: "MUST",
     needs: ["processes"],
+    timeoutMs: 300_000,
     async run(ctx) {
       const id = await ctx.sharedInstance();
       const { processes } = ctx.provider;
