@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname, join, relative } from "node:path";
 import { parseArgs } from "node:util";
 import type { VMProvider } from "@vm/core";
@@ -195,14 +195,35 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
   }
 }
 
+/**
+ * Re-render latest.md / latest.svg (and the docs page) from a results JSON, without measuring again.
+ *
+ * @example
+ * ```ts
+ * await renderFromJson("apps/bench/results/latest.json", "docs/benchmarks.md");
+ * ```
+ */
+export async function renderFromJson(jsonPath: string, docsPage?: string): Promise<void> {
+  const results = JSON.parse(await readFile(jsonPath, "utf8")) as BenchResults;
+  const dir = dirname(jsonPath);
+  await writeFile(join(dir, "latest.svg"), renderResultsChart(results));
+  await writeFile(join(dir, "latest.md"), renderMarkdown(results, "latest.svg"));
+  if (docsPage) await updateDocsPage(docsPage, renderMarkdown(results, relative(dirname(docsPage), join(dir, "latest.svg"))));
+}
+
 async function cli(): Promise<void> {
   const { values } = parseArgs({
     options: {
       smoke: { type: "boolean", default: false },
       out: { type: "string" },
       only: { type: "string" },
+      render: { type: "string" },
     },
   });
+  if (values.render) {
+    await renderFromJson(values.render, join(import.meta.dirname, "..", "..", "..", "docs", "benchmarks.md"));
+    return;
+  }
   const smoke = values.smoke === true;
   const only = values.only?.split(",").map((g) => g.trim()) as Group[] | undefined;
   for (const g of only ?? []) if (!GROUPS.includes(g)) throw new Error(`--only: unknown group "${g}" (known: ${GROUPS.join(", ")})`);

@@ -10,7 +10,7 @@ const BAD = "#c05621";
 
 const ms = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? "–" : v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
 const ratio = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? "–" : `${v.toFixed(2)}x`);
-const mibps = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? "–" : v >= 10 ? v.toFixed(0) : v.toFixed(2));
+const mibps = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? "–" : v >= 10 ? v.toFixed(0) : v >= 0.1 ? v.toFixed(2) : v.toPrecision(2));
 
 function status(v: VariantResult): string {
   if (v.status === "ok") return "ok";

@@ -101,11 +101,14 @@ function renderPanel(panel: Panel, top: number): { svg: string; height: number }
     }
     parts.push(`<text x="${(end + 4).toFixed(1)}" y="${y + 13}" class="value">${escapeXml(bar.text ?? fmt(bar.value))}</text>`);
   });
-  for (const ref of panel.refs ?? []) {
+  (panel.refs ?? []).forEach((ref, i) => {
     const rx = x(ref.value).toFixed(1);
+    // Labels of neighbouring references go left and right of their line so they never overlap.
+    const anchor = i % 2 === 0 ? "end" : "start";
+    const dx = i % 2 === 0 ? -3 : 3;
     parts.push(`<line x1="${rx}" y1="${plotTop - 4}" x2="${rx}" y2="${plotTop + plotH}" stroke="${ref.color}" stroke-dasharray="4 3" stroke-width="1.5"/>`);
-    parts.push(`<text x="${rx}" y="${plotTop - 6}" class="tick" text-anchor="middle" fill="${ref.color}">${escapeXml(ref.label)}</text>`);
-  }
+    parts.push(`<text x="${(Number(rx) + dx).toFixed(1)}" y="${plotTop - 4}" class="tick" text-anchor="${anchor}" fill="${ref.color}">${escapeXml(ref.label)}</text>`);
+  });
   return { svg: parts.join("\n"), height: plotTop - top + plotH + 40 };
 }
 
