@@ -40,8 +40,8 @@ Deploys a small Node app into a VM, proves it serves, forks it twice, and remove
 Options:
   --provider docker|morph  where the VM runs (default: docker)
   --json                   print machine-readable results on stdout instead of the report
-  --image <ref>            image to snapshot in step 1 (default: $VM_BASE_IMAGE, else
-                           scripts/base-image.sh on Docker, the provider's first image on Morph)
+  --image <ref>            image to snapshot in step 1 (Docker default: $VM_BASE_IMAGE, else
+                           what scripts/base-image.sh builds; Morph default: morphvm-minimal)
   --base-url <url>         Morph API base URL (default: $MORPH_BASE_URL, else Morph Cloud)
   --ttl <seconds>          TTL of the booted VM, terminate when it runs out (default: 600)
   --pause-after <step>     test hook: stop after this step (number or id) until SIGINT/SIGTERM

@@ -4,7 +4,7 @@ import { USAGE, parseCliArgs, type CliOptions } from "./args.js";
 import { DEMO_METADATA_KEYS, DEPLOY_STEPS, deployApp, type DeployResult } from "./deploy-app.js";
 import { explainError, type ExplainContext } from "./explain.js";
 import { createProgressReporter, type ProgressReporter } from "./progress.js";
-import { createProvider, resolveDockerBaseImage } from "./providers.js";
+import { MORPH_DEFAULT_IMAGE, createProvider, resolveDockerBaseImage } from "./providers.js";
 import { formatDuration, renderSummary } from "./render.js";
 import { createResourceTracker } from "./tracker.js";
 
@@ -77,7 +77,7 @@ export async function runCli(
   };
 
   let provider: VMProvider;
-  let imageId: string | undefined;
+  let imageId: string;
   try {
     provider = await createProvider({
       provider: options.provider,
@@ -88,7 +88,7 @@ export async function runCli(
     // One cheap call first: an engine that is down or a key that is wrong is reported
     // before anything is created (or an image is built).
     await provider.instances.list({ metadata: { [DEMO_METADATA_KEYS.run]: runId } });
-    imageId = options.image ?? (options.provider === "docker" ? await resolveDockerBaseImage(io.env) : undefined);
+    imageId = options.image ?? (options.provider === "docker" ? await resolveDockerBaseImage(io.env) : MORPH_DEFAULT_IMAGE);
   } catch (err) {
     return setupFailure(err);
   }
@@ -126,7 +126,7 @@ export async function runCli(
     result = await deployApp(provider, {
       runId,
       ttlSeconds: options.ttlSeconds,
-      ...(imageId === undefined ? {} : { imageId }),
+      imageId,
       signal: controller.signal,
       tracker,
       onProgress: (event) => reporter.onProgress(event),

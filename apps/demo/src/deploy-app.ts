@@ -487,6 +487,11 @@ export async function deployApp(provider: VMProvider, options: DeployAppOptions 
       ctx.update(`instances.fork(${instanceId}, 2)`);
       const forks = await provider.instances.fork(instanceId, 2);
       for (const f of forks) tracker.addInstance(f.id);
+      // Forking may leave a snapshot behind (Morph's branch does): it is this run's too, so
+      // step 9 deletes it after the forks (a provider that already removed it answers NOT_FOUND).
+      const forkSnapshots = [...new Set(forks.map((f) => f.snapshot_id).filter((id): id is string => id !== undefined && id !== baseSnapshotId && id !== snapshot.id))];
+      for (const id of forkSnapshots) tracker.addSnapshot(id);
+      ctx.detail("forkSnapshots", forkSnapshots);
       ctx.detail(
         "forks",
         forks.map((f) => f.id),

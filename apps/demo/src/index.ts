@@ -9,7 +9,7 @@ export { explainError } from "./explain.js";
 export type { ExplainContext } from "./explain.js";
 export { createProgressReporter } from "./progress.js";
 export type { ProgressReporter, ProgressReporterOptions } from "./progress.js";
-export { DEMO_DOCKER_RUN_LABEL, createProvider, repoRoot, resolveDockerBaseImage } from "./providers.js";
+export { DEMO_DOCKER_RUN_LABEL, MORPH_DEFAULT_IMAGE, createProvider, repoRoot, resolveDockerBaseImage } from "./providers.js";
 export type { ProviderChoice } from "./providers.js";
 export { formatBytes, formatDuration, renderSummary, renderTable } from "./render.js";
 export { createResourceTracker } from "./tracker.js";

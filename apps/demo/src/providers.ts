@@ -5,6 +5,18 @@ import type { VMProvider } from "@vm/core";
 import { VMError } from "@vm/provider-kit";
 
 /**
+ * The image a Morph run starts from unless `--image` says otherwise: Morph's minimal image
+ * (the emulator offers the local base image under this id).
+ *
+ * @example
+ * ```ts
+ * import { MORPH_DEFAULT_IMAGE } from "@vm/demo";
+ * console.log(MORPH_DEFAULT_IMAGE); // "morphvm-minimal"
+ * ```
+ */
+export const MORPH_DEFAULT_IMAGE = "morphvm-minimal";
+
+/**
  * The label the demo asks the Docker provider to put on every container and image it
  * creates for one run (forks and their internal snapshots included), so a leak check can
  * find exactly this run's resources: `docker ps -a --filter label=vm-demo.run=<runId>`.
@@ -33,19 +45,6 @@ export interface ProviderChoice {
   baseUrl?: string;
 }
 
-type MorphFactory = (options?: { apiKey?: string; baseUrl?: string }) => VMProvider;
-
-// Loaded on demand: a Docker run never loads the Morph client and its dependencies, and
-// the other way round.
-async function loadFactory<T>(specifier: string, name: string): Promise<T> {
-  const module = (await import(specifier)) as Record<string, unknown>;
-  const factory = module[name];
-  if (typeof factory !== "function") {
-    throw new VMError("INTERNAL", `${specifier} does not export ${name}: build it with \`pnpm --filter @vm/demo... build\``, { operation: "cli" });
-  }
-  return factory as T;
-}
-
 /**
  * Creates the chosen provider. Morph without an API key is `INVALID_ARGUMENT` before any
  * request is made.
@@ -65,8 +64,9 @@ export async function createProvider(choice: ProviderChoice): Promise<VMProvider
   if (!choice.apiKey) {
     throw new VMError("INVALID_ARGUMENT", "MORPH_API_KEY is not set: export MORPH_API_KEY=<your key> to run the demo on Morph", { operation: "cli" });
   }
-  const create = await loadFactory<MorphFactory>("@vm/provider-morph", "createMorphVMProvider");
-  return create(choice.baseUrl === undefined ? { apiKey: choice.apiKey } : { apiKey: choice.apiKey, baseUrl: choice.baseUrl });
+  // Loaded on demand: a Docker run never loads the Morph client and its dependencies.
+  const { createMorphVMProvider } = await import("@vm/provider-morph");
+  return createMorphVMProvider(choice.baseUrl === undefined ? { apiKey: choice.apiKey } : { apiKey: choice.apiKey, baseUrl: choice.baseUrl });
 }
 
 /**
