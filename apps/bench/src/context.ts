@@ -1,3 +1,4 @@
+import type { ChildProcess } from "node:child_process";
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
@@ -19,6 +20,8 @@ export interface BenchContext {
   log: (line: string) => void;
   /** Remove every container and image carrying this run's label. */
   sweep: () => Promise<number>;
+  /** Child processes (the Morph emulator) to end if the run is interrupted. */
+  children: Set<ChildProcess>;
 }
 
 const repoRoot = join(import.meta.dirname, "..", "..", "..");
@@ -96,6 +99,7 @@ export function createContext(options: { smoke: boolean; log?: (line: string) =>
     smoke: options.smoke,
     log: options.log ?? ((line) => process.stderr.write(`${line}\n`)),
     sweep: () => sweepRun(docker, runId),
+    children: new Set(),
   };
 }
 

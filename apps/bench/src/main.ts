@@ -65,6 +65,8 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
 
   const interrupted = (signal: NodeJS.Signals) => {
     log(`${signal}: removing everything this run created (${ctx.runId}) …`);
+    // The emulator cleans up its own containers on SIGTERM; the sweep below catches the rest.
+    for (const child of ctx.children) child.kill("SIGTERM");
     // The suites keep running until exit: sweep twice so what they create meanwhile goes too.
     void ctx
       .sweep()

@@ -78,6 +78,7 @@ export async function morphSuite(ctx: BenchContext): Promise<MorphSuiteResult> {
   const apiKey = randomBytes(16).toString("hex");
   ctx.log("morph: starting the emulator");
   const { child, apiUrl } = await startEmulator(ctx, apiKey);
+  ctx.children.add(child);
   const headers = { authorization: `Bearer ${apiKey}`, "content-type": "application/json" };
   const raw = async <T>(method: "GET" | "POST", path: string, body?: unknown): Promise<T> => {
     const res = await fetch(`${apiUrl}${path}`, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
@@ -214,6 +215,7 @@ export async function morphSuite(ctx: BenchContext): Promise<MorphSuiteResult> {
   } finally {
     if (instanceId) await provider.instances.terminate(instanceId).catch(() => undefined);
     await stopEmulator(child);
+    ctx.children.delete(child);
   }
   return {
     version: provider.version,
