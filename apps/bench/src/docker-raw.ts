@@ -123,3 +123,57 @@ export async function getFile(docker: Docker, containerId: string, path: string)
     stream.pipe(untar);
   });
 }
+
+/**
+ * `getFile` without a tar library or `pipe`: the tar header is parsed by hand on `data`
+ * events and the bytes are copied straight into one preallocated buffer. Used to profile how
+ * much of a slow archive read is the client's stream handling rather than the engine.
+ *
+ * @example
+ * ```ts
+ * const bytes = await getFileDirect(docker, id, "/bench/f");
+ * ```
+ */
+export async function getFileDirect(docker: Docker, containerId: string, path: string): Promise<Buffer> {
+  const stream = (await docker.getContainer(containerId).getArchive({ path })) as unknown as Readable;
+  return new Promise((resolve, reject) => {
+    let pending: Buffer = Buffer.alloc(0);
+    let skip = 0;
+    let data: Buffer | undefined;
+    let filled = 0;
+    const octal = (b: Buffer) => parseInt(b.toString("latin1").replace(/\0.*$/, "").trim() || "0", 8);
+    stream.on("data", (chunk: Buffer) => {
+      if (data) {
+        const n = Math.min(chunk.length, data.length - filled);
+        chunk.copy(data, filled, 0, n);
+        filled += n;
+        return;
+      }
+      pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
+      while (!data) {
+        if (skip > 0) {
+          const n = Math.min(skip, pending.length);
+          pending = pending.subarray(n);
+          skip -= n;
+          if (skip > 0) return;
+        }
+        if (pending.length < 512) return;
+        const header = pending.subarray(0, 512);
+        pending = pending.subarray(512);
+        const size = octal(header.subarray(124, 136));
+        const type = String.fromCharCode(header[156] ?? 48);
+        if (type === "0" || type === "\0" || type === "7") {
+          data = Buffer.allocUnsafe(size);
+          const n = Math.min(pending.length, size);
+          pending.copy(data, 0, 0, n);
+          filled = n;
+        } else {
+          // PAX / long-name headers come before the entry: skip their padded bodies.
+          skip = Math.ceil(size / 512) * 512;
+        }
+      }
+    });
+    stream.on("end", () => (data && filled === data.length ? resolve(data) : reject(new Error(`incomplete archive of ${path}`))));
+    stream.on("error", reject);
+  });
+}

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type Docker from "dockerode";
 import type { BenchContext } from "../context.js";
-import { dockerCli, getFile, putFile, rawExec, rawExecOk } from "../docker-raw.js";
+import { dockerCli, getFile, getFileDirect, putFile, rawExec, rawExecOk } from "../docker-raw.js";
 import type { CaseResult, Variant } from "../harness.js";
 import { runCase } from "../harness.js";
 import type { Target } from "../target.js";
@@ -216,6 +216,18 @@ export async function filesSuite(ctx: BenchContext, target: Target): Promise<Cas
         run: async () => void (archived = await getFile(docker, containerId, source)),
         verify: expectLocal(() => archived),
       });
+      if (!ctx.smoke) {
+        // Profiling: the same archive read with the tar header parsed by hand on `data` events
+        // (no tar library, no pipe), to separate the engine's cost from the client's stream handling.
+        let direct: Uint8Array | undefined;
+        reads.push({
+          name: "profile: raw getArchive, hand-parsed tar",
+          kind: "baseline",
+          before: () => void (direct = undefined),
+          run: async () => void (direct = await getFileDirect(docker, containerId, source)),
+          verify: expectLocal(() => direct),
+        });
+      }
       log(`files: read ${size.label}`);
       results.push(
         await runCase(
