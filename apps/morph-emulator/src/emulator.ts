@@ -294,13 +294,15 @@ export function createMorphEmulator(options: MorphEmulatorOptions): MorphEmulato
         }
         record.model.status = "ready";
         record.model.networking.internal_ip = "127.0.0.1";
+        // The TTL counts from when the machine is up, so a slow boot does not eat it.
+        record.model.ttl.ttl_expire_at = ttlSeconds === null ? null : nowSeconds() + ttlSeconds;
+        scheduleTtl(record);
       } catch (err) {
         record.model.status = "error";
         log(`boot of ${id} failed: ${String(err)}`);
       }
     })();
     instances.set(id, record);
-    scheduleTtl(record);
     return record;
   }
 
@@ -620,7 +622,7 @@ export function createMorphEmulator(options: MorphEmulatorOptions): MorphEmulato
       answer = await found.handler({ params, query: url.searchParams, req, res, signal: controller.signal });
     } catch (err) {
       const failure = fromBackend(err);
-      if (failure.status === 500) log(`error in ${method} ${path}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+      if (failure.status === 500 && !controller.signal.aborted) log(`error in ${method} ${path}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
       answer = { status: failure.status, json: failure.body };
     }
     if (answer.status === "stream") return;

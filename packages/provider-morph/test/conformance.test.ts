@@ -33,7 +33,7 @@ describeProviderConformance({
     const left = await sweepSessionDryRun(emulator.session);
     return left;
   },
-});
+}, process.env.MORPH_CONFORMANCE_ONLY ? { only: (id) => new RegExp(process.env.MORPH_CONFORMANCE_ONLY!).test(id) } : {});
 
 async function sweepSessionDryRun(session: string): Promise<string[]> {
   const { execFile } = await import("node:child_process");

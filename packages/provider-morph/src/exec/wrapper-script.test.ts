@@ -56,7 +56,8 @@ describe("buildExecCommand", () => {
     expect(takeTimeoutMarker(quick.stderr).timedOut).toBe(false);
   });
 
-  it("runs as another user", () => {
+  it("runs as another user, by name or uid", () => {
+    expect(run(buildExecCommand(["id", "-u"], { user: "65534" })).stdout).toBe("65534\n");
     const result = run(buildExecCommand(["id", "-un"], { user: "nobody" }));
     expect(result).toMatchObject({ stdout: "nobody\n", exit_code: 0 });
     expect(run(buildExecCommand(["true"], { user: "no_such_user_xyz" })).exit_code).toBe(125);

@@ -212,6 +212,7 @@ export function createMorphInstanceService(options: MorphInstanceServiceOptions)
     const queue: ExecStreamChunk[] = [];
     let exitSeen = false;
     let timedOut = false;
+    let stderrTail = "";
     let bad: VMError | undefined;
     const parser = createParser({
       onEvent: (event) => {
@@ -235,10 +236,11 @@ export function createMorphInstanceService(options: MorphInstanceServiceOptions)
             return;
           }
           queue.push({ type: "exit", exit_code: ev.content });
-        } else if (ev.type === "stderr" && execOptions?.timeoutMs !== undefined && ev.content.endsWith(EXEC_TIMEOUT_MARKER)) {
-          timedOut = true;
-          const rest = ev.content.slice(0, -EXEC_TIMEOUT_MARKER.length);
-          if (rest !== "") queue.push({ type: "stderr", data: rest });
+        } else if (ev.type === "stderr" && execOptions?.timeoutMs !== undefined) {
+          // The marker may arrive split over several chunks: watch the tail of stderr.
+          stderrTail = (stderrTail + ev.content).slice(-EXEC_TIMEOUT_MARKER.length);
+          timedOut = stderrTail === EXEC_TIMEOUT_MARKER;
+          queue.push({ type: "stderr", data: ev.content });
         } else {
           queue.push({ type: ev.type, data: ev.content });
         }
