@@ -76,6 +76,8 @@ case "$cmd" in
     # Report every failing task, not just the first (tasks whose dependencies failed are skipped).
     pnpm turbo run build typecheck lint test --continue=dependencies-successful || failed+=("build/typecheck/lint/unit tests (turbo)")
     pnpm check:packages || failed+=("package checks (publint, attw)")
+    { pnpm exec tsc -p test/tsconfig.json && pnpm exec tsc -p test-setup/tsconfig.json && pnpm exec eslint test test-setup; } ||
+      failed+=("typecheck/lint of test/ and test-setup/")
     mkdir -p reports
     rm -f reports/integration.json
     pnpm vitest run --project integration --reporter=default --reporter=json --outputFile.json=reports/integration.json ||

@@ -1,4 +1,5 @@
 import { execFileSync } from "node:child_process";
+import { randomUUID } from "node:crypto";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { TestProject } from "vitest/node";
@@ -6,6 +7,8 @@ import type { TestProject } from "vitest/node";
 declare module "vitest" {
   export interface ProvidedContext {
     baseImage: string;
+    /** `{ "dev.vm.test-run": <this run's id> }`: pass to `createDockerVMProvider({ labels })` / `docker run --label`. */
+    testRunLabels: Record<string, string>;
   }
 }
 
@@ -13,6 +16,11 @@ const root = join(import.meta.dirname, "..");
 
 /** The label @vm/provider-docker puts on every container and image it creates (DOCKER_LABELS). */
 export const MANAGED_LABEL = "dev.vm.managed";
+/**
+ * Names the test run that created an object. Objects labelled with ANOTHER run's id (a second
+ * run sharing the engine) are not this run's leaks; unlabelled new objects still count.
+ */
+export const TEST_RUN_LABEL = "dev.vm.test-run";
 
 function docker(args: string[]): string {
   return execFileSync("docker", args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
@@ -49,16 +57,36 @@ function inventory(baseImage: string): Inventory {
   return { containers, images };
 }
 
-function leftovers(before: Inventory, baseImage: string): string[] {
+/** The test-run label of each object ("" when it has none); objects that vanished meanwhile are left out. */
+function runLabels(kind: "container" | "image", ids: string[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const id of ids) {
+    try {
+      const label = docker([kind, "inspect", "--format", `{{index .Config.Labels "${TEST_RUN_LABEL}"}}`, id]).trim();
+      out.set(id, label === "<no value>" ? "" : label);
+    } catch {
+      // Removed between listing and inspecting: not a leak.
+    }
+  }
+  return out;
+}
+
+function leftovers(before: Inventory, baseImage: string, runId: string): string[] {
   const now = inventory(baseImage);
   const out: string[] = [];
-  for (const [id, text] of now.containers) if (!before.containers.has(id)) out.push(text);
-  for (const [id, text] of now.images) if (!before.images.has(id)) out.push(text);
+  for (const kind of ["container", "image"] as const) {
+    const current = kind === "container" ? now.containers : now.images;
+    const known = kind === "container" ? before.containers : before.images;
+    const fresh = [...current.keys()].filter((id) => !known.has(id));
+    for (const [id, label] of runLabels(kind, fresh)) {
+      if (label === "" || label === runId) out.push(current.get(id) ?? id);
+    }
+  }
   return out;
 }
 
 // Integration tests never skip for a missing engine: the setup brings one up, or fails loudly.
-export async function setup(project: TestProject): Promise<() => Promise<void>> {
+export function setup(project: TestProject): () => Promise<void> {
   process.env.TESTCONTAINERS_RYUK_DISABLED = "true";
   process.env.TESTCONTAINERS_HOST_OVERRIDE = "localhost";
   try {
@@ -85,6 +113,9 @@ export async function setup(project: TestProject): Promise<() => Promise<void>> 
   }
   process.env.VM_BASE_IMAGE = image;
   project.provide("baseImage", image);
+  // Test workers inherit this; tests label what they create with it (see TEST_RUN_LABEL).
+  const runId = (process.env.VM_TEST_RUN_ID ||= `run-${randomUUID()}`);
+  project.provide("testRunLabels", { [TEST_RUN_LABEL]: runId });
 
   // Leak check: whatever carries our label, or runs the base image, and was not there before the run.
   const before = inventory(image);
@@ -93,17 +124,18 @@ export async function setup(project: TestProject): Promise<() => Promise<void>> 
     const mode = process.env.VM_LEAK_CHECK ?? "fail";
     if (mode === "off") return;
     // Cleanups that finish just after their test (and other runs sharing this engine) get a short grace.
-    let leaked = leftovers(before, baseImage);
+    let leaked = leftovers(before, baseImage, runId);
     for (let i = 0; i < 20 && leaked.length > 0; i++) {
       await sleep(500);
-      leaked = leftovers(before, baseImage);
+      leaked = leftovers(before, baseImage, runId);
     }
     if (leaked.length === 0) return;
     const message =
       `Leak check: ${leaked.length} Docker object(s) created during the integration run were not removed:\n` +
       leaked.map((l) => `  - ${l}`).join("\n") +
       `\nEvery test must remove what it creates (afterEach/afterAll, try/finally). They were left in place for inspection.` +
-      `\n(If another run shares this engine, its objects can show up here: VM_LEAK_CHECK=warn reports without failing.)`;
+      `\n(Objects labelled ${TEST_RUN_LABEL}=<another run> are not counted. If another run shares this engine without` +
+      ` that label, its objects show up here too: VM_LEAK_CHECK=warn reports without failing.)`;
     if (mode === "warn") {
       console.warn(message);
       return;

@@ -17,7 +17,8 @@ describe("the VM base image", () => {
   let started: Promise<void> | undefined;
 
   function container(): Promise<void> {
-    started ??= docker(["run", "-d", "--name", name, "--init", image, "sleep", "infinity"]).then(() => undefined);
+    const labels = Object.entries(inject("testRunLabels")).flatMap(([k, v]) => ["--label", `${k}=${v}`]);
+    started ??= docker(["run", "-d", "--name", name, ...labels, "--init", image, "sleep", "infinity"]).then(() => undefined);
     return started;
   }
 
