@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { Reporter, TestModule, Vitest } from "vitest/node";
+import { ALL_CASES, LEAK_CHECK_ID } from "./cases/index.js";
 import { readConformanceMeta } from "./meta.js";
 import { parseMatrix, renderJUnit, renderMatrixMarkdown, renderSummary, renderTable, replaceBetweenMarkers } from "./report.js";
 import type { ConformanceMatrix, MatrixCell } from "./report.js";
@@ -109,8 +110,12 @@ export function createConformanceReporter(options: ConformanceReporterOptions = 
       for (const p of ran) {
         merged.providers[p] = { runAt: fresh.providers[p]!.runAt, results: { ...merged.providers[p]?.results, ...fresh.providers[p]!.results } };
       }
-      // Case titles and levels come from this run's registrations; cases that no longer exist drop out.
-      merged.cases = { ...fresh.cases };
+      // Titles and levels come from the catalogue (a filtered run may not register every case);
+      // cases that no longer exist drop out.
+      const catalogue: ConformanceMatrix["cases"] = { ...merged.cases, ...fresh.cases };
+      for (const c of ALL_CASES) catalogue[c.id] = { level: c.level, title: c.title };
+      merged.cases = {};
+      for (const id of [...ALL_CASES.map((c) => c.id), LEAK_CHECK_ID]) if (catalogue[id]) merged.cases[id] = catalogue[id];
       for (const p of Object.keys(merged.providers)) {
         for (const id of Object.keys(merged.providers[p]!.results)) {
           if (!(id in merged.cases)) delete merged.providers[p]!.results[id];
