@@ -551,6 +551,8 @@ export async function deployApp(provider: VMProvider, options: DeployAppOptions 
     }
   }
 
+  // An interrupt during the last step's afterStep hook (a pause) has no later step to notice it.
+  if (signal?.aborted) interrupted = true;
   const cleanupStep = DEPLOY_STEPS[DEPLOY_STEPS.length - 1] as StepDefinition;
   await runStep(cleanupStep, async (ctx) => {
     ctx.update(`removing ${tracker.instances.length} instance(s) and ${tracker.snapshots.length} snapshot(s)`);
