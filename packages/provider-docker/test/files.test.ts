@@ -56,6 +56,17 @@ describe("files", () => {
     expect(await provider.files.fileExists(vm.id, odd)).toBe(true);
   });
 
+  it("reads paths and link targets too long for a plain tar header (pax / GNU long names, unicode)", async () => {
+    const dir = `/root/${"ü-long-directory-name/".repeat(6)}`;
+    // The archive's entry name is the base name: 137 bytes, past ustar's 100.
+    const path = `${dir}ファイル-${"n".repeat(120)}.txt`;
+    await provider.instances.exec(vm.id, ["mkdir", "-p", dir]);
+    await provider.files.writeFile(vm.id, path, "long path ✓");
+    expect(await provider.files.readFile(vm.id, path)).toBe("long path ✓");
+    await provider.instances.exec(vm.id, ["ln", "-sf", path, "/root/long-link"]);
+    expect(await provider.files.readFile(vm.id, "/root/long-link")).toBe("long path ✓");
+  });
+
   it("writeFileAtomic applies mode, owner and group and creates directories", async () => {
     await provider.files.writeFileAtomic(vm.id, "/srv/a/b/config.json", "{}", { createDirs: true, mode: "600", owner: "nobody", group: "nogroup" });
     const { stdout } = await provider.instances.exec(vm.id, ["stat", "-c", "%a %U %G %s", "/srv/a/b/config.json"]);

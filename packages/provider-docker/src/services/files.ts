@@ -11,10 +11,12 @@ import {
   createExecFileService,
   fileErrorFromExecResult,
 } from "@vm/provider-kit";
-import { extract, pack } from "tar-stream";
+import { pack } from "tar-stream";
 import type { DockerContext } from "../context.js";
 import { fromDockerError } from "../errors.js";
 import { runExec } from "../exec.js";
+import { createFirstEntryParser } from "../tar.js";
+import type { TarEntry, TarErrorContext } from "../tar.js";
 
 const MAX_SYMLINK_HOPS = 16;
 
@@ -23,36 +25,44 @@ function toBuffer(content: FileContent): Buffer {
   return typeof content === "string" ? Buffer.from(content, "utf8") : Buffer.from(content.buffer, content.byteOffset, content.byteLength);
 }
 
-type Entry = { kind: "file"; data: Buffer } | { kind: "symlink"; target: string } | { kind: "directory" } | { kind: "other"; type: string };
-
-/** Reads the first entry of a tar stream (what `GET /containers/{id}/archive` returns for one path). */
-async function firstEntry(stream: Readable): Promise<Entry | undefined> {
-  const ex = extract();
-  stream.on("error", (err) => ex.destroy(err));
-  stream.pipe(ex);
-  try {
-    for await (const entry of ex) {
-      const { header } = entry;
-      if (header.type === "file" || header.type === "contiguous-file") {
-        // Preallocate: one copy into place instead of a list of chunks plus a concat.
-        const data = Buffer.allocUnsafe(header.size ?? 0);
-        let offset = 0;
-        for await (const chunk of entry as AsyncIterable<Buffer>) {
-          chunk.copy(data, offset);
-          offset += chunk.length;
-        }
-        return { kind: "file", data: offset === data.length ? data : data.subarray(0, offset) };
+/**
+ * Reads the first entry of the archive response, then closes it: the body is copied from
+ * each `data` chunk into one preallocated buffer (no tar library, no pipe), and nothing
+ * after the entry is read.
+ */
+function firstEntry(stream: Readable, ectx: TarErrorContext): Promise<TarEntry | undefined> {
+  const parser = createFirstEntryParser(ectx);
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const settle = (fn: () => void) => {
+      if (settled) return;
+      settled = true;
+      stream.off("data", onData);
+      if (!stream.destroyed) stream.destroy();
+      fn();
+    };
+    const onData = (chunk: Buffer) => {
+      try {
+        const done = parser.push(chunk);
+        if (done) settle(() => resolve(done.entry));
+      } catch (err) {
+        settle(() => reject(err instanceof Error ? err : new Error(String(err))));
       }
-      entry.resume();
-      if (header.type === "symlink") return { kind: "symlink", target: header.linkname ?? "" };
-      if (header.type === "directory") return { kind: "directory" };
-      return { kind: "other", type: header.type ?? "unknown" };
-    }
-    return undefined;
-  } finally {
-    stream.unpipe(ex);
-    if (!stream.destroyed) stream.destroy();
-  }
+    };
+    const onEnd = () => {
+      try {
+        const done = parser.end();
+        settle(() => resolve(done.entry));
+      } catch (err) {
+        settle(() => reject(err instanceof Error ? err : new Error(String(err))));
+      }
+    };
+    stream.on("data", onData);
+    stream.on("end", onEnd);
+    // A close without an end is a connection cut mid-archive: end() reports what is missing.
+    stream.on("close", onEnd);
+    stream.on("error", (err) => settle(() => reject(fromDockerError(err, ectx))));
+  });
 }
 
 /**
@@ -88,7 +98,7 @@ export function createFileService(ctx: DockerContext, ensureManaged: (instanceId
       } catch (err) {
         throw fromDockerError(err, { provider, operation, subject: JSON.stringify(path) });
       }
-      const entry = await firstEntry(stream);
+      const entry = await firstEntry(stream, { provider, operation });
       if (!entry) throw new VMError("INTERNAL", `${operation} ${JSON.stringify(path)}: the engine sent an empty archive`, { provider, operation });
       if (entry.kind === "file") return entry.data;
       if (entry.kind === "directory") throw new VMError("INVALID_ARGUMENT", `${operation} ${JSON.stringify(path)}: is a directory (a file was expected)`, { provider, operation });
