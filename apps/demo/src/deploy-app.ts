@@ -597,7 +597,8 @@ export async function deployApp(provider: VMProvider, options: DeployAppOptions 
   });
 
   return {
-    ok: results.length === DEPLOY_STEPS.length && results.every((r) => r.ok),
+    // An interrupted run is never a success, even when the interrupt came after the last step.
+    ok: !interrupted && results.length === DEPLOY_STEPS.length && results.every((r) => r.ok),
     provider: provider.name,
     runId,
     ...(imageId === undefined ? {} : { imageId }),
