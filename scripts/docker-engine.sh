@@ -10,7 +10,8 @@
 #
 # Environment:
 #   VM_DOCKERD_LOG            dockerd's log file          (default /var/log/vm-dockerd.log)
-#   VM_DOCKER_START_TIMEOUT   seconds to wait for answers (default 60)
+#   VM_DOCKER_START_TIMEOUT   seconds to wait for answers (default 600: a daemon with many stale
+#                             sandboxes from an unclean shutdown spends minutes cleaning them up)
 set -euo pipefail
 
 log() { printf '[docker-engine] %s\n' "$*" >&2; }
@@ -76,7 +77,7 @@ else
 fi
 started_at=$SECONDS
 
-timeout_s="${VM_DOCKER_START_TIMEOUT:-60}"
+timeout_s="${VM_DOCKER_START_TIMEOUT:-600}"
 deadline=$((SECONDS + timeout_s))
 until engine_answers; do
   # setsid may fork, so $! is not the daemon: look for the process by name instead.
