@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import type { z } from "zod";
 import { REQUEST_SCHEMAS, execRequestSchema, toValidationDetail } from "./validation.js";
 
-const specPath = process.env.MORPH_OPENAPI_SPEC ?? join(import.meta.dirname, "../../../../shared/reference/morph-openapi.json");
+const specPath = process.env.MORPH_OPENAPI_SPEC ?? join(import.meta.dirname, "../../../packages/provider-morph/spec/morph-openapi.json");
 const spec = JSON.parse(readFileSync(specPath, "utf8")) as {
   components: { schemas: Record<string, { properties?: Record<string, unknown>; required?: string[] }> };
 };

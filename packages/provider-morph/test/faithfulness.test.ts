@@ -11,7 +11,7 @@ import { REPO_ROOT, TEST_API_KEY, startInProcessEmulator, type TestEmulator } fr
 interface Operation {
   responses: Record<string, { content?: Record<string, { schema?: unknown; example?: unknown }> }>;
 }
-const specPath = process.env.MORPH_OPENAPI_SPEC ?? join(REPO_ROOT, "../shared/reference/morph-openapi.json");
+const specPath = process.env.MORPH_OPENAPI_SPEC ?? join(REPO_ROOT, "packages/provider-morph/spec/morph-openapi.json");
 const spec = JSON.parse(readFileSync(specPath, "utf8")) as { paths: Record<string, Record<string, Operation>>; components: unknown };
 
 const SPEC_ID = "https://morph.invalid/openapi.json";

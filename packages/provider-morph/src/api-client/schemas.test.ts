@@ -4,8 +4,8 @@ import { describe, expect, it } from "vitest";
 import type { z } from "zod";
 import { SPEC_ENUMS, SPEC_SCHEMAS, instanceModelSchema, snapshotModelSchema } from "./schemas.js";
 
-// The spec is read as a data file, never copied: ../shared/reference relative to the repo root.
-const specPath = process.env.MORPH_OPENAPI_SPEC ?? join(import.meta.dirname, "../../../../../shared/reference/morph-openapi.json");
+// The spec is a data file in the package (spec/, not published), read as is.
+const specPath = process.env.MORPH_OPENAPI_SPEC ?? join(import.meta.dirname, "../../spec/morph-openapi.json");
 const spec = JSON.parse(readFileSync(specPath, "utf8")) as {
   components: { schemas: Record<string, { properties?: Record<string, unknown>; required?: string[]; enum?: string[] }> };
 };
