@@ -100,15 +100,18 @@ run chunk
  * Writes a file, atomically or in place, in one exec or several. Args:
  * `how phase source path suffix mode owner group createDirs [base64 pieces...]`.
  * - `how`: `atomic` (temp file + rename) or `inplace` (truncate and write the target).
- * - `phase`: `all` (one exec), or `begin` / `append` / `commit` for a write spread over
- *   several execs (the pieces go to the temp file `.<name>.vm-tmp.<suffix>` next to the
- *   target), or `abort` to remove that temp file.
+ * - `phase`: `all` (one exec: the temp file is `.<name>.vm-tmp.<suffix>-<pidns>-<pid>`,
+ *   naming its writer), or `begin` / `append` / `commit` for a write spread over several
+ *   execs (the pieces go to the temp file `.<name>.vm-tmp.<suffix>` next to the target), or
+ *   `abort` to remove that temp file.
  * - `source`: `stdin` (raw bytes on standard input) or `base64` (the concatenated pieces).
  * - `mode`, `owner`, `group`: empty for "not given"; `createDirs`: `1` or `0`.
  *
  * For `atomic`, mode and owner are applied to the temp file before `mv -f -T` renames it
  * over the target, and an EXIT trap removes the temp file on any failure, so the target is
- * either the old file or the complete new one.
+ * either the old file or the complete new one. A writer killed with SIGKILL cannot run that
+ * trap; the next write to the same target (`all` or `begin`) removes such orphans: temp
+ * files of that target whose writer (by pid, in the same pid namespace) no longer exists.
  *
  * @example
  * ```ts
@@ -128,8 +131,41 @@ case $suffix in ""|*[!a-z0-9]*) fail EINVAL ;; esac
 case $p in /) fail EISDIR ;; */) fail EISDIR ;; /*) ;; *) fail EINVAL ;; esac
 dir=\${p%/*}; base=\${p##*/}
 [ -n "$dir" ] || dir=/
-tmp=$dir/.\${base:0:64}.vm-tmp.$suffix
+pfx=$dir/.\${base:0:64}.vm-tmp.
+tmp=$pfx$suffix
+# A one-exec write names its temp file after its writer: -<pid namespace>-<pid>. The staged
+# temp file of a write spread over several execs has no single writer and keeps the bare name.
+ns=
+case $phase in all|begin)
+  ns=$(readlink /proc/self/ns/pid 2>/dev/null) || ns=
+  ns=\${ns//[!0-9]/} ;;
+esac
+if [ "$phase" = all ] && [ -n "$ns" ]; then tmp=$tmp-$ns-$$; fi
 cleanup() { if [ -n "$tmp" ]; then rm -f -- "$tmp"; fi; }
+# A writer killed with SIGKILL never runs its EXIT trap. Its temp file is removed here, by
+# the next write to the same target, once the writer is provably gone: same pid namespace
+# (a writer in another container sharing the directory is never judged by our pids) and
+# kill -0 says "No such process". A live writer, a pid we may not signal (EPERM) and a name
+# of any other shape are kept. Removing an orphan cannot race its writer: it is dead, and a
+# new writer picks a fresh random suffix.
+sweep() {
+  [ -n "$ns" ] || return 0
+  local f rest pid err found
+  set +f
+  shopt -s nullglob
+  found=("$pfx"*)
+  shopt -u nullglob
+  set -f
+  for f in "\${found[@]}"; do
+    rest=\${f#"$pfx"}
+    [[ $rest =~ ^[a-z0-9]+-([0-9]+)-([0-9]+)$ ]] || continue
+    [ "\${BASH_REMATCH[1]}" = "$ns" ] || continue
+    pid=\${BASH_REMATCH[2]}
+    kill -0 "$pid" 2>/dev/null && continue
+    err=$(kill -0 "$pid" 2>&1) && continue
+    case $err in *"No such process"*) rm -f -- "$f" 2>/dev/null || : ;; esac
+  done
+}
 put() {
   local f=$1 trunc=$2
   shift 2
@@ -144,6 +180,7 @@ put() {
 prepare() {
   if [ "$mkdirs" = 1 ] && [ ! -d "$dir" ]; then try mkdir -p -- "$dir"; fi
   if [ -d "$p" ] && [ ! -L "$p" ]; then fail EISDIR; fi
+  sweep
   if [ -n "$mode" ] || [ -e "$p" ] || [ "$how" = inplace ]; then umask 077; fi
   set -C
   if ! { : >"$tmp"; } 2>/dev/null; then

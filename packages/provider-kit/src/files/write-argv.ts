@@ -17,7 +17,7 @@ export interface FileWriteStep {
   phase: "all" | "begin" | "append" | "commit" | "abort";
   source: "stdin" | "base64";
   path: string;
-  /** Lowercase hex; names the temp file `.<name>.vm-tmp.<suffix>` next to the target. */
+  /** Lowercase hex; names the temp file `.<name>.vm-tmp.<suffix>` (phase `all`: `...<suffix>-<pidns>-<pid>`) next to the target. */
   suffix: string;
   mode?: string | undefined;
   owner?: string | undefined;
