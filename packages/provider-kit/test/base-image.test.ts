@@ -119,16 +119,17 @@ for (const stdin of [true, false]) {
     });
 
     // Paths travel the same way in both modes; once is enough for the slow docker exec.
-    it.runIf(stdin)("hostile names are used literally and run nothing", async () => {
-      // Names cannot hold "/": the commands would touch CANARY in whatever directory they ran in.
-      const names = ["$(touch CANARY)", "`touch CANARY`", "'; touch CANARY; '", "new\nline", "-rf", "* ?", "ünï ✓"];
-      for (const name of names) {
-        await files.writeFileAtomic(ID, `${dir}/h/${name}`, name, { createDirs: true, mode: "644" });
-        expect(await files.readFile(ID, `${dir}/h/${name}`)).toBe(name);
-      }
-      expect((await files.listDirectory(ID, `${dir}/h`)).map((e) => e.name).sort()).toEqual([...names].sort());
-      expect(await sh("find / -xdev -name CANARY 2>/dev/null | wc -l")).toBe("0\n");
-    });
+    if (stdin)
+      it("hostile names are used literally and run nothing", async () => {
+        // Names cannot hold "/": the commands would touch CANARY in whatever directory they ran in.
+        const names = ["$(touch CANARY)", "`touch CANARY`", "'; touch CANARY; '", "new\nline", "-rf", "* ?", "ünï ✓"];
+        for (const name of names) {
+          await files.writeFileAtomic(ID, `${dir}/h/${name}`, name, { createDirs: true, mode: "644" });
+          expect(await files.readFile(ID, `${dir}/h/${name}`)).toBe(name);
+        }
+        expect((await files.listDirectory(ID, `${dir}/h`)).map((e) => e.name).sort()).toEqual([...names].sort());
+        expect(await sh("find / -xdev -name CANARY 2>/dev/null | wc -l")).toBe("0\n");
+      });
   });
 }
 
