@@ -81,6 +81,60 @@ async function killInContainer(ctx: DockerContext, container: Dockerode.Containe
   }
 }
 
+// Bound on the probe exec below: an engine too stuck to run `exit 0` in this long gets the
+// benefit of the doubt (the exit code is reported as the command's own), never a hang.
+const PROBE_WAIT_MS = 10_000;
+
+/** True when a new exec still runs in the container (`sh -c "exit 0"` exits 0), or when the probe cannot tell in time. */
+async function execStillWorks(container: Dockerode.Container): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const undecided = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), PROBE_WAIT_MS)));
+  const probe = (async () => {
+    try {
+      const exec = await container.exec({ Cmd: ["sh", "-c", "exit 0"], User: "0", AttachStdout: true, AttachStderr: true });
+      const stream = await exec.start({ hijack: true, stdin: false });
+      await new Promise<void>((resolve) => {
+        stream.on("end", resolve);
+        stream.on("close", resolve);
+        stream.on("error", () => resolve());
+        stream.resume();
+      });
+      const info = await exec.inspect();
+      return !info.Running && info.ExitCode === 0;
+    } catch {
+      return false;
+    }
+  })();
+  try {
+    return await Promise.race([probe, undecided]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * After a command ended with 137 (SIGKILL) or 126 (the runtime could not run it), says whether
+ * the instance went away under it: a container killed or stopped from outside, or by an engine
+ * shutdown, ends every exec in it with 137 (the kernel kills the whole pid namespace when its
+ * init dies), and an exec started while it dies fails with 126 and a runtime message. The
+ * engine marks the container stopped a little later than the execs end, so "still running" is
+ * confirmed with a probe exec, which cannot start in a container whose init is dead.
+ * Returns the error to report, or undefined when the code is the command's own.
+ */
+async function instanceEnded(ctx: DockerContext, container: Dockerode.Container, instanceId: string, operation: string, code: number): Promise<VMError | undefined> {
+  const ectx = { provider: ctx.provider, operation };
+  let info: Dockerode.ContainerInspectInfo;
+  try {
+    info = await container.inspect();
+  } catch (err) {
+    const vmErr = fromDockerError(err, { ...ectx, subject: `instance ${instanceId}` });
+    if (vmErr.code !== "NOT_FOUND") return vmErr;
+    return new VMError("NOT_FOUND", `instance ${instanceId} was removed while the command ran (exit code ${code})`, { ...ectx, cause: err });
+  }
+  if (info.State.Running && !info.State.Paused && (await execStillWorks(container))) return undefined;
+  return new VMError("CONFLICT", `instance ${instanceId} stopped while the command ran; the command was killed with it (exit code ${code})`, ectx);
+}
+
 async function exitCodeOf(exec: Dockerode.Exec, operation: string): Promise<number> {
   for (let attempt = 0; attempt < 100; attempt++) {
     const info = await exec.inspect();
@@ -161,7 +215,13 @@ async function startDrive(
     if (ended || settled) return;
     ended = true;
     cleanup();
-    exitCodeOf(exec, operation).then(resolveExit, (err: unknown) => rejectExit(fromDockerError(err, { provider: ctx.provider, operation })));
+    exitCodeOf(exec, operation)
+      .then(async (code) => {
+        const ended = code === 126 || code === 137 ? await instanceEnded(ctx, container, instanceId, operation, code) : undefined;
+        if (ended) rejectExit(ended);
+        else resolveExit(code);
+      })
+      .catch((err: unknown) => rejectExit(fromDockerError(err, { provider: ctx.provider, operation, subject: `instance ${instanceId}` })));
   };
   socket.on("end", onEnd);
   socket.on("close", onEnd);

@@ -51,6 +51,32 @@ function validateBoot(ctx: DockerContext, snapshotId: unknown, options: BootOpti
   if (options.signal?.aborted) throw new VMError("ABORTED", "aborted before boot started", { ...ectx, cause: options.signal.reason });
 }
 
+/**
+ * The container's log ended before the readiness line: its init exited, it was killed or
+ * stopped from outside (`docker kill`, an engine shutdown), or the engine went away. The engine
+ * may mark the container stopped a moment after its log ends, so this waits (up to 2 s) for
+ * the state to settle before it decides.
+ */
+async function whyNotReady(ctx: DockerContext, container: Dockerode.Container): Promise<VMError> {
+  const ectx = { provider: ctx.provider, operation: "instances.boot" };
+  let info: Dockerode.ContainerInspectInfo | undefined;
+  for (let attempt = 0; attempt < 20; attempt++) {
+    try {
+      info = await container.inspect();
+    } catch (err) {
+      return fromDockerError(err, { ...ectx, subject: `instance ${container.id}` });
+    }
+    if (!info.State.Running) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const code = info?.State.ExitCode;
+  // 137/143: SIGKILL/SIGTERM to the init (docker kill, docker stop, an engine shutdown).
+  if (info && !info.State.Running && (code === 137 || code === 143 || info.State.OOMKilled)) {
+    return new VMError("CONFLICT", `the instance was stopped before it was ready (exit code ${code}${info.State.OOMKilled ? ", OOM-killed" : ""}); the container was removed`, ectx);
+  }
+  return new VMError("INTERNAL", `the instance's init exited before it was ready (exit code ${code ?? "unknown"}; does the image have /bin/sh?)`, ectx);
+}
+
 /** Waits for the init's readiness line in the container's log; fails if the container exits first. */
 async function waitReady(ctx: DockerContext, container: Dockerode.Container, timeoutMs: number, signal: AbortSignal | undefined): Promise<void> {
   const operation = "instances.boot";
@@ -76,7 +102,10 @@ async function waitReady(ctx: DockerContext, container: Dockerode.Container, tim
       if (text.includes(READY_MARKER)) finish();
     });
     stream.on("data", (chunk: Buffer) => push(chunk));
-    stream.on("end", () => finish(new VMError("INTERNAL", "the instance's init exited before it was ready (does the image have /bin/sh?)", { provider: ctx.provider, operation })));
+    stream.on("end", () => {
+      if (done) return;
+      void whyNotReady(ctx, container).then(finish);
+    });
     stream.on("error", (err: unknown) => finish(fromDockerError(err, { provider: ctx.provider, operation })));
   });
 }
