@@ -60,8 +60,37 @@ export function validateExec(provider: string, operation: string, instanceId: un
   if (options.signal?.aborted) throw new VMError("ABORTED", "aborted before the command started", { ...ctx, cause: options.signal.reason });
 }
 
-async function killInContainer(ctx: DockerContext, container: Dockerode.Container, pidfile: string): Promise<void> {
+// Liveness bounds of a cancel: how long it waits for the engine to start a command it has not
+// started yet, and for the kill exec. A cancel never hangs on a stuck engine.
+const KILL_START_WAIT_MS = 30_000;
+const KILL_EXEC_WAIT_MS = 30_000;
+
+/** Resolves once the engine reports the exec ended (or `stopped()` says to give up). */
+async function execEnded(exec: Dockerode.Exec, stopped: () => boolean): Promise<void> {
+  while (!stopped()) {
+    const info = await exec.inspect().catch(() => undefined);
+    if (info === undefined || (!info.Running && typeof info.ExitCode === "number")) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/**
+ * Kills the command of `exec` in the container. A command the engine has not started yet (a
+ * timeout or abort right after `start`) is waited for first, so the kill exec finds its pid
+ * file. A command that ends by itself meanwhile needs no kill: the kill exec (which then finds
+ * no pid file and exits within seconds) is not waited for.
+ */
+async function killInContainer(ctx: DockerContext, container: Dockerode.Container, exec: Dockerode.Exec, pidfile: string): Promise<void> {
+  let done = false;
   try {
+    // Pid is 0 until the engine has started the process; ExitCode is null until it ended.
+    const until = Date.now() + KILL_START_WAIT_MS;
+    for (;;) {
+      const info = await exec.inspect();
+      if (!info.Running && typeof info.ExitCode === "number") return;
+      if (info.Pid > 0 || Date.now() > until) break;
+      await new Promise((r) => setTimeout(r, 25));
+    }
     const killer = await container.exec({
       Cmd: ["sh", "-c", EXEC_KILLER, "vm-kill", pidfile, "KILL"],
       User: "0",
@@ -69,15 +98,25 @@ async function killInContainer(ctx: DockerContext, container: Dockerode.Containe
       AttachStderr: true,
     });
     const stream = await killer.start({ hijack: true, stdin: false });
-    await new Promise<void>((resolve) => {
+    let timer: NodeJS.Timeout | undefined;
+    const killed = new Promise<void>((resolve) => {
+      timer = setTimeout(() => {
+        ctx.logger?.warn("docker: the kill exec did not finish; giving up on it", { waitedMs: KILL_EXEC_WAIT_MS });
+        resolve();
+      }, KILL_EXEC_WAIT_MS);
       stream.on("end", resolve);
       stream.on("close", resolve);
       stream.on("error", () => resolve());
       stream.resume();
     });
+    await Promise.race([killed, execEnded(exec, () => done)]);
+    clearTimeout(timer);
+    stream.destroy();
   } catch (err) {
     // The container may already be gone or stopped: then so is the command.
     ctx.logger?.debug("docker: kill exec failed", { error: String(err) });
+  } finally {
+    done = true;
   }
 }
 
@@ -197,8 +236,11 @@ async function startDrive(
     cancel(reason) {
       if (settled) return cancelling ?? Promise.resolve();
       cleanup();
-      socket.pause();
-      cancelling = killInContainer(ctx, container, pidfile).finally(() => {
+      // Keep reading (and dropping) the output until the command is dead. A paused socket
+      // blocks the engine's copy of this exec's output, and the engine handles a container's
+      // exec exits one at a time, so the kill exec's own end would never come (exec() hung).
+      socket.resume();
+      cancelling = killInContainer(ctx, container, exec, pidfile).finally(() => {
         socket.destroy();
         rejectExit(reason);
       });
@@ -209,7 +251,9 @@ async function startDrive(
   const demux = createDemuxer((stream, data) => {
     if (!settled) onFrame(stream, data, drive);
   });
-  socket.on("data", (chunk: Buffer) => demux(chunk));
+  socket.on("data", (chunk: Buffer) => {
+    if (!settled) demux(chunk);
+  });
   let ended = false;
   const onEnd = () => {
     if (ended || settled) return;

@@ -16,12 +16,12 @@ export const EXEC_WRAPPER = '{ echo $$ > "$1"; } 2>/dev/null; f=$1; shift; env -
 
 /**
  * Kills the process group recorded by EXEC_WRAPPER (then the pid alone, if the group is
- * gone), waiting up to 2 s for the pid file to appear.
+ * gone), waiting up to 5 s for the pid file to appear (the caller only runs it once the engine has started the command).
  *
  * argv: sh -c EXEC_KILLER vm-kill <pidfile> <signal>
  */
 export const EXEC_KILLER =
-  'i=0; while [ ! -s "$1" ] && [ $i -lt 20 ]; do sleep 0.1; i=$((i+1)); done; p=$(cat "$1" 2>/dev/null); rm -f "$1"; [ -n "$p" ] || exit 0; kill -s "$2" -- "-$p" 2>/dev/null || kill -s "$2" "$p" 2>/dev/null; exit 0';
+  'i=0; while [ ! -s "$1" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done; p=$(cat "$1" 2>/dev/null); rm -f "$1"; [ -n "$p" ] || exit 0; kill -s "$2" -- "-$p" 2>/dev/null || kill -s "$2" "$p" 2>/dev/null; exit 0';
 
 /** Printed by the init once PM2 processes are resurrected; `boot` waits for it. */
 export const READY_MARKER = "vm-init-ready";

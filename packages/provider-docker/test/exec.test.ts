@@ -5,6 +5,7 @@ import { baseImage, createTestProvider } from "./helpers.js";
 
 const { provider, cleanup } = createTestProvider();
 const small = createTestProvider({ maxOutputBytes: 1024 * 1024 });
+const tiny = createTestProvider({ maxOutputBytes: 16 });
 let vm: BootedInstance;
 
 /** Processes in the VM whose command line mentions `marker` (excluding the probe itself). */
@@ -19,7 +20,25 @@ beforeAll(async () => {
 afterAll(async () => {
   await cleanup();
   await small.cleanup();
+  await tiny.cleanup();
 });
+
+/** Settles with what `work` settled with, or with "hung" when it did not settle within `ms` (a liveness bound). */
+async function settledWithin(work: Promise<unknown>, ms: number): Promise<string> {
+  let timer: NodeJS.Timeout | undefined;
+  const hung = new Promise<string>((resolve) => {
+    timer = setTimeout(() => resolve("hung"), ms);
+  });
+  const outcome = work.then(
+    (value) => `ok ${JSON.stringify(value)}`,
+    (err: unknown) => `${(err as { code?: string }).code ?? String(err)}`,
+  );
+  try {
+    return await Promise.race([outcome, hung]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 describe("exec", () => {
   it("runs argv without a shell and returns the exact exit code", async () => {
@@ -99,6 +118,37 @@ describe("exec", () => {
       message: expect.stringContaining("execStream") as unknown,
     });
     expect(await processesMatching("overflow-3003")).toEqual([]);
+  });
+
+  // Regression: cancel() paused the socket and then waited for the kill exec. The engine could
+  // not deliver the paused exec's pending output, so it never finished that exec's exit, and
+  // it handles a container's exec exits one at a time: the kill exec never ended, exec() hung,
+  // and so did every later exec in the instance. Cancelling right after the command ended
+  // also waited 2 s for a pid file that was already gone.
+  it("a tiny maxOutputBytes never hangs: overflow fails, the exact size works, later execs run", async () => {
+    const outcomes: string[] = [];
+    for (let round = 0; round < 6; round++) {
+      for (const argv of [["sh", "-c", "yes overflow-5005"], ["echo", "seventeen bytes!"], ["head", "-c", "17", "/dev/zero"], ["head", "-c", "16", "/dev/zero"]]) {
+        outcomes.push(`${argv.join(" ")}: ${await settledWithin(tiny.provider.instances.exec(vm.id, argv).then((r) => r.stdout.length), 60_000)}`);
+      }
+    }
+    expect(outcomes).toEqual(
+      Array.from({ length: 6 }, () => [
+        "sh -c yes overflow-5005: INVALID_ARGUMENT",
+        "echo seventeen bytes!: INVALID_ARGUMENT",
+        "head -c 17 /dev/zero: INVALID_ARGUMENT",
+        "head -c 16 /dev/zero: ok 16",
+      ]).flat(),
+    );
+    expect(await processesMatching("overflow-5005")).toEqual([]);
+  });
+
+  it("kills a command whose timeout fires before the engine started it", async () => {
+    // 1 ms: the timer fires while the engine is still starting the wrapper.
+    for (let round = 0; round < 3; round++) {
+      expect(await settledWithin(provider.instances.exec(vm.id, ["sh", "-c", "sleep 6006"], { timeoutMs: 1 }), 60_000)).toBe("TIMEOUT");
+    }
+    expect(await processesMatching("sleep 6006")).toEqual([]);
   });
 
   it("streams chunks as they arrive, then one exit chunk", async () => {
