@@ -1,0 +1,201 @@
+import { Buffer } from "node:buffer";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
+import type { VMProvider } from "@vm/core";
+import { createDockerVMProvider } from "@vm/provider-docker";
+import { isVMError } from "@vm/provider-kit";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createPrivateEngine } from "./private-engine.js";
+import { RUN_LABEL, baseImage, codeOf } from "./support.js";
+
+// The Docker engine restarted under a provider with operations in flight. The engine is this
+// file's own (scripts/docker-private-engine.sh: a second dockerd on its own socket, with its
+// own containerd, data and state under /tmp), never the shared one other files use in parallel.
+//
+// Every kind of call runs in a loop until the fault, so one call of each kind is in flight when
+// dockerd dies. Each must settle (no hang) with a result or a documented code: UNAVAILABLE (the
+// engine went away under it) or CONFLICT (the engine's shutdown stopped the instance under it).
+// While the engine is down every call is UNAVAILABLE; once it is back the provider works again.
+
+const engine = createPrivateEngine();
+let provider: VMProvider;
+const log: Record<string, unknown> = {};
+// "Did not hang" bound per call: with the engine gone, calls settle within milliseconds.
+const BOUND_MS = 60_000;
+const IN_FLIGHT_CODES = ["UNAVAILABLE", "CONFLICT"];
+const MiB = 1024 * 1024;
+
+beforeAll(async () => {
+  const t0 = Date.now();
+  await engine.start();
+  await engine.load(baseImage());
+  log.setupMs = Date.now() - t0;
+  // Labelled like every reliability test's objects, although this engine is thrown away whole.
+  provider = createDockerVMProvider({ docker: { socketPath: engine.socketPath }, labels: { [RUN_LABEL]: "engine-restart" } });
+}, 600_000);
+
+afterAll(async () => {
+  console.log(`[reliability] engine-restart: ${JSON.stringify(log)}`);
+  await engine.destroy();
+}, 300_000);
+
+interface Outcome {
+  outcome: string;
+  message?: string;
+  /** ms from the fault to the settle (negative: before it). */
+  at: number;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe("dockerd restarted with operations in flight (a private engine)", () => {
+  for (const signal of ["KILL", "TERM"] as const) {
+    it(`SIG${signal}: in-flight calls settle with a result, UNAVAILABLE or CONFLICT; engine down is UNAVAILABLE; afterwards the provider works again`, async () => {
+      const vm = await provider.instances.boot(baseImage());
+      await provider.instances.exec(vm.id, ["sh", "-c", "head -c 8M /dev/urandom > /tmp/read.bin"]);
+      let faultAt = Number.POSITIVE_INFINITY;
+      let faulted = false;
+      const bounded = async (work: () => Promise<unknown>): Promise<Outcome> => {
+        let timer: NodeJS.Timeout | undefined;
+        const hang = new Promise<Outcome>((resolve) => (timer = setTimeout(() => resolve({ outcome: "HANG", at: Date.now() - faultAt }), BOUND_MS)));
+        const done = work().then(
+          (): Outcome => ({ outcome: "ok", at: Date.now() - faultAt }),
+          (err: unknown): Outcome => ({ outcome: codeOf(err), message: isVMError(err) ? err.message : String(err), at: Date.now() - faultAt }),
+        );
+        try {
+          return await Promise.race([done, hang]);
+        } finally {
+          clearTimeout(timer);
+        }
+      };
+      // Runs `op` back to back until the fault; resolves with the call that was in flight then.
+      const loop = async (op: () => Promise<unknown>) => {
+        let rounds = 0;
+        for (;;) {
+          const r = await bounded(op);
+          if (r.outcome !== "ok" || faulted) return { ...r, rounds };
+          rounds++;
+        }
+      };
+      // A call that cannot finish before the fault (sleep 300, an endless stream).
+      const once = async (op: () => Promise<unknown>) => ({ ...(await bounded(op)), rounds: undefined });
+      let ticked!: () => void;
+      const ticking = new Promise<void>((resolve) => (ticked = resolve));
+      const inFlight = {
+        "exec (short, looped)": loop(() => provider.instances.exec(vm.id, ["sh", "-c", "head -c 1M /dev/zero | wc -c"])),
+        "exec sleep 300 (no timeout)": once(() => provider.instances.exec(vm.id, ["sleep", "300"])),
+        "exec sleep 300 (timeoutMs)": once(() => provider.instances.exec(vm.id, ["sleep", "300"], { timeoutMs: 120_000 })),
+        "execStream ticker": once(async () => {
+          for await (const chunk of provider.instances.execStream(vm.id, ["sh", "-c", "while :; do echo tick; sleep 0.1; done"])) {
+            if (chunk.type === "stdout") ticked();
+          }
+        }),
+        "writeFileAtomic 8 MiB": loop(() => provider.files.writeFileAtomic(vm.id, "/tmp/atomic.bin", Buffer.alloc(8 * MiB, 7))),
+        "writeFile 8 MiB": loop(() => provider.files.writeFile(vm.id, "/tmp/plain.bin", Buffer.alloc(8 * MiB, 8))),
+        "readFileBytes 8 MiB": loop(() => provider.files.readFileBytes(vm.id, "/tmp/read.bin")),
+        "get + list": loop(async () => {
+          await provider.instances.get(vm.id);
+          await provider.instances.list();
+        }),
+        "boot + terminate": loop(async () => {
+          const extra = await provider.instances.boot(baseImage());
+          await provider.instances.terminate(extra.id);
+        }),
+      };
+      await ticking;
+      // Let every loop get going (the boot loop is the slowest), then pull the plug.
+      await sleep(1500);
+      faulted = true;
+      faultAt = Date.now();
+      await engine.stop(signal);
+      const stoppedMs = Date.now() - faultAt;
+
+      // Engine down: every call fails fast with UNAVAILABLE, and every in-flight call has settled
+      // without waiting for the engine to come back.
+      const down = {
+        exec: await bounded(() => provider.instances.exec(vm.id, ["true"])),
+        get: await bounded(() => provider.instances.get(vm.id)),
+        list: await bounded(() => provider.instances.list()),
+        boot: await bounded(() => provider.instances.boot(baseImage())),
+        readFile: await bounded(() => provider.files.readFile(vm.id, "/etc/hostname")),
+        writeFileAtomic: await bounded(() => provider.files.writeFileAtomic(vm.id, "/tmp/x", "x")),
+      };
+      const all = Promise.all(Object.entries(inFlight).map(async ([name, p]) => [name, await p] as const));
+      const settledWhileDown = await Promise.race([all, sleep(BOUND_MS).then(() => undefined)]);
+      const downMs = Date.now() - faultAt;
+
+      const restartAt = Date.now();
+      await engine.start();
+      const restartMs = Date.now() - restartAt;
+      const settled = settledWhileDown ?? (await all);
+
+      log[signal] = {
+        stoppedMs,
+        downMs,
+        restartMs,
+        inFlight: Object.fromEntries(settled.map(([name, r]) => [name, `${r.outcome}${r.rounds === undefined ? "" : ` after ${r.rounds} ok`} at +${r.at} ms`])),
+        down: Object.fromEntries(Object.entries(down).map(([k, v]) => [k, v.outcome])),
+      };
+      expect(settledWhileDown, "some in-flight call waited for the engine to come back").toBeDefined();
+      for (const [name, r] of settled) {
+        if (r.rounds === undefined) {
+          // Could not have finished: it must fail, not return the kill's exit code as a result.
+          expect(IN_FLIGHT_CODES, `${name}: ${r.message ?? r.outcome}`).toContain(r.outcome);
+          continue;
+        }
+        expect(r.rounds, `${name}: never completed a call before the fault`).toBeGreaterThan(0);
+        if (r.outcome !== "ok") expect(IN_FLIGHT_CODES, `${name}: ${r.message ?? ""}`).toContain(r.outcome);
+      }
+      for (const [name, r] of Object.entries(down)) {
+        expect(r.outcome, `${name} with the engine down: ${r.message ?? ""}`).toBe("UNAVAILABLE");
+        expect(r.message, name).toMatch(/^Docker engine unreachable \(E[A-Z]+\)\. Start a Docker engine/);
+      }
+
+      // Back: the restart stopped every container (no live-restore). The old instance is
+      // stopped (exec CONFLICT). The boot loop's call in flight may have left its instance:
+      // "stopped" (a boot cut short: it failed with UNAVAILABLE and could not remove its
+      // container), or "error" (a terminate cut short: the engine marks a container whose
+      // removal was interrupted "dead"). Nothing claims to be "ready" or "booting", and
+      // terminate removes every one of them.
+      expect((await provider.instances.get(vm.id)).status).toBe("stopped");
+      expect(await provider.instances.exec(vm.id, ["true"]).then(() => "ok", codeOf)).toBe("CONFLICT");
+      const listed = await provider.instances.list();
+      const others = listed.filter((i) => i.id !== vm.id);
+      expect(others.filter((i) => i.status !== "stopped" && i.status !== "error").map((i) => `${i.id.slice(0, 12)} ${i.status}`)).toEqual([]);
+      expect(others.length, "at most the boot loop's one instance is left").toBeLessThanOrEqual(1);
+      (log[signal] as Record<string, unknown>).leftByInterruptedBootLoop = others.map((i) => i.status);
+      for (const i of listed) await provider.instances.terminate(i.id);
+      expect(await provider.instances.list()).toEqual([]);
+
+      const fresh = await provider.instances.boot(baseImage());
+      expect((await provider.instances.exec(fresh.id, ["echo", "back"])).stdout).toBe("back\n");
+      await provider.files.writeFileAtomic(fresh.id, "/tmp/after.txt", "after");
+      expect(await provider.files.readFile(fresh.id, "/tmp/after.txt")).toBe("after");
+      await provider.instances.terminate(fresh.id);
+    }, 300_000);
+  }
+  it("destroy after SIGKILL (containers still running under their shims) leaves no process, container process, mount or file", async () => {
+    const vm = await provider.instances.boot(baseImage());
+    await engine.stop("KILL");
+    const procs = () =>
+      readdirSync("/proc")
+        .filter((e) => /^[0-9]+$/.test(e))
+        .flatMap((pid) => {
+          const read = (f: string) => {
+            try {
+              return readFileSync(`/proc/${pid}/${f}`, "utf8");
+            } catch {
+              return "";
+            }
+          };
+          const cmdline = read("cmdline").replaceAll("\0", " ");
+          return cmdline.includes(`${engine.dir}/`) || read("cgroup").includes(vm.id) ? [`${pid} ${cmdline.slice(0, 100)}`] : [];
+        });
+    const mounts = () => readFileSync("/proc/self/mountinfo", "utf8").split("\n").filter((l) => l.includes(`${engine.dir}/`) || l.includes(` ${engine.dir} `));
+    // The daemon is gone, its containers are not: shims and the instance's processes live on.
+    expect(procs().length, "nothing of the killed engine is left running: the test proves nothing").toBeGreaterThan(0);
+    await engine.destroy();
+    expect(procs()).toEqual([]);
+    expect(mounts()).toEqual([]);
+    expect(existsSync(engine.dir)).toBe(false);
+  }, 300_000);
+});
