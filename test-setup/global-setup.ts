@@ -1,8 +1,10 @@
 import { execFileSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
+import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { TestProject } from "vitest/node";
+import { daemonKey, listPm2Daemons } from "./pm2-daemons.js";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -85,6 +87,53 @@ function leftovers(before: Inventory, baseImage: string, runId: string): string[
   return out;
 }
 
+/**
+ * PM2 God daemons that were not running before the run and still run now: on the host, or in
+ * a container that is not another run's (a daemon in a removed container dies with it, so one
+ * that survives the run is a leak, e.g. in a leaked container or a private engine's).
+ */
+function pm2Leftovers(before: Set<string>, runId: string): string[] {
+  const out: string[] = [];
+  for (const daemon of listPm2Daemons()) {
+    if (before.has(daemonKey(daemon))) continue;
+    let where = "on the host";
+    if (daemon.containerId) {
+      const label = runLabels("container", [daemon.containerId]).get(daemon.containerId);
+      if (label !== undefined && label !== "" && label !== runId) continue;
+      where = `in container ${daemon.containerId.slice(0, 12)}${label === undefined ? " (not on the shared engine: a private engine's?)" : ""}`;
+    }
+    out.push(`PM2 daemon pid ${daemon.pid} "${daemon.title}" ${where}`);
+  }
+  return out;
+}
+
+/**
+ * Private engines (scripts/docker-private-engine.sh) this run started and did not destroy: their
+ * directory's marker names this run. They are destroyed here (a daemon left running would hold
+ * the machine's resources until reboot) and reported.
+ */
+function privateEngineLeftovers(runId: string): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync("/tmp")) {
+    if (!name.startsWith("vm-")) continue;
+    let marker: string;
+    try {
+      marker = readFileSync(join("/tmp", name, ".vm-private-engine"), "utf8");
+    } catch {
+      continue;
+    }
+    if (marker.trim() !== `run=${runId}`) continue;
+    const dir = join("/tmp", name);
+    try {
+      execFileSync("bash", [join(root, "scripts", "docker-private-engine.sh"), "destroy", dir], { stdio: ["ignore", "ignore", "pipe"], timeout: 300_000 });
+      out.push(`private Docker engine ${dir} (destroyed now)`);
+    } catch (err) {
+      out.push(`private Docker engine ${dir} (could not destroy it: ${String(err)})`);
+    }
+  }
+  return out;
+}
+
 // Integration tests never skip for a missing engine: the setup brings one up, or fails loudly.
 export function setup(project: TestProject): () => Promise<void> {
   process.env.TESTCONTAINERS_RYUK_DISABLED = "true";
@@ -119,21 +168,25 @@ export function setup(project: TestProject): () => Promise<void> {
 
   // Leak check: whatever carries our label, or runs the base image, and was not there before the run.
   const before = inventory(image);
+  const pm2Before = new Set(listPm2Daemons().map(daemonKey));
   const baseImage = image;
   return async () => {
     const mode = process.env.VM_LEAK_CHECK ?? "fail";
     if (mode === "off") return;
     // Cleanups that finish just after their test (and other runs sharing this engine) get a short grace.
-    let leaked = leftovers(before, baseImage, runId);
+    const engines = privateEngineLeftovers(runId);
+    const check = () => [...leftovers(before, baseImage, runId), ...pm2Leftovers(pm2Before, runId)];
+    let leaked = check();
     for (let i = 0; i < 20 && leaked.length > 0; i++) {
       await sleep(500);
-      leaked = leftovers(before, baseImage, runId);
+      leaked = check();
     }
+    leaked = [...engines, ...leaked];
     if (leaked.length === 0) return;
     const message =
-      `Leak check: ${leaked.length} Docker object(s) created during the integration run were not removed:\n` +
+      `Leak check: ${leaked.length} object(s) (Docker objects, PM2 daemons, private engines) created during the integration run were not removed:\n` +
       leaked.map((l) => `  - ${l}`).join("\n") +
-      `\nEvery test must remove what it creates (afterEach/afterAll, try/finally). They were left in place for inspection.` +
+      `\nEvery test must remove what it creates (afterEach/afterAll, try/finally). Docker objects and PM2 daemons were left in place for inspection.` +
       `\n(Objects labelled ${TEST_RUN_LABEL}=<another run> are not counted. If another run shares this engine without` +
       ` that label, its objects show up here too: VM_LEAK_CHECK=warn reports without failing.)`;
     if (mode === "warn") {
