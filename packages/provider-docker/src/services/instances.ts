@@ -78,7 +78,7 @@ async function whyNotReady(ctx: DockerContext, container: Dockerode.Container): 
 }
 
 /** Waits for the init's readiness line in the container's log; fails if the container exits first. */
-async function waitReady(ctx: DockerContext, container: Dockerode.Container, timeoutMs: number, signal: AbortSignal | undefined): Promise<void> {
+async function waitReady(ctx: DockerContext, container: Dockerode.Container, deadline: number, timeoutMs: number, signal: AbortSignal | undefined): Promise<void> {
   const operation = "instances.boot";
   if (signal?.aborted) throw new VMError("ABORTED", "boot was aborted; the container was removed", { provider: ctx.provider, operation, cause: signal.reason });
   const stream = (await container.logs({ follow: true, stdout: true, stderr: false })) as unknown as NodeJS.ReadableStream & { destroy(): void };
@@ -95,11 +95,14 @@ async function waitReady(ctx: DockerContext, container: Dockerode.Container, tim
       else resolve();
     };
     const onAbort = () => finish(new VMError("ABORTED", "boot was aborted; the container was removed", { provider: ctx.provider, operation, cause: signal?.reason }));
-    const timer = setTimeout(() => finish(new VMError("TIMEOUT", `the instance was not ready within ${timeoutMs} ms; the container was removed`, { provider: ctx.provider, operation })), timeoutMs);
+    const timedOut = () => new VMError("TIMEOUT", `the instance was not ready within ${timeoutMs} ms; the container was removed`, { provider: ctx.provider, operation });
+    const timer = setTimeout(() => finish(timedOut()), Math.max(0, deadline - Date.now()));
     signal?.addEventListener("abort", onAbort, { once: true });
     const push = createDemuxer((_stream, data) => {
       text = (text + data.toString("utf8")).slice(-4096);
-      if (text.includes(READY_MARKER)) finish();
+      // The log replays lines written before it was attached, so readiness can arrive before the
+      // timer fires even when the deadline has passed: check it, or a tiny timeoutMs could succeed.
+      if (text.includes(READY_MARKER)) finish(Date.now() > deadline ? timedOut() : undefined);
     });
     stream.on("data", (chunk: Buffer) => push(chunk));
     stream.on("end", () => {
@@ -147,6 +150,8 @@ export function createInstanceService(
   async function bootInternal(snapshotId: string, options: BootOptions = {}, internal: BootInternal = {}): Promise<BootedInstance> {
     validateBoot(ctx, snapshotId, options);
     const operation = "instances.boot";
+    // timeoutMs bounds the whole boot (inspect, create, start, ready), not only the wait for readiness.
+    const deadline = Date.now() + (options.timeoutMs ?? ctx.bootTimeoutMs);
     let image: Dockerode.ImageInspectInfo;
     try {
       image = await ctx.docker.getImage(snapshotId).inspect();
@@ -187,7 +192,7 @@ export function createInstanceService(
     }
     try {
       await container.start();
-      await waitReady(ctx, container, options.timeoutMs ?? ctx.bootTimeoutMs, options.signal);
+      await waitReady(ctx, container, deadline, options.timeoutMs ?? ctx.bootTimeoutMs, options.signal);
       const info = await container.inspect();
       ctx.logger?.debug("docker: booted", { id: info.Id, snapshot: image.Id });
       return booted(toInstance(info.Id, info.Config.Labels, info.State.Status, info.Created));
