@@ -57,4 +57,9 @@ export interface VMErrorShape extends Error {
   readonly operation?: string;
   /** The underlying transport or engine error, kept for debugging. */
   readonly cause?: unknown;
+  /**
+   * For `RATE_LIMITED`: how long the backend asked the caller to wait before trying again
+   * (its `Retry-After`), in milliseconds, when it said so.
+   */
+  readonly retryAfterMs?: number;
 }

@@ -26,7 +26,15 @@ describe("VMError", () => {
     expect(err.provider).toBeUndefined();
     expect(err.operation).toBeUndefined();
     expect(err.cause).toBeUndefined();
+    expect(err.retryAfterMs).toBeUndefined();
+    expect("retryAfterMs" in err).toBe(false);
     expect(String(err)).toBe("VMError [NOT_FOUND]: gone");
+  });
+
+  it("carries a backend's Retry-After on RATE_LIMITED", () => {
+    const err = new VMError("RATE_LIMITED", "slow down", { provider: "morph", operation: "instances.boot", retryAfterMs: 2_000 });
+    expect(err.retryAfterMs).toBe(2_000);
+    expect(JSON.parse(JSON.stringify(err))).toMatchObject({ code: "RATE_LIMITED", retryAfterMs: 2_000 });
   });
 
   it("lists the twelve codes of the @vm/core union", () => {

@@ -43,6 +43,8 @@ export interface VMErrorOptions {
   provider?: string;
   operation?: string;
   cause?: unknown;
+  /** For `RATE_LIMITED`: the backend's `Retry-After`, in milliseconds. */
+  retryAfterMs?: number;
 }
 
 // A registry symbol, so the guard recognises errors from another copy of this package.
@@ -67,6 +69,8 @@ export class VMError extends Error implements VMErrorShape {
   readonly provider?: string;
   readonly operation?: string;
   declare readonly cause?: unknown;
+  /** For `RATE_LIMITED`: how long the backend asked to wait before the next try (its `Retry-After`), when it said so. */
+  declare readonly retryAfterMs?: number;
   readonly [VM_ERROR_BRAND] = true;
 
   constructor(code: VMErrorCode, message: string, options: VMErrorOptions = {}) {
@@ -74,6 +78,7 @@ export class VMError extends Error implements VMErrorShape {
     this.code = code;
     if (options.provider !== undefined) this.provider = options.provider;
     if (options.operation !== undefined) this.operation = options.operation;
+    if (options.retryAfterMs !== undefined) this.retryAfterMs = options.retryAfterMs;
   }
 
   override toString(): string {
