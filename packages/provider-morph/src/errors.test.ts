@@ -23,6 +23,24 @@ describe("fromMorphResponse", () => {
     expect(err.operation).toBe("instances.get");
   });
 
+  it("carries a 429's Retry-After (seconds or HTTP-date) as retryAfterMs", () => {
+    expect(fromMorphResponse({ status: 429, body: { detail: "slow down" }, retryAfter: "3" }, ctx)).toMatchObject({ code: "RATE_LIMITED", retryAfterMs: 3_000 });
+    expect(fromMorphResponse({ status: 429, body: {}, retryAfter: "0.25" }, ctx).retryAfterMs).toBe(250);
+    const inFiveSeconds = new Date(Date.now() + 5_000).toUTCString();
+    const dated = fromMorphResponse({ status: 429, body: {}, retryAfter: inFiveSeconds }, ctx).retryAfterMs;
+    expect(dated).toBeGreaterThan(0);
+    expect(dated).toBeLessThanOrEqual(5_000);
+  });
+
+  it("leaves retryAfterMs out without a usable Retry-After, and on other statuses", () => {
+    for (const retryAfter of [undefined, null, "", "soon"]) {
+      const err = fromMorphResponse({ status: 429, body: {}, retryAfter }, ctx);
+      expect(err.code).toBe("RATE_LIMITED");
+      expect("retryAfterMs" in err).toBe(false);
+    }
+    expect("retryAfterMs" in fromMorphResponse({ status: 503, body: {}, retryAfter: "3" }, ctx)).toBe(false);
+  });
+
   it("puts the spec's HTTPValidationError detail in a 422 message", () => {
     const err = fromMorphResponse(
       { status: 422, body: { detail: [{ loc: ["body", "command"], msg: "Field required", type: "missing" }] } },

@@ -1,5 +1,6 @@
 import type { VMErrorCode } from "@vm/core";
 import { VMError, type ErrorContext } from "@vm/provider-kit";
+import { parseRetryAfter } from "./api-client/retry.js";
 import { httpValidationErrorSchema } from "./api-client/schemas.js";
 
 /**
@@ -15,6 +16,8 @@ import { httpValidationErrorSchema } from "./api-client/schemas.js";
 export interface MorphErrorResponse {
   status: number;
   body?: unknown;
+  /** The answer's `Retry-After` header (seconds or an HTTP-date), if any. */
+  retryAfter?: string | null;
 }
 
 const MAX_DETAIL = 500;
@@ -59,7 +62,8 @@ function clip(text: string): string {
  * (with the spec's `HTTPValidationError` detail in the message), 429 → `RATE_LIMITED`,
  * 5xx → `UNAVAILABLE`. The cause kept is `{ status, body }` only: no request, no headers,
  * so the API key cannot leak through it. `secret`, when given, is redacted from the detail
- * in case a server echoes it.
+ * in case a server echoes it. A 429's `Retry-After` becomes `retryAfterMs`, so a caller can
+ * wait as long as the server asked.
  *
  * @example
  * ```ts
@@ -81,5 +85,6 @@ export function fromMorphResponse(response: MorphErrorResponse, ctx: ErrorContex
     const text = JSON.stringify(body);
     if (text.includes(secret)) body = JSON.parse(text.split(secret).join("[redacted]")) as unknown;
   }
-  return new VMError(code, message, { ...ctx, cause: { status: response.status, body } });
+  const retryAfterMs = code === "RATE_LIMITED" ? parseRetryAfter(response.retryAfter) : undefined;
+  return new VMError(code, message, { ...ctx, cause: { status: response.status, body }, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) });
 }

@@ -255,11 +255,9 @@ export function createMorphClient(options: MorphClientOptions = {}): MorphClient
         return { data: undefined as T, attempts: attempt };
       }
       const body = await readBody(response);
-      const decision = retryDecision(
-        { attempt, idempotent: request.idempotent, status: response.status, retryAfter: response.headers.get("retry-after") },
-        policy,
-      );
-      if (!decision.retry) throw fromMorphResponse({ status: response.status, body }, ctxOf(request.operation), apiKey);
+      const retryAfter = response.headers.get("retry-after");
+      const decision = retryDecision({ attempt, idempotent: request.idempotent, status: response.status, retryAfter }, policy);
+      if (!decision.retry) throw fromMorphResponse({ status: response.status, body, retryAfter }, ctxOf(request.operation), apiKey);
       logger?.debug("morph: retrying", { method: request.method, path: request.path, status: response.status, attempt, delayMs: decision.delayMs });
       await sleep(decision.delayMs, request.signal).catch((e: unknown) => {
         throw transportError(e, request);
@@ -281,8 +279,12 @@ export function createMorphClient(options: MorphClientOptions = {}): MorphClient
         if (!lost || (cause?.status !== undefined && cause.status < 500 && cause.status !== 429)) throw failure;
       }
       // The answer was lost or refused for now: whatever the server did, find it by the
-      // request marker before sending again, so a lost answer never makes a duplicate.
-      const decision = retryDecision({ attempt, idempotent: true, networkError: true }, policy);
+      // request marker before sending again, so a lost answer never makes a duplicate. A 429
+      // waits as long as the server asked (capped like any Retry-After).
+      const decision = retryDecision(
+        { attempt, idempotent: true, networkError: true, ...(failure.retryAfterMs === undefined ? {} : { retryAfterMs: failure.retryAfterMs }) },
+        policy,
+      );
       if (!decision.retry) throw failure;
       logger?.debug("morph: create failed in transit, looking it up before resending", { path: request.path, attempt });
       await sleep(decision.delayMs, request.signal).catch((e: unknown) => {
@@ -301,7 +303,10 @@ export function createMorphClient(options: MorphClientOptions = {}): MorphClient
     } catch (err) {
       throw transportError(err, request);
     }
-    if (!response.ok) throw fromMorphResponse({ status: response.status, body: await readBody(response) }, ctxOf(request.operation), apiKey);
+    if (!response.ok) {
+      const retryAfter = response.headers.get("retry-after");
+      throw fromMorphResponse({ status: response.status, body: await readBody(response), retryAfter }, ctxOf(request.operation), apiKey);
+    }
     return response;
   }
 

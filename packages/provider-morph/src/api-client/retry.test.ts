@@ -32,6 +32,12 @@ describe("retryDecision", () => {
     expect(retryDecision({ attempt: 1, idempotent: true, status: 429, retryAfter: "60" }, policy)).toEqual({ retry: true, delayMs: 2000 });
   });
 
+  it("takes an already parsed hint (retryAfterMs) over the header, capped the same way", () => {
+    expect(retryDecision({ attempt: 1, idempotent: true, networkError: true, retryAfterMs: 700 }, policy)).toEqual({ retry: true, delayMs: 700 });
+    expect(retryDecision({ attempt: 1, idempotent: true, networkError: true, retryAfterMs: 700, retryAfter: "1" }, policy)).toEqual({ retry: true, delayMs: 700 });
+    expect(retryDecision({ attempt: 1, idempotent: true, networkError: true, retryAfterMs: 60_000 }, policy)).toEqual({ retry: true, delayMs: 2000 });
+  });
+
   it("parses Retry-After seconds and HTTP dates", () => {
     expect(parseRetryAfter("2")).toBe(2000);
     expect(parseRetryAfter("0.5")).toBe(500);

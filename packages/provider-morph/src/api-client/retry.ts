@@ -64,6 +64,8 @@ export interface AttemptOutcome {
   networkError?: boolean;
   /** The answer's `Retry-After` header. */
   retryAfter?: string | null;
+  /** The same hint already parsed (e.g. from a `RATE_LIMITED` error's `retryAfterMs`); wins over `retryAfter`. */
+  retryAfterMs?: number;
 }
 
 /** The decision: retry after `delayMs`, or give up. */
@@ -87,7 +89,7 @@ export function retryDecision(outcome: AttemptOutcome, policy: RetryPolicy): Ret
     outcome.networkError === true || (outcome.status !== undefined && RETRY_STATUSES.includes(outcome.status));
   if (!retryable) return { retry: false };
   const backoff = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (outcome.attempt - 1));
-  const hinted = parseRetryAfter(outcome.retryAfter);
+  const hinted = outcome.retryAfterMs ?? parseRetryAfter(outcome.retryAfter);
   const delayMs = hinted === undefined ? backoff : Math.min(policy.maxDelayMs, hinted);
   return { retry: true, delayMs };
 }
