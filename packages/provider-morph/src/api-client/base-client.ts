@@ -54,6 +54,13 @@ export interface MorphRequest<T> {
 export interface MorphCreateRequest<T> extends Omit<MorphRequest<T>, "idempotent"> {
   /** Finds the resource a previous attempt may have created (by its request marker). */
   recover: () => Promise<T | undefined>;
+  /**
+   * The call's deadline (epoch ms). When the answer does not come within the request
+   * timeout, the server may still be working on it: `recover` is polled until then (the
+   * request is never re-sent after a timeout), and `TIMEOUT` only when nothing appeared.
+   * Without it a request timeout is `TIMEOUT` at once.
+   */
+  recoverUntil?: number;
 }
 
 /** The result of `request()` with how many attempts it took. */
@@ -265,6 +272,37 @@ export function createMorphClient(options: MorphClientOptions = {}): MorphClient
     }
   }
 
+  // A create whose answer did not come in time may still be made: look for it (never re-send)
+  // until the call's deadline.
+  async function awaitLateCreate<T>(request: MorphCreateRequest<T>, deadline: number, failure: VMError): Promise<T> {
+    let delay = 100;
+    for (;;) {
+      const found = await request.recover().catch((err: unknown) => {
+        if (isFinalLookupError(err)) throw err;
+        return undefined;
+      });
+      if (found !== undefined) return found;
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        throw new VMError("TIMEOUT", `${failure.message}; it was not re-sent, and nothing it made appeared before the call's deadline (a server slower than that may still make it)`, {
+          ...ctxOf(request.operation),
+          cause: failure.cause,
+        });
+      }
+      logger?.debug("morph: create timed out, looking for what it made", { path: request.path, delayMs: Math.min(delay, left) });
+      await sleep(Math.min(delay, left), request.signal).catch((e: unknown) => {
+        throw transportError(e, request);
+      });
+      delay = Math.min(delay * 2, 1_000);
+    }
+  }
+
+  // Look-ups during awaitLateCreate may fail for a while (the server is slow); only an abort or
+  // a failure that no wait can fix ends them early.
+  function isFinalLookupError(err: unknown): boolean {
+    return isVMError(err) && !["TIMEOUT", "UNAVAILABLE", "RATE_LIMITED"].includes(err.code);
+  }
+
   async function create<T>(request: MorphCreateRequest<T>): Promise<T> {
     assertKey(request.operation);
     for (let attempt = 1; ; attempt++) {
@@ -274,6 +312,7 @@ export function createMorphClient(options: MorphClientOptions = {}): MorphClient
         return data;
       } catch (err) {
         failure = transportError(err, request);
+        if (failure.code === "TIMEOUT" && request.recoverUntil !== undefined) return awaitLateCreate(request, request.recoverUntil, failure);
         const cause = failure.cause as { status?: number } | undefined;
         const lost = failure.code === "UNAVAILABLE" || failure.code === "RATE_LIMITED";
         if (!lost || (cause?.status !== undefined && cause.status < 500 && cause.status !== 429)) throw failure;

@@ -297,6 +297,9 @@ export function createMorphInstanceService(options: MorphInstanceServiceOptions)
       }
       if (boot.timeoutMs !== undefined) assertInteger(boot.timeoutMs, c, "timeoutMs", 1);
       if (boot.signal?.aborted) throw new VMError("ABORTED", "boot was aborted", { ...c, cause: boot.signal.reason });
+      // One deadline for the whole boot: the create request (and the search for what a slow
+      // one made) and the wait for ready.
+      const deadline = Date.now() + (boot.timeoutMs ?? options.bootTimeoutMs);
       const marker = randomUUID();
       const created = await client.create({
         method: "POST",
@@ -306,8 +309,9 @@ export function createMorphInstanceService(options: MorphInstanceServiceOptions)
         schema: instanceModelSchema,
         ...(boot.signal ? { signal: boot.signal } : {}),
         recover: async () => (await listModels({ [REQUEST_MARKER_KEY]: marker }, c.operation))[0],
+        recoverUntil: deadline,
       });
-      const [instance] = await waitReady([created.id], c.operation, boot.timeoutMs ?? options.bootTimeoutMs, boot.signal);
+      const [instance] = await waitReady([created.id], c.operation, Math.max(0, deadline - Date.now()), boot.signal);
       return booted(instance!);
     },
 
@@ -350,6 +354,7 @@ export function createMorphInstanceService(options: MorphInstanceServiceOptions)
       assertInteger(count, c, "count", 1, 64);
       await getModel(instanceId, c.operation);
       await options.beforeFork?.(instanceId);
+      const deadline = Date.now() + options.bootTimeoutMs;
       const marker = randomUUID();
       const answer = await client.create<{ instances: InstanceModel[] }>({
         method: "POST",
@@ -365,9 +370,10 @@ export function createMorphInstanceService(options: MorphInstanceServiceOptions)
           const found = await listModels({ [REQUEST_MARKER_KEY]: marker }, c.operation);
           return found.length >= count ? { instances: found } : undefined;
         },
+        recoverUntil: deadline,
       });
       const ids = answer.instances.map((instance) => instance.id);
-      const instances = await waitReady(ids, c.operation, options.bootTimeoutMs);
+      const instances = await waitReady(ids, c.operation, Math.max(0, deadline - Date.now()));
       return instances.map(booted);
     },
 

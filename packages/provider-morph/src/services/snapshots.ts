@@ -60,8 +60,7 @@ export function createMorphSnapshotService(options: MorphSnapshotServiceOptions)
     return client.request({ method: "GET", path: pathOf("snapshot", snapshotId), operation, schema: snapshotModelSchema, idempotent: true });
   }
 
-  async function waitReady(model: SnapshotModel, operation: string): Promise<VMSnapshot> {
-    const deadline = Date.now() + options.readyTimeoutMs;
+  async function waitReady(model: SnapshotModel, operation: string, deadline: number): Promise<VMSnapshot> {
     let current = model;
     let delay = 100;
     while (current.status !== "ready") {
@@ -94,6 +93,7 @@ export function createMorphSnapshotService(options: MorphSnapshotServiceOptions)
       assertId(instanceId, c, "instanceId");
       validateCreate(create, c);
       await options.beforeSnapshot?.(instanceId);
+      const deadline = Date.now() + options.readyTimeoutMs;
       const marker = randomUUID();
       const model = await client.create({
         method: "POST",
@@ -105,8 +105,9 @@ export function createMorphSnapshotService(options: MorphSnapshotServiceOptions)
         recover: async () =>
           (await listModels({ metadata: { [REQUEST_MARKER_KEY]: marker } }, c.operation))[0] ??
           (create.digest === undefined ? undefined : (await listModels({ digest: create.digest }, c.operation))[0]),
+        recoverUntil: deadline,
       });
-      return waitReady(model, c.operation);
+      return waitReady(model, c.operation, deadline);
     },
 
     async delete(snapshotId: string): Promise<void> {
@@ -119,6 +120,7 @@ export function createMorphSnapshotService(options: MorphSnapshotServiceOptions)
       const c = ctx("snapshots.fromImage");
       assertId(imageId, c, "imageId");
       validateCreate(create, c);
+      const deadline = Date.now() + options.readyTimeoutMs;
       const marker = randomUUID();
       const model = await client.create({
         method: "POST",
@@ -133,8 +135,9 @@ export function createMorphSnapshotService(options: MorphSnapshotServiceOptions)
         recover: async () =>
           (await listModels({ metadata: { [REQUEST_MARKER_KEY]: marker } }, c.operation))[0] ??
           (create.digest === undefined ? undefined : (await listModels({ digest: create.digest }, c.operation))[0]),
+        recoverUntil: deadline,
       });
-      return waitReady(model, c.operation);
+      return waitReady(model, c.operation, deadline);
     },
   };
 }
