@@ -1,6 +1,10 @@
-import { spawnSync } from "node:child_process";
-import { describe, expect, it } from "vitest";
-import { EXEC_WRAPPER_SCRIPT, STDIN_CHUNK_CHARS, buildExecCommand, needsWrapper, takeTimeoutMarker } from "./wrapper-script.js";
+import { spawn, spawnSync } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { EXEC_KILL_SCRIPT, EXEC_WRAPPER_SCRIPT, STDIN_CHUNK_CHARS, buildExecCommand, buildExecKillCommand, needsWrapper, takeTimeoutMarker } from "./wrapper-script.js";
 
 // These run the real wrapper with the local bash: the same argv Morph's exec would run.
 function run(command: string[]) {
@@ -61,5 +65,93 @@ describe("buildExecCommand", () => {
     const result = run(buildExecCommand(["id", "-un"], { user: "nobody" }));
     expect(result).toMatchObject({ stdout: "nobody\n", exit_code: 0 });
     expect(run(buildExecCommand(["true"], { user: "no_such_user_xyz" })).exit_code).toBe(125);
+  });
+});
+
+describe("kill ids (abort and timeout kill the command with a second exec)", () => {
+  // Pid and cancel files go under $TMPDIR/.vm-exec-<uid>: a private TMPDIR per run.
+  let env: NodeJS.ProcessEnv;
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "vm-exec-kill-"));
+    env = { ...process.env, TMPDIR: dir };
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  /** Pids of processes whose argv is exactly one of `argvs` (space-joined). */
+  function running(...argvs: string[]): string[] {
+    const script = 'for f in /proc/[0-9]*/cmdline; do c=$(tr "\\0" " " < "$f" 2>/dev/null); for a in "$@"; do [ "$c" = "$a " ] && echo "${f//[^0-9]/}"; done; done; true';
+    return spawnSync("bash", ["-c", script, "find", ...argvs], { encoding: "utf8" }).stdout.split("\n").filter(Boolean);
+  }
+
+  function kill(killId: string) {
+    const [file, ...args] = buildExecKillCommand(killId);
+    return spawnSync(file!, args, { env, encoding: "utf8" });
+  }
+
+  it("adds the kill id as the sixth argument and wraps even without other options", () => {
+    const id = randomUUID();
+    expect(buildExecCommand(["true"], undefined, id)).toEqual(["bash", "-c", EXEC_WRAPPER_SCRIPT, "vm-exec", "", "", "", "0", "0", id, "true"]);
+    expect(buildExecCommand(["true"], { cwd: "/" })[9]).toBe("");
+    expect(() => buildExecCommand(["true"], undefined, "$(reboot)")).toThrow(TypeError);
+    expect(buildExecKillCommand(id)).toEqual(["bash", "-c", EXEC_KILL_SCRIPT, "vm-kill", id]);
+  });
+
+  it("exports VM_EXEC_ID to the command and leaves no pid file after a normal exit", async () => {
+    const id = randomUUID();
+    const [file, ...args] = buildExecCommand(["printenv", "VM_EXEC_ID"], { cwd: "/" }, id);
+    const result = spawnSync(file!, args, { env, encoding: "utf8" });
+    expect(result).toMatchObject({ status: 0, stdout: `${id}\n` });
+    expect(await readdir(join(dir, `.vm-exec-${process.getuid?.() ?? 0}`))).toEqual([]);
+  });
+
+  it.each([
+    ["no options", {}],
+    ["timeoutMs (coreutils timeout moves to its own process group)", { timeoutMs: 30_000 }],
+    ["stdin and timeoutMs", { stdin: "input", timeoutMs: 30_000 }],
+  ] as const)("kills a running command and what it started: %s", async (_label, options) => {
+    const id = randomUUID();
+    // Unique durations tag the two sleeps; one sits in its own session, away from its parent:
+    // it is found by VM_EXEC_ID, not by parentage or process group.
+    const seconds = `${600 + Math.floor(Math.random() * 1_000_000) / 1000}`;
+    const tag = [`sleep ${seconds}`, `sleep ${seconds}1`];
+    const script = `cat >/dev/null; setsid sleep ${seconds}1 & exec sleep ${seconds}`;
+    const [file, ...args] = buildExecCommand(["bash", "-c", script], options, id);
+    const child = spawn(file!, [...args], { env, stdio: ["ignore", "ignore", "pipe"] });
+    const exited = new Promise<unknown>((resolve) => child.on("exit", (code, signal) => resolve(code ?? signal)));
+    try {
+      for (let i = 0; i < 50 && running(...tag).length < 2; i++) await new Promise((r) => setTimeout(r, 100));
+      expect(running(...tag)).toHaveLength(2);
+      expect(kill(id).status).toBe(0);
+      await exited;
+      expect(running(...tag)).toEqual([]);
+    } finally {
+      for (const pid of running(...tag)) process.kill(Number(pid), "SIGKILL");
+    }
+    // The command was found, so no cancel file is left; the pid file went with it.
+    expect(await readdir(join(dir, `.vm-exec-${process.getuid?.() ?? 0}`))).toEqual([]);
+  });
+
+  it("a kill that arrives before the command starts stops it from ever running", () => {
+    const id = randomUUID();
+    expect(kill(id).status).toBe(0);
+    const [file, ...args] = buildExecCommand(["bash", "-c", "echo RAN"], undefined, id);
+    const result = spawnSync(file!, args, { env, encoding: "utf8" });
+    expect(result.status).toBe(130);
+    expect(result.stdout).toBe("");
+    expect(result.stderr).toContain("cancelled before it started");
+  });
+
+  it("never signals an unrelated process through a stale pid file", async () => {
+    const id = randomUUID();
+    const bystander = spawn("sleep", ["30"], { stdio: "ignore" });
+    const dirOfUid = join(dir, `.vm-exec-${process.getuid?.() ?? 0}`);
+    spawnSync("bash", ["-c", 'mkdir -p -m 700 "$1" && printf "%s" "$2" > "$1/$3.pid"', "x", dirOfUid, String(bystander.pid), id]);
+    expect(kill(id).status).toBe(0);
+    expect(bystander.exitCode).toBeNull();
+    expect(bystander.kill("SIGKILL")).toBe(true);
+    await rm(join(dirOfUid, `${id}.cancel`), { force: true });
   });
 });

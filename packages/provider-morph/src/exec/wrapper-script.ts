@@ -6,15 +6,32 @@ import type { ExecOptions } from "@vm/core";
  * never spliced into the script text.
  *
  * Positional layout: `$1` cwd ("" = unchanged), `$2` user ("" = unchanged), `$3` timeout in
- * seconds ("" = none), `$4` number of env entries N, `$5` number of stdin chunks M, then N
- * `NAME=VALUE` entries, then M base64 chunks of stdin, then the command's argv.
+ * seconds ("" = none), `$4` number of env entries N, `$5` number of stdin chunks M, `$6` kill
+ * id ("" = none), then N `NAME=VALUE` entries, then M base64 chunks of stdin, then the
+ * command's argv.
+ *
+ * With a kill id, the wrapper records its pid in `$TMPDIR/.vm-exec-<uid>/<id>.pid` and
+ * exports `VM_EXEC_ID=<id>` to the command, so `EXEC_KILL_SCRIPT` (a second exec) can find
+ * the command and everything it started, even after they were re-parented or moved to
+ * another process group (coreutils `timeout` does that). If the kill came first (the exec
+ * request was slow to arrive), its `<id>.cancel` file stops the command from starting.
  *
  * Exit codes: the command's own; 124 with the marker line on stderr when the timeout fired;
- * 125 when the working directory or user does not exist (the reason on stderr).
+ * 125 when the working directory or user does not exist (the reason on stderr); 130 when it
+ * was cancelled before it started.
  */
 export const EXEC_WRAPPER_SCRIPT = [
   "set -u",
-  'cwd=$1 user=$2 limit=$3 nenv=$4 nin=$5; shift 5',
+  'cwd=$1 user=$2 limit=$3 nenv=$4 nin=$5 xid=$6; shift 6',
+  'if [ -n "$xid" ]; then',
+  // The pid goes first, the cancel check second; the killer does the reverse, so one of them always sees the other.
+  '  xdir=${TMPDIR:-/tmp}/.vm-exec-$EUID; mkdir -p -m 700 -- "$xdir" 2>/dev/null',
+  '  if [ -d "$xdir" ] && [ -O "$xdir" ] && [ ! -L "$xdir" ]; then',
+  '    printf "%s" "$$" > "$xdir/$xid.pid" 2>/dev/null; trap \'rm -f -- "$xdir/$xid.pid"\' EXIT',
+  '    if [ -e "$xdir/$xid.cancel" ]; then rm -f -- "$xdir/$xid.cancel"; printf "vm-exec: cancelled before it started\\n" >&2; exit 130; fi',
+  "  fi",
+  '  export VM_EXEC_ID="$xid"',
+  "fi",
   "envs=(); i=0",
   'while [ "$i" -lt "$nenv" ]; do envs+=("$1"); shift; i=$((i+1)); done',
   "chunks=(); i=0",
@@ -39,6 +56,55 @@ export const EXEC_WRAPPER_SCRIPT = [
   'exit "$rc"',
 ].join("\n");
 
+/**
+ * Kills what a wrapped exec started, from a second exec: `["bash", "-c", EXEC_KILL_SCRIPT,
+ * "vm-kill", id]`. It first leaves `<id>.cancel` (so a command that has not started yet never
+ * does), then sends SIGTERM to the wrapper (its pid file, checked against its command line)
+ * and to every process whose environment has `VM_EXEC_ID=<id>`, waits up to 1 s for them to
+ * exit, and sends SIGKILL to what is left. Always exits 0. Cancel files older than an hour
+ * (of commands that had already finished) are removed. Needs bash, GNU grep (`-z`) and find.
+ *
+ * @example
+ * ```ts
+ * import { EXEC_KILL_SCRIPT } from "@vm/provider-morph";
+ * const killId = crypto.randomUUID();
+ * const command = ["bash", "-c", EXEC_KILL_SCRIPT, "vm-kill", killId]; // = buildExecKillCommand(killId)
+ * ```
+ */
+export const EXEC_KILL_SCRIPT = [
+  "set -u",
+  'xid=$1; xdir=${TMPDIR:-/tmp}/.vm-exec-$EUID; mkdir -p -m 700 -- "$xdir" 2>/dev/null',
+  'safe=0; if [ -d "$xdir" ] && [ -O "$xdir" ] && [ ! -L "$xdir" ]; then safe=1; : > "$xdir/$xid.cancel"; fi',
+  "targets() {",
+  '  if [ "$safe" = 1 ] && [ -s "$xdir/$xid.pid" ]; then',
+  '    p=$(cat -- "$xdir/$xid.pid" 2>/dev/null)',
+  // Only a wrapper whose own argv carries the id: a stale pid file never hits a reused pid.
+  '    if [[ "$p" =~ ^[0-9]+$ ]] && tr "\\0" "\\n" < "/proc/$p/cmdline" 2>/dev/null | grep -qxF -- "$xid"; then echo "$p"; fi',
+  "  fi",
+  '  grep -lzxF -- "VM_EXEC_ID=$xid" /proc/[0-9]*/environ 2>/dev/null | while IFS=/ read -r _ _ q _; do [ "$q" != "$$" ] && echo "$q"; done',
+  "}",
+  "t=$(targets); found=$t",
+  '[ -n "$t" ] && kill -TERM $t 2>/dev/null',
+  'i=0; while [ -n "$t" ] && [ "$i" -lt 10 ]; do sleep 0.1; t=$(targets); i=$((i+1)); done',
+  '[ -n "$t" ] && kill -KILL $t 2>/dev/null',
+  // A command that was found has seen or will never need its cancel file; one not found may still start.
+  'if [ "$safe" = 1 ]; then [ -n "$found" ] && rm -f -- "$xdir/$xid.cancel"; rm -f -- "$xdir/$xid.pid"; find "$xdir" -maxdepth 1 -name "*.cancel" -mmin +60 -delete 2>/dev/null; fi',
+  "exit 0",
+].join("\n");
+
+/**
+ * The argv of the exec that kills a wrapped command started with `killId`.
+ *
+ * @example
+ * ```ts
+ * import { buildExecKillCommand } from "@vm/provider-morph";
+ * buildExecKillCommand("0b7c…"); // ["bash", "-c", EXEC_KILL_SCRIPT, "vm-kill", "0b7c…"]
+ * ```
+ */
+export function buildExecKillCommand(killId: string): string[] {
+  return ["bash", "-c", EXEC_KILL_SCRIPT, "vm-kill", killId];
+}
+
 /** The marker the wrapper prints on stderr when its timeout fired. */
 export const EXEC_TIMEOUT_MARKER = "\nvm-exec: timed out\n";
 
@@ -58,18 +124,21 @@ export function needsWrapper(options: ExecOptions | undefined): boolean {
 }
 
 /**
- * Builds the `command` argv Morph runs: the argv itself when no option needs the wrapper,
- * else `["bash", "-c", EXEC_WRAPPER_SCRIPT, "vm-exec", cwd, user, timeout, N, M, ...env, ...stdin, ...argv]`.
+ * Builds the `command` argv Morph runs: the argv itself when no option needs the wrapper
+ * and there is no `killId`, else
+ * `["bash", "-c", EXEC_WRAPPER_SCRIPT, "vm-exec", cwd, user, timeout, N, M, killId, ...env, ...stdin, ...argv]`.
+ * `killId` (letters, digits and `-` only) makes the command killable with `buildExecKillCommand(killId)`.
  *
  * @example
  * ```ts
  * import { buildExecCommand } from "@vm/provider-morph";
  * buildExecCommand(["ls"], { cwd: "/tmp" });
- * // ["bash", "-c", <script>, "vm-exec", "/tmp", "", "", "0", "0", "ls"]
+ * // ["bash", "-c", <script>, "vm-exec", "/tmp", "", "", "0", "0", "", "ls"]
  * ```
  */
-export function buildExecCommand(argv: readonly string[], options?: ExecOptions): string[] {
-  if (!needsWrapper(options)) return [...argv];
+export function buildExecCommand(argv: readonly string[], options?: ExecOptions, killId?: string): string[] {
+  if (killId !== undefined && !/^[A-Za-z0-9-]{1,64}$/.test(killId)) throw new TypeError("killId must be 1-64 letters, digits or dashes");
+  if (!needsWrapper(options) && killId === undefined) return [...argv];
   const opts = options ?? {};
   const env = Object.entries(opts.env ?? {}).map(([name, value]) => `${name}=${value}`);
   const stdinChunks: string[] = [];
@@ -89,6 +158,7 @@ export function buildExecCommand(argv: readonly string[], options?: ExecOptions)
     timeout,
     String(env.length),
     String(stdinChunks.length),
+    killId ?? "",
     ...env,
     ...stdinChunks,
     ...argv,

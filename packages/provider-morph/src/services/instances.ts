@@ -11,7 +11,7 @@ import type {
   VMInstance,
   VMInstanceService,
 } from "@vm/core";
-import { VMError, assertAbsolutePath, assertArgv, assertEnv, assertId, assertInteger, assertMetadata, assertPrincipal, hasVMErrorCode } from "@vm/provider-kit";
+import { VMError, assertAbsolutePath, assertArgv, assertEnv, assertId, assertInteger, assertMetadata, assertPrincipal, hasVMErrorCode, isVMError } from "@vm/provider-kit";
 import { createParser } from "eventsource-parser";
 import { metadataQuery, pathOf, type MorphClient } from "../api-client/base-client.js";
 import { BRANCH_KEY, REQUEST_MARKER_KEY, morphTtlAction, toVMInstance } from "../api-client/mappers.js";
@@ -21,11 +21,14 @@ import {
   execSseEventSchema,
   instanceModelCollectionSchema,
   instanceModelSchema,
+  type ExecResponse,
   type InstanceModel,
 } from "../api-client/schemas.js";
-import { buildExecCommand, takeTimeoutMarker, EXEC_TIMEOUT_MARKER } from "../exec/wrapper-script.js";
+import { buildExecCommand, buildExecKillCommand, takeTimeoutMarker, EXEC_TIMEOUT_MARKER } from "../exec/wrapper-script.js";
 
 const PROVIDER = "morph";
+// How long the follow-up exec that kills an aborted or timed-out command may take, retries included.
+const KILL_BUDGET_MS = 10_000;
 const STATUSES: readonly InstanceStatus[] = ["booting", "ready", "stopping", "stopped", "error"];
 
 /** Options of the instance service. */
@@ -57,6 +60,10 @@ function validateExecOptions(options: ExecOptions | undefined, c: ReturnType<typ
   if (options.stdin !== undefined && typeof options.stdin !== "string" && !(options.stdin instanceof Uint8Array)) {
     throw new VMError("INVALID_ARGUMENT", "stdin must be a string or a Uint8Array", c);
   }
+  if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) {
+    throw new VMError("INVALID_ARGUMENT", "signal must be an AbortSignal", c);
+  }
+  if (options.signal?.aborted) throw new VMError("ABORTED", "aborted before the command started", { ...c, cause: options.signal.reason });
 }
 
 /**
@@ -162,6 +169,26 @@ export function createMorphInstanceService(options: MorphInstanceServiceOptions)
     }
   }
 
+  // Morph has no kill endpoint and a client abort only drops the HTTP request: a second exec
+  // kills what the first one started (see EXEC_KILL_SCRIPT). Best effort, bounded, never throws.
+  async function killCommand(instanceId: string, killId: string, operation: string): Promise<void> {
+    try {
+      await client.request({
+        method: "POST",
+        path: pathOf("instance", instanceId, "exec"),
+        operation,
+        json: { command: buildExecKillCommand(killId) },
+        schema: execResponseSchema,
+        // Killing twice is harmless, so this one may be re-sent.
+        idempotent: true,
+        signal: AbortSignal.timeout(KILL_BUDGET_MS),
+        timeoutMs: KILL_BUDGET_MS,
+      });
+    } catch (err) {
+      options.logger?.warn("morph: could not kill an aborted or timed-out command", { instanceId, operation, code: isVMError(err) ? err.code : "INTERNAL" });
+    }
+  }
+
   function bootBody(boot: BootOptions, marker: string): Record<string, unknown> {
     return {
       metadata: { ...(boot.metadata ?? {}), [REQUEST_MARKER_KEY]: marker },
@@ -174,19 +201,28 @@ export function createMorphInstanceService(options: MorphInstanceServiceOptions)
     assertId(instanceId, c, "instanceId");
     assertArgv(argv, c);
     validateExecOptions(execOptions, c);
-    const command = buildExecCommand(argv, execOptions);
     const limit = execOptions?.timeoutMs;
-    const result = await client.request({
-      method: "POST",
-      path: pathOf("instance", instanceId, "exec"),
-      operation: c.operation,
-      json: { command },
-      schema: execResponseSchema,
-      // A command may have side effects: exec is never re-sent.
-      idempotent: false,
-      ...(execOptions?.signal ? { signal: execOptions.signal } : {}),
-      timeoutMs: limit === undefined ? options.execTimeoutMs : limit + 15_000,
-    });
+    // With a signal or a time limit the command gets a kill id, so an abort or an HTTP timeout
+    // can kill it in the VM (the request alone ending does not, on Morph).
+    const killId = execOptions?.signal !== undefined || limit !== undefined ? randomUUID() : undefined;
+    const command = buildExecCommand(argv, execOptions, killId);
+    let result: ExecResponse;
+    try {
+      result = await client.request({
+        method: "POST",
+        path: pathOf("instance", instanceId, "exec"),
+        operation: c.operation,
+        json: { command },
+        schema: execResponseSchema,
+        // A command may have side effects: exec is never re-sent.
+        idempotent: false,
+        ...(execOptions?.signal ? { signal: execOptions.signal } : {}),
+        timeoutMs: limit === undefined ? options.execTimeoutMs : limit + 15_000,
+      });
+    } catch (err) {
+      if (killId !== undefined && hasVMErrorCode(err, "ABORTED", "TIMEOUT")) await killCommand(instanceId, killId, c.operation);
+      throw err;
+    }
     if (limit !== undefined) {
       const { timedOut, stderr } = takeTimeoutMarker(result.stderr);
       if (timedOut && result.exit_code === 124) {
@@ -202,13 +238,16 @@ export function createMorphInstanceService(options: MorphInstanceServiceOptions)
     assertId(instanceId, c, "instanceId");
     assertArgv(argv, c);
     validateExecOptions(execOptions, c);
-    const command = buildExecCommand(argv, execOptions);
-    // Closing the stream (break, error, abort) aborts the request; the server kills the command.
+    // Every stream gets a kill id: closing it early (break, error, abort, timeout) aborts the
+    // request and then kills the command with a second exec.
+    const killId = randomUUID();
+    const command = buildExecCommand(argv, execOptions, killId);
     const controller = new AbortController();
     const outer = execOptions?.signal;
     const onAbort = () => controller.abort(outer?.reason);
-    if (outer?.aborted) throw new VMError("ABORTED", "exec was aborted", { ...c, cause: outer.reason });
     outer?.addEventListener("abort", onAbort, { once: true });
+    // Whether the command may be running: the request went out and was not refused with a status.
+    let mayRun = true;
     const queue: ExecStreamChunk[] = [];
     let exitSeen = false;
     let timedOut = false;
@@ -247,14 +286,21 @@ export function createMorphInstanceService(options: MorphInstanceServiceOptions)
       },
     });
     try {
-      const response = await client.stream({
-        method: "POST",
-        path: pathOf("instance", instanceId, "exec", "sse"),
-        operation: c.operation,
-        json: { command },
-        signal: controller.signal,
-        timeoutMs: execOptions?.timeoutMs === undefined ? options.execTimeoutMs : execOptions.timeoutMs + 15_000,
-      });
+      const response = await client
+        .stream({
+          method: "POST",
+          path: pathOf("instance", instanceId, "exec", "sse"),
+          operation: c.operation,
+          json: { command },
+          signal: controller.signal,
+          timeoutMs: execOptions?.timeoutMs === undefined ? options.execTimeoutMs : execOptions.timeoutMs + 15_000,
+        })
+        .catch((err: unknown) => {
+          // A status answer (429, 5xx, 4xx) means the command was not started; a reset before
+          // the answer cannot tell, and an abort or timeout may leave it starting late.
+          if (isVMError(err) && (err.cause as { status?: unknown } | undefined)?.status !== undefined) mayRun = false;
+          throw err;
+        });
       if (!response.body) throw new VMError("INTERNAL", "exec/sse answered without a body", c);
       const decoder = new TextDecoder();
       const reader = response.body.getReader();
@@ -283,6 +329,7 @@ export function createMorphInstanceService(options: MorphInstanceServiceOptions)
     } finally {
       outer?.removeEventListener("abort", onAbort);
       controller.abort();
+      if (!exitSeen && mayRun) await killCommand(instanceId, killId, c.operation);
     }
   }
 
