@@ -152,10 +152,24 @@ function parse<T>(schema: z.ZodType<T>, value: unknown, where: "body" | "query")
   return result.data;
 }
 
-async function readJson(req: IncomingMessage): Promise<unknown> {
+// Bodies read ahead of a delay fault: a slow server has the request already, so handling it
+// late must not depend on the client still being connected.
+const bodiesReadAhead = new WeakMap<IncomingMessage, Promise<string>>();
+
+async function readText(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
-  const text = Buffer.concat(chunks).toString("utf8");
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+function readAhead(req: IncomingMessage): void {
+  const body = readText(req);
+  body.catch(() => undefined);
+  bodiesReadAhead.set(req, body);
+}
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const text = await (bodiesReadAhead.get(req) ?? readText(req));
   if (text.trim() === "") return undefined;
   try {
     return JSON.parse(text) as unknown;
@@ -609,6 +623,7 @@ export function createMorphEmulator(options: MorphEmulatorOptions): MorphEmulato
     }
     if (fault?.kind === "delay") {
       log(`fault: delaying ${method} ${path} by ${fault.delayMs ?? 1000} ms`);
+      readAhead(req);
       await new Promise((resolve) => setTimeout(resolve, fault.delayMs ?? 1000));
     }
     const controller = new AbortController();
