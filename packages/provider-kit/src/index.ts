@@ -1,9 +1,15 @@
 export { VM_ERROR_CODES, VMError, hasVMErrorCode, isVMError } from "./errors.js";
 export type { VMErrorOptions } from "./errors.js";
 export {
+  MAX_ARGUMENT_BYTES,
+  MAX_COMMAND_BYTES,
+  MAX_ID_LENGTH,
+  MAX_NAME_BYTES,
+  MAX_PATH_BYTES,
   assertAbsolutePath,
   assertArgv,
   assertAtomicWriteOptions,
+  assertCommandSize,
   assertEnv,
   assertFileContent,
   assertId,
@@ -11,13 +17,14 @@ export {
   assertMetadata,
   assertMode,
   assertPrincipal,
+  commandBytes,
 } from "./validate.js";
 export type { ErrorContext } from "./validate.js";
 export { createExecFileService } from "./files/exec-file-service.js";
 export type { ExecFileServiceOptions } from "./files/exec-file-service.js";
 export { fileErrorFromExecResult, fileErrorTag } from "./files/file-error.js";
 export type { FileErrorContext } from "./files/file-error.js";
-export { DEFAULT_MAX_ARG_BYTES, DEFAULT_MAX_READ_BYTES, DEFAULT_MAX_REQUEST_BYTES } from "./files/limits.js";
+export { DEFAULT_MAX_ARG_BYTES, DEFAULT_MAX_READ_BYTES, DEFAULT_MAX_REQUEST_BYTES, MAX_REQUEST_BYTES_LIMIT } from "./files/limits.js";
 export {
   FILE_COPY_SCRIPT,
   FILE_DELETE_DIRECTORY_SCRIPT,

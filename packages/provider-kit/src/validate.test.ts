@@ -2,9 +2,15 @@ import { runInNewContext } from "node:vm";
 import { describe, expect, it } from "vitest";
 import { isVMError } from "./errors.js";
 import {
+  MAX_ARGUMENT_BYTES,
+  MAX_COMMAND_BYTES,
+  MAX_ID_LENGTH,
+  MAX_NAME_BYTES,
+  MAX_PATH_BYTES,
   assertAbsolutePath,
   assertArgv,
   assertAtomicWriteOptions,
+  assertCommandSize,
   assertEnv,
   assertFileContent,
   assertId,
@@ -12,6 +18,7 @@ import {
   assertMetadata,
   assertMode,
   assertPrincipal,
+  commandBytes,
 } from "./validate.js";
 
 const ctx = { provider: "test", operation: "files.test" };
@@ -31,13 +38,74 @@ function rejects(fn: () => void): string {
 
 describe("assertAbsolutePath", () => {
   it("accepts any absolute NUL-free path, hostile characters included", () => {
-    for (const path of ["/", "/a", "/a b/c", "/$(x)/`y`", "/-rf", "/new\nline", "/ünï 🙂", "/a/../b", `/${"a".repeat(4000)}`]) {
+    for (const path of ["/", "/a", "/a b/c", "/$(x)/`y`", "/-rf", "/new\nline", "/ünï 🙂", "/a/../b", `/${"a".repeat(255)}`, `/${"a".repeat(249)}`.repeat(16)]) {
       expect(() => assertAbsolutePath(path, ctx)).not.toThrow();
     }
   });
   it("rejects relative, empty, NUL, non-string and over-long paths", () => {
-    for (const path of ["", "a", "./a", "~/a", " /a", "/a\0b", 1, null, undefined, {}, ["/a"], `/${"a".repeat(4096)}`]) rejects(() => assertAbsolutePath(path, ctx));
+    for (const path of ["", "a", "./a", "~/a", " /a", "/a\0b", 1, null, undefined, {}, ["/a"], `/${"a".repeat(249)}`.repeat(16) + "/" + "b".repeat(95), `/${"a".repeat(256)}`]) rejects(() => assertAbsolutePath(path, ctx));
     expect(rejects(() => assertAbsolutePath("rel", ctx, "source"))).toMatch(/^source must be absolute/);
+  });
+});
+
+describe("limits: at the limit accepted, one past it INVALID_ARGUMENT naming the limit", () => {
+  const message = (work: () => void) => {
+    try {
+      work();
+    } catch (err) {
+      expect(err).toMatchObject({ name: "VMError", code: "INVALID_ARGUMENT" });
+      return (err as Error).message;
+    }
+    throw new Error("expected a rejection");
+  };
+  // A path of exactly `bytes` bytes made of names of at most `name` bytes.
+  const pathOf = (bytes: number, name = 255) => {
+    let path = "";
+    while (bytes - path.length > name + 1) path += `/${"d".repeat(name)}`;
+    return `${path}/${"f".repeat(bytes - path.length - 1)}`;
+  };
+
+  it("path: 4095 bytes, names of 255 bytes (multi-byte characters counted in bytes)", () => {
+    expect(MAX_PATH_BYTES).toBe(4095);
+    expect(MAX_NAME_BYTES).toBe(255);
+    expect(Buffer.byteLength(pathOf(4095))).toBe(4095);
+    expect(() => assertAbsolutePath(pathOf(4095), ctx)).not.toThrow();
+    expect(message(() => assertAbsolutePath(pathOf(4096), ctx))).toBe("path is 4096 bytes; the limit is 4095 bytes (Linux PATH_MAX)");
+    expect(() => assertAbsolutePath(`/tmp/${"é".repeat(127)}a`, ctx)).not.toThrow();
+    expect(message(() => assertAbsolutePath(`/tmp/${"é".repeat(128)}`, ctx))).toContain("has a name of 256 bytes");
+    expect(message(() => assertAbsolutePath(`/${"n".repeat(256)}/x`, ctx, "cwd"))).toMatch(/^cwd has a name of 256 bytes .*the limit is 255 bytes per name \(Linux NAME_MAX\)$/);
+  });
+
+  it("argv: one argument of 131071 bytes; argv and env together 2031616 bytes as commandBytes counts", () => {
+    expect(MAX_ARGUMENT_BYTES).toBe(131071);
+    expect(() => assertArgv(["printf", "x".repeat(131071)], ctx)).not.toThrow();
+    expect(message(() => assertArgv(["printf", "x".repeat(131072)], ctx))).toBe(
+      "argv[1] is 131072 bytes; one argument may be at most 131071 bytes (Linux MAX_ARG_STRLEN)",
+    );
+    expect(commandBytes(["echo", "hi"], { A: "1" })).toBe(36);
+    expect(MAX_COMMAND_BYTES).toBe(2031616);
+    // 16 arguments of 126,967 bytes plus "true": exactly the limit, then one byte more.
+    const argv = ["true", ...Array.from({ length: 15 }, () => "a".repeat(126_967))];
+    const rest = MAX_COMMAND_BYTES - commandBytes(argv) - 9;
+    const atLimit = [...argv, "b".repeat(rest)];
+    expect(commandBytes(atLimit)).toBe(MAX_COMMAND_BYTES);
+    expect(() => assertCommandSize(atLimit, undefined, ctx)).not.toThrow();
+    expect(message(() => assertCommandSize([...argv, "b".repeat(rest + 1)], undefined, ctx))).toMatch(/^argv and env take 2031617 bytes .*the limit is 2031616 bytes \(Linux ARG_MAX/);
+    // Env entries count as NAME=value.
+    expect(message(() => assertCommandSize(argv, { B: "b".repeat(rest - 1) }, ctx))).toContain("take 2031617 bytes");
+    expect(() => assertCommandSize(argv, { B: "b".repeat(rest - 2) }, ctx)).not.toThrow();
+  });
+
+  it("env: one NAME=value of 131071 bytes, and the message never holds the value", () => {
+    expect(() => assertEnv({ TOKEN: "s".repeat(131071 - 6) }, ctx)).not.toThrow();
+    const text = message(() => assertEnv({ TOKEN: "s".repeat(131071 - 5) }, ctx));
+    expect(text).toBe("env entry TOKEN=... is 131072 bytes; one entry may be at most 131071 bytes (Linux MAX_ARG_STRLEN)");
+  });
+
+  it("id: 256 characters", () => {
+    expect(MAX_ID_LENGTH).toBe(256);
+    expect(() => assertId("i".repeat(256), ctx)).not.toThrow();
+    expect(message(() => assertId("i".repeat(257), ctx, "instanceId"))).toBe("instanceId is 257 characters; the limit is 256");
   });
 });
 

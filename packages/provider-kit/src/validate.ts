@@ -25,10 +25,70 @@ function show(value: unknown): string {
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 
-const MAX_PATH_BYTES = 4096;
+/**
+ * Longest path, in UTF-8 bytes: Linux's `PATH_MAX` (4096) counts the terminating NUL, so the
+ * kernel refuses a path of 4096 bytes (`ENAMETOOLONG`).
+ *
+ * @example
+ * ```ts
+ * import { MAX_PATH_BYTES } from "@vm/provider-kit";
+ * console.log(MAX_PATH_BYTES); // 4095
+ * ```
+ */
+export const MAX_PATH_BYTES = 4095;
 
 /**
- * Rejects anything that is not an absolute, NUL-free path of at most 4096 bytes.
+ * Longest file or directory name (one path component), in UTF-8 bytes: Linux's `NAME_MAX`.
+ *
+ * @example
+ * ```ts
+ * import { MAX_NAME_BYTES } from "@vm/provider-kit";
+ * console.log(MAX_NAME_BYTES); // 255
+ * ```
+ */
+export const MAX_NAME_BYTES = 255;
+
+/**
+ * Longest single argv argument or `NAME=value` env entry, in UTF-8 bytes: Linux's
+ * `MAX_ARG_STRLEN` (128 KiB) counts the terminating NUL. A longer one makes the kernel refuse
+ * to start the command (`E2BIG`).
+ *
+ * @example
+ * ```ts
+ * import { MAX_ARGUMENT_BYTES } from "@vm/provider-kit";
+ * console.log(MAX_ARGUMENT_BYTES); // 131071
+ * ```
+ */
+export const MAX_ARGUMENT_BYTES = 128 * 1024 - 1;
+
+/**
+ * Largest argv plus env of one command, as `commandBytes()` counts it. Linux allows 2 MiB
+ * (`ARG_MAX` with the usual 8 MiB stack limit) for the arguments and the environment of the
+ * program it starts; 64 KiB of that is left for what the provider and the engine add (a
+ * wrapper's arguments, `PATH`, `HOME`, `HOSTNAME`, the image's environment).
+ *
+ * @example
+ * ```ts
+ * import { MAX_COMMAND_BYTES } from "@vm/provider-kit";
+ * console.log(MAX_COMMAND_BYTES); // 2031616
+ * ```
+ */
+export const MAX_COMMAND_BYTES = 2 * 1024 * 1024 - 64 * 1024;
+
+/**
+ * Longest id, in characters.
+ *
+ * @example
+ * ```ts
+ * import { MAX_ID_LENGTH } from "@vm/provider-kit";
+ * console.log(MAX_ID_LENGTH); // 256
+ * ```
+ */
+export const MAX_ID_LENGTH = 256;
+
+/**
+ * Rejects anything that is not an absolute, NUL-free path of at most `MAX_PATH_BYTES` (4095)
+ * bytes whose every name is at most `MAX_NAME_BYTES` (255) bytes: the kernel would refuse it.
  * Everything else (spaces, quotes, `$(...)`, newlines, unicode, leading dashes) is a legal
  * path and is used literally.
  *
@@ -42,7 +102,14 @@ export function assertAbsolutePath(path: unknown, ctx: ErrorContext, what = "pat
   if (typeof path !== "string") throw invalid(ctx, `${what} must be a string, got ${show(path)}`);
   if (!path.startsWith("/")) throw invalid(ctx, `${what} must be absolute (start with "/"), got ${show(path)}`);
   if (path.includes("\0")) throw invalid(ctx, `${what} must not contain NUL bytes`);
-  if (Buffer.byteLength(path) > MAX_PATH_BYTES) throw invalid(ctx, `${what} is longer than ${MAX_PATH_BYTES} bytes`);
+  const bytes = Buffer.byteLength(path);
+  if (bytes > MAX_PATH_BYTES) throw invalid(ctx, `${what} is ${bytes} bytes; the limit is ${MAX_PATH_BYTES} bytes (Linux PATH_MAX)`);
+  for (const name of path.split("/")) {
+    const nameBytes = Buffer.byteLength(name);
+    if (nameBytes > MAX_NAME_BYTES) {
+      throw invalid(ctx, `${what} has a name of ${nameBytes} bytes (${show(name)}); the limit is ${MAX_NAME_BYTES} bytes per name (Linux NAME_MAX)`);
+    }
+  }
 }
 
 /**
@@ -71,7 +138,7 @@ export function assertMode(mode: unknown, ctx: ErrorContext): asserts mode is st
  */
 export function assertPrincipal(name: unknown, ctx: ErrorContext, what = "user"): asserts name is string {
   if (typeof name !== "string" || !/^(?:[0-9]{1,10}|[A-Za-z_][A-Za-z0-9_.-]{0,31}\$?)$/.test(name)) {
-    throw invalid(ctx, `${what} must be a user/group name or numeric id, got ${show(name)}`);
+    throw invalid(ctx, `${what} must be a user/group name of at most 32 characters ([A-Za-z_][A-Za-z0-9_.-]*, plus an optional trailing $) or a numeric id of at most 10 digits, got ${show(name)}`);
   }
 }
 
@@ -90,6 +157,10 @@ export function assertArgv(argv: unknown, ctx: ErrorContext): asserts argv is re
   argv.forEach((arg: unknown, index) => {
     if (typeof arg !== "string") throw invalid(ctx, `argv[${index}] must be a string, got ${show(arg)}`);
     if (arg.includes("\0")) throw invalid(ctx, `argv[${index}] must not contain NUL bytes`);
+    const bytes = Buffer.byteLength(arg);
+    if (bytes > MAX_ARGUMENT_BYTES) {
+      throw invalid(ctx, `argv[${index}] is ${bytes} bytes; one argument may be at most ${MAX_ARGUMENT_BYTES} bytes (Linux MAX_ARG_STRLEN)`);
+    }
   });
 }
 
@@ -109,6 +180,48 @@ export function assertEnv(env: unknown, ctx: ErrorContext): asserts env is Recor
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw invalid(ctx, `env name ${show(name)} is not a valid variable name`);
     if (typeof value !== "string") throw invalid(ctx, `env value for ${name} must be a string`);
     if (value.includes("\0")) throw invalid(ctx, `env value for ${name} must not contain NUL bytes`);
+    const bytes = Buffer.byteLength(name) + 1 + Buffer.byteLength(value);
+    if (bytes > MAX_ARGUMENT_BYTES) {
+      throw invalid(ctx, `env entry ${name}=... is ${bytes} bytes; one entry may be at most ${MAX_ARGUMENT_BYTES} bytes (Linux MAX_ARG_STRLEN)`);
+    }
+  }
+}
+
+/**
+ * What argv and env take in the kernel's argument area: every argument and every
+ * `NAME=value` entry costs its UTF-8 bytes, its NUL and an 8-byte pointer. Compared with
+ * `MAX_COMMAND_BYTES`.
+ *
+ * @example
+ * ```ts
+ * import { commandBytes } from "@vm/provider-kit";
+ * commandBytes(["echo", "hi"], { A: "1" }); // (5 + 8) + (3 + 8) + (4 + 8) = 36
+ * ```
+ */
+export function commandBytes(argv: readonly string[], env?: Readonly<Record<string, string>>): number {
+  let total = 0;
+  for (const arg of argv) total += Buffer.byteLength(arg) + 9;
+  for (const [name, value] of Object.entries(env ?? {})) total += Buffer.byteLength(name) + Buffer.byteLength(value) + 10;
+  return total;
+}
+
+/**
+ * Rejects an argv and env (already checked with `assertArgv`/`assertEnv`) that together
+ * exceed `MAX_COMMAND_BYTES`: the kernel would refuse to start the command.
+ *
+ * @example
+ * ```ts
+ * import { assertCommandSize } from "@vm/provider-kit";
+ * assertCommandSize(["ls"], { HOME: "/root" }, { provider: "docker", operation: "instances.exec" });
+ * ```
+ */
+export function assertCommandSize(argv: readonly string[], env: Readonly<Record<string, string>> | undefined, ctx: ErrorContext, what = "argv and env"): void {
+  const bytes = commandBytes(argv, env);
+  if (bytes > MAX_COMMAND_BYTES) {
+    throw invalid(
+      ctx,
+      `${what} take ${bytes} bytes (each string's bytes, its NUL and an 8-byte pointer); the limit is ${MAX_COMMAND_BYTES} bytes (Linux ARG_MAX, 2 MiB, less 64 KiB for what the provider and the engine add)`,
+    );
   }
 }
 
@@ -141,9 +254,10 @@ export function assertMetadata(metadata: unknown, ctx: ErrorContext): asserts me
  * ```
  */
 export function assertId(id: unknown, ctx: ErrorContext, what = "id"): asserts id is string {
-  if (typeof id !== "string" || id.length === 0 || id.includes("\0") || id.length > 256) {
-    throw invalid(ctx, `${what} must be a non-empty string, got ${show(id)}`);
+  if (typeof id !== "string" || id.length === 0 || id.includes("\0")) {
+    throw invalid(ctx, `${what} must be a non-empty NUL-free string, got ${show(id)}`);
   }
+  if (id.length > MAX_ID_LENGTH) throw invalid(ctx, `${what} is ${id.length} characters; the limit is ${MAX_ID_LENGTH}`);
 }
 
 /**

@@ -158,8 +158,8 @@ export function createExecFileService(options: ExecFileServiceOptions): VMFileSe
         chunks.push(chunk);
         offset += chunk.length;
         if (kind === "o") {
-          // Pipes and devices have no size and may never end: one chunk is all we take.
-          if (chunk.length >= maxReadBytes) {
+          // Pipes and devices have no size and may never end: one chunk (of up to maxReadBytes + 1 bytes, to see "more") is all we take.
+          if (chunk.length > maxReadBytes) {
             throw new VMError("INVALID_ARGUMENT", `${ctx.operation} ${JSON.stringify(path)}: not a regular file and larger than ${maxReadBytes} bytes`, ctx);
           }
           break;

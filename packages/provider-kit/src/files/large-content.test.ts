@@ -1,4 +1,4 @@
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { ExecFunction } from "@vm/core";
@@ -212,5 +212,26 @@ describe("chunked reads stay consistent", () => {
     const files = createExecFileService({ provider: "local", exec: createLocalExec().exec, stdin: true, maxReadBytes: 64 * KiB });
     expect(await files.readFile(ID, "/proc/version")).toMatch(/^Linux version /);
     expect(await codeOf(files.readFileBytes(ID, "/dev/zero"))).toBe("INVALID_ARGUMENT");
+  });
+
+  it("a pipe of exactly maxReadBytes is read whole; one byte more is INVALID_ARGUMENT naming the limit", async () => {
+    const dir = await scratch.fresh();
+    const files = createExecFileService({ provider: "local", exec: createLocalExec().exec, stdin: true, maxReadBytes: 1000 });
+    const outcomes: string[] = [];
+    for (const size of [1000, 1001]) {
+      const fifo = join(dir, `fifo-${size}`);
+      expect(spawnSync("mkfifo", [fifo]).status).toBe(0);
+      // The writer blocks until the read opens the pipe; it is gone once the pipe is drained or closed.
+      const writer = spawn("bash", ["-c", 'head -c "$1" /dev/zero > "$2"', "writer", String(size), fifo], { stdio: "ignore" });
+      try {
+        const bytes = await files.readFileBytes(ID, fifo);
+        outcomes.push(`${size}: ${bytes.length} bytes`);
+      } catch (err) {
+        outcomes.push(`${size}: ${(err as VMError).code} ${(err as VMError).message}`);
+      } finally {
+        writer.kill("SIGKILL");
+      }
+    }
+    expect(outcomes).toEqual(["1000: 1000 bytes", `1001: INVALID_ARGUMENT files.readFileBytes ${JSON.stringify(join(dir, "fifo-1001"))}: not a regular file and larger than 1000 bytes`]);
   });
 });

@@ -36,9 +36,21 @@ export const DEFAULT_MAX_REQUEST_BYTES = 1536 * 1024;
  */
 export const DEFAULT_MAX_READ_BYTES = 3 * 1024 * 1024;
 
-/** Hard limits the options are checked against. */
+/** Hard limit `maxArgBytes` is checked against (Linux `MAX_ARG_STRLEN`, with the NUL). */
 export const MAX_ARG_STRLEN = 128 * 1024;
-export const MAX_REQUEST_BYTES_LIMIT = 2 * 1024 * 1024;
+
+/**
+ * Largest allowed `maxRequestBytes`: 1.875 MiB, so that a file exec of that size (plus an
+ * 8-byte pointer per argument) stays within `MAX_COMMAND_BYTES`, the 2 MiB `ARG_MAX` less
+ * 64 KiB for what the provider and the engine add. (It was 2 MiB, which the kernel refuses.)
+ *
+ * @example
+ * ```ts
+ * import { MAX_REQUEST_BYTES_LIMIT } from "@vm/provider-kit";
+ * console.log(MAX_REQUEST_BYTES_LIMIT); // 1966080
+ * ```
+ */
+export const MAX_REQUEST_BYTES_LIMIT = 1920 * 1024;
 
 /**
  * Splits `totalChars` of base64 into execs: each exec gets pieces (argv arguments) of at

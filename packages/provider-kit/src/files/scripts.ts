@@ -73,7 +73,8 @@ function script(body: string): string {
  * Reads one chunk of a file. Args: `path offset count`. Prints a header line
  * `<f|o> <size> <version>` (`f` = regular file) and then the chunk as one base64 line.
  * The version (device, inode, mtime, ctime) lets a chunked reader notice that the file
- * changed between chunks.
+ * changed between chunks. From a file that is not regular (`o`: a pipe, a device, `/proc`)
+ * it reads `count + 1` bytes, so the caller can tell exactly `count` bytes from more.
  *
  * @example
  * ```ts
@@ -89,7 +90,8 @@ if ! { exec 4<"$p"; } 2>/dev/null; then
   err=$( { : <"$p"; } 2>&1 ) && fail EIO
   failed "$err"
 fi
-if [ -f "$p" ]; then kind=f; else kind=o; fi
+# A pipe or device has no size: one byte more than asked tells "exactly count" from "more".
+if [ -f "$p" ]; then kind=f; else kind=o; count=$((count + 1)); fi
 info=$(stat -L -c '%s %d:%i:%.9Y:%.9Z' -- "$p") || fail EIO
 printf '%s %s\n' "$kind" "$info"
 chunk() { dd bs=65536 skip="$off" count="$count" iflag=skip_bytes,count_bytes status=none <&4 | base64 -w0; }
