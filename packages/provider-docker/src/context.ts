@@ -8,6 +8,7 @@ export interface DockerContext {
   readonly network: string | undefined;
   readonly logger: Logger | undefined;
   readonly maxOutputBytes: number;
+  readonly maxFileBytes: number;
   readonly bootTimeoutMs: number;
   readonly extraLabels: Record<string, string>;
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Duplex, Readable } from "node:stream";
 import type { ExecOptions, ExecResult, ExecStreamChunk } from "@vm/core";
-import { VMError, assertAbsolutePath, assertArgv, assertEnv, assertId, assertInteger, assertPrincipal } from "@vm/provider-kit";
+import { VMError, assertAbsolutePath, assertArgv, assertCommandSize, assertEnv, assertId, assertInteger, assertPrincipal } from "@vm/provider-kit";
 import type Dockerode from "dockerode";
 import type { DockerContext } from "./context.js";
 import { createDemuxer } from "./demux.js";
@@ -45,10 +45,14 @@ export function validateExec(provider: string, operation: string, instanceId: un
   const ctx = { provider, operation };
   assertId(instanceId, ctx, "instanceId");
   assertArgv(argv, ctx);
-  if (options === undefined) return;
+  if (options === undefined) {
+    assertCommandSize(argv, undefined, ctx);
+    return;
+  }
   if (typeof options !== "object" || options === null) throw new VMError("INVALID_ARGUMENT", "options must be an object", ctx);
   if (options.cwd !== undefined) assertAbsolutePath(options.cwd, ctx, "cwd");
   if (options.env !== undefined) assertEnv(options.env, ctx);
+  assertCommandSize(argv, options.env, ctx);
   if (options.user !== undefined) assertPrincipal(options.user, ctx, "user");
   if (options.timeoutMs !== undefined) assertInteger(options.timeoutMs, ctx, "timeoutMs", 1, 2_147_483_647);
   if (options.stdin !== undefined && typeof options.stdin !== "string" && !(options.stdin instanceof Uint8Array)) {

@@ -5,7 +5,7 @@ import Dockerode from "dockerode";
 import { createManagedCheck } from "./containers.js";
 import type { DockerContext } from "./context.js";
 import { DEFAULT_MAX_OUTPUT_BYTES } from "./exec.js";
-import { createFileService } from "./services/files.js";
+import { DEFAULT_MAX_FILE_BYTES, createFileService } from "./services/files.js";
 import { createImageService } from "./services/images.js";
 import { createInstanceService } from "./services/instances.js";
 import { createSnapshotService } from "./services/snapshots.js";
@@ -53,6 +53,12 @@ export interface DockerVMProviderOptions {
   logger?: Logger;
   /** Cap on what one `exec()` collects (stdout + stderr). Default 64 MiB. `execStream` has no cap. */
   maxOutputBytes?: number;
+  /**
+   * Largest file `files.readFile`/`readFileBytes` read (they hold it in memory): past it they fail
+   * with INVALID_ARGUMENT before any content is transferred. Default 1 GiB. `readFile` is also
+   * capped at the longest string V8 can hold (`buffer.constants.MAX_STRING_LENGTH` bytes).
+   */
+  maxFileBytes?: number;
   /** Extra labels put on every container and image this provider creates (e.g. a test run id). */
   labels?: Record<string, string>;
   /** Default for `BootOptions.timeoutMs`. Default 60 s. */
@@ -110,6 +116,8 @@ export function createDockerVMProvider(options: DockerVMProviderOptions = {}): V
   if (typeof options !== "object" || options === null) throw new VMError("INVALID_ARGUMENT", "options must be an object", setup);
   const maxOutputBytes = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
   assertInteger(maxOutputBytes, setup, "maxOutputBytes", 1, 2 ** 31);
+  const maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+  assertInteger(maxFileBytes, setup, "maxFileBytes", 1);
   const bootTimeoutMs = options.bootTimeoutMs ?? DEFAULT_BOOT_TIMEOUT_MS;
   assertInteger(bootTimeoutMs, setup, "bootTimeoutMs", 1, 2_147_483_647);
   if (options.network !== undefined && (typeof options.network !== "string" || options.network.length === 0)) {
@@ -128,6 +136,7 @@ export function createDockerVMProvider(options: DockerVMProviderOptions = {}): V
     network: options.network,
     logger: options.logger,
     maxOutputBytes,
+    maxFileBytes,
     bootTimeoutMs,
     extraLabels,
   };

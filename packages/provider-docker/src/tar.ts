@@ -26,6 +26,15 @@ export interface TarErrorContext {
   operation: string;
 }
 
+/**
+ * Refuses a file entry larger than `maxBytes` from its header, before its body is allocated
+ * or read: `parser.push` throws `tooLarge(size)`.
+ */
+export interface FirstEntryLimit {
+  maxBytes: number;
+  tooLarge(size: number): VMError;
+}
+
 /** Incremental parser: feed chunks in order until one call returns a result. */
 export interface FirstEntryParser {
   /** Consumes one chunk; returns the result once the first entry is complete, else undefined. */
@@ -124,7 +133,7 @@ function parsePax(body: Buffer, fail: Fail): Map<string, string> {
  * return parser.end().entry;
  * ```
  */
-export function createFirstEntryParser(ctx: TarErrorContext): FirstEntryParser {
+export function createFirstEntryParser(ctx: TarErrorContext, limit?: FirstEntryLimit): FirstEntryParser {
   const fail: Fail = (message) => new VMError("INTERNAL", `the engine sent a malformed archive: ${message}`, ctx);
   const header = Buffer.alloc(BLOCK);
   let headerFilled = 0;
@@ -172,6 +181,7 @@ export function createFirstEntryParser(ctx: TarErrorContext): FirstEntryParser {
     const shortName = cString(header.subarray(0, 100), "utf8");
     const name = paxValue("path") ?? longName ?? (prefix ? `${prefix}/${shortName}` : shortName);
     if (type === "0" || type === "\0" || type === "7") {
+      if (limit !== undefined && size > limit.maxBytes) throw limit.tooLarge(size);
       body = { name, data: Buffer.allocUnsafe(size), filled: 0 };
       return size === 0 ? { entry: { kind: "file", name, data: body.data } } : undefined;
     }

@@ -1,3 +1,4 @@
+import { constants as bufferConstants } from "node:buffer";
 import { posix } from "node:path";
 import type { Readable } from "node:stream";
 import type { AtomicWriteOptions, FileContent, VMFileService } from "@vm/core";
@@ -16,9 +17,34 @@ import type { DockerContext } from "../context.js";
 import { fromDockerError } from "../errors.js";
 import { runExec } from "../exec.js";
 import { createFirstEntryParser } from "../tar.js";
-import type { TarEntry, TarErrorContext } from "../tar.js";
+import type { FirstEntryLimit, TarEntry, TarErrorContext } from "../tar.js";
 
-const MAX_SYMLINK_HOPS = 16;
+/**
+ * Most symbolic links `readFile`/`readFileBytes` follow from the requested path to the file
+ * (the archive API returns a link, not its target); one more is INVALID_ARGUMENT.
+ */
+export const MAX_SYMLINK_HOPS = 16;
+
+/**
+ * Default `maxFileBytes`: the largest file `readFile`/`readFileBytes` read into memory, 1 GiB.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_MAX_FILE_BYTES, createDockerVMProvider } from "@vm/provider-docker";
+ * const provider = createDockerVMProvider({ maxFileBytes: 4 * DEFAULT_MAX_FILE_BYTES });
+ * ```
+ */
+export const DEFAULT_MAX_FILE_BYTES = 1024 * 1024 * 1024;
+
+/**
+ * The engine resolves an archive path on the host, under its own data directory
+ * (`/var/lib/docker/overlay2/<id>/merged/...`), so a path close to the 4095-byte limit can be
+ * too long there while it is fine inside the instance: it answers 500 "file name too long".
+ */
+function hostPathTooLong(err: unknown): boolean {
+  const e = err as { statusCode?: unknown; message?: unknown } | null;
+  return e !== null && typeof e === "object" && e.statusCode === 500 && typeof e.message === "string" && /file name too long/i.test(e.message);
+}
 
 function toBuffer(content: FileContent): Buffer {
   // A view, not a copy: a 256 MiB Uint8Array stays one allocation.
@@ -30,8 +56,8 @@ function toBuffer(content: FileContent): Buffer {
  * each `data` chunk into one preallocated buffer (no tar library, no pipe), and nothing
  * after the entry is read.
  */
-function firstEntry(stream: Readable, ectx: TarErrorContext): Promise<TarEntry | undefined> {
-  const parser = createFirstEntryParser(ectx);
+function firstEntry(stream: Readable, ectx: TarErrorContext, limit: FirstEntryLimit): Promise<TarEntry | undefined> {
+  const parser = createFirstEntryParser(ectx, limit);
   return new Promise((resolve, reject) => {
     let settled = false;
     const settle = (fn: () => void) => {
@@ -87,25 +113,47 @@ export function createFileService(ctx: DockerContext, ensureManaged: (instanceId
     assertAbsolutePath(path, ectx);
   }
 
+  /** The largest file `operation` reads, and the error past it (naming the limit, not the content). */
+  function readLimit(path: string, operation: string): FirstEntryLimit {
+    const asText = operation === "files.readFile";
+    const maxBytes = asText ? Math.min(ctx.maxFileBytes, bufferConstants.MAX_STRING_LENGTH) : ctx.maxFileBytes;
+    const which = asText && maxBytes < ctx.maxFileBytes ? `the longest string V8 can hold (${maxBytes} bytes); use readFileBytes` : `maxFileBytes (${maxBytes} bytes)`;
+    return {
+      maxBytes,
+      tooLarge: (size) => new VMError("INVALID_ARGUMENT", `${operation} ${JSON.stringify(path)}: the file is ${size} bytes, more than ${which}`, { provider, operation }),
+    };
+  }
+
   async function readBytes(instanceId: string, path: string, operation: string): Promise<Buffer> {
     await ensureManaged(instanceId, operation);
     const container = ctx.docker.getContainer(instanceId);
+    const limit = readLimit(path, operation);
     let current = path;
     for (let hop = 0; hop <= MAX_SYMLINK_HOPS; hop++) {
       let stream: Readable;
       try {
         stream = (await container.getArchive({ path: current })) as unknown as Readable;
       } catch (err) {
+        if (hostPathTooLong(err)) return readViaExec(instanceId, current, operation, limit);
         throw fromDockerError(err, { provider, operation, subject: JSON.stringify(path) });
       }
-      const entry = await firstEntry(stream, { provider, operation });
+      const entry = await firstEntry(stream, { provider, operation }, limit);
       if (!entry) throw new VMError("INTERNAL", `${operation} ${JSON.stringify(path)}: the engine sent an empty archive`, { provider, operation });
       if (entry.kind === "file") return entry.data;
       if (entry.kind === "directory") throw new VMError("INVALID_ARGUMENT", `${operation} ${JSON.stringify(path)}: is a directory (a file was expected)`, { provider, operation });
       if (entry.kind === "other") throw new VMError("INVALID_ARGUMENT", `${operation} ${JSON.stringify(path)}: is a ${entry.type}, not a regular file`, { provider, operation });
       current = posix.resolve(posix.dirname(current), entry.target);
     }
-    throw new VMError("INVALID_ARGUMENT", `${operation} ${JSON.stringify(path)}: too many levels of symbolic links`, { provider, operation });
+    throw new VMError("INVALID_ARGUMENT", `${operation} ${JSON.stringify(path)}: more than ${MAX_SYMLINK_HOPS} symbolic links to follow`, { provider, operation });
+  }
+
+  /** The exec-based read (base64 chunks) for a path the engine cannot resolve on its host; same limit. */
+  async function readViaExec(instanceId: string, path: string, operation: string, limit: FirstEntryLimit): Promise<Buffer> {
+    const stat = await runExec(ctx, { instanceId, argv: ["stat", "-L", "-c", "%s", "--", path], options: {}, operation });
+    // A failing stat (missing, not allowed) is reported by the read below, with the usual codes.
+    if (stat.exit_code === 0 && Number(stat.stdout.trim()) > limit.maxBytes) throw limit.tooLarge(Number(stat.stdout.trim()));
+    const bytes = await viaExec.readFileBytes(instanceId, path);
+    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
 
   return {
@@ -137,6 +185,7 @@ export function createFileService(ctx: DockerContext, ensureManaged: (instanceId
         // One request: the tar is generated while it uploads. The parent must exist (404 otherwise).
         await ctx.docker.getContainer(instanceId).putArchive(tar as unknown as NodeJS.ReadableStream, { path: posix.dirname(path), noOverwriteDirNonDir: true });
       } catch (err) {
+        if (hostPathTooLong(err)) return viaExec.writeFile(instanceId, path, data);
         const vmErr = fromDockerError(err, { provider, operation, subject: JSON.stringify(path) });
         if (vmErr.code === "NOT_FOUND") {
           throw new VMError("NOT_FOUND", `${operation} ${JSON.stringify(path)}: the parent directory does not exist`, { provider, operation, cause: err });
