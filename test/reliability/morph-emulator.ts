@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { EMULATOR_LABEL, createMorphEmulator } from "@vm/morph-emulator";
 import { createDockerVMProvider } from "@vm/provider-docker";
 import Dockerode from "dockerode";
+import { RUN_LABEL } from "./support.js";
 
 /** One API request as the emulator logged it (`GET /_admin/requests`). */
 export interface LoggedRequest {
@@ -12,8 +13,8 @@ export interface LoggedRequest {
 
 /**
  * The Morph emulator in this process, its instances real containers labelled with its own
- * session: its admin API (fault switch, request log), Docker counts of what it made, and a
- * `stop()` that removes everything, even after a failure. (The same as
+ * session (and the reliability run label): its admin API (fault switch, request log), Docker
+ * counts of what it made, and a `stop()` that removes everything, even after a failure. (The same as
  * packages/provider-morph/test/support/emulator.ts, without reaching into another package's tests.)
  */
 export async function startMorphEmulator(baseImage: string) {
@@ -21,7 +22,7 @@ export async function startMorphEmulator(baseImage: string) {
   const session = `reliability-${randomUUID()}`;
   const emulator = createMorphEmulator({
     apiKey,
-    backend: createDockerVMProvider({ labels: { [EMULATOR_LABEL]: session } }),
+    backend: createDockerVMProvider({ labels: { [EMULATOR_LABEL]: session, [RUN_LABEL]: session } }),
     images: [{ id: "morphvm-minimal", name: "morphvm-minimal", reference: baseImage }],
   });
   await emulator.listen();
