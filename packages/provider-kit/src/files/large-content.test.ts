@@ -214,15 +214,18 @@ describe("chunked reads stay consistent", () => {
     expect(await codeOf(files.readFileBytes(ID, "/dev/zero"))).toBe("INVALID_ARGUMENT");
   });
 
-  it("a pipe of exactly maxReadBytes is read whole; one byte more is INVALID_ARGUMENT naming the limit", async () => {
+  it("a pipe of exactly maxReadBytes is read whole, however short its reads; one byte more is INVALID_ARGUMENT naming the limit", async () => {
     const dir = await scratch.fresh();
-    const files = createExecFileService({ provider: "local", exec: createLocalExec().exec, stdin: true, maxReadBytes: 1000 });
+    const files = createExecFileService({ provider: "local", exec: createLocalExec().exec, stdin: true, maxReadBytes: 300_000 });
     const outcomes: string[] = [];
-    for (const size of [1000, 1001]) {
+    for (const size of [300_000, 300_001]) {
       const fifo = join(dir, `fifo-${size}`);
       expect(spawnSync("mkfifo", [fifo]).status).toBe(0);
-      // The writer blocks until the read opens the pipe; it is gone once the pipe is drained or closed.
-      const writer = spawn("bash", ["-c", 'head -c "$1" /dev/zero > "$2"', "writer", String(size), fifo], { stdio: "ignore" });
+      // 1000-byte writes: the reader sees many short reads (dd stopped after 5 of them: 5000 bytes).
+      // The writer blocks until the read opens the pipe; it is killed afterwards.
+      const writer = spawn("bash", ["-c", 'exec > "$2"; n=$1; while [ "$n" -gt 0 ]; do c=$(( n < 1000 ? n : 1000 )); head -c "$c" /dev/zero; n=$(( n - c )); done', "writer", String(size), fifo], {
+        stdio: "ignore",
+      });
       try {
         const bytes = await files.readFileBytes(ID, fifo);
         outcomes.push(`${size}: ${bytes.length} bytes`);
@@ -232,6 +235,6 @@ describe("chunked reads stay consistent", () => {
         writer.kill("SIGKILL");
       }
     }
-    expect(outcomes).toEqual(["1000: 1000 bytes", `1001: INVALID_ARGUMENT files.readFileBytes ${JSON.stringify(join(dir, "fifo-1001"))}: not a regular file and larger than 1000 bytes`]);
+    expect(outcomes).toEqual(["300000: 300000 bytes", `300001: INVALID_ARGUMENT files.readFileBytes ${JSON.stringify(join(dir, "fifo-300001"))}: not a regular file and larger than 300000 bytes`]);
   });
 });

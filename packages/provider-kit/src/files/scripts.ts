@@ -94,7 +94,8 @@ fi
 if [ -f "$p" ]; then kind=f; else kind=o; count=$((count + 1)); fi
 info=$(stat -L -c '%s %d:%i:%.9Y:%.9Z' -- "$p") || fail EIO
 printf '%s %s\n' "$kind" "$info"
-chunk() { dd bs=65536 skip="$off" count="$count" iflag=skip_bytes,count_bytes status=none <&4 | base64 -w0; }
+# fullblock: a pipe or /proc file returns short reads, which dd would count as blocks and stop early.
+chunk() { dd bs=65536 skip="$off" count="$count" iflag=skip_bytes,count_bytes,fullblock status=none <&4 | base64 -w0; }
 run chunk
 `);
 
