@@ -1,8 +1,11 @@
 import { createHash } from "node:crypto";
 import { constants as bufferConstants } from "node:buffer";
 import { DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_OUTPUT_BYTES, MAX_FORK_COUNT } from "@vm/provider-docker";
-import { MAX_ARGUMENT_BYTES, MAX_COMMAND_BYTES, MAX_ID_LENGTH, MAX_NAME_BYTES, MAX_PATH_BYTES, commandBytes, isVMError } from "@vm/provider-kit";
+import type { VMProvider } from "@vm/core";
+import { DEFAULT_MAX_READ_BYTES, MAX_ARGUMENT_BYTES, MAX_COMMAND_BYTES, MAX_ID_LENGTH, MAX_NAME_BYTES, MAX_PATH_BYTES, MAX_REQUEST_BYTES_LIMIT, commandBytes, isVMError } from "@vm/provider-kit";
+import { buildExecCommand, createMorphVMProvider } from "@vm/provider-morph";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startMorphEmulator, type ReliabilityEmulator } from "./morph-emulator.js";
 import { baseImage, createCountedDockerProvider } from "./support.js";
 
 // Every documented limit, on the real engine: at the limit it works (exactly), one past it is
@@ -310,3 +313,133 @@ describe("Docker: PM2 processes", () => {
   });
 });
 
+
+// Morph over the emulator (real HTTP, real containers): where Morph's limits differ (no stdin:
+// env and stdin travel in the exec's argv; files go through exec in argv chunks; fork up to 64)
+// or must hold over its transport. "Before any request" means the emulator logged none.
+describe("Morph (emulator)", () => {
+  let emu: ReliabilityEmulator;
+  let morph: VMProvider;
+  let mvm = "";
+
+  beforeAll(async () => {
+    emu = await startMorphEmulator(baseImage());
+    morph = createMorphVMProvider({ baseUrl: emu.apiUrl, apiKey: emu.apiKey });
+    const snapshot = await morph.snapshots.fromImage("morphvm-minimal", { digest: "reliability-limits" });
+    mvm = (await morph.instances.boot(snapshot.id, { metadata: { suite: "reliability-limits" } })).id;
+  });
+
+  afterAll(async () => {
+    await emu?.stop();
+  });
+
+  async function rejectedBeforeAnyRequest(code: string, work: () => Promise<unknown>): Promise<string> {
+    const before = (await emu.requests()).length;
+    const err = await work().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(isVMError(err), `expected a VMError, got ${String(err)}`).toBe(true);
+    expect((err as { code: string }).code).toBe(code);
+    expect((await emu.requests()).length - before, "requests sent before the rejection").toBe(0);
+    return (err as Error).message;
+  }
+
+  async function morphProcesses(marker: string): Promise<string[]> {
+    const { stdout } = await morph.instances.exec(mvm, ["ps", "-eo", "pid=,args="]);
+    return stdout.split("\n").filter((line) => line.includes(marker) && !line.includes("ps -eo"));
+  }
+
+  it("exec: one argument of 131071 bytes arrives whole; 131072 is INVALID_ARGUMENT before any request", async () => {
+    const arg = "m".repeat(MAX_ARGUMENT_BYTES);
+    expect((await morph.instances.exec(mvm, ["sh", "-c", 'printf %s "$1" | wc -c', "sh", arg])).stdout).toBe(`${MAX_ARGUMENT_BYTES}\n`);
+    expect(await rejectedBeforeAnyRequest("INVALID_ARGUMENT", () => morph.instances.exec(mvm, ["printf", `${arg}m`]))).toBe(
+      "argv[1] is 131072 bytes; one argument may be at most 131071 bytes (Linux MAX_ARG_STRLEN)",
+    );
+  });
+
+  it("exec: argv, env and stdin (base64 in the wrapper's argv) of exactly MAX_COMMAND_BYTES run with stdin intact; one byte more is INVALID_ARGUMENT before any request", async () => {
+    const argv = ["sha256sum"];
+    const stdin = new Uint8Array(1400 * KiB).map((_, i) => (i * 31) % 251);
+    const sized = (fill: number) => ({ stdin, env: { FILL: "f".repeat(fill) } });
+    const room = MAX_COMMAND_BYTES - commandBytes(buildExecCommand(argv, sized(0)));
+    expect(room).toBeGreaterThan(0);
+    expect(room).toBeLessThan(MAX_ARGUMENT_BYTES - "FILL=".length);
+    expect(commandBytes(buildExecCommand(argv, sized(room)))).toBe(MAX_COMMAND_BYTES);
+    expect((await morph.instances.exec(mvm, argv, sized(room))).stdout).toBe(`${sha256(stdin)}  -\n`);
+    expect(await rejectedBeforeAnyRequest("INVALID_ARGUMENT", () => morph.instances.exec(mvm, argv, sized(room + 1)))).toMatch(
+      new RegExp(`^argv, env and stdin \\(as base64\\) in the exec command take ${MAX_COMMAND_BYTES + 1} bytes .*the limit is ${MAX_COMMAND_BYTES} bytes`),
+    );
+  });
+
+  it("exec timeoutMs: a command that outlives it is TIMEOUT naming the limit and is killed in the VM; outside 1..2147483647 INVALID_ARGUMENT before any request", async () => {
+    expect((await morph.instances.exec(mvm, ["sh", "-c", "sleep 0.2; echo done"], { timeoutMs: 60_000 })).stdout).toBe("done\n");
+    expect(await rejection(morph.instances.exec(mvm, ["sh", "-c", "sleep 7401 & exec sleep 7402"], { timeoutMs: 800 }))).toEqual({
+      code: "TIMEOUT",
+      message: "command ran longer than 800 ms and was killed",
+    });
+    expect(await morphProcesses("sleep 740")).toEqual([]);
+    expect(await rejectedBeforeAnyRequest("INVALID_ARGUMENT", () => morph.instances.exec(mvm, ["true"], { timeoutMs: 2_147_483_648 }))).toMatch(/^timeoutMs must be a whole number from 1 to 2147483647/);
+  });
+
+  it("files: 4095-byte paths work through exec; 4096 bytes or a 256-byte name is INVALID_ARGUMENT before any request", async () => {
+    const path = pathOf("/tmp/morph-limits", MAX_PATH_BYTES);
+    await morph.files.writeFileAtomic(mvm, path, "morph", { createDirs: true });
+    expect(await morph.files.readFile(mvm, path)).toBe("morph");
+    await morph.files.writeFile(mvm, path, "again");
+    expect(await morph.files.readFile(mvm, path)).toBe("again");
+    expect(await rejectedBeforeAnyRequest("INVALID_ARGUMENT", () => morph.files.writeFileAtomic(mvm, pathOf("/tmp/morph-limits", MAX_PATH_BYTES + 1), "x", { createDirs: true }))).toBe(
+      "path is 4096 bytes; the limit is 4095 bytes (Linux PATH_MAX)",
+    );
+    expect(await rejectedBeforeAnyRequest("INVALID_ARGUMENT", () => morph.files.readFile(mvm, `/tmp/${"n".repeat(256)}`))).toMatch(/^path has a name of 256 bytes /);
+    await morph.files.deleteDirectory(mvm, "/tmp/morph-limits");
+  });
+
+  it("files: maxRequestBytes at its maximum (1.875 MiB) and maxArgBytes at 128 KiB write a 4 MiB file through argv chunks; one more is INVALID_ARGUMENT", async () => {
+    expect(MAX_REQUEST_BYTES_LIMIT).toBe(1920 * KiB);
+    const wide = createMorphVMProvider({ baseUrl: emu.apiUrl, apiKey: emu.apiKey, maxRequestBytes: MAX_REQUEST_BYTES_LIMIT, maxArgBytes: 128 * KiB });
+    const content = new Uint8Array(4 * MiB).map((_, i) => (i * 7 + (i >> 12)) % 256);
+    await emu.clearRequests();
+    await wide.files.writeFileAtomic(mvm, "/tmp/morph-wide.bin", content);
+    // 4 MiB is 5.33 MiB of base64: three execs of at most 1.875 MiB of argv each (two full ones).
+    expect((await emu.requests()).filter((r) => r.route === "/instance/{instance_id}/exec").length).toBe(3);
+    expect(sha256(await wide.files.readFileBytes(mvm, "/tmp/morph-wide.bin"))).toBe(sha256(content));
+    await wide.files.deleteFile(mvm, "/tmp/morph-wide.bin");
+    expect(() => createMorphVMProvider({ baseUrl: emu.apiUrl, apiKey: emu.apiKey, maxRequestBytes: MAX_REQUEST_BYTES_LIMIT + 1 })).toThrow(
+      expect.objectContaining({ code: "INVALID_ARGUMENT", message: "maxRequestBytes must be a whole number from 16384 to 1966080, got number" }) as Error,
+    );
+    expect(() => createMorphVMProvider({ baseUrl: emu.apiUrl, apiKey: emu.apiKey, maxArgBytes: 128 * KiB + 1 })).toThrow(
+      expect.objectContaining({ code: "INVALID_ARGUMENT", message: "maxArgBytes must be a whole number from 8 to 131072, got number" }) as Error,
+    );
+  });
+
+  it("files: a pipe of exactly maxReadBytes (3 MiB) is read whole; one byte more is INVALID_ARGUMENT naming the limit", async () => {
+    expect(DEFAULT_MAX_READ_BYTES).toBe(3 * MiB);
+    const outcomes: string[] = [];
+    for (const size of [DEFAULT_MAX_READ_BYTES, DEFAULT_MAX_READ_BYTES + 1]) {
+      const fifo = `/tmp/morph-fifo-${size}`;
+      // The writer waits for the reader in the background; its output goes nowhere, so the exec returns at once.
+      await morph.instances.exec(mvm, ["sh", "-c", `mkfifo ${fifo} && (head -c ${size} /dev/zero > ${fifo} &) >/dev/null 2>&1 </dev/null`]);
+      const read = await morph.files.readFileBytes(mvm, fifo).then(
+        (bytes) => `${bytes.length} bytes`,
+        (err: unknown) => `${(err as { code: string }).code}: ${(err as Error).message}`,
+      );
+      outcomes.push(read);
+      await morph.instances.exec(mvm, ["sh", "-c", `pkill -f "head -c ${size}" ; rm -f ${fifo}`]);
+    }
+    expect(outcomes).toEqual([`${3 * MiB} bytes`, `INVALID_ARGUMENT: files.readFileBytes "/tmp/morph-fifo-${3 * MiB + 1}": not a regular file and larger than ${3 * MiB} bytes`]);
+  });
+
+  it("fork count: 64 forks boot; 0 and 65 are INVALID_ARGUMENT before any request", async () => {
+    for (const count of [0, 65]) {
+      expect(await rejectedBeforeAnyRequest("INVALID_ARGUMENT", () => morph.instances.fork(mvm, count))).toBe("count must be a whole number from 1 to 64, got number");
+    }
+    const forks = await morph.instances.fork(mvm, 64);
+    try {
+      expect(forks.map((f) => f.status)).toEqual(Array.from({ length: 64 }, () => "ready"));
+      expect(new Set(forks.map((f) => f.id)).size).toBe(64);
+    } finally {
+      await Promise.all(forks.map((f) => morph.instances.terminate(f.id)));
+    }
+  });
+});

@@ -11,7 +11,7 @@ import type {
   VMInstance,
   VMInstanceService,
 } from "@vm/core";
-import { VMError, assertAbsolutePath, assertArgv, assertEnv, assertId, assertInteger, assertMetadata, assertPrincipal, hasVMErrorCode, isVMError } from "@vm/provider-kit";
+import { VMError, assertAbsolutePath, assertArgv, assertCommandSize, assertEnv, assertId, assertInteger, assertMetadata, assertPrincipal, hasVMErrorCode, isVMError } from "@vm/provider-kit";
 import { createParser } from "eventsource-parser";
 import { metadataQuery, pathOf, type MorphClient } from "../api-client/base-client.js";
 import { BRANCH_KEY, REQUEST_MARKER_KEY, morphTtlAction, toVMInstance } from "../api-client/mappers.js";
@@ -50,6 +50,10 @@ function ctx(operation: string) {
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+// Morph's exec takes one argv: env entries and stdin (base64) travel in it as the wrapper's
+// arguments, so they count against the kernel's argument limit together with argv.
+const COMMAND_WHAT = "argv, env and stdin (as base64) in the exec command";
 
 function validateExecOptions(options: ExecOptions | undefined, c: ReturnType<typeof ctx>): void {
   if (!options) return;
@@ -206,6 +210,7 @@ export function createMorphInstanceService(options: MorphInstanceServiceOptions)
     // can kill it in the VM (the request alone ending does not, on Morph).
     const killId = execOptions?.signal !== undefined || limit !== undefined ? randomUUID() : undefined;
     const command = buildExecCommand(argv, execOptions, killId);
+    assertCommandSize(command, undefined, c, COMMAND_WHAT);
     let result: ExecResponse;
     try {
       result = await client.request({
@@ -242,6 +247,7 @@ export function createMorphInstanceService(options: MorphInstanceServiceOptions)
     // request and then kills the command with a second exec.
     const killId = randomUUID();
     const command = buildExecCommand(argv, execOptions, killId);
+    assertCommandSize(command, undefined, c, COMMAND_WHAT);
     const controller = new AbortController();
     const outer = execOptions?.signal;
     const onAbort = () => controller.abort(outer?.reason);
