@@ -618,7 +618,9 @@ export function createMorphEmulator(options: MorphEmulatorOptions): MorphEmulato
     if (fault?.kind === "status") {
       log(`fault: ${fault.status ?? 503} for ${method} ${path}`);
       const status = fault.status ?? 503;
-      const body = { detail: status === 429 ? "Rate limit exceeded" : "Service unavailable (injected fault)" };
+      const body = fault.echo
+        ? { detail: [{ loc: ["body"], msg: "Injected validation error", type: "value_error", input: (await readJson(req).catch(() => undefined)) ?? null }] }
+        : { detail: status === 429 ? "Rate limit exceeded" : "Service unavailable (injected fault)" };
       return send(res, { status, json: body, headers: fault.retryAfter === undefined ? {} : { "retry-after": String(fault.retryAfter) } });
     }
     if (fault?.kind === "delay") {

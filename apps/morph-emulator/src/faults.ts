@@ -4,7 +4,9 @@ import { z } from "zod";
  * One injected fault, applied to the next `count` requests that match.
  *
  * - `status`: answer `status` (e.g. 429 or 503) without doing anything; `retryAfter`
- *   (seconds) sets the `Retry-After` header.
+ *   (seconds) sets the `Retry-After` header. With `echo`, the answer is a FastAPI-style
+ *   validation error whose `input` is the request body, as pydantic v2 servers send: it shows
+ *   whether a client keeps what it sent (secrets included) in its errors.
  * - `drop`: destroy the connection before doing anything.
  * - `drop-after`: do the work, then destroy the connection instead of answering (a lost answer).
  * - `delay`: wait `delayMs` before handling the request normally (a slow answer).
@@ -19,6 +21,7 @@ export const faultSchema = z.object({
   status: z.number().int().min(100).max(599).optional(),
   retryAfter: z.number().min(0).optional(),
   delayMs: z.number().int().min(0).optional(),
+  echo: z.boolean().optional(),
 });
 
 /** A fault as posted to `POST /_admin/faults`. */
