@@ -59,6 +59,18 @@ describe("fromMorphResponse", () => {
     expect(err.message).toContain("[redacted]");
   });
 
+  it("redacts every secret (env entries, stdin chunks) a server echoes in a validation error's input, keys included", () => {
+    const env = 'TOKEN=s3cr"et\\value';
+    const stdin = "c2VjcmV0IHN0ZGlu";
+    const body = { detail: [{ loc: ["body", "command"], msg: `bad ${env}`, type: "value_error", input: { command: ["bash", "-c", "...", env, stdin, "cat"], [stdin]: 1 } }] };
+    const err = fromMorphResponse({ status: 422, body }, ctx, ["key-1", env, stdin]);
+    const shown = `${err.message}\n${JSON.stringify(err.cause)}`;
+    expect(shown).not.toContain(env);
+    expect(shown).not.toContain(stdin);
+    expect(err.message).toBe("Morph API answered 422: body.command: bad [redacted]");
+    expect((err.cause as { body: typeof body }).body.detail[0]?.input.command).toEqual(["bash", "-c", "...", "[redacted]", "[redacted]", "cat"]);
+  });
+
   it("reads plain-string and missing details", () => {
     expect(describeDetail({ detail: "Instance not found" })).toBe("Instance not found");
     expect(describeDetail(undefined)).toBeUndefined();

@@ -61,9 +61,11 @@ function clip(text: string): string {
  * 403 → `PERMISSION_DENIED`, 404 → `NOT_FOUND`, 409 → `CONFLICT`, 422 → `INVALID_ARGUMENT`
  * (with the spec's `HTTPValidationError` detail in the message), 429 → `RATE_LIMITED`,
  * 5xx → `UNAVAILABLE`. The cause kept is `{ status, body }` only: no request, no headers,
- * so the API key cannot leak through it. `secret`, when given, is redacted from the detail
- * in case a server echoes it. A 429's `Retry-After` becomes `retryAfterMs`, so a caller can
- * wait as long as the server asked.
+ * so the API key cannot leak through it. `secrets` (the API key; an exec's `NAME=value` env
+ * entries and base64 stdin chunks) are replaced with `[redacted]` in the detail and in every
+ * string of the kept body, because a server may echo what it was sent (pydantic v2 validation
+ * errors carry the request's `input`). A 429's `Retry-After` becomes `retryAfterMs`, so a
+ * caller can wait as long as the server asked.
  *
  * @example
  * ```ts
@@ -75,16 +77,30 @@ function clip(text: string): string {
  * console.log(err.code); // "NOT_FOUND"
  * ```
  */
-export function fromMorphResponse(response: MorphErrorResponse, ctx: ErrorContext, secret?: string): VMError {
+export function fromMorphResponse(response: MorphErrorResponse, ctx: ErrorContext, secrets?: string | readonly string[]): VMError {
   const code = codeForStatus(response.status);
+  // Longest first, so a secret that contains another is redacted whole.
+  const list = (typeof secrets === "string" ? [secrets] : [...(secrets ?? [])]).filter((s) => s !== "").sort((a, b) => b.length - a.length);
   let detail = describeDetail(response.body);
-  if (detail !== undefined && secret) detail = detail.split(secret).join("[redacted]");
+  if (detail !== undefined) detail = redact(detail, list);
   const message = `Morph API answered ${response.status}${detail === undefined ? "" : `: ${clip(detail)}`}`;
-  let body = response.body;
-  if (secret && body !== undefined) {
-    const text = JSON.stringify(body);
-    if (text.includes(secret)) body = JSON.parse(text.split(secret).join("[redacted]")) as unknown;
-  }
+  const body = list.length === 0 ? response.body : redactDeep(response.body, list);
   const retryAfterMs = code === "RATE_LIMITED" ? parseRetryAfter(response.retryAfter) : undefined;
   return new VMError(code, message, { ...ctx, cause: { status: response.status, body }, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) });
+}
+
+function redact(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const secret of secrets) if (out.includes(secret)) out = out.split(secret).join("[redacted]");
+  return out;
+}
+
+/** A copy of a JSON value with every secret replaced in its strings (keys included). */
+function redactDeep(value: unknown, secrets: readonly string[]): unknown {
+  if (typeof value === "string") return redact(value, secrets);
+  if (Array.isArray(value)) return value.map((item) => redactDeep(item, secrets));
+  if (typeof value === "object" && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [redact(key, secrets), redactDeep(item, secrets)]));
+  }
+  return value;
 }

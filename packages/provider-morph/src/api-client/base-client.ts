@@ -48,6 +48,11 @@ export interface MorphRequest<T> {
   timeoutMs?: number | false;
   /** For deletes: a 404 on a retry means an earlier attempt did the work, so it is success. */
   goneIsSuccess?: boolean;
+  /**
+   * Strings of the request that must never reach an error (an exec's env entries and stdin):
+   * redacted, like the API key, from a server answer that echoes them.
+   */
+  redact?: readonly string[];
 }
 
 /** A create call: never re-sent blindly; `recover` looks up what a lost attempt made. */
@@ -264,7 +269,7 @@ export function createMorphClient(options: MorphClientOptions = {}): MorphClient
       const body = await readBody(response);
       const retryAfter = response.headers.get("retry-after");
       const decision = retryDecision({ attempt, idempotent: request.idempotent, status: response.status, retryAfter }, policy);
-      if (!decision.retry) throw fromMorphResponse({ status: response.status, body, retryAfter }, ctxOf(request.operation), apiKey);
+      if (!decision.retry) throw fromMorphResponse({ status: response.status, body, retryAfter }, ctxOf(request.operation), [apiKey, ...(request.redact ?? [])]);
       logger?.debug("morph: retrying", { method: request.method, path: request.path, status: response.status, attempt, delayMs: decision.delayMs });
       await sleep(decision.delayMs, request.signal).catch((e: unknown) => {
         throw transportError(e, request);
@@ -344,7 +349,7 @@ export function createMorphClient(options: MorphClientOptions = {}): MorphClient
     }
     if (!response.ok) {
       const retryAfter = response.headers.get("retry-after");
-      throw fromMorphResponse({ status: response.status, body: await readBody(response), retryAfter }, ctxOf(request.operation), apiKey);
+      throw fromMorphResponse({ status: response.status, body: await readBody(response), retryAfter }, ctxOf(request.operation), [apiKey, ...(request.redact ?? [])]);
     }
     return response;
   }

@@ -24,7 +24,7 @@ import {
   type ExecResponse,
   type InstanceModel,
 } from "../api-client/schemas.js";
-import { buildExecCommand, buildExecKillCommand, takeTimeoutMarker, EXEC_TIMEOUT_MARKER } from "../exec/wrapper-script.js";
+import { buildExecCommand, buildExecKillCommand, needsWrapper, takeTimeoutMarker, EXEC_TIMEOUT_MARKER } from "../exec/wrapper-script.js";
 
 const PROVIDER = "morph";
 // How long the follow-up exec that kills an aborted or timed-out command may take, retries included.
@@ -54,6 +54,16 @@ function sleep(ms: number): Promise<void> {
 // Morph's exec takes one argv: env entries and stdin (base64) travel in it as the wrapper's
 // arguments, so they count against the kernel's argument limit together with argv.
 const COMMAND_WHAT = "argv, env and stdin (as base64) in the exec command";
+
+/**
+ * The parts of a wrapped exec command that must never reach an error, should the server echo
+ * the request: its `NAME=value` env entries and its stdin chunks (base64). Layout:
+ * `bash -c SCRIPT vm-exec cwd user timeout N M killId <N env> <M stdin> argv...`.
+ */
+function execSecrets(command: readonly string[], wrapped: boolean): string[] {
+  if (!wrapped) return [];
+  return command.slice(10, 10 + Number(command[7]) + Number(command[8]));
+}
 
 function validateExecOptions(options: ExecOptions | undefined, c: ReturnType<typeof ctx>): void {
   if (!options) return;
@@ -211,6 +221,7 @@ export function createMorphInstanceService(options: MorphInstanceServiceOptions)
     const killId = execOptions?.signal !== undefined || limit !== undefined ? randomUUID() : undefined;
     const command = buildExecCommand(argv, execOptions, killId);
     assertCommandSize(command, undefined, c, COMMAND_WHAT);
+    const redact = execSecrets(command, needsWrapper(execOptions) || killId !== undefined);
     let result: ExecResponse;
     try {
       result = await client.request({
@@ -218,6 +229,7 @@ export function createMorphInstanceService(options: MorphInstanceServiceOptions)
         path: pathOf("instance", instanceId, "exec"),
         operation: c.operation,
         json: { command },
+        redact,
         schema: execResponseSchema,
         // A command may have side effects: exec is never re-sent.
         idempotent: false,
@@ -298,6 +310,7 @@ export function createMorphInstanceService(options: MorphInstanceServiceOptions)
           path: pathOf("instance", instanceId, "exec", "sse"),
           operation: c.operation,
           json: { command },
+          redact: execSecrets(command, true),
           signal: controller.signal,
           timeoutMs: execOptions?.timeoutMs === undefined ? options.execTimeoutMs : execOptions.timeoutMs + 15_000,
         })
