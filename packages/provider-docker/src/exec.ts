@@ -69,6 +69,16 @@ export function validateExec(provider: string, operation: string, instanceId: un
 const KILL_START_WAIT_MS = 30_000;
 const KILL_EXEC_WAIT_MS = 30_000;
 
+/** Reads a helper exec's output away and resolves when its stream ends, closes or fails. */
+function drained(stream: Duplex): Promise<void> {
+  return new Promise<void>((resolve) => {
+    stream.on("end", resolve);
+    stream.on("close", resolve);
+    stream.on("error", () => resolve());
+    stream.resume();
+  });
+}
+
 /** Resolves once the engine reports the exec ended (or `stopped()` says to give up). */
 async function execEnded(exec: Dockerode.Exec, stopped: () => boolean): Promise<void> {
   while (!stopped()) {
@@ -103,17 +113,13 @@ async function killInContainer(ctx: DockerContext, container: Dockerode.Containe
     });
     const stream = await killer.start({ hijack: true, stdin: false });
     let timer: NodeJS.Timeout | undefined;
-    const killed = new Promise<void>((resolve) => {
+    const gaveUp = new Promise<void>((resolve) => {
       timer = setTimeout(() => {
         ctx.logger?.warn("docker: the kill exec did not finish; giving up on it", { waitedMs: KILL_EXEC_WAIT_MS });
         resolve();
       }, KILL_EXEC_WAIT_MS);
-      stream.on("end", resolve);
-      stream.on("close", resolve);
-      stream.on("error", () => resolve());
-      stream.resume();
     });
-    await Promise.race([killed, execEnded(exec, () => done)]);
+    await Promise.race([drained(stream), gaveUp, execEnded(exec, () => done)]);
     clearTimeout(timer);
     stream.destroy();
   } catch (err) {
@@ -135,13 +141,7 @@ async function execStillWorks(container: Dockerode.Container): Promise<boolean> 
   const probe = (async () => {
     try {
       const exec = await container.exec({ Cmd: ["sh", "-c", "exit 0"], User: "0", AttachStdout: true, AttachStderr: true });
-      const stream = await exec.start({ hijack: true, stdin: false });
-      await new Promise<void>((resolve) => {
-        stream.on("end", resolve);
-        stream.on("close", resolve);
-        stream.on("error", () => resolve());
-        stream.resume();
-      });
+      await drained(await exec.start({ hijack: true, stdin: false }));
       const info = await exec.inspect();
       return !info.Running && info.ExitCode === 0;
     } catch {
