@@ -26,7 +26,7 @@ export function toInstance(id: string, labels: Record<string, string> | undefine
   const seconds = readLabel(labels, DOCKER_LABELS.ttlSeconds);
   const action = readLabel(labels, DOCKER_LABELS.ttlAction);
   const snapshot = readLabel(labels, DOCKER_LABELS.snapshot);
-  const status: InstanceStatus = mapContainerState(state);
+  const status: InstanceStatus = mapContainerState(state, readLabel(labels, DOCKER_LABELS.bootDeadline));
   return {
     id,
     status,

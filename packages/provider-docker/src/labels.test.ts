@@ -7,6 +7,7 @@ describe("buildLabels", () => {
       kind: "instance",
       metadata: { app: "demo", "with=equals": "x" },
       ttl: { seconds: 30, action: "terminate", deadline: "2030-01-01T00:00:00.000Z" },
+      bootDeadline: "2029-12-31T23:59:00.000Z",
       snapshot: "sha256:abc",
       extra: { "com.example.run": "42" },
     });
@@ -20,6 +21,7 @@ describe("buildLabels", () => {
       "dev.vm.ttl.seconds": "30",
       "dev.vm.ttl.action": "terminate",
       "dev.vm.ttl.deadline": "2030-01-01T00:00:00.000Z",
+      "dev.vm.boot.deadline": "2029-12-31T23:59:00.000Z",
       "dev.vm.snapshot": "sha256:abc",
     });
   });
@@ -30,12 +32,14 @@ describe("buildLabels", () => {
       "dev.vm.meta.secret": "s3cr3t",
       "dev.vm.ttl.seconds": "60",
       "dev.vm.digest": "old",
+      "dev.vm.boot.deadline": "2029-12-31T23:59:00.000Z",
       "org.opencontainers.image.title": "base",
     };
     const labels = buildLabels({ kind: "snapshot", digest: "new", metadata: { stage: "a" } }, inherited);
     expect(labels["dev.vm.meta.secret"]).toBe("");
     expect(labels["dev.vm.ttl.seconds"]).toBe("");
     expect(labels["dev.vm.digest"]).toBe("new");
+    expect(labels["dev.vm.boot.deadline"]).toBe("");
     expect(labels["dev.vm.kind"]).toBe("snapshot");
     expect(readMetadata(labels)).toEqual({ stage: "a" });
     expect("org.opencontainers.image.title" in labels).toBe(false);

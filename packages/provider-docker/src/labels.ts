@@ -9,6 +9,8 @@
  * - `metaPrefix`: one `dev.vm.meta.<key>=<value>` per metadata entry, for label filters.
  * - `digest`: a snapshot's idempotency key.
  * - `ttlSeconds`, `ttlAction`, `ttlDeadline`: an instance's TTL and when it fires (ISO-8601).
+ * - `bootDeadline`: when the boot that created an instance gives up (ISO-8601); a container
+ *   still `created` after it was abandoned mid-boot and reads as `error`.
  * - `snapshot`: the snapshot (image id) an instance was booted from.
  * - `image`: the image a snapshot was made from.
  * - `forkOf`: on a fork snapshot and its forks, the instance that was forked.
@@ -28,6 +30,7 @@ export const DOCKER_LABELS = {
   ttlSeconds: "dev.vm.ttl.seconds",
   ttlAction: "dev.vm.ttl.action",
   ttlDeadline: "dev.vm.ttl.deadline",
+  bootDeadline: "dev.vm.boot.deadline",
   snapshot: "dev.vm.snapshot",
   image: "dev.vm.image",
   forkOf: "dev.vm.fork-of",
@@ -58,6 +61,8 @@ export interface LabelSpec {
   metadata?: Record<string, string>;
   digest?: string;
   ttl?: { seconds: number; action: "stop" | "terminate"; deadline: string };
+  /** An instance's boot deadline (ISO-8601). */
+  bootDeadline?: string;
   snapshot?: string;
   image?: string;
   forkOf?: string;
@@ -96,6 +101,7 @@ export function buildLabels(spec: LabelSpec, inherited: Record<string, string> =
     labels[DOCKER_LABELS.ttlAction] = spec.ttl.action;
     labels[DOCKER_LABELS.ttlDeadline] = spec.ttl.deadline;
   }
+  if (spec.bootDeadline !== undefined) labels[DOCKER_LABELS.bootDeadline] = spec.bootDeadline;
   if (spec.snapshot !== undefined) labels[DOCKER_LABELS.snapshot] = spec.snapshot;
   if (spec.image !== undefined) labels[DOCKER_LABELS.image] = spec.image;
   if (spec.forkOf !== undefined) labels[DOCKER_LABELS.forkOf] = spec.forkOf;

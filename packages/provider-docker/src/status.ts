@@ -6,15 +6,24 @@ import type { InstanceStatus } from "@vm/core";
  * runs no commands; this provider never pauses), `removing` → stopping, `exited` → stopped,
  * `dead` → error. An unknown state is `error`.
  *
+ * `bootDeadline` is the deadline of the boot that created the container (the
+ * `dev.vm.boot.deadline` label). A container still `created` after it is a boot that was
+ * abandoned between create and start (the engine or the caller's process died there, so no
+ * one could remove it): nothing will ever start it, so it is `error`, not `booting` forever.
+ *
  * @example
  * ```ts
  * import { mapContainerState } from "@vm/provider-docker";
  * mapContainerState("running"); // "ready"
+ * mapContainerState("created", "2020-01-01T00:00:00.000Z"); // "error": that boot is long over
  * ```
  */
-export function mapContainerState(state: string | undefined): InstanceStatus {
+export function mapContainerState(state: string | undefined, bootDeadline?: string, now: number = Date.now()): InstanceStatus {
   switch (state?.toLowerCase()) {
-    case "created":
+    case "created": {
+      const deadline = bootDeadline === undefined ? Number.NaN : Date.parse(bootDeadline);
+      return deadline < now ? "error" : "booting";
+    }
     case "restarting":
       return "booting";
     case "running":

@@ -166,6 +166,7 @@ export function createInstanceService(
         kind: "instance",
         ...(options.metadata ? { metadata: options.metadata } : {}),
         ...(ttl ? { ttl } : {}),
+        bootDeadline: new Date(deadline).toISOString(),
         snapshot: image.Id,
         ...(internal.forkOf ? { forkOf: internal.forkOf } : {}),
         extra: ctx.extraLabels,
