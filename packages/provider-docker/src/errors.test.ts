@@ -1,6 +1,7 @@
 import { VMError, isVMError } from "@vm/provider-kit";
 import { describe, expect, it } from "vitest";
 import { START_ENGINE_HINT, dockerErrorCode, fromDockerError } from "./errors.js";
+import { DockerRequestTimeoutError } from "./request-timeout.js";
 
 // Shaped like docker-modem's errors: "(HTTP code N) reason - message", statusCode, json.
 function httpError(statusCode: number, message: string) {
@@ -60,5 +61,18 @@ describe("fromDockerError", () => {
   it("uses a Buffer or string body when there is no JSON message", () => {
     const err = Object.assign(new Error("(HTTP code 404) no such container - "), { statusCode: 404, json: Buffer.from("page not found") });
     expect(fromDockerError(err, { operation: "get" }).message).toBe("page not found");
+  });
+
+  it("a request the engine did not answer in time -> UNAVAILABLE naming the request and requestTimeoutMs, not the start hint", () => {
+    const cause = new DockerRequestTimeoutError("POST /containers/abc/exec", 2000);
+    expect(dockerErrorCode(cause)).toBe("UNAVAILABLE");
+    const err = fromDockerError(cause, { operation: "instances.exec", subject: "instance abc" });
+    expect(err.code).toBe("UNAVAILABLE");
+    expect(err.message).toBe("Docker engine did not answer POST /containers/abc/exec within 2000 ms (requestTimeoutMs)");
+    expect(err.message).not.toContain(START_ENGINE_HINT);
+    expect(err.cause).toBe(cause);
+    // A caller's abort (Node's AbortError, code ABORT_ERR) stays ABORTED.
+    const abort = Object.assign(new Error("The operation was aborted"), { name: "AbortError", code: "ABORT_ERR", cause });
+    expect(fromDockerError(abort, { operation: "instances.exec" }).code).toBe("ABORTED");
   });
 });

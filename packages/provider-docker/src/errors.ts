@@ -1,5 +1,6 @@
 import type { VMErrorCode } from "@vm/core";
 import { VMError, isVMError } from "@vm/provider-kit";
+import { REQUEST_TIMEOUT_CODE } from "./request-timeout.js";
 
 /**
  * Where a Docker error happened: the contract operation and, optionally, what it was about
@@ -60,6 +61,9 @@ function engineMessage(err: unknown): string {
  */
 export function dockerErrorCode(err: unknown): VMErrorCode {
   if (isVMError(err)) return err.code;
+  // The provider's own bound on an engine request (request-timeout.ts): the engine is there
+  // but does not answer. Checked before the abort test: it is not the caller's abort.
+  if (field(err, "code") === REQUEST_TIMEOUT_CODE) return "UNAVAILABLE";
   const name = field(err, "name");
   if (name === "AbortError" || field(err, "code") === "ABORT_ERR") return "ABORTED";
   const status = field(err, "statusCode");
@@ -91,7 +95,9 @@ export function dockerErrorCode(err: unknown): VMErrorCode {
  * 404 → NOT_FOUND, 409 → CONFLICT, 400 → INVALID_ARGUMENT, 401 → UNAUTHENTICATED,
  * 403 → PERMISSION_DENIED, 5xx → UNAVAILABLE (except the engine's "is not running" answers,
  * which are CONFLICT), an unreachable socket → UNAVAILABLE with a hint on how to start an
- * engine. The original error is kept as `cause`; a `VMError` passes through unchanged.
+ * engine, a request the engine did not answer within `requestTimeoutMs` → UNAVAILABLE
+ * "Docker engine did not answer … within N ms (requestTimeoutMs)", a caller's abort → ABORTED.
+ * The original error is kept as `cause`; a `VMError` passes through unchanged.
  *
  * @example
  * ```ts
@@ -112,6 +118,11 @@ export function fromDockerError(err: unknown, ctx: DockerErrorContext): VMError 
   if (isVMError(err)) return new VMError(err.code, err.message, options);
   const code = dockerErrorCode(err);
   const subject = ctx.subject ? `${ctx.subject}: ` : "";
+  if (field(err, "code") === REQUEST_TIMEOUT_CODE) {
+    const request = field(err, "request");
+    const ms = field(err, "timeoutMs");
+    return new VMError("UNAVAILABLE", `Docker engine did not answer ${typeof request === "string" ? request : "a request"} within ${typeof ms === "number" ? ms : "?"} ms (requestTimeoutMs)`, options);
+  }
   if (code === "UNAVAILABLE" && typeof field(err, "statusCode") !== "number") {
     const raw = field(err, "code") ?? field(field(err, "cause"), "code");
     const sysCode = typeof raw === "string" ? raw : "error";

@@ -94,14 +94,14 @@ async function execEnded(exec: Dockerode.Exec, stopped: () => boolean): Promise<
  * file. A command that ends by itself meanwhile needs no kill: the kill exec (which then finds
  * no pid file and exits within seconds) is not waited for.
  */
-async function killInContainer(ctx: DockerContext, container: Dockerode.Container, exec: Dockerode.Exec, pidfile: string): Promise<void> {
+async function killInContainer(ctx: DockerContext, container: Dockerode.Container, exec: Dockerode.Exec, pidfile: string): Promise<VMError | undefined> {
   let done = false;
   try {
     // Pid is 0 until the engine has started the process; ExitCode is null until it ended.
     const until = Date.now() + KILL_START_WAIT_MS;
     for (;;) {
       const info = await exec.inspect();
-      if (!info.Running && typeof info.ExitCode === "number") return;
+      if (!info.Running && typeof info.ExitCode === "number") return undefined;
       if (info.Pid > 0 || Date.now() > until) break;
       await new Promise((r) => setTimeout(r, 25));
     }
@@ -123,11 +123,15 @@ async function killInContainer(ctx: DockerContext, container: Dockerode.Containe
     clearTimeout(timer);
     stream.destroy();
   } catch (err) {
-    // The container may already be gone or stopped: then so is the command.
+    // The container may already be gone or stopped: then so is the command. An engine that
+    // does not answer (frozen: requestTimeoutMs) is the one case where the command may live on.
     ctx.logger?.debug("docker: kill exec failed", { error: String(err) });
+    const vmErr = fromDockerError(err, { provider: ctx.provider, operation: "exec.kill" });
+    return vmErr.code === "UNAVAILABLE" ? vmErr : undefined;
   } finally {
     done = true;
   }
+  return undefined;
 }
 
 // Bound on the probe exec below: an engine too stuck to run `exit 0` in this long gets the
@@ -244,9 +248,14 @@ async function startDrive(
       // blocks the engine's copy of this exec's output, and the engine handles a container's
       // exec exits one at a time, so the kill exec's own end would never come (exec() hung).
       socket.resume();
-      cancelling = killInContainer(ctx, container, exec, pidfile).finally(() => {
+      cancelling = killInContainer(ctx, container, exec, pidfile).then((killErr) => {
         socket.destroy();
-        rejectExit(reason);
+        // Same code as asked (TIMEOUT, ABORTED, ...), but the message must not claim a kill the engine never confirmed.
+        rejectExit(
+          killErr
+            ? new VMError(reason.code, `${reason.message} (the kill was not confirmed: ${killErr.message}; the command may still run)`, { provider: ctx.provider, operation, cause: killErr })
+            : reason,
+        );
       });
       return cancelling;
     },

@@ -8,6 +8,7 @@ export { mapContainerState } from "./status.js";
 export { createDemuxer } from "./demux.js";
 export { toInstance } from "./containers.js";
 export { DEFAULT_MAX_OUTPUT_BYTES } from "./exec.js";
+export { DEFAULT_REQUEST_TIMEOUT_MS } from "./request-timeout.js";
 export { DEFAULT_MAX_FILE_BYTES } from "./services/files.js";
 export { MAX_FORK_COUNT } from "./services/instances.js";
 export { SNAPSHOT_REPOSITORY } from "./services/snapshots.js";

@@ -3,6 +3,8 @@ import { join } from "node:path";
 import Dockerode from "dockerode";
 import { describe, expect, it } from "vitest";
 import { DOCKER_CAPABILITIES, DOCKER_PROVIDER_VERSION, createDockerVMProvider } from "./provider.js";
+import type { DockerVMProviderOptions } from "./provider.js";
+import { DEFAULT_REQUEST_TIMEOUT_MS } from "./request-timeout.js";
 
 describe("createDockerVMProvider", () => {
   it("reports the package version and its capabilities", () => {
@@ -16,8 +18,22 @@ describe("createDockerVMProvider", () => {
   });
 
   it("rejects bad options with INVALID_ARGUMENT", () => {
-    for (const options of [{ maxOutputBytes: 0 }, { network: "" }, { labels: { "dev.vm.managed": "false" } }, { bootTimeoutMs: -1 }]) {
-      expect(() => createDockerVMProvider(options)).toThrow(expect.objectContaining({ code: "INVALID_ARGUMENT" }) as Error);
+    for (const options of [{ maxOutputBytes: 0 }, { network: "" }, { labels: { "dev.vm.managed": "false" } }, { bootTimeoutMs: -1 }, { requestTimeoutMs: 0 }, { requestTimeoutMs: 1.5 }, { requestTimeoutMs: "1000" }, { requestTimeoutMs: 2 ** 31 }, { requestTimeoutMs: Number.NaN }]) {
+      expect(() => createDockerVMProvider(options as DockerVMProviderOptions)).toThrow(expect.objectContaining({ code: "INVALID_ARGUMENT" }) as Error);
     }
+  });
+
+  it("accepts requestTimeoutMs from 1 ms to the largest timer delay, 60 s by default", () => {
+    expect(DEFAULT_REQUEST_TIMEOUT_MS).toBe(60_000);
+    for (const requestTimeoutMs of [1, 2_000, 2_147_483_647]) {
+      expect(createDockerVMProvider({ docker: new Dockerode({ socketPath: "/nonexistent.sock" }), requestTimeoutMs }).name).toBe("docker");
+    }
+  });
+
+  it("does not change the caller's Dockerode", () => {
+    const docker = new Dockerode({ socketPath: "/nonexistent.sock" });
+    const dial = (docker as unknown as { modem: { dial: unknown } }).modem.dial;
+    createDockerVMProvider({ docker, requestTimeoutMs: 10 });
+    expect((docker as unknown as { modem: { dial: unknown } }).modem.dial).toBe(dial);
   });
 });

@@ -9,6 +9,7 @@ import { DEFAULT_MAX_FILE_BYTES, createFileService } from "./services/files.js";
 import { createImageService } from "./services/images.js";
 import { createInstanceService } from "./services/instances.js";
 import { createSnapshotService } from "./services/snapshots.js";
+import { DEFAULT_REQUEST_TIMEOUT_MS, withRequestTimeouts } from "./request-timeout.js";
 
 /**
  * This package's version (kept equal to package.json by a unit test); also `provider.version`.
@@ -63,6 +64,17 @@ export interface DockerVMProviderOptions {
   labels?: Record<string, string>;
   /** Default for `BootOptions.timeoutMs`. Default 60 s. */
   bootTimeoutMs?: number;
+  /**
+   * How long the engine may take to answer one request before the call fails with UNAVAILABLE
+   * "Docker engine did not answer … within N ms (requestTimeoutMs)": a frozen engine, or a
+   * socket that accepts and never answers. Default 60 s (`DEFAULT_REQUEST_TIMEOUT_MS`).
+   * Short calls (inspect, list, create, start, exec create/inspect, tag) are bounded whole;
+   * streams (exec attach, logs, archive download) until their response starts, not after (a
+   * quiet command is legitimate: use `timeoutMs`/`signal`); calls that legitimately take long
+   * (commit, stop, remove, an archive upload) are not cut: while they run the engine is pinged,
+   * and a ping unanswered for `requestTimeoutMs` fails them.
+   */
+  requestTimeoutMs?: number;
 }
 
 /**
@@ -120,6 +132,8 @@ export function createDockerVMProvider(options: DockerVMProviderOptions = {}): V
   assertInteger(maxFileBytes, setup, "maxFileBytes", 1);
   const bootTimeoutMs = options.bootTimeoutMs ?? DEFAULT_BOOT_TIMEOUT_MS;
   assertInteger(bootTimeoutMs, setup, "bootTimeoutMs", 1, 2_147_483_647);
+  const requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  assertInteger(requestTimeoutMs, setup, "requestTimeoutMs", 1, 2_147_483_647);
   if (options.network !== undefined && (typeof options.network !== "string" || options.network.length === 0)) {
     throw new VMError("INVALID_ARGUMENT", "network must be a non-empty string", setup);
   }
@@ -129,7 +143,8 @@ export function createDockerVMProvider(options: DockerVMProviderOptions = {}): V
       throw new VMError("INVALID_ARGUMENT", `label ${JSON.stringify(key)} must be a string outside the reserved dev.vm.* namespace`, setup);
     }
   }
-  const docker = isDockerode(options.docker) ? options.docker : new Dockerode(options.docker);
+  // Every request of this provider goes through the bounded view; a caller's Dockerode is not changed.
+  const docker = withRequestTimeouts(isDockerode(options.docker) ? options.docker : new Dockerode(options.docker), requestTimeoutMs);
   const ctx: DockerContext = {
     docker,
     provider: "docker",

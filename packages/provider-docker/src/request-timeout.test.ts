@@ -1,0 +1,184 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Socket } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Readable } from "node:stream";
+import Dockerode from "dockerode";
+import { afterEach, describe, expect, it } from "vitest";
+import { fromDockerError } from "./errors.js";
+import { createDockerVMProvider } from "./provider.js";
+import { DockerRequestTimeoutError, REQUEST_TIMEOUT_CODE, requestBound, withRequestTimeouts } from "./request-timeout.js";
+
+// A real HTTP server on a real Unix socket stands in for the engine: each test decides which
+// requests it answers, and how late. "Never answers" is the frozen-engine fault itself.
+type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+async function fakeEngine(handler: Handler): Promise<{ socketPath: string; open: () => number; requests: string[] }> {
+  const dir = mkdtempSync(join(tmpdir(), "vm-rt-"));
+  const socketPath = join(dir, "engine.sock");
+  const sockets = new Set<Socket>();
+  const requests: string[] = [];
+  const server = createServer((req, res) => {
+    requests.push(`${req.method} ${req.url?.replace(/^\/v[\d.]+/, "").split("?")[0]}`);
+    handler(req, res);
+  });
+  server.on("connection", (s) => {
+    sockets.add(s);
+    s.on("close", () => sockets.delete(s));
+  });
+  await new Promise<void>((resolve) => server.listen(socketPath, resolve));
+  cleanups.push(async () => {
+    for (const s of sockets) s.destroy();
+    await new Promise((r) => server.close(r));
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return { socketPath, open: () => sockets.size, requests };
+}
+
+const silent: Handler = () => undefined;
+const json = (res: ServerResponse, body: unknown) => {
+  res.writeHead(200, { "Content-Type": "application/json" });
+  res.end(JSON.stringify(body));
+};
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe("requestBound", () => {
+  it.each([
+    ["GET", "/containers/abc/json?", {}, "answer"],
+    ["GET", "/containers/json?", {}, "answer"],
+    ["POST", "/containers/create?", {}, "answer"],
+    ["POST", "/containers/abc/start?", {}, "answer"],
+    ["POST", "/containers/abc/exec", {}, "answer"],
+    ["GET", "/exec/e1/json", {}, "answer"],
+    ["GET", "/images/vm-base:dev/json", {}, "answer"],
+    ["POST", "/images/vm-base:dev/tag?", {}, "answer"],
+    ["POST", "/exec/e1/start", { isStream: true, hijack: true, openStdin: true }, "setup"],
+    ["GET", "/containers/abc/logs?", { isStream: true }, "setup"],
+    ["GET", "/containers/abc/archive?", { isStream: true }, "setup"],
+    ["POST", "/commit?", {}, "liveness"],
+    ["POST", "/containers/abc/stop?", {}, "liveness"],
+    ["POST", "/containers/abc/wait?", {}, "liveness"],
+    ["DELETE", "/containers/abc?", {}, "liveness"],
+    ["DELETE", "/images/vm-snapshot:1234?", {}, "liveness"],
+    ["PUT", "/containers/abc/archive?", { file: {} }, "liveness"],
+  ] as const)("%s %s -> %s", (method, path, extra, bound) => {
+    expect(requestBound({ method, path, ...extra })).toBe(bound);
+  });
+});
+
+describe("withRequestTimeouts on a socket that accepts and never answers", () => {
+  it("fails a short call with the timeout error, and closes its connection", async () => {
+    const engine = await fakeEngine(silent);
+    const docker = withRequestTimeouts(new Dockerode({ socketPath: engine.socketPath }), 150);
+    const err: unknown = await docker.getContainer("abc").inspect().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DockerRequestTimeoutError);
+    expect(err).toMatchObject({ code: REQUEST_TIMEOUT_CODE, request: "GET /containers/abc/json", timeoutMs: 150 });
+    const vmErr = fromDockerError(err, { operation: "instances.get", subject: "instance abc" });
+    expect(vmErr.code).toBe("UNAVAILABLE");
+    expect(vmErr.message).toBe("Docker engine did not answer GET /containers/abc/json within 150 ms (requestTimeoutMs)");
+    expect(vmErr.cause).toBe(err);
+    // The request was aborted, not left open on the engine.
+    for (let i = 0; i < 50 && engine.open() > 0; i++) await sleep(10);
+    expect(engine.open()).toBe(0);
+  });
+
+  it("keeps a caller's abort an abort (ABORTED), not a timeout", async () => {
+    const engine = await fakeEngine(silent);
+    const docker = withRequestTimeouts(new Dockerode({ socketPath: engine.socketPath }), 5_000);
+    const err: unknown = await docker
+      .getContainer("abc")
+      .inspect({ abortSignal: AbortSignal.timeout(50) } as object)
+      .catch((e: unknown) => e);
+    expect(err).not.toBeInstanceOf(DockerRequestTimeoutError);
+    expect(fromDockerError(err, { operation: "instances.get" }).code).toBe("ABORTED");
+  });
+
+  it("leaves the caller's Dockerode unbounded and still sends through its dial", async () => {
+    const engine = await fakeEngine(silent);
+    const original = new Dockerode({ socketPath: engine.socketPath });
+    const modem = (original as unknown as { modem: { dial: (...args: unknown[]) => unknown } }).modem;
+    const dial = modem.dial.bind(modem);
+    const bounded = withRequestTimeouts(original, 100);
+    // Installed after the view was made, like test/reliability/support.ts's counter.
+    let counted = 0;
+    modem.dial = (...args: unknown[]) => {
+      counted++;
+      return dial(...args);
+    };
+    await expect(bounded.listContainers()).rejects.toBeInstanceOf(DockerRequestTimeoutError);
+    expect(counted).toBe(1);
+    const controller = new AbortController();
+    const unbounded = original.listContainers({ abortSignal: controller.signal } as object).catch((e: unknown) => e);
+    await sleep(300);
+    controller.abort();
+    expect(fromDockerError(await unbounded, { operation: "x" }).code).toBe("ABORTED");
+  });
+});
+
+describe("withRequestTimeouts per kind of call", () => {
+  it("a stream is bounded until its response starts, not while it is quiet afterwards", async () => {
+    const engine = await fakeEngine((req, res) => {
+      if (req.url?.includes("/quiet/")) {
+        res.writeHead(200, { "Content-Type": "application/vnd.docker.raw-stream" });
+        res.flushHeaders();
+      }
+      // "/frozen/": no answer at all.
+    });
+    const docker = withRequestTimeouts(new Dockerode({ socketPath: engine.socketPath }), 150);
+    const stream = (await docker.getContainer("quiet").logs({ follow: true, stdout: true })) as unknown as Readable;
+    let failed: unknown;
+    stream.on("error", (e) => (failed = e));
+    await sleep(500);
+    expect(failed).toBeUndefined();
+    expect(stream.destroyed).toBe(false);
+    stream.destroy();
+    const err: unknown = await docker
+      .getContainer("frozen")
+      .logs({ follow: true, stdout: true })
+      .catch((e: unknown) => e);
+    expect(fromDockerError(err, { operation: "instances.boot" }).message).toBe("Docker engine did not answer GET /containers/frozen/logs within 150 ms (requestTimeoutMs)");
+  });
+
+  it("a long call (commit) outlives requestTimeoutMs while the engine answers pings", async () => {
+    const engine = await fakeEngine((req, res) => {
+      if (req.url?.endsWith("/_ping")) res.end("OK");
+      else if (req.url?.includes("/commit")) setTimeout(() => json(res, { Id: "sha256:abc" }), 700);
+    });
+    const docker = withRequestTimeouts(new Dockerode({ socketPath: engine.socketPath }), 150);
+    await expect(docker.getContainer("abc").commit({})).resolves.toEqual({ Id: "sha256:abc" });
+    expect(engine.requests.filter((r) => r === "GET /_ping").length).toBeGreaterThan(0);
+  });
+
+  it("a long call fails once a ping goes unanswered", async () => {
+    const engine = await fakeEngine(silent);
+    const docker = withRequestTimeouts(new Dockerode({ socketPath: engine.socketPath }), 150);
+    const t0 = Date.now();
+    const err: unknown = await docker
+      .getContainer("abc")
+      .stop({ t: 5 })
+      .catch((e: unknown) => e);
+    expect(Date.now() - t0).toBeLessThan(5_000);
+    const vmErr = fromDockerError(err, { operation: "instances.stop" });
+    expect(vmErr.code).toBe("UNAVAILABLE");
+    expect(vmErr.message).toBe("Docker engine did not answer a liveness ping (GET /_ping) during POST /containers/abc/stop within 150 ms (requestTimeoutMs)");
+    for (let i = 0; i < 50 && engine.open() > 0; i++) await sleep(10);
+    expect(engine.open(), "the stop request and the ping were both aborted").toBe(0);
+  });
+});
+
+describe("the provider on a socket that never answers", () => {
+  it("get, list and exec fail UNAVAILABLE with the timeout message", async () => {
+    const engine = await fakeEngine(silent);
+    const provider = createDockerVMProvider({ docker: { socketPath: engine.socketPath }, requestTimeoutMs: 100 });
+    for (const call of [() => provider.instances.get("abc"), () => provider.instances.list(), () => provider.instances.exec("abc", ["true"])]) {
+      await expect(call()).rejects.toMatchObject({ code: "UNAVAILABLE", message: expect.stringMatching(/^Docker engine did not answer .+ within 100 ms \(requestTimeoutMs\)$/) as unknown });
+    }
+  });
+});

@@ -1,0 +1,186 @@
+import type Dockerode from "dockerode";
+
+/**
+ * Default `requestTimeoutMs`: 60 s. How long the provider waits for the engine to answer one
+ * request before the call fails with UNAVAILABLE (a frozen engine, a socket that accepts and
+ * never answers). It does not bound a running command, a stream after it started, or a
+ * call that legitimately takes long (commit, stop, remove, an upload): see the README.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_REQUEST_TIMEOUT_MS, createDockerVMProvider } from "@vm/provider-docker";
+ * const provider = createDockerVMProvider({ requestTimeoutMs: DEFAULT_REQUEST_TIMEOUT_MS / 4 });
+ * ```
+ */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
+
+/** `code` of the error a bounded request fails with; `fromDockerError` turns it into UNAVAILABLE. */
+export const REQUEST_TIMEOUT_CODE = "VM_DOCKER_REQUEST_TIMEOUT";
+
+/**
+ * The engine did not answer in time. Internal: callers only ever see the UNAVAILABLE
+ * `VMError` that `fromDockerError` makes of it (this stays its `cause`).
+ */
+export class DockerRequestTimeoutError extends Error {
+  readonly code = REQUEST_TIMEOUT_CODE;
+  /** What went unanswered, e.g. `GET /containers/3f2a…/json` (no query string: filters may carry metadata). */
+  readonly request: string;
+  readonly timeoutMs: number;
+  constructor(request: string, timeoutMs: number) {
+    super(`Docker engine did not answer ${request} within ${timeoutMs} ms (requestTimeoutMs)`);
+    this.name = "DockerRequestTimeoutError";
+    this.request = request;
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/**
+ * How one engine request is bounded:
+ * - `answer`: a short request/response call; the whole call (until the full answer) is bounded.
+ * - `setup`: a stream (exec attach, logs, archive download); bounded until the response headers
+ *   or the upgrade arrive. After that its silence may be legitimate (a quiet command), so only
+ *   the caller's `timeoutMs`/`signal` (or boot's deadline) bound it.
+ * - `liveness`: a call whose length scales with data or a grace period (commit, stop, wait,
+ *   remove, an archive upload); no fixed bound could not break a legitimate one, so while it
+ *   runs the engine is pinged, and a ping it does not answer in time fails the call.
+ */
+export type RequestBound = "answer" | "setup" | "liveness";
+
+/** The subset of docker-modem's `dial` options this looks at. */
+export interface DialOptions {
+  path: string;
+  method: string;
+  isStream?: boolean;
+  hijack?: boolean;
+  openStdin?: boolean;
+  file?: unknown;
+  abortSignal?: AbortSignal;
+  statusCodes?: Record<number, boolean | string>;
+  options?: unknown;
+}
+
+type DialCallback = (err: unknown, data?: unknown) => void;
+
+interface Modem {
+  dial(options: DialOptions, callback: DialCallback): unknown;
+}
+
+const LIVENESS = [
+  /^POST \/commit$/,
+  /^POST \/containers\/[^/]+\/(stop|restart|wait)$/,
+  /^DELETE \/containers\/[^/]+$/,
+  /^DELETE \/images\/.+$/,
+  /^PUT \/containers\/[^/]+\/archive$/,
+];
+
+/** `METHOD /path` without the query string. */
+export function describeRequest(options: Pick<DialOptions, "method" | "path">): string {
+  return `${options.method} ${options.path.split("?")[0] ?? ""}`;
+}
+
+/**
+ * Which bound a request gets (see `RequestBound`). Pure; exported for tests.
+ *
+ * @example
+ * ```ts
+ * requestBound({ method: "GET", path: "/containers/abc/json?" }); // "answer"
+ * requestBound({ method: "POST", path: "/commit?" }); // "liveness"
+ * ```
+ */
+export function requestBound(options: DialOptions): RequestBound {
+  const request = describeRequest(options);
+  if (LIVENESS.some((re) => re.test(request))) return "liveness";
+  // A streamed upload other than the archive one (none used today) is a long call too.
+  if (options.file !== undefined && typeof options.file !== "string") return "liveness";
+  if (options.isStream === true || options.hijack === true || options.openStdin === true) return "setup";
+  return "answer";
+}
+
+/**
+ * Pings the engine (`GET /_ping`) every `timeoutMs` while a long call runs; calls `onDead` if
+ * one ping is not answered within `timeoutMs`. A ping that fails otherwise (engine gone) is
+ * ignored: the long call fails by itself then. Returns a stop function.
+ */
+function watchLiveness(base: Modem, timeoutMs: number, onDead: () => void): () => void {
+  let stopped = false;
+  let next: NodeJS.Timeout | undefined;
+  let deadline: NodeJS.Timeout | undefined;
+  let ping: AbortController | undefined;
+  const probe = () => {
+    if (stopped) return;
+    const controller = new AbortController();
+    ping = controller;
+    let answered = false;
+    deadline = setTimeout(() => {
+      if (answered || stopped) return;
+      controller.abort();
+      onDead();
+    }, timeoutMs);
+    base.dial({ path: "/_ping", method: "GET", statusCodes: { 200: true, 500: "server error" }, abortSignal: controller.signal }, () => {
+      answered = true;
+      clearTimeout(deadline);
+      ping = undefined;
+      if (!stopped) next = setTimeout(probe, timeoutMs);
+    });
+  };
+  next = setTimeout(probe, timeoutMs);
+  return () => {
+    stopped = true;
+    clearTimeout(next);
+    clearTimeout(deadline);
+    ping?.abort();
+  };
+}
+
+/**
+ * One request through `base.dial`, bounded as `requestBound` says. On the bound the request is
+ * aborted and the callback gets a `DockerRequestTimeoutError` at once (whatever the modem
+ * reports later is dropped). A caller's own `abortSignal` still works and stays an abort
+ * (ABORTED), never a timeout.
+ */
+function dialBounded(base: Modem, timeoutMs: number, options: DialOptions, callback: DialCallback): unknown {
+  const bound = requestBound(options);
+  const request = describeRequest(options);
+  const controller = new AbortController();
+  const caller = options.abortSignal;
+  options.abortSignal = caller ? AbortSignal.any([caller, controller.signal]) : controller.signal;
+  let done = false;
+  let timer: NodeJS.Timeout | undefined;
+  let stopLiveness: (() => void) | undefined;
+  const finish: DialCallback = (err, data) => {
+    if (done) {
+      // An answer that arrives after the timeout: nobody reads it, release it.
+      const late = data as { destroy?: () => void } | undefined;
+      if (!err && typeof late?.destroy === "function") late.destroy();
+      return;
+    }
+    done = true;
+    clearTimeout(timer);
+    stopLiveness?.();
+    callback(err, data);
+  };
+  const fail = (what: string) => {
+    if (done) return;
+    const err = new DockerRequestTimeoutError(what, timeoutMs);
+    finish(err);
+    controller.abort(err);
+  };
+  if (bound === "liveness") stopLiveness = watchLiveness(base, timeoutMs, () => fail(`a liveness ping (GET /_ping) during ${request}`));
+  else timer = setTimeout(() => fail(request), timeoutMs);
+  return base.dial(options, finish);
+}
+
+/**
+ * A view of `docker` whose requests are bounded by `timeoutMs` (see `RequestBound`). The
+ * caller's Dockerode is not changed: the view has its own modem, which inherits everything
+ * from the original and sends through the original's `dial` (looked up per call, so a
+ * wrapper installed on it later still sees every request).
+ */
+export function withRequestTimeouts(docker: Dockerode, timeoutMs: number): Dockerode {
+  const base = (docker as unknown as { modem: Modem }).modem;
+  const modem = Object.create(base) as Modem;
+  modem.dial = (options, callback) => dialBounded(base, timeoutMs, options, callback);
+  const bounded = Object.create(docker) as Dockerode;
+  Object.defineProperty(bounded, "modem", { value: modem, enumerable: true, writable: false });
+  return bounded;
+}
