@@ -109,6 +109,8 @@ stop() {
   pid=$(live_pid "$pidfile") || return 0
   cpid=$(live_pid "$dir/exec/containerd/containerd.pid") || cpid=
   kill -s "$signal" "$pid" 2>/dev/null || true
+  # A daemon frozen by a test (SIGSTOP) would act on SIGTERM only once continued.
+  kill -CONT "$pid" 2>/dev/null || true
   # TERM: dockerd stops its containers (up to its 15 s shutdown timeout) and its containerd.
   if ! wait_gone "$pid" "$timeout_s"; then
     log "dockerd $pid did not exit within ${timeout_s}s after SIG$signal; killing it"
@@ -135,6 +137,9 @@ load() {
 destroy() {
   [[ -e "$dir" ]] || return 0
   [[ -e "$marker" ]] || die "$dir has no $marker: not a private engine directory, not deleting it"
+  # A daemon a crashed test left frozen (SIGSTOP) answers nothing until continued.
+  local frozen
+  if frozen=$(live_pid "$pidfile"); then kill -CONT "$frozen" 2>/dev/null || true; fi
   # Containers still running (shims left by a KILLed daemon) are stopped by a daemon restart;
   # then remove them all through the engine, which also releases their mounts.
   if live_pid "$pidfile" >/dev/null || [[ -n "$(engine_pids)" && -d "$dir/data" ]]; then

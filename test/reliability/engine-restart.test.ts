@@ -26,6 +26,10 @@ const MiB = 1024 * 1024;
 // The boot loop's boots: short enough that a container the fault leaves between create and
 // start reaches its boot deadline within the test, long enough for a boot on a loaded machine.
 const BOOT_LOOP_TIMEOUT_MS = 30_000;
+// The frozen-engine test: its provider's requestTimeoutMs, and its "did not hang" bound per call
+// (a long call's liveness ping needs up to twice requestTimeoutMs; the rest is slack for a loaded machine).
+const FROZEN_REQUEST_TIMEOUT_MS = 2_000;
+const FROZEN_BOUND_MS = 20_000;
 
 beforeAll(async () => {
   const t0 = Date.now();
@@ -191,6 +195,81 @@ describe("dockerd restarted with operations in flight (a private engine)", () =>
       await provider.instances.terminate(fresh.id);
     }, 300_000);
   }
+  it("frozen dockerd (SIGSTOP): get, list, boot, exec, readFile, writeFileAtomic, terminate settle UNAVAILABLE 'did not answer … (requestTimeoutMs)'; an exec with timeoutMs settles; after SIGCONT the provider works again", async () => {
+    // Its own provider with a short bound; the file's provider has the default (60 s).
+    const quick = createDockerVMProvider({
+      docker: { socketPath: engine.socketPath },
+      requestTimeoutMs: FROZEN_REQUEST_TIMEOUT_MS,
+      labels: { [RUN_LABEL]: "engine-restart" },
+    });
+    // However this test ends, dockerd must not stay stopped (the next test and afterAll need it).
+    onTestFinished(async () => {
+      await engine.thaw();
+      for (const i of await provider.instances.list().catch(() => [])) await provider.instances.terminate(i.id).catch(() => undefined);
+    });
+    const vm = await quick.instances.boot(baseImage());
+    // Also makes the provider remember vm as its own: the file calls below then go straight to exec/archive.
+    await quick.files.writeFileAtomic(vm.id, "/tmp/before.txt", "before");
+    let frozenAt = Number.POSITIVE_INFINITY;
+    const settle = async (work: () => Promise<unknown>): Promise<Outcome> => {
+      let timer: NodeJS.Timeout | undefined;
+      const hang = new Promise<Outcome>((resolve) => (timer = setTimeout(() => resolve({ outcome: "HANG", at: Date.now() - frozenAt }), FROZEN_BOUND_MS)));
+      const done = work().then(
+        (): Outcome => ({ outcome: "ok", at: Date.now() - frozenAt }),
+        (err: unknown): Outcome => ({ outcome: codeOf(err), message: isVMError(err) ? err.message : String(err), at: Date.now() - frozenAt }),
+      );
+      try {
+        return await Promise.race([done, hang]);
+      } finally {
+        clearTimeout(timer);
+      }
+    };
+    // In flight at the freeze: a command whose timeoutMs fires while the engine is frozen, so its
+    // kill (another exec) meets the frozen engine too.
+    const timed = settle(() => quick.instances.exec(vm.id, ["sleep", "300"], { timeoutMs: 3_000 }));
+    await sleep(1_000);
+    await engine.freeze();
+    frozenAt = Date.now();
+    const calls = {
+      get: () => quick.instances.get(vm.id),
+      list: () => quick.instances.list(),
+      boot: () => quick.instances.boot(baseImage()),
+      exec: () => quick.instances.exec(vm.id, ["echo", "frozen"]),
+      readFile: () => quick.files.readFile(vm.id, "/tmp/before.txt"),
+      writeFileAtomic: () => quick.files.writeFileAtomic(vm.id, "/tmp/frozen.txt", "frozen"),
+      terminate: () => quick.instances.terminate(vm.id),
+    };
+    const frozen = Object.fromEntries(await Promise.all(Object.entries(calls).map(async ([name, call]) => [name, await settle(call)] as const)));
+    const timedOutcome = await timed;
+    const frozenMs = Date.now() - frozenAt;
+    await engine.thaw();
+    const thawAt = Date.now();
+    log.frozen = {
+      requestTimeoutMs: FROZEN_REQUEST_TIMEOUT_MS,
+      frozenMs,
+      calls: Object.fromEntries(Object.entries(frozen).map(([name, r]) => [name, `${r.outcome} at +${r.at} ms`])),
+      "exec sleep 300 (timeoutMs 3000, in flight)": `${timedOutcome.outcome} at +${timedOutcome.at} ms`,
+    };
+    for (const [name, r] of Object.entries(frozen)) {
+      expect(r.outcome, `${name} on a frozen engine: ${r.message ?? ""}`).toBe("UNAVAILABLE");
+      expect(r.message, name).toMatch(new RegExp(`^Docker engine did not answer .+ within ${FROZEN_REQUEST_TIMEOUT_MS} ms \\(requestTimeoutMs\\)$`));
+    }
+    // Its kill could not be confirmed (the engine is frozen): the code is still the timeout's,
+    // and the message says the command may still run.
+    expect(["TIMEOUT", "UNAVAILABLE"], timedOutcome.message).toContain(timedOutcome.outcome);
+    expect(timedOutcome.message).toMatch(/kill was not confirmed|did not answer/);
+
+    // Thawed: the same provider works again, and the instance ran on all along.
+    expect((await quick.instances.get(vm.id)).status).toBe("ready");
+    expect((await quick.instances.exec(vm.id, ["cat", "/tmp/before.txt"])).stdout).toBe("before");
+    const fresh = await quick.instances.boot(baseImage());
+    expect((await quick.instances.exec(fresh.id, ["echo", "back"])).stdout).toBe("back\n");
+    await quick.files.writeFileAtomic(fresh.id, "/tmp/after.txt", "after");
+    expect(await quick.files.readFile(fresh.id, "/tmp/after.txt")).toBe("after");
+    (log.frozen as Record<string, unknown>).roundTripAfterThawMs = Date.now() - thawAt;
+    for (const i of await quick.instances.list()) await quick.instances.terminate(i.id);
+    expect(await quick.instances.list()).toEqual([]);
+  }, 120_000);
   it("destroy after SIGKILL (containers still running under their shims) leaves no process, container process, mount or file", async () => {
     const vm = await provider.instances.boot(baseImage());
     await engine.stop("KILL");

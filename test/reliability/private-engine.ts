@@ -1,5 +1,6 @@
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import Dockerode from "dockerode";
@@ -17,6 +18,14 @@ export interface PrivateEngine {
   start(): Promise<void>;
   /** Stops the daemon with SIGTERM (it stops its containers first) or SIGKILL (it does not). */
   stop(signal: "TERM" | "KILL"): Promise<void>;
+  /**
+   * Freezes the daemon with SIGSTOP (only dockerd: its containerd, the shims and the containers
+   * keep running): its socket still accepts connections, nothing answers. Resolves once the
+   * kernel reports it stopped. Always pair with `thaw()` (in a finally / onTestFinished).
+   */
+  freeze(): Promise<void>;
+  /** SIGCONT to the daemon; resolves once it runs again. A no-op when it is not frozen or not running. */
+  thaw(): Promise<void>;
   /** Copies an image from the shared engine into this one. */
   load(image: string): Promise<void>;
   /** Removes its containers, stops it, unmounts and deletes its directory. Safe to repeat. */
@@ -31,6 +40,37 @@ async function runScript(args: string[], timeoutMs: number): Promise<string> {
     const e = err as { stderr?: string; message?: string };
     throw new Error(`docker-private-engine.sh ${args.join(" ")} failed: ${e.stderr?.trim() || e.message}`, { cause: err });
   }
+}
+
+/** The daemon's pid from its pid file, checked to be this engine's dockerd (a stale pid may be reused). */
+function daemonPid(dir: string): number | undefined {
+  try {
+    const pid = Number(readFileSync(`${dir}/dockerd.pid`, "utf8").trim());
+    if (!Number.isInteger(pid) || pid <= 0) return undefined;
+    const cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ");
+    return cmdline.includes("dockerd") && cmdline.includes(`${dir}/`) ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The process state letter from /proc/<pid>/stat ("T" when stopped), or undefined once it is gone. */
+function processState(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[0];
+  } catch {
+    return undefined;
+  }
+}
+
+async function waitState(pid: number, stopped: boolean): Promise<void> {
+  for (let i = 0; i < 500; i++) {
+    const state = processState(pid);
+    if (state === undefined || (state === "T") === stopped) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`dockerd ${pid} did not become ${stopped ? "stopped" : "running"} within 5 s`);
 }
 
 /**
@@ -50,6 +90,18 @@ export function createPrivateEngine(): PrivateEngine {
     },
     stop: async (signal) => {
       await runScript(["stop", dir, signal], 180_000);
+    },
+    freeze: async () => {
+      const pid = daemonPid(dir);
+      if (pid === undefined) throw new Error(`the private engine in ${dir} is not running`);
+      process.kill(pid, "SIGSTOP");
+      await waitState(pid, true);
+    },
+    thaw: async () => {
+      const pid = daemonPid(dir);
+      if (pid === undefined) return;
+      process.kill(pid, "SIGCONT");
+      await waitState(pid, false);
     },
     load: async (image) => {
       await runScript(["load", dir, image], 600_000);
