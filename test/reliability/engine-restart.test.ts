@@ -25,7 +25,7 @@ const IN_FLIGHT_CODES = ["UNAVAILABLE", "CONFLICT"];
 const MiB = 1024 * 1024;
 // The boot loop's boots: short enough that a container the fault leaves between create and
 // start reaches its boot deadline within the test, long enough for a boot on a loaded machine.
-const BOOT_LOOP_TIMEOUT_MS = 30_000;
+const BOOT_LOOP_TIMEOUT_MS = 15_000;
 // The frozen-engine test: its provider's requestTimeoutMs, and its "did not hang" bound per call
 // (a long call's liveness ping needs up to twice requestTimeoutMs; the rest is slack for a loaded machine).
 const FROZEN_REQUEST_TIMEOUT_MS = 2_000;
