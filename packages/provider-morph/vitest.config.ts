@@ -5,6 +5,11 @@ export default defineConfig({
     name: "@vm/provider-morph",
     // Liveness bound, not a performance claim: tests that spawn real shells run slowly on a loaded 2-core CI machine.
     testTimeout: 60_000,
+    // bash started with its stdin on a socket (Node's stdio pipes are socketpairs) and no
+    // SHLVL thinks rshd/sshd started it and sources ~/.bashrc: on a machine whose .bashrc runs
+    // `pyenv init` that is ~180 ms per shell. turbo's strict env mode drops SHLVL, which made
+    // these tests 9x slower under `turbo run test` (178 s instead of 20 s for provider-kit).
+    env: { SHLVL: process.env.SHLVL || "1" },
     include: ["src/**/*.test.ts"],
   },
 });
