@@ -54,6 +54,21 @@ interface Outcome {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** How `work` settles: "ok", its VMError code, or "HANG" after `boundMs`; `at` is ms since `origin()`, read when it settles (the fault may come after the call started). */
+async function settleWithin(work: () => Promise<unknown>, boundMs: number, origin: () => number): Promise<Outcome> {
+  let timer: NodeJS.Timeout | undefined;
+  const hang = new Promise<Outcome>((resolve) => (timer = setTimeout(() => resolve({ outcome: "HANG", at: Date.now() - origin() }), boundMs)));
+  const done = work().then(
+    (): Outcome => ({ outcome: "ok", at: Date.now() - origin() }),
+    (err: unknown): Outcome => ({ outcome: codeOf(err), message: isVMError(err) ? err.message : String(err), at: Date.now() - origin() }),
+  );
+  try {
+    return await Promise.race([done, hang]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 describe("dockerd restarted with operations in flight (a private engine)", () => {
   for (const signal of ["KILL", "TERM"] as const) {
     it(`SIG${signal}: in-flight calls settle with a result, UNAVAILABLE or CONFLICT; engine down is UNAVAILABLE; afterwards the provider works again`, async () => {
@@ -65,19 +80,7 @@ describe("dockerd restarted with operations in flight (a private engine)", () =>
       await provider.instances.exec(vm.id, ["sh", "-c", "head -c 8M /dev/urandom > /tmp/read.bin"]);
       let faultAt = Number.POSITIVE_INFINITY;
       let faulted = false;
-      const bounded = async (work: () => Promise<unknown>): Promise<Outcome> => {
-        let timer: NodeJS.Timeout | undefined;
-        const hang = new Promise<Outcome>((resolve) => (timer = setTimeout(() => resolve({ outcome: "HANG", at: Date.now() - faultAt }), BOUND_MS)));
-        const done = work().then(
-          (): Outcome => ({ outcome: "ok", at: Date.now() - faultAt }),
-          (err: unknown): Outcome => ({ outcome: codeOf(err), message: isVMError(err) ? err.message : String(err), at: Date.now() - faultAt }),
-        );
-        try {
-          return await Promise.race([done, hang]);
-        } finally {
-          clearTimeout(timer);
-        }
-      };
+      const bounded = (work: () => Promise<unknown>) => settleWithin(work, BOUND_MS, () => faultAt);
       // Runs `op` back to back until the fault; resolves with the call that was in flight then.
       const loop = async (op: () => Promise<unknown>) => {
         let rounds = 0;
@@ -211,19 +214,7 @@ describe("dockerd restarted with operations in flight (a private engine)", () =>
     // Also makes the provider remember vm as its own: the file calls below then go straight to exec/archive.
     await quick.files.writeFileAtomic(vm.id, "/tmp/before.txt", "before");
     let frozenAt = Number.POSITIVE_INFINITY;
-    const settle = async (work: () => Promise<unknown>): Promise<Outcome> => {
-      let timer: NodeJS.Timeout | undefined;
-      const hang = new Promise<Outcome>((resolve) => (timer = setTimeout(() => resolve({ outcome: "HANG", at: Date.now() - frozenAt }), FROZEN_BOUND_MS)));
-      const done = work().then(
-        (): Outcome => ({ outcome: "ok", at: Date.now() - frozenAt }),
-        (err: unknown): Outcome => ({ outcome: codeOf(err), message: isVMError(err) ? err.message : String(err), at: Date.now() - frozenAt }),
-      );
-      try {
-        return await Promise.race([done, hang]);
-      } finally {
-        clearTimeout(timer);
-      }
-    };
+    const settle = (work: () => Promise<unknown>) => settleWithin(work, FROZEN_BOUND_MS, () => frozenAt);
     // In flight at the freeze: a command whose timeoutMs fires while the engine is frozen, so its
     // kill (another exec) meets the frozen engine too.
     const timed = settle(() => quick.instances.exec(vm.id, ["sleep", "300"], { timeoutMs: 3_000 }));
