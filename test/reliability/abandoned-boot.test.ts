@@ -1,12 +1,9 @@
 import { randomUUID } from "node:crypto";
-import { rmSync } from "node:fs";
-import { type Server, type Socket, connect, createServer } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { VMProvider } from "@vm/core";
 import { createDockerVMProvider } from "@vm/provider-docker";
 import Dockerode from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type SocketProxy, createSocketProxy } from "./socket-proxy.js";
 import { RUN_LABEL, baseImage, codeOf } from "./support.js";
 
 // A boot abandoned between "create container" and "start container": the booting process lost
@@ -23,50 +20,25 @@ import { RUN_LABEL, baseImage, codeOf } from "./support.js";
 const BOOT_TIMEOUT_MS = 4_000;
 const runId = randomUUID();
 const docker = new Dockerode();
-// docker-modem keeps either a path or a function that finds the default socket.
-const socketPath = (docker as unknown as { modem: { socketPath?: string | (() => Promise<string>) } }).modem.socketPath;
-let engineSocket = "/var/run/docker.sock";
-const proxySocket = join(tmpdir(), `vm-abandoned-boot-${process.pid}.sock`);
 const log: Record<string, unknown> = {};
-let proxy: Server;
+let proxy: SocketProxy;
 let cut = false;
-const open = new Set<Socket>();
 
 beforeAll(async () => {
-  if (typeof socketPath === "string") engineSocket = socketPath;
-  else if (typeof socketPath === "function") engineSocket = await socketPath();
-  rmSync(proxySocket, { force: true });
-  proxy = createServer((client) => {
-    if (cut) return client.destroy();
-    open.add(client);
-    const upstream = connect(engineSocket);
-    open.add(upstream);
-    client.on("data", (chunk: Buffer) => {
-      if (/^POST \/(v[0-9.]+\/)?containers\/[0-9a-f]+\/start/m.test(chunk.toString("latin1"))) {
-        cut = true;
-        for (const s of open) s.destroy();
-        return;
-      }
-      upstream.write(chunk);
-    });
-    upstream.on("data", (chunk: Buffer) => client.write(chunk));
-    const close = () => {
-      client.destroy();
-      upstream.destroy();
-      open.delete(client);
-      open.delete(upstream);
-    };
-    client.on("close", close).on("error", close);
-    upstream.on("close", close).on("error", close);
+  proxy = await createSocketProxy("abandoned-boot", {
+    decide: (head) => {
+      if (!/^POST \/(v[0-9.]+\/)?containers\/[0-9a-f]+\/start/.test(head)) return "forward";
+      cut = true;
+      proxy.destroyAll();
+      return "cut";
+    },
+    accept: () => !cut,
   });
-  await new Promise<void>((resolve, reject) => proxy.once("error", reject).listen(proxySocket, resolve));
 });
 
 afterAll(async () => {
   console.log(`[reliability] abandoned-boot: ${JSON.stringify(log)}`);
-  for (const s of open) s.destroy();
-  await new Promise<void>((resolve) => proxy.close(() => resolve()));
-  rmSync(proxySocket, { force: true });
+  await proxy.close();
   const containers = await docker.listContainers({ all: true, filters: { label: [`${RUN_LABEL}=${runId}`] } });
   await Promise.all(containers.map((c) => docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined)));
 });
@@ -74,7 +46,7 @@ afterAll(async () => {
 describe("a boot abandoned between create and start", () => {
   it("fails UNAVAILABLE; the container left 'created' is booting until the boot's deadline, then error; terminate removes it", async () => {
     const labels = { [RUN_LABEL]: runId };
-    const booter: VMProvider = createDockerVMProvider({ docker: { socketPath: proxySocket }, labels });
+    const booter: VMProvider = createDockerVMProvider({ docker: { socketPath: proxy.socketPath }, labels });
     const observer: VMProvider = createDockerVMProvider({ labels });
     const metadata = { test: "abandoned-boot", run: runId };
 

@@ -3,6 +3,7 @@ import { existsSync, readFileSync, readdirSync } from "node:fs";
 import type { VMProvider } from "@vm/core";
 import { createDockerVMProvider } from "@vm/provider-docker";
 import { isVMError } from "@vm/provider-kit";
+import Dockerode from "dockerode";
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import { createPrivateEngine } from "./private-engine.js";
 import { RUN_LABEL, baseImage, codeOf } from "./support.js";
@@ -37,7 +38,7 @@ beforeAll(async () => {
   await engine.load(baseImage());
   log.setupMs = Date.now() - t0;
   // Labelled like every reliability test's objects, although this engine is thrown away whole.
-  provider = createDockerVMProvider({ docker: { socketPath: engine.socketPath }, labels: { [RUN_LABEL]: "engine-restart" } });
+  provider = createDockerVMProvider({ docker: traced(new Dockerode({ socketPath: engine.socketPath })), labels: { [RUN_LABEL]: "engine-restart" } });
 }, 600_000);
 
 afterAll(async () => {
@@ -54,10 +55,41 @@ interface Outcome {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+// Requests the provider sent that have not called back yet, so a HANG names what it waited on.
+const pending = new Map<number, { request: string; since: number }>();
+let nextRequest = 0;
+
+/** `docker` with every request recorded in `pending` until docker-modem calls back. */
+function traced(docker: Dockerode): Dockerode {
+  type Dial = (options: { method?: string; path?: string }, callback: (err: unknown, data?: unknown) => void) => unknown;
+  const modem = (docker as unknown as { modem: { dial: Dial } }).modem;
+  const dial = modem.dial.bind(modem);
+  modem.dial = (options, callback) => {
+    const id = nextRequest++;
+    pending.set(id, { request: `${options.method ?? "?"} ${(options.path ?? "").split("?")[0] ?? ""}`, since: Date.now() });
+    return dial(options, (err, data) => {
+      pending.delete(id);
+      callback(err, data);
+    });
+  };
+  return docker;
+}
+
+// Which step of the boot loop's call runs now (boot or terminate).
+let bootLoopStep = "";
+
+/** The requests waiting for an answer now, oldest first, with their age (and the boot loop's step). */
+function pendingNow(): string {
+  const now = Date.now();
+  return `${[...pending.values()].map((p) => `${p.request} (${now - p.since} ms)`).join("; ") || "none"}; boot loop step: ${bootLoopStep || "-"}`;
+}
+
 /** How `work` settles: "ok", its VMError code, or "HANG" after `boundMs`; `at` is ms since `origin()`, read when it settles (the fault may come after the call started). */
 async function settleWithin(work: () => Promise<unknown>, boundMs: number, origin: () => number): Promise<Outcome> {
   let timer: NodeJS.Timeout | undefined;
-  const hang = new Promise<Outcome>((resolve) => (timer = setTimeout(() => resolve({ outcome: "HANG", at: Date.now() - origin() }), boundMs)));
+  const hang = new Promise<Outcome>(
+    (resolve) => (timer = setTimeout(() => resolve({ outcome: "HANG", message: `HANG; requests in flight: ${pendingNow()}`, at: Date.now() - origin() }), boundMs)),
+  );
   const done = work().then(
     (): Outcome => ({ outcome: "ok", at: Date.now() - origin() }),
     (err: unknown): Outcome => ({ outcome: codeOf(err), message: isVMError(err) ? err.message : String(err), at: Date.now() - origin() }),
@@ -111,8 +143,11 @@ describe("dockerd restarted with operations in flight (a private engine)", () =>
           await provider.instances.list();
         }),
         "boot + terminate": loop(async () => {
+          bootLoopStep = "boot";
           const extra = await provider.instances.boot(baseImage(), { timeoutMs: BOOT_LOOP_TIMEOUT_MS });
+          bootLoopStep = "terminate";
           await provider.instances.terminate(extra.id);
+          bootLoopStep = "done";
         }),
       };
       await ticking;

@@ -182,3 +182,84 @@ describe("the provider on a socket that never answers", () => {
     }
   });
 });
+
+describe("withRequestTimeouts reads whole answers", () => {
+  // An engine killed after it sent an answer's headers: the rest of the body never comes.
+  const cutMidAnswer: Handler = (req, res) => {
+    if (req.url?.endsWith("/_ping")) return res.end("OK");
+    res.writeHead(200, { "Content-Type": "application/json", "Content-Length": "1000" });
+    res.write('{"Id":"abc","Sta');
+    setTimeout(() => res.socket?.destroy(), 50);
+  };
+
+  it("a short call cut mid-answer fails ECONNRESET at once, not at requestTimeoutMs", async () => {
+    const engine = await fakeEngine(cutMidAnswer);
+    const docker = withRequestTimeouts(new Dockerode({ socketPath: engine.socketPath }), 600_000);
+    const err: unknown = await docker.getContainer("abc").inspect().catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: "ECONNRESET" });
+    expect(fromDockerError(err, { operation: "instances.get" }).message).toMatch(/^Docker engine unreachable \(ECONNRESET\)\. /);
+  });
+
+  it("a long call cut mid-answer fails ECONNRESET, although the engine still answers pings", async () => {
+    const engine = await fakeEngine(cutMidAnswer);
+    const docker = withRequestTimeouts(new Dockerode({ socketPath: engine.socketPath }), 100);
+    const err: unknown = await docker
+      .getContainer("abc")
+      .remove({ force: true })
+      .catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: "ECONNRESET" });
+  });
+
+  it("a caller's abort mid-answer stays an abort", async () => {
+    const engine = await fakeEngine((_req, res) => {
+      res.writeHead(200, { "Content-Type": "application/json", "Content-Length": "1000" });
+      res.write("[");
+    });
+    const docker = withRequestTimeouts(new Dockerode({ socketPath: engine.socketPath }), 600_000);
+    const controller = new AbortController();
+    const pending = docker.listContainers({ abortSignal: controller.signal } as object).catch((e: unknown) => e);
+    await sleep(100);
+    controller.abort();
+    expect(fromDockerError(await pending, { operation: "instances.list" }).code).toBe("ABORTED");
+  });
+
+  it("gives the same results and errors as docker-modem itself", async () => {
+    const engine = await fakeEngine((req, res) => {
+      const url = req.url ?? "";
+      if (url.endsWith("/_ping")) return res.end("OK");
+      if (url.includes("/containers/json")) return json(res, [{ Id: "abc", Labels: { a: "b" } }]);
+      if (url.includes("/missing/")) {
+        res.writeHead(404, { "Content-Type": "application/json" });
+        return res.end(JSON.stringify({ message: "No such container: missing" }));
+      }
+      if (url.includes("/text/")) {
+        res.writeHead(500, { "Content-Type": "text/plain" });
+        return res.end("engine broke");
+      }
+      res.writeHead(204);
+      res.end();
+    });
+    const plain = new Dockerode({ socketPath: engine.socketPath });
+    const bounded = withRequestTimeouts(new Dockerode({ socketPath: engine.socketPath }), 600_000);
+    const outcome = (p: Promise<unknown>): Promise<{ value?: unknown; err?: object }> =>
+      p.then(
+        (value) => ({ value }),
+        (err: unknown) => ({ err: { ...(err as object), message: (err as Error).message } }),
+      );
+    const calls: ((d: Dockerode) => Promise<unknown>)[] = [
+      (d) => d.ping(),
+      (d) => d.listContainers({ all: true }),
+      (d) => d.getContainer("missing").inspect(),
+      (d) => d.getContainer("text").inspect(),
+      (d) => d.getContainer("abc").start(),
+      (d) => d.getContainer("missing").remove({ force: true }),
+    ];
+    for (const call of calls) {
+      const [expected, actual] = [await outcome(call(plain)), await outcome(call(bounded))];
+      expect(actual).toEqual(expected);
+    }
+    // The comparison means something: both kinds of outcome occurred.
+    expect((await outcome(calls[1]!(bounded))).value).toEqual([{ Id: "abc", Labels: { a: "b" } }]);
+    expect((await outcome(calls[2]!(bounded))).err).toMatchObject({ statusCode: 404, json: { message: "No such container: missing" } });
+  });
+});

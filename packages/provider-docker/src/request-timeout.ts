@@ -1,3 +1,4 @@
+import type { IncomingMessage } from "node:http";
 import type Dockerode from "dockerode";
 
 /**
@@ -132,6 +133,62 @@ function watchLiveness(base: Modem, timeoutMs: number, onDead: () => void): () =
   };
 }
 
+// Every status code, accepted: a buffered answer's status is checked by `readAnswer`.
+const ANY_STATUS: Record<number, true> = Object.fromEntries(Array.from({ length: 500 }, (_, i) => [i + 100, true]));
+
+/** The error docker-modem builds for an answer whose status its caller did not accept (same text, same fields). */
+function statusError(res: IncomingMessage, statusCodes: Record<number, boolean | string>, json: unknown): Error {
+  const status = res.statusCode ?? 0;
+  const reason = statusCodes[status];
+  const cause = json as { message?: unknown; error?: unknown } | null;
+  const detail: unknown = cause?.message || cause?.error || cause;
+  // docker-modem would print an object as "[object Object]"; its JSON says more.
+  const text = typeof detail === "string" ? detail : Buffer.isBuffer(detail) ? detail.toString() : JSON.stringify(detail);
+  const err = new Error(`(HTTP code ${status}) ${typeof reason === "string" ? reason : "unexpected"} - ${text} `) as Error & Record<string, unknown>;
+  err.reason = reason;
+  err.statusCode = status;
+  err.json = json;
+  return err;
+}
+
+/**
+ * Reads a whole answer the way docker-modem does for a non-stream request (JSON when it parses,
+ * else the bytes; a status `statusCodes` does not accept is an error), with one difference:
+ * a connection that closes before the body is complete is an ECONNRESET error. docker-modem
+ * listens only for the body's `end`, which never comes then (an engine killed after it sent
+ * the headers), so its callback never ran: a call hung until requestTimeoutMs, and a long call
+ * (whose liveness pings fail fast on a dead engine) for ever.
+ */
+function readAnswer(res: IncomingMessage, statusCodes: Record<number, boolean | string>, caller: AbortSignal | undefined, callback: DialCallback): void {
+  const chunks: Buffer[] = [];
+  let settled = false;
+  const settle = (err: unknown, data?: unknown) => {
+    if (settled) return;
+    settled = true;
+    callback(err, data);
+  };
+  // A caller's abort after the headers destroys the connection too: it stays an abort.
+  const cut = (err: unknown) =>
+    settle(caller?.aborted ? Object.assign(new Error("The operation was aborted", { cause: caller.reason }), { name: "AbortError", code: "ABORT_ERR" }) : err);
+  res.on("data", (chunk: Buffer) => chunks.push(chunk));
+  res.on("error", cut);
+  res.on("close", () => {
+    if (!res.complete) cut(Object.assign(new Error("the connection to the engine closed before its answer was complete"), { code: "ECONNRESET" }));
+  });
+  res.on("end", () => {
+    const buffer = Buffer.concat(chunks);
+    let json: unknown = null;
+    try {
+      json = JSON.parse(buffer.toString());
+    } catch {
+      // Not JSON: the bytes are the answer (docker-modem's `parseJSON(text) || buffer`).
+    }
+    json ||= buffer;
+    if (statusCodes[res.statusCode ?? 0] !== true) settle(statusError(res, statusCodes, json));
+    else settle(null, json);
+  });
+}
+
 /**
  * One request through `base.dial`, bounded as `requestBound` says. On the bound the request is
  * aborted and the callback gets a `DockerRequestTimeoutError` at once (whatever the modem
@@ -167,7 +224,15 @@ function dialBounded(base: Modem, timeoutMs: number, options: DialOptions, callb
   };
   if (bound === "liveness") stopLiveness = watchLiveness(base, timeoutMs, () => fail(`a liveness ping (GET /_ping) during ${request}`));
   else timer = setTimeout(() => fail(request), timeoutMs);
-  return base.dial(options, finish);
+  // A call docker-modem would buffer (not a stream, not an attach) is sent as a stream and read
+  // by readAnswer, which notices a connection cut mid-answer (see there).
+  const buffered = options.isStream !== true && options.hijack !== true && options.openStdin !== true;
+  if (!buffered) return base.dial(options, finish);
+  const statusCodes = options.statusCodes ?? {};
+  return base.dial({ ...options, isStream: true, statusCodes: ANY_STATUS }, (err, data) => {
+    if (err || done) finish(err, data);
+    else readAnswer(data as IncomingMessage, statusCodes, caller, finish);
+  });
 }
 
 /**
