@@ -12,6 +12,8 @@
  * - `ABORTED`: the caller's `AbortSignal` fired; the work was stopped.
  * - `UNAVAILABLE`: the backend could not be reached or answered 5xx.
  * - `CONFLICT`: the resource is in a state that forbids this (e.g. in use).
+ * - `RESOURCE_EXHAUSTED`: a resource ran out: the VM's file system is full (`ENOSPC`, a
+ *   quota), or the engine's disk. Retrying as-is fails again; free space first.
  * - `UNSUPPORTED`: this provider does not have the capability.
  * - `INTERNAL`: a bug or an answer we could not understand.
  *
@@ -32,6 +34,7 @@ export type VMErrorCode =
   | "ABORTED"
   | "UNAVAILABLE"
   | "CONFLICT"
+  | "RESOURCE_EXHAUSTED"
   | "UNSUPPORTED"
   | "INTERNAL";
 

@@ -23,6 +23,8 @@ describe("fromDockerError", () => {
     [500, 'Error processing tar file(exit status 1): cannot overwrite directory "/d/sub" with non-directory "/d"', "INVALID_ARGUMENT"],
     [500, "extraction point is not a directory", "INVALID_ARGUMENT"],
     [500, "mkdir /proc/x: read-only file system", "PERMISSION_DENIED"],
+    [500, "write /var/lib/docker/overlay2/abc/merged/tmp/a: no space left on device", "RESOURCE_EXHAUSTED"],
+    [500, "Error processing tar file(exit status 1): write /a.bin: disk quota exceeded", "RESOURCE_EXHAUSTED"],
     [500, "something broke", "UNAVAILABLE"],
     [503, "busy", "UNAVAILABLE"],
   ])("HTTP %i (%s) -> %s", (status, message, code) => {

@@ -79,6 +79,8 @@ export function dockerErrorCode(err: unknown): VMErrorCode {
     if (/is not running|is paused|is restarting|is already in progress|marked for removal/.test(message)) return "CONFLICT";
     if (/no such (container|image|exec|file)/.test(message)) return "NOT_FOUND";
     if (/permission denied|read-only file system|operation not permitted/.test(message)) return "PERMISSION_DENIED";
+    // A full file system: the instance's (an archive upload) or the engine's (a commit, a create).
+    if (/no space left on device|disk quota exceeded/.test(message)) return "RESOURCE_EXHAUSTED";
     // Archive extraction: a directory where a file should go, or a file where a directory should.
     if (/cannot overwrite (directory|non-directory)|not a directory|is a directory/.test(message)) return "INVALID_ARGUMENT";
     if (status >= 500) return "UNAVAILABLE";
@@ -94,7 +96,7 @@ export function dockerErrorCode(err: unknown): VMErrorCode {
  * The one place where dockerode, HTTP and socket errors become `VMError`s:
  * 404 → NOT_FOUND, 409 → CONFLICT, 400 → INVALID_ARGUMENT, 401 → UNAUTHENTICATED,
  * 403 → PERMISSION_DENIED, 5xx → UNAVAILABLE (except the engine's "is not running" answers,
- * which are CONFLICT), an unreachable socket → UNAVAILABLE with a hint on how to start an
+ * which are CONFLICT, and "no space left on device", which is RESOURCE_EXHAUSTED), an unreachable socket → UNAVAILABLE with a hint on how to start an
  * engine, a request the engine did not answer within `requestTimeoutMs` → UNAVAILABLE
  * "Docker engine did not answer … within N ms (requestTimeoutMs)", a caller's abort → ABORTED.
  * The original error is kept as `cause`; a `VMError` passes through unchanged.

@@ -37,9 +37,9 @@ describe("VMError", () => {
     expect(JSON.parse(JSON.stringify(err))).toMatchObject({ code: "RATE_LIMITED", retryAfterMs: 2_000 });
   });
 
-  it("lists the twelve codes of the @vm/core union", () => {
+  it("lists the thirteen codes of the @vm/core union", () => {
     expect([...VM_ERROR_CODES].sort()).toEqual(
-      ["ABORTED", "ALREADY_EXISTS", "CONFLICT", "INTERNAL", "INVALID_ARGUMENT", "NOT_FOUND", "PERMISSION_DENIED", "RATE_LIMITED", "TIMEOUT", "UNAUTHENTICATED", "UNAVAILABLE", "UNSUPPORTED"],
+      ["ABORTED", "ALREADY_EXISTS", "CONFLICT", "INTERNAL", "INVALID_ARGUMENT", "NOT_FOUND", "PERMISSION_DENIED", "RATE_LIMITED", "RESOURCE_EXHAUSTED", "TIMEOUT", "UNAUTHENTICATED", "UNAVAILABLE", "UNSUPPORTED"],
     );
   });
 });

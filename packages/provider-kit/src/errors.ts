@@ -20,6 +20,7 @@ export const VM_ERROR_CODES = [
   "ABORTED",
   "UNAVAILABLE",
   "CONFLICT",
+  "RESOURCE_EXHAUSTED",
   "UNSUPPORTED",
   "INTERNAL",
 ] as const satisfies readonly VMErrorCode[];

@@ -17,7 +17,7 @@ describe("fileErrorFromExecResult", () => {
       EINVAL: "INVALID_ARGUMENT",
       EEXIST: "ALREADY_EXISTS",
       ENOTEMPTY: "ALREADY_EXISTS",
-      ENOSPC: "INTERNAL",
+      ENOSPC: "RESOURCE_EXHAUSTED",
       EIO: "INTERNAL",
       EWHATEVER: "INTERNAL",
     });

@@ -27,7 +27,7 @@ const TAG_CODES: Readonly<Record<string, VMErrorCode>> = {
   EINVAL: "INVALID_ARGUMENT",
   EEXIST: "ALREADY_EXISTS",
   ENOTEMPTY: "ALREADY_EXISTS",
-  ENOSPC: "INTERNAL",
+  ENOSPC: "RESOURCE_EXHAUSTED",
   EIO: "INTERNAL",
 };
 
@@ -77,8 +77,8 @@ function detailOf(stderr: string): string {
 /**
  * The one place a failed file-script exec becomes a `VMError`: the script's tag picks the
  * code (missing -> `NOT_FOUND`, permission -> `PERMISSION_DENIED`, a directory where a file
- * is expected or the reverse -> `INVALID_ARGUMENT`, existing -> `ALREADY_EXISTS`, anything
- * else -> `INTERNAL`). Providers that run a file script themselves (e.g. a streaming
+ * is expected or the reverse -> `INVALID_ARGUMENT`, existing -> `ALREADY_EXISTS`, no space
+ * left (or a disk quota) -> `RESOURCE_EXHAUSTED`, anything else -> `INTERNAL`). Providers that run a file script themselves (e.g. a streaming
  * `writeFileAtomic`) use it to report errors exactly like `createExecFileService`.
  *
  * @example
