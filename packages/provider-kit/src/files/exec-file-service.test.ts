@@ -111,6 +111,27 @@ for (const stdin of [true, false]) {
       expect(existsSync(join(dir, "x"))).toBe(false);
     });
 
+    it("copyFile that fails mid-copy leaves the destination as it was and no temp file; modes like cp", async () => {
+      const dir = await freshDir();
+      await writeFile(join(dir, "dst"), "old");
+      await chmod(join(dir, "dst"), 0o640);
+      // Reading /proc/self/mem at offset 0 fails with EIO: a copy that breaks after it started.
+      const err = await files.copyFile(ID, "/proc/self/mem", join(dir, "dst")).catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: "INTERNAL" });
+      expect(await readFile(join(dir, "dst"), "utf8")).toBe("old");
+      expect(await codeOf(files.copyFile(ID, "/proc/self/mem", join(dir, "new")))).toBe("INTERNAL");
+      expect((await readdir(dir)).sort()).toEqual(["dst"]);
+      // An existing destination keeps its mode; a new one gets the source's, less the umask (022 here).
+      await writeFile(join(dir, "src"), "new");
+      await chmod(join(dir, "src"), 0o777);
+      await files.copyFile(ID, join(dir, "src"), join(dir, "dst"));
+      expect(await readFile(join(dir, "dst"), "utf8")).toBe("new");
+      expect((await stat(join(dir, "dst"))).mode & 0o7777).toBe(0o640);
+      await files.copyFile(ID, join(dir, "src"), join(dir, "fresh"));
+      expect((await stat(join(dir, "fresh"))).mode & 0o7777).toBe(0o777 & ~process.umask());
+      expect((await readdir(dir)).sort()).toEqual(["dst", "fresh", "src"]);
+    });
+
     it("deleteFile, deleteDirectory", async () => {
       const dir = await freshDir();
       await writeFile(join(dir, "f"), "x");

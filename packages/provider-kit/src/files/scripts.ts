@@ -216,12 +216,21 @@ finish() {
   tmp=
 }
 copy_into() { cat -- "$tmp" >"$p"; }
+# An in-place write that creates its target removes it if the write fails (a full disk): no
+# partial new file. The EXIT trap's cleanup does it, with the target as its "temp" file until
+# the write is done. A target that existed is written in place and is partial then: that is
+# what in place means (writeFileAtomic keeps the old content).
+# (Assigned directly, never through $(...), which would strip a name's trailing newlines.)
+is_new() { [ ! -e "$p" ] && [ ! -L "$p" ]; }
 case $phase in
   all)
     if [ "$how" = inplace ]; then
       tmp=
       if [ -d "$p" ]; then fail EISDIR; fi
+      if is_new; then tmp=$p; fi
+      trap cleanup EXIT
       run put "$p" 1 "$@"
+      tmp=
     else
       prepare
       run put "$tmp" 1 "$@"
@@ -240,7 +249,13 @@ case $phase in
     run put "$tmp" 0 "$@"
     if [ "$how" = inplace ]; then
       if [ -d "$p" ]; then fail EISDIR; fi
-      run copy_into
+      created=
+      if is_new; then created=$p; fi
+      # The staged temp file goes too (cleanup), and so does a target this write created.
+      if ! err=$(copy_into 2>&1); then
+        if [ -n "$created" ]; then rm -f -- "$created"; fi
+        failed "$err"
+      fi
     else
       finish
     fi ;;
@@ -359,7 +374,13 @@ try rm -rf -- "$p"
 
 /**
  * Copies a file. Args: `source destination`. The destination is always the new file's
- * own path (`cp -T`), never a directory to copy into.
+ * own path, never a directory to copy into. The copy is made in a temp file beside the
+ * destination (created exclusively, named like `FILE_WRITE_SCRIPT`'s one-exec temp files, so
+ * the next write to that path sweeps one a SIGKILLed copy left) and renamed over it: a copy
+ * that fails (a full disk) leaves the destination as it was and no partial file. A
+ * destination that is a mount point (EBUSY on rename) is copied into in place. A new
+ * destination gets the source's mode less the umask (like `cp`); an existing one keeps its
+ * mode and, as root, its owner (like a write).
  *
  * @example
  * ```ts
@@ -368,9 +389,40 @@ try rm -rf -- "$p"
  * ```
  */
 export const FILE_COPY_SCRIPT = script(String.raw`
-probe "$1"
-if [ -d "$1" ]; then fail EISDIR; fi
-run cp -f -T -- "$1" "$2"
+src=$1 p=$2
+probe "$src"
+if [ -d "$src" ]; then fail EISDIR; fi
+case $p in /) fail EISDIR ;; */) fail EISDIR ;; esac
+if [ -d "$p" ] && [ ! -L "$p" ]; then fail EISDIR; fi
+dir=\${p%/*}; base=\${p##*/}
+[ -n "$dir" ] || dir=/
+ns=$(readlink /proc/self/ns/pid 2>/dev/null) || ns=
+ns=\${ns//[!0-9]/}
+tmp=$dir/.\${base:0:64}.vm-tmp.copy-\${ns:-0}-$$
+cleanup() { if [ -n "$tmp" ]; then rm -f -- "$tmp"; fi; }
+# The source may be private: so is the temp file until its mode is set.
+umask_was=$(umask)
+umask 077
+set -C
+if ! { : >"$tmp"; } 2>/dev/null; then
+  if ! err=$( { : >"$tmp"; } 2>&1 ); then tmp=; failed "$err"; fi
+fi
+set +C
+trap cleanup EXIT
+run cp -T -- "$src" "$tmp"
+if [ -e "$p" ]; then
+  if [ "$EUID" = 0 ]; then chown --reference="$p" -- "$tmp" 2>/dev/null || :; fi
+  try chmod --reference="$p" -- "$tmp"
+else
+  m=$(stat -L -c %a -- "$src") || m=644
+  try chmod -- "$(printf '%o' $(( 0$m & ~0$umask_was & 07777 )))" "$tmp"
+fi
+# A destination that is a mount point (a bind-mounted /etc/hosts) cannot be renamed over:
+# it gets the copy in place, as cp would have done.
+if ! err=$(mv -f -T -- "$tmp" "$p" 2>&1); then
+  case $err in *"Device or resource busy"*) run cp -T -- "$tmp" "$p" ;; *) failed "$err" ;; esac
+fi
+tmp=
 `);
 
 /**
