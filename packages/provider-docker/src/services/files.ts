@@ -46,6 +46,19 @@ function hostPathTooLong(err: unknown): boolean {
   return e !== null && typeof e === "object" && e.statusCode === 500 && typeof e.message === "string" && /file name too long/i.test(e.message);
 }
 
+// The engine's archive API sees the container's own filesystem and the mounts the engine made
+// (volumes, binds, /etc/hosts), not the kernel filesystems mounted inside the container. A file
+// written to /dev/shm through it landed in the image's empty /dev/shm directory, hidden under
+// the tmpfs the instance's processes see; /proc files read as missing. Paths there go
+// through exec, which sees what the instance's processes see.
+const KERNEL_MOUNTS = ["/dev", "/proc", "/sys"];
+
+/** Whether `path` is on a filesystem mounted inside the container (see KERNEL_MOUNTS). */
+function insideKernelMount(path: string): boolean {
+  const normal = posix.normalize(path);
+  return KERNEL_MOUNTS.some((m) => normal === m || normal.startsWith(`${m}/`));
+}
+
 function toBuffer(content: FileContent): Buffer {
   // A view, not a copy: a 256 MiB Uint8Array stays one allocation.
   return typeof content === "string" ? Buffer.from(content, "utf8") : Buffer.from(content.buffer, content.byteOffset, content.byteLength);
@@ -130,6 +143,7 @@ export function createFileService(ctx: DockerContext, ensureManaged: (instanceId
     const limit = readLimit(path, operation);
     let current = path;
     for (let hop = 0; hop <= MAX_SYMLINK_HOPS; hop++) {
+      if (insideKernelMount(current)) return readViaExec(instanceId, current, operation, limit);
       let stream: Readable;
       try {
         stream = (await container.getArchive({ path: current })) as unknown as Readable;
@@ -178,6 +192,7 @@ export function createFileService(ctx: DockerContext, ensureManaged: (instanceId
       }
       await ensureManaged(instanceId, operation);
       const data = toBuffer(content);
+      if (insideKernelMount(path)) return viaExec.writeFile(instanceId, path, data);
       const tar = pack();
       tar.entry({ name, size: data.length, mode: 0o644, mtime: new Date(), uid: 0, gid: 0 }, data);
       tar.finalize();
