@@ -31,6 +31,8 @@ const BOOT_LOOP_TIMEOUT_MS = 15_000;
 // (a long call's liveness ping needs up to twice requestTimeoutMs; the rest is slack for a loaded machine).
 const FROZEN_REQUEST_TIMEOUT_MS = 2_000;
 const FROZEN_BOUND_MS = 20_000;
+// The file a download is reading when the engine freezes: too big to finish in the moment between its answer and the freeze.
+const DOWNLOAD_MIB = 512;
 
 beforeAll(async () => {
   const t0 = Date.now();
@@ -55,8 +57,10 @@ interface Outcome {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-// Requests the provider sent that have not called back yet, so a HANG names what it waited on.
+// Requests the provider sent that have not called back yet, so a HANG names what it waited on;
+// and how many of each kind have (for a stream: its response started).
 const pending = new Map<number, { request: string; since: number }>();
+const answered = new Map<string, number>();
 let nextRequest = 0;
 
 /** `docker` with every request recorded in `pending` until docker-modem calls back. */
@@ -66,9 +70,11 @@ function traced(docker: Dockerode): Dockerode {
   const dial = modem.dial.bind(modem);
   modem.dial = (options, callback) => {
     const id = nextRequest++;
-    pending.set(id, { request: `${options.method ?? "?"} ${(options.path ?? "").split("?")[0] ?? ""}`, since: Date.now() });
+    const request = `${options.method ?? "?"} ${(options.path ?? "").split("?")[0] ?? ""}`;
+    pending.set(id, { request, since: Date.now() });
     return dial(options, (err, data) => {
       pending.delete(id);
+      answered.set(request, (answered.get(request) ?? 0) + 1);
       callback(err, data);
     });
   };
@@ -233,10 +239,10 @@ describe("dockerd restarted with operations in flight (a private engine)", () =>
       await provider.instances.terminate(fresh.id);
     }, 300_000);
   }
-  it("frozen dockerd (SIGSTOP): get, list, boot, exec, readFile, writeFileAtomic, terminate settle UNAVAILABLE 'did not answer … (requestTimeoutMs)'; an exec with timeoutMs settles; after SIGCONT the provider works again", async () => {
+  it("frozen dockerd (SIGSTOP): get, list, boot, exec, readFile, writeFileAtomic, terminate settle UNAVAILABLE 'did not answer … (requestTimeoutMs)'; an exec with timeoutMs and a download in flight settle; after SIGCONT the provider works again", async () => {
     // Its own provider with a short bound; the file's provider has the default (60 s).
     const quick = createDockerVMProvider({
-      docker: { socketPath: engine.socketPath },
+      docker: traced(new Dockerode({ socketPath: engine.socketPath })),
       requestTimeoutMs: FROZEN_REQUEST_TIMEOUT_MS,
       labels: { [RUN_LABEL]: "engine-restart" },
     });
@@ -248,12 +254,18 @@ describe("dockerd restarted with operations in flight (a private engine)", () =>
     const vm = await quick.instances.boot(baseImage());
     // Also makes the provider remember vm as its own: the file calls below then go straight to exec/archive.
     await quick.files.writeFileAtomic(vm.id, "/tmp/before.txt", "before");
+    await quick.instances.exec(vm.id, ["sh", "-c", `head -c ${DOWNLOAD_MIB}M /dev/zero > /tmp/big.bin`]);
     let frozenAt = Number.POSITIVE_INFINITY;
     const settle = (work: () => Promise<unknown>) => settleWithin(work, FROZEN_BOUND_MS, () => frozenAt);
     // In flight at the freeze: a command whose timeoutMs fires while the engine is frozen, so its
     // kill (another exec) meets the frozen engine too.
     const timed = settle(() => quick.instances.exec(vm.id, ["sleep", "300"], { timeoutMs: 3_000 }));
     await sleep(1_000);
+    // And a download that has started (its archive answer came) and cannot have finished.
+    const archive = `GET /containers/${vm.id}/archive`;
+    const downloadsBefore = answered.get(archive) ?? 0;
+    const download = settle(() => quick.files.readFileBytes(vm.id, "/tmp/big.bin"));
+    while ((answered.get(archive) ?? 0) === downloadsBefore) await sleep(2);
     await engine.freeze();
     frozenAt = Date.now();
     const calls = {
@@ -267,6 +279,7 @@ describe("dockerd restarted with operations in flight (a private engine)", () =>
     };
     const frozen = Object.fromEntries(await Promise.all(Object.entries(calls).map(async ([name, call]) => [name, await settle(call)] as const)));
     const timedOutcome = await timed;
+    const downloadOutcome = await download;
     const frozenMs = Date.now() - frozenAt;
     await engine.thaw();
     const thawAt = Date.now();
@@ -275,6 +288,7 @@ describe("dockerd restarted with operations in flight (a private engine)", () =>
       frozenMs,
       calls: Object.fromEntries(Object.entries(frozen).map(([name, r]) => [name, `${r.outcome} at +${r.at} ms`])),
       "exec sleep 300 (timeoutMs 3000, in flight)": `${timedOutcome.outcome} at +${timedOutcome.at} ms`,
+      [`readFileBytes ${DOWNLOAD_MIB} MiB (downloading)`]: `${downloadOutcome.outcome} at +${downloadOutcome.at} ms`,
     };
     for (const [name, r] of Object.entries(frozen)) {
       expect(r.outcome, `${name} on a frozen engine: ${r.message ?? ""}`).toBe("UNAVAILABLE");
@@ -284,6 +298,9 @@ describe("dockerd restarted with operations in flight (a private engine)", () =>
     // and the message says the command may still run.
     expect(["TIMEOUT", "UNAVAILABLE"], timedOutcome.message).toContain(timedOutcome.outcome);
     expect(timedOutcome.message).toMatch(/kill was not confirmed|did not answer/);
+    // The download stalled mid-way: its liveness ping went unanswered.
+    expect(downloadOutcome.outcome, downloadOutcome.message).toBe("UNAVAILABLE");
+    expect(downloadOutcome.message).toMatch(new RegExp(`^Docker engine did not answer a liveness ping \\(GET /_ping\\) during GET /containers/[0-9a-f]+/archive within ${FROZEN_REQUEST_TIMEOUT_MS} ms`));
 
     // Thawed: the same provider works again, and the instance ran on all along.
     expect((await quick.instances.get(vm.id)).status).toBe("ready");

@@ -61,7 +61,7 @@ describe("requestBound", () => {
     ["POST", "/images/vm-base:dev/tag?", {}, "answer"],
     ["POST", "/exec/e1/start", { isStream: true, hijack: true, openStdin: true }, "setup"],
     ["GET", "/containers/abc/logs?", { isStream: true }, "setup"],
-    ["GET", "/containers/abc/archive?", { isStream: true }, "setup"],
+    ["GET", "/containers/abc/archive?", { isStream: true }, "download"],
     ["POST", "/commit?", {}, "liveness"],
     ["POST", "/containers/abc/stop?", {}, "liveness"],
     ["POST", "/containers/abc/wait?", {}, "liveness"],
@@ -180,6 +180,49 @@ describe("the provider on a socket that never answers", () => {
     for (const call of [() => provider.instances.get("abc"), () => provider.instances.list(), () => provider.instances.exec("abc", ["true"])]) {
       await expect(call()).rejects.toMatchObject({ code: "UNAVAILABLE", message: expect.stringMatching(/^Docker engine did not answer .+ within 100 ms \(requestTimeoutMs\)$/) as unknown });
     }
+  });
+});
+
+describe("withRequestTimeouts on an archive download", () => {
+  // Headers and the first bytes of an archive, then nothing: the engine froze mid-download.
+  const stalled = (answersPings: boolean): Handler => (req, res) => {
+    if (req.url?.endsWith("/_ping")) {
+      if (answersPings) res.end("OK");
+      return;
+    }
+    res.writeHead(200, { "Content-Type": "application/x-tar" });
+    res.write(Buffer.alloc(512, 1));
+  };
+
+  it("fails the stream once a liveness ping goes unanswered mid-download", async () => {
+    const engine = await fakeEngine(stalled(false));
+    const docker = withRequestTimeouts(new Dockerode({ socketPath: engine.socketPath }), 150);
+    const stream = (await docker.getContainer("abc").getArchive({ path: "/big" })) as unknown as Readable;
+    const err = await new Promise<unknown>((resolve) => {
+      stream.on("data", () => undefined);
+      stream.on("error", resolve);
+      stream.on("end", () => resolve("ended"));
+    });
+    expect(err).toBeInstanceOf(DockerRequestTimeoutError);
+    expect(fromDockerError(err, { operation: "files.readFile" }).message).toBe(
+      "Docker engine did not answer a liveness ping (GET /_ping) during GET /containers/abc/archive within 150 ms (requestTimeoutMs)",
+    );
+  });
+
+  it("a slow download lives on while the engine answers pings, and its pings stop with it", async () => {
+    const engine = await fakeEngine(stalled(true));
+    const docker = withRequestTimeouts(new Dockerode({ socketPath: engine.socketPath }), 100);
+    const stream = (await docker.getContainer("abc").getArchive({ path: "/big" })) as unknown as Readable;
+    let failed: unknown;
+    stream.on("error", (e) => (failed = e));
+    stream.on("data", () => undefined);
+    await sleep(600);
+    expect(failed).toBeUndefined();
+    const pings = engine.requests.filter((r) => r === "GET /_ping").length;
+    expect(pings).toBeGreaterThan(1);
+    stream.destroy();
+    await sleep(400);
+    expect(engine.requests.filter((r) => r === "GET /_ping").length, "no pings after the stream closed").toBeLessThanOrEqual(pings + 1);
   });
 });
 

@@ -44,8 +44,12 @@ export class DockerRequestTimeoutError extends Error {
  * - `liveness`: a call whose length scales with data or a grace period (commit, stop, wait,
  *   remove, an archive upload); no fixed bound could not break a legitimate one, so while it
  *   runs the engine is pinged, and a ping it does not answer in time fails the call.
+ * - `download`: an archive download (`readFile`): bounded like `setup` until its response
+ *   starts, then like `liveness` while its body streams (the stream fails with the timeout
+ *   error). Nothing else bounds it: `readFile` has no `timeoutMs`, and an engine frozen
+ *   mid-download would otherwise leave it waiting for ever.
  */
-export type RequestBound = "answer" | "setup" | "liveness";
+export type RequestBound = "answer" | "setup" | "liveness" | "download";
 
 /** The subset of docker-modem's `dial` options this looks at. */
 export interface DialOptions {
@@ -91,6 +95,7 @@ export function describeRequest(options: Pick<DialOptions, "method" | "path">): 
 export function requestBound(options: DialOptions): RequestBound {
   const request = describeRequest(options);
   if (LIVENESS.some((re) => re.test(request))) return "liveness";
+  if (/^GET \/containers\/[^/]+\/archive$/.test(request)) return "download";
   // A streamed upload other than the archive one (none used today) is a long call too.
   if (options.file !== undefined && typeof options.file !== "string") return "liveness";
   if (options.isStream === true || options.hijack === true || options.openStdin === true) return "setup";
@@ -224,6 +229,17 @@ function dialBounded(base: Modem, timeoutMs: number, options: DialOptions, callb
   };
   if (bound === "liveness") stopLiveness = watchLiveness(base, timeoutMs, () => fail(`a liveness ping (GET /_ping) during ${request}`));
   else timer = setTimeout(() => fail(request), timeoutMs);
+  if (bound === "download") {
+    return base.dial(options, (err, data) => {
+      const late = done;
+      finish(err, data);
+      const body = data as { destroy?: (err: Error) => void; once?: (event: string, listener: () => void) => void; destroyed?: boolean } | undefined;
+      if (late || err || typeof body?.destroy !== "function" || typeof body.once !== "function" || body.destroyed) return;
+      // The body is the caller's now: a frozen engine ends it with the timeout error.
+      const stop = watchLiveness(base, timeoutMs, () => body.destroy?.(new DockerRequestTimeoutError(`a liveness ping (GET /_ping) during ${request}`, timeoutMs)));
+      body.once("close", stop);
+    });
+  }
   // A call docker-modem would buffer (not a stream, not an attach) is sent as a stream and read
   // by readAnswer, which notices a connection cut mid-answer (see there).
   const buffered = options.isStream !== true && options.hijack !== true && options.openStdin !== true;
