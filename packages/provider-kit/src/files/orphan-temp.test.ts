@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { chown, readFile, readlink, readdir, writeFile } from "node:fs/promises";
+import { chown, readFile, readlink, readdir, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Scratch, allBytes, createScratch, sameBytes, tempFilesIn } from "../test-support/helpers.js";
@@ -127,6 +127,21 @@ describe("orphaned temp files of SIGKILLed writers", () => {
     const final = await readFile(path);
     expect(contents.filter((c) => sameBytes(final, c)).length).toBe(1);
     expect(await tempFilesIn(dir)).toEqual([]);
+  });
+
+  it("removes a multi-exec write's staged temp file untouched for over an hour (its client died between execs), keeps a recent one", async () => {
+    const dir = await scratch.fresh();
+    const path = join(dir, "target");
+    const stale = ".target.vm-tmp.00000000000000a1";
+    const recent = ".target.vm-tmp.00000000000000a2";
+    for (const name of [stale, recent]) await writeFile(join(dir, name), "staged");
+    const hoursAgo = (h: number) => new Date(Date.now() - h * 3600_000);
+    await utimes(join(dir, stale), hoursAgo(2), hoursAgo(2));
+    await utimes(join(dir, recent), hoursAgo(0.5), hoursAgo(0.5));
+    const files = createExecFileService({ provider: "local", exec: createLocalExec().exec, stdin: true });
+    await files.writeFileAtomic(ID, path, "new");
+    expect(await readFile(path, "utf8")).toBe("new");
+    expect((await readdir(dir)).sort()).toEqual([recent, "target"]);
   });
 
   it("keeps what it cannot prove orphaned: live pids, other pid namespaces, staged multi-exec files, other targets, pids it may not signal", async () => {

@@ -153,14 +153,23 @@ cleanup() { if [ -n "$tmp" ]; then rm -f -- "$tmp"; fi; }
 # new writer picks a fresh random suffix.
 sweep() {
   [ -n "$ns" ] || return 0
-  local f rest pid err found
+  local f rest pid err found now mtime
   set +f
   shopt -s nullglob
   found=("$pfx"*)
   shopt -u nullglob
   set -f
+  now=$(date +%s) || now=0
   for f in "\${found[@]}"; do
     rest=\${f#"$pfx"}
+    # The staged temp file of a write spread over several execs has no writer pid. Each of its
+    # execs appends at once, so one untouched for an hour belongs to a client that died
+    # between execs.
+    if [[ $rest =~ ^[a-z0-9]+$ ]]; then
+      mtime=$(stat -c %Y -- "$f" 2>/dev/null) || continue
+      if ((now - mtime > 3600)); then rm -f -- "$f" 2>/dev/null || :; fi
+      continue
+    fi
     [[ $rest =~ ^[a-z0-9]+-([0-9]+)-([0-9]+)$ ]] || continue
     [ "\${BASH_REMATCH[1]}" = "$ns" ] || continue
     pid=\${BASH_REMATCH[2]}
