@@ -615,3 +615,76 @@ describe("an aborted or timed-out exec is killed in the VM (a second exec), not 
     stats.commands.notRun++;
   });
 });
+
+// ---------------------------------------------------------------- faults under concurrency
+
+describe("Morph faults under concurrency: calls in parallel, faults landing on whichever request comes first", () => {
+  it("12 parallel execs with 6 faults on exec: each call gets its own output, a failure's code matches its fault, nothing is re-sent or run twice", async () => {
+    const kinds = ["429", "502", "503", "504", "reset", "lost-answer"] as const;
+    const faults = kinds.map((kind) => faultOf(kind, MORPH_ENDPOINTS.find((e) => key(e) === "POST /instance/{instance_id}/exec")!));
+    for (const kind of kinds) stats.byKind[kind] = (stats.byKind[kind] ?? 0) + 1;
+    const commands = Array.from({ length: 12 }, (_, i) => {
+      const c = command(`parallel-exec-${i}-${randomUUID().slice(0, 8)}`);
+      // Prints its own file name: an answer given to the wrong call would show.
+      return { ...c, argv: ["bash", "-c", 'mkdir -p /tmp/morph-faults && echo ran >> "$1" && printf %s "$1"', "cmd", c.file] };
+    });
+    await emu.clearRequests();
+    await emu.faults(faults);
+    const outcomes = await Promise.all(
+      commands.map(async (c) => {
+        try {
+          const r = await calm.instances.exec(vmId, c.argv);
+          return { code: "ok", stdout: r.stdout, exit: r.exit_code };
+        } catch (err) {
+          return { code: codeOf(err), stdout: "", exit: -1 };
+        }
+      }),
+    );
+    stats.calls += commands.length;
+    stats.faultsInjected += faults.length;
+    expect(await emu.pendingFaults(), "every fault was hit").toEqual([]);
+    const sent = (await emu.requests()).filter((r) => key({ method: r.method as Endpoint["method"], path: r.route }) === "POST /instance/{instance_id}/exec").length;
+    expect(sent, "one request per exec: none re-sent").toBe(commands.length);
+    const failed = outcomes.filter((o) => o.code !== "ok").map((o) => o.code).sort();
+    // 429 → RATE_LIMITED; 502, 503, 504, a reset and a lost answer → UNAVAILABLE.
+    expect(failed).toEqual(["RATE_LIMITED", "UNAVAILABLE", "UNAVAILABLE", "UNAVAILABLE", "UNAVAILABLE", "UNAVAILABLE"]);
+    let ranAfterFailure = 0;
+    for (const [i, o] of outcomes.entries()) {
+      const n = await runs(commands[i]!.file);
+      if (o.code === "ok") {
+        expect({ stdout: o.stdout, exit: o.exit, runs: n }, `exec ${i}`).toEqual({ stdout: commands[i]!.file, exit: 0, runs: 1 });
+      } else {
+        expect(n, `exec ${i} (${o.code}) ran at most once`).toBeLessThanOrEqual(1);
+        ranAfterFailure += n;
+      }
+    }
+    // Only the lost answer's command ran: the other faults came before the work.
+    expect(ranAfterFailure).toBe(1);
+    stats.commands.ranOnce += commands.length - 5;
+    stats.commands.notRun += 5;
+  });
+
+  it("6 parallel boots with 4 faults on boot: every boot succeeds with its own instance, none is made twice", async () => {
+    const endpoint = MORPH_ENDPOINTS.find((e) => key(e) === "POST /snapshot/{snapshot_id}/boot")!;
+    const kinds = ["429", "503", "reset", "lost-answer"] as const;
+    const faults = kinds.map((kind) => faultOf(kind, endpoint));
+    for (const kind of kinds) stats.byKind[kind] = (stats.byKind[kind] ?? 0) + 1;
+    const labels = Array.from({ length: 6 }, (_, i) => `parallel-boot-${i}-${randomUUID().slice(0, 8)}`);
+    await emu.faults(faults);
+    const booted = await Promise.allSettled(labels.map((label) => calm.instances.boot(snapshotId, { metadata: { suite: "morph-faults-boot", case: label } })));
+    stats.calls += labels.length;
+    stats.faultsInjected += faults.length;
+    expect(await emu.pendingFaults(), "every fault was hit").toEqual([]);
+    try {
+      expect(booted.map((b) => (b.status === "fulfilled" ? "ok" : codeOf(b.reason)))).toEqual(labels.map(() => "ok"));
+      for (const [i, label] of labels.entries()) {
+        const mine = (await calm.instances.list({ metadata: { case: label } })).map((x) => x.id);
+        // The look-up by marker after a fault found this call's instance, not a neighbour's.
+        expect(mine, label).toEqual([(booted[i] as PromiseFulfilledResult<{ id: string }>).value.id]);
+      }
+      stats.creates.ok += labels.length;
+    } finally {
+      for (const label of labels) for (const i of await calm.instances.list({ metadata: { case: label } })) await calm.instances.terminate(i.id);
+    }
+  });
+});
