@@ -25,6 +25,7 @@ describe("fromDockerError", () => {
     [500, "mkdir /proc/x: read-only file system", "PERMISSION_DENIED"],
     [500, "write /var/lib/docker/overlay2/abc/merged/tmp/a: no space left on device", "RESOURCE_EXHAUSTED"],
     [500, "Error processing tar file(exit status 1): write /a.bin: disk quota exceeded", "RESOURCE_EXHAUSTED"],
+    [500, "Error processing tar file(exit status 1): unlinkat /etc/hosts: device or resource busy", "CONFLICT"],
     [500, "something broke", "UNAVAILABLE"],
     [503, "busy", "UNAVAILABLE"],
   ])("HTTP %i (%s) -> %s", (status, message, code) => {

@@ -77,6 +77,8 @@ export function dockerErrorCode(err: unknown): VMErrorCode {
     if (status === 429) return "RATE_LIMITED";
     // The engine answers 500 for a few state conflicts; branch on them once, here.
     if (/is not running|is paused|is restarting|is already in progress|marked for removal/.test(message)) return "CONFLICT";
+    // A mount point (the engine's bind-mounted /etc/hosts) that an archive upload tried to replace.
+    if (/device or resource busy/.test(message)) return "CONFLICT";
     if (/no such (container|image|exec|file)/.test(message)) return "NOT_FOUND";
     if (/permission denied|read-only file system|operation not permitted/.test(message)) return "PERMISSION_DENIED";
     // A full file system: the instance's (an archive upload) or the engine's (a commit, a create).

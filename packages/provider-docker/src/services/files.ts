@@ -36,15 +36,18 @@ export const MAX_SYMLINK_HOPS = 16;
  */
 export const DEFAULT_MAX_FILE_BYTES = 1024 * 1024 * 1024;
 
+/** Whether the engine answered an archive request 500 with a message matching `pattern`. */
+function engineRefused(err: unknown, pattern: RegExp): boolean {
+  const e = err as { statusCode?: unknown; message?: unknown } | null;
+  return e !== null && typeof e === "object" && e.statusCode === 500 && typeof e.message === "string" && pattern.test(e.message);
+}
+
 /**
  * The engine resolves an archive path on the host, under its own data directory
  * (`/var/lib/docker/overlay2/<id>/merged/...`), so a path close to the 4095-byte limit can be
  * too long there while it is fine inside the instance: it answers 500 "file name too long".
  */
-function hostPathTooLong(err: unknown): boolean {
-  const e = err as { statusCode?: unknown; message?: unknown } | null;
-  return e !== null && typeof e === "object" && e.statusCode === 500 && typeof e.message === "string" && /file name too long/i.test(e.message);
-}
+const hostPathTooLong = (err: unknown) => engineRefused(err, /file name too long/i);
 
 // The engine's archive API sees the container's own filesystem and the mounts the engine made
 // (volumes, binds, /etc/hosts), not the kernel filesystems mounted inside the container. A file
@@ -58,6 +61,13 @@ function insideKernelMount(path: string): boolean {
   const normal = posix.normalize(path);
   return KERNEL_MOUNTS.some((m) => normal === m || normal.startsWith(`${m}/`));
 }
+
+/**
+ * The archive upload replaces a file by unlinking it first, which a mount point refuses: the
+ * engine's bind-mounted /etc/hosts, /etc/resolv.conf, /etc/hostname ("unlinkat /etc/hosts:
+ * device or resource busy"). Written in place through exec, they take new content fine.
+ */
+const isMountPoint = (err: unknown) => engineRefused(err, /device or resource busy/i);
 
 function toBuffer(content: FileContent): Buffer {
   // A view, not a copy: a 256 MiB Uint8Array stays one allocation.
@@ -200,7 +210,7 @@ export function createFileService(ctx: DockerContext, ensureManaged: (instanceId
         // One request: the tar is generated while it uploads. The parent must exist (404 otherwise).
         await ctx.docker.getContainer(instanceId).putArchive(tar as unknown as NodeJS.ReadableStream, { path: posix.dirname(path), noOverwriteDirNonDir: true });
       } catch (err) {
-        if (hostPathTooLong(err)) return viaExec.writeFile(instanceId, path, data);
+        if (hostPathTooLong(err) || isMountPoint(err)) return viaExec.writeFile(instanceId, path, data);
         const vmErr = fromDockerError(err, { provider, operation, subject: JSON.stringify(path) });
         if (vmErr.code === "NOT_FOUND") {
           throw new VMError("NOT_FOUND", `${operation} ${JSON.stringify(path)}: the parent directory does not exist`, { provider, operation, cause: err });

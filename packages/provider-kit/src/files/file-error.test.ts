@@ -7,7 +7,7 @@ const failed = (tag: string, extra = "") => ({ exit_code: 3, stdout: "", stderr:
 describe("fileErrorFromExecResult", () => {
   it("maps every tag to its code", () => {
     const codes = Object.fromEntries(
-      ["ENOENT", "EACCES", "EISDIR", "ENOTDIR", "EINVAL", "EEXIST", "ENOTEMPTY", "ENOSPC", "EIO", "EWHATEVER"].map((tag) => [tag, fileErrorFromExecResult(failed(tag), ctx).code]),
+      ["ENOENT", "EACCES", "EISDIR", "ENOTDIR", "EINVAL", "EEXIST", "ENOTEMPTY", "ENOSPC", "EBUSY", "EIO", "EWHATEVER"].map((tag) => [tag, fileErrorFromExecResult(failed(tag), ctx).code]),
     );
     expect(codes).toEqual({
       ENOENT: "NOT_FOUND",
@@ -18,6 +18,7 @@ describe("fileErrorFromExecResult", () => {
       EEXIST: "ALREADY_EXISTS",
       ENOTEMPTY: "ALREADY_EXISTS",
       ENOSPC: "RESOURCE_EXHAUSTED",
+      EBUSY: "CONFLICT",
       EIO: "INTERNAL",
       EWHATEVER: "INTERNAL",
     });

@@ -28,6 +28,7 @@ const TAG_CODES: Readonly<Record<string, VMErrorCode>> = {
   EEXIST: "ALREADY_EXISTS",
   ENOTEMPTY: "ALREADY_EXISTS",
   ENOSPC: "RESOURCE_EXHAUSTED",
+  EBUSY: "CONFLICT",
   EIO: "INTERNAL",
 };
 
@@ -40,6 +41,7 @@ const TAG_TEXT: Readonly<Record<string, string>> = {
   EEXIST: "already exists",
   ENOTEMPTY: "destination is a non-empty directory",
   ENOSPC: "no space left on device",
+  EBUSY: "in use or a mount point, which cannot be replaced, moved or removed (device or resource busy; a bind-mounted file such as /etc/hosts can still be written in place with writeFile)",
   EIO: "I/O error",
 };
 
@@ -47,7 +49,7 @@ const MARKER = /^@@vm-files-error ([A-Z]+)$/gm;
 
 /**
  * The failure tag (`ENOENT`, `EACCES`, `EISDIR`, `ENOTDIR`, `EEXIST`, `ENOTEMPTY`, `EINVAL`,
- * `ENOSPC`, `EIO`) a file script printed, or `undefined` when the result is not a classified
+ * `ENOSPC`, `EBUSY`, `EIO`) a file script printed, or `undefined` when the result is not a classified
  * script failure (e.g. bash is missing, or the command was killed).
  *
  * @example
@@ -78,7 +80,8 @@ function detailOf(stderr: string): string {
  * The one place a failed file-script exec becomes a `VMError`: the script's tag picks the
  * code (missing -> `NOT_FOUND`, permission -> `PERMISSION_DENIED`, a directory where a file
  * is expected or the reverse -> `INVALID_ARGUMENT`, existing -> `ALREADY_EXISTS`, no space
- * left (or a disk quota) -> `RESOURCE_EXHAUSTED`, anything else -> `INTERNAL`). Providers that run a file script themselves (e.g. a streaming
+ * left (or a disk quota) -> `RESOURCE_EXHAUSTED`, a mount point or a busy file -> `CONFLICT`,
+ * anything else -> `INTERNAL`). Providers that run a file script themselves (e.g. a streaming
  * `writeFileAtomic`) use it to report errors exactly like `createExecFileService`.
  *
  * @example

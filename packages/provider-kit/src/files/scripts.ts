@@ -49,6 +49,7 @@ classify() {
     *"Directory not empty"*) echo ENOTEMPTY ;;
     *"invalid user"*|*"invalid group"*|*"invalid spec"*) echo EINVAL ;;
     *"No space left on device"*|*"Disk quota exceeded"*) echo ENOSPC ;;
+    *"Device or resource busy"*) echo EBUSY ;;
     *) echo EIO ;;
   esac
 }
@@ -428,10 +429,12 @@ else
 fi
 # A destination that is a mount point (a bind-mounted /etc/hosts) cannot be renamed over:
 # it gets the copy in place, as cp would have done.
-if ! err=$(mv -f -T -- "$tmp" "$p" 2>&1); then
+if err=$(mv -f -T -- "$tmp" "$p" 2>&1); then
+  tmp=
+else
+  # (The temp file stays set: the EXIT trap removes it after the copy.)
   case $err in *"Device or resource busy"*) run cp -T -- "$tmp" "$p" ;; *) failed "$err" ;; esac
 fi
-tmp=
 `);
 
 /**

@@ -7,6 +7,9 @@ import Dockerode from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RUN_LABEL, baseImage, codeOf } from "./support.js";
 
+// Files on the instance's special filesystems, where the engine's archive API and a plain
+// rename do not behave like a regular file on the root filesystem.
+//
 // A full file system in the instance: every write fails with RESOURCE_EXHAUSTED (never
 // INTERNAL, never a success that lost bytes), nothing half-written is left behind, the file
 // that was there keeps its content, and once space is freed the same calls work.
@@ -29,7 +32,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  console.log(`[reliability] full-disk: ${JSON.stringify(log)}`);
+  console.log(`[reliability] filesystems: ${JSON.stringify(log)}`);
   const containers = await docker.listContainers({ all: true, filters: { label: [`${RUN_LABEL}=${runId}`] } });
   await Promise.all(containers.map((c) => docker.getContainer(c.Id).remove({ force: true, v: true }).catch(() => undefined)));
 });
@@ -117,5 +120,42 @@ describe("files on the filesystems mounted inside the instance (/dev/shm, /proc)
     const version = (await provider.instances.exec(id, ["cat", "/proc/version"])).stdout;
     expect(version).toMatch(/^Linux version /);
     expect(await provider.files.readFile(id, "/proc/version")).toBe(version);
+  });
+});
+
+describe("the engine's bind-mounted files (/etc/hosts, /etc/resolv.conf, /etc/hostname)", () => {
+  it("writeFile and copyFile write them in place; writeFileAtomic, moveFile onto and deleteFile of them are CONFLICT and change nothing", async () => {
+    const etc = async () => (await provider.instances.exec(id, ["ls", "-A", "/etc"])).stdout;
+    const etcBefore = await etc();
+    const hosts = "127.0.0.1 localhost\n127.0.0.1 preview.internal\n";
+    // The archive upload unlinks first, which a mount point refuses (it was UNAVAILABLE).
+    await provider.files.writeFile(id, "/etc/hosts", hosts);
+    expect((await provider.instances.exec(id, ["cat", "/etc/hosts"])).stdout).toBe(hosts);
+    expect(await provider.files.readFile(id, "/etc/hosts")).toBe(hosts);
+    await provider.files.writeFile(id, "/tmp/hosts.new", `${hosts}127.0.0.1 copied\n`);
+    await provider.files.copyFile(id, "/tmp/hosts.new", "/etc/hosts");
+    expect((await provider.instances.exec(id, ["cat", "/etc/hosts"])).stdout).toBe(`${hosts}127.0.0.1 copied\n`);
+    // The copy's temp file went with it (it is copied in place, not renamed, on a mount point).
+    expect(await etc()).toBe(etcBefore);
+
+    const resolv = await provider.files.readFile(id, "/etc/resolv.conf");
+    const hostname = await provider.files.readFile(id, "/etc/hostname");
+    const refused = {
+      // It was INTERNAL "I/O error": a rename over a mount point cannot be done.
+      "writeFileAtomic /etc/hosts": () => provider.files.writeFileAtomic(id, "/etc/hosts", "127.0.0.1 atomic\n"),
+      "moveFile onto /etc/resolv.conf": () => provider.files.moveFile(id, "/tmp/hosts.new", "/etc/resolv.conf"),
+      "deleteFile /etc/hostname": () => provider.files.deleteFile(id, "/etc/hostname"),
+    };
+    for (const [name, call] of Object.entries(refused)) {
+      const r = await failure(call);
+      expect(r.code, `${name}: ${r.message}`).toBe("CONFLICT");
+      expect(r.message, name).toMatch(/mount point/);
+    }
+    expect((await provider.instances.exec(id, ["cat", "/etc/hosts"])).stdout).toBe(`${hosts}127.0.0.1 copied\n`);
+    expect(await provider.files.readFile(id, "/etc/resolv.conf")).toBe(resolv);
+    expect(await provider.files.readFile(id, "/etc/hostname")).toBe(hostname);
+    expect(await provider.files.fileExists(id, "/tmp/hosts.new")).toBe(true);
+    // No temp file left beside /etc/hosts.
+    expect(await etc()).toBe(etcBefore);
   });
 });
