@@ -22,6 +22,8 @@
 #
 # Needs root (dockerd). Environment:
 #   VM_PRIVATE_ENGINE_TIMEOUT   seconds to wait for the daemon to answer / to exit (default 120)
+#   VM_PRIVATE_ENGINE_DATA_MIB  `start` only: put the data root on a tmpfs of this many MiB, so a
+#                               test can fill the engine's disk (unmounted by `destroy`)
 set -euo pipefail
 
 log() { printf '[docker-private-engine] %s\n' "$*" >&2; }
@@ -80,6 +82,12 @@ start() {
   chmod 700 "$dir"
   [[ -e "$marker" ]] || printf 'run=%s\n' "${VM_TEST_RUN_ID:-}" >"$marker"
   [[ -e "$dir/daemon.json" ]] || printf '{}\n' >"$dir/daemon.json"
+  local mib=${VM_PRIVATE_ENGINE_DATA_MIB:-}
+  if [[ -n "$mib" ]] && ! mountpoint -q "$dir/data"; then
+    [[ "$mib" =~ ^[1-9][0-9]{0,5}$ ]] || die "VM_PRIVATE_ENGINE_DATA_MIB must be a number of MiB, got: $mib"
+    mkdir -p "$dir/data"
+    mount -t tmpfs -o "size=${mib}m,mode=0711" vm-private-engine-data "$dir/data" || die "could not mount a ${mib} MiB tmpfs on $dir/data"
+  fi
   if ! live_pid "$pidfile" >/dev/null; then
     [[ "$(id -u)" == 0 ]] || die "starting dockerd needs root"
     rm -f "$pidfile" "$sock"

@@ -32,9 +32,9 @@ export interface PrivateEngine {
   destroy(): Promise<void>;
 }
 
-async function runScript(args: string[], timeoutMs: number): Promise<string> {
+async function runScript(args: string[], timeoutMs: number, env: Record<string, string> = {}): Promise<string> {
   try {
-    const { stdout } = await run("bash", [script, ...args], { encoding: "utf8", timeout: timeoutMs, env: process.env });
+    const { stdout } = await run("bash", [script, ...args], { encoding: "utf8", timeout: timeoutMs, env: { ...process.env, ...env } });
     return stdout;
   } catch (err) {
     const e = err as { stderr?: string; message?: string };
@@ -73,12 +73,18 @@ async function waitState(pid: number, stopped: boolean): Promise<void> {
   throw new Error(`dockerd ${pid} did not become ${stopped ? "stopped" : "running"} within 5 s`);
 }
 
+/** Options for `createPrivateEngine`. */
+export interface PrivateEngineOptions {
+  /** Put the engine's data root on a tmpfs of this many MiB (a disk a test can fill). */
+  dataMiB?: number;
+}
+
 /**
  * A private engine in `/tmp/vm-pe-<random>`, not started yet. Call `destroy()` in `afterAll`
  * (also when `start()` failed); the integration run's teardown destroys and reports engines a
  * crashed test file left (their directory names this run's VM_TEST_RUN_ID).
  */
-export function createPrivateEngine(): PrivateEngine {
+export function createPrivateEngine(options: PrivateEngineOptions = {}): PrivateEngine {
   const dir = `/tmp/vm-pe-${randomBytes(6).toString("hex")}`;
   const socketPath = `${dir}/docker.sock`;
   return {
@@ -86,7 +92,7 @@ export function createPrivateEngine(): PrivateEngine {
     socketPath,
     docker: new Dockerode({ socketPath }),
     start: async () => {
-      await runScript(["start", dir], 180_000);
+      await runScript(["start", dir], 180_000, options.dataMiB === undefined ? {} : { VM_PRIVATE_ENGINE_DATA_MIB: String(options.dataMiB) });
     },
     stop: async (signal) => {
       await runScript(["stop", dir, signal], 180_000);

@@ -69,6 +69,18 @@ function insideKernelMount(path: string): boolean {
  */
 const isMountPoint = (err: unknown) => engineRefused(err, /device or resource busy/i);
 
+/**
+ * Whether an archive upload failed for lack of space while it wrote `path` itself ("write
+ * /tmp/a.bin: no space left on device"). The extraction removes an existing file before it
+ * creates the new one, so what is at `path` then is the partial new file, never the old one.
+ */
+function partialWriteOf(err: unknown, path: string): boolean {
+  const message = (err as { message?: unknown } | null)?.message;
+  if (typeof message !== "string") return false;
+  const match = /\bwrite (\/.*): no space left on device/i.exec(message);
+  return match !== null && posix.normalize(match[1] ?? "") === posix.normalize(path);
+}
+
 function toBuffer(content: FileContent): Buffer {
   // A view, not a copy: a 256 MiB Uint8Array stays one allocation.
   return typeof content === "string" ? Buffer.from(content, "utf8") : Buffer.from(content.buffer, content.byteOffset, content.byteLength);
@@ -214,6 +226,18 @@ export function createFileService(ctx: DockerContext, ensureManaged: (instanceId
         const vmErr = fromDockerError(err, { provider, operation, subject: JSON.stringify(path) });
         if (vmErr.code === "NOT_FOUND") {
           throw new VMError("NOT_FOUND", `${operation} ${JSON.stringify(path)}: the parent directory does not exist`, { provider, operation, cause: err });
+        }
+        if (vmErr.code === "RESOURCE_EXHAUSTED" && partialWriteOf(err, path)) {
+          // No partial file: like the exec-based writeFile, a failed write leaves nothing at the path.
+          const removed = await viaExec.deleteFile(instanceId, path).then(
+            () => true,
+            () => false,
+          );
+          throw new VMError("RESOURCE_EXHAUSTED", `${vmErr.message}${removed ? "; the partial file was removed" : "; the partial file could not be removed"}`, {
+            provider,
+            operation,
+            cause: err,
+          });
         }
         throw vmErr;
       }
