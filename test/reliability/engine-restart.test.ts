@@ -313,6 +313,61 @@ describe("dockerd restarted with operations in flight (a private engine)", () =>
     for (const i of await quick.instances.list()) await quick.instances.terminate(i.id);
     expect(await quick.instances.list()).toEqual([]);
   }, 120_000);
+  it("frozen dockerd mid-upload and mid-commit: a 512 MiB writeFile and a snapshots.create of a 512 MiB layer each settle UNAVAILABLE by a liveness ping; after SIGCONT the provider works again", async () => {
+    const quick = createDockerVMProvider({
+      docker: traced(new Dockerode({ socketPath: engine.socketPath })),
+      requestTimeoutMs: FROZEN_REQUEST_TIMEOUT_MS,
+      labels: { [RUN_LABEL]: "engine-restart" },
+    });
+    onTestFinished(async () => {
+      await engine.thaw();
+      for (const i of await provider.instances.list().catch(() => [])) await provider.instances.terminate(i.id).catch(() => undefined);
+    });
+    const vm = await quick.instances.boot(baseImage());
+    // A big writable layer, so the commit takes a while.
+    await quick.instances.exec(vm.id, ["sh", "-c", `head -c ${DOWNLOAD_MIB}M /dev/zero > /tmp/layer.bin`]);
+    const results: Record<string, string> = {};
+    const cases = {
+      [`writeFile ${DOWNLOAD_MIB} MiB`]: {
+        request: /^PUT \/containers\/[0-9a-f]+\/archive$/,
+        call: () => quick.files.writeFile(vm.id, "/tmp/upload.bin", Buffer.alloc(DOWNLOAD_MIB * MiB, 5)),
+      },
+      [`snapshots.create (${DOWNLOAD_MIB} MiB layer)`]: { request: /^POST \/commit$/, call: () => quick.snapshots.create(vm.id) },
+    };
+    for (const [name, { request, call }] of Object.entries(cases)) {
+      let frozenAt = Number.POSITIVE_INFINITY;
+      const outcome = settleWithin(call, FROZEN_BOUND_MS, () => frozenAt);
+      // The request is with the engine, sent and not answered, when the engine freezes.
+      const until = Date.now() + 30_000;
+      while (![...pending.values()].some((p) => request.test(p.request) && Date.now() - p.since > 100)) {
+        if (Date.now() > until) throw new Error(`${name}: its request was never in flight (${pendingNow()})`);
+        await sleep(5);
+      }
+      await engine.freeze();
+      frozenAt = Date.now();
+      const r = await outcome;
+      await engine.thaw();
+      results[name] = `${r.outcome} at +${r.at} ms`;
+      expect(r.outcome, `${name}: ${r.message ?? ""}`).toBe("UNAVAILABLE");
+      expect(r.message, name).toMatch(new RegExp(`^Docker engine did not answer a liveness ping \\(GET /_ping\\) during ${request.source.slice(1, -1).replaceAll("\\/", "/")} within ${FROZEN_REQUEST_TIMEOUT_MS} ms`));
+    }
+    // Thawed: the engine finishes (or cancels) the commit it had read, which paused the
+    // instance (commit's pause: true), and then unpauses it: until then exec is CONFLICT.
+    const thawedAt = Date.now();
+    let back = "";
+    while (Date.now() - thawedAt < 60_000) {
+      back = await quick.instances.exec(vm.id, ["echo", "back"]).then((r) => r.stdout, codeOf);
+      if (back !== "CONFLICT") break;
+      await sleep(200);
+    }
+    results.readyAgainAfterThawMs = String(Date.now() - thawedAt);
+    log.frozenLongCalls = results;
+    expect(back).toBe("back\n");
+    expect((await quick.instances.get(vm.id)).status).toBe("ready");
+    await quick.files.writeFile(vm.id, "/tmp/after.txt", "after");
+    expect(await quick.files.readFile(vm.id, "/tmp/after.txt")).toBe("after");
+    await quick.instances.terminate(vm.id);
+  }, 120_000);
   it("destroy after SIGKILL (containers still running under their shims) leaves no process, container process, mount or file", async () => {
     const vm = await provider.instances.boot(baseImage());
     await engine.stop("KILL");
