@@ -7,6 +7,9 @@ import { baseImage, codeOf, createCountedDockerProvider, fcSeed } from "./suppor
 // literally (round-trips byte for byte) or rejected with INVALID_ARGUMENT before any engine
 // request (counted at the Dockerode modem). Every generator mixes in injection payloads that
 // would create CANARY if anything ever ran one; the last test proves it does not exist.
+// Each property stops at its first failing case (endOnFailure) and logs its seed to replay it
+// (VM_FC_SEED): shrinking through a real VM took minutes and ended in a test timeout that hid
+// the case (CI on b150fb0).
 
 const CANARY = "/tmp/VM_RELIABILITY_CANARY";
 const INJECTIONS = [
@@ -101,7 +104,7 @@ describe("hostile input (fast-check, one shared Docker instance)", () => {
         }
         counts.argv += batch.length;
       }),
-      { numRuns: 20, seed: fcSeed("argv") },
+      { numRuns: 20, endOnFailure: true, seed: fcSeed("argv") },
     );
   });
 
@@ -131,7 +134,7 @@ describe("hostile input (fast-check, one shared Docker instance)", () => {
         }
         counts.env += pairs.length;
       }),
-      { numRuns: 20, seed: fcSeed("env") },
+      { numRuns: 20, endOnFailure: true, seed: fcSeed("env") },
     );
   });
 
@@ -149,7 +152,12 @@ describe("hostile input (fast-check, one shared Docker instance)", () => {
     const mode = fc.option(fc.oneof(fc.stringMatching(/^[0-7]{3,4}$/), hostileText, fc.constantFrom("0o755", "u+x", "999", "7777 ", "-1")), { nil: undefined });
     const owner = fc.option(fc.oneof(fc.constantFrom("root", "0", "nobody", "65534", "daemon", "1", "12345"), hostileText), { nil: undefined });
     const fileCase = fc.record({ rel: relPath, content, mode, owner, inPlace: fc.boolean(), nulInPath: fc.boolean() });
-    const UIDS: Record<string, number> = { root: 0, daemon: 1, nobody: 65534 };
+    // A Map, not an object: "toString" is a hostile owner name, not a known user (`in` said it was).
+    const UIDS = new Map<string, number>([
+      ["root", 0],
+      ["daemon", 1],
+      ["nobody", 65534],
+    ]);
     let run = 0;
     await fc.assert(
       fc.asyncProperty(fc.array(fileCase, { minLength: 1, maxLength: 5 }), async (batch) => {
@@ -169,7 +177,7 @@ describe("hostile input (fast-check, one shared Docker instance)", () => {
             await expectRejectedBeforeAnyCall(() => provider.files.writeFileAtomic(vm, path, c.content, options), `write ${JSON.stringify(path)} ${JSON.stringify(options)}`);
             continue;
           }
-          const known = c.owner === undefined || c.owner in UIDS || /^\d+$/.test(c.owner);
+          const known = c.owner === undefined || UIDS.has(c.owner) || /^\d+$/.test(c.owner);
           if (!known) {
             // Well-formed but unknown user: refused by the VM, and nothing is left behind.
             let code = "ok";
@@ -199,7 +207,7 @@ describe("hostile input (fast-check, one shared Docker instance)", () => {
             path,
             expected,
             ...(c.mode !== undefined && !c.inPlace ? { mode: parseInt(c.mode, 8).toString(8) } : {}),
-            ...(c.owner !== undefined && !c.inPlace ? { uid: UIDS[c.owner] ?? Number(c.owner) } : {}),
+            ...(c.owner !== undefined && !c.inPlace ? { uid: UIDS.get(c.owner) ?? Number(c.owner) } : {}),
           });
         }
         if (checks.length > 0) {
@@ -217,7 +225,7 @@ describe("hostile input (fast-check, one shared Docker instance)", () => {
           });
         }
       }),
-      { numRuns: 10, seed: fcSeed("files") },
+      { numRuns: 10, endOnFailure: true, seed: fcSeed("files") },
     );
   });
 
@@ -235,7 +243,7 @@ describe("hostile input (fast-check, one shared Docker instance)", () => {
         );
         counts.metadata++;
       }),
-      { numRuns: 150, seed: fcSeed("metadata-bad") },
+      { numRuns: 150, endOnFailure: true, seed: fcSeed("metadata-bad") },
     );
     const good = fc.dictionary(
       hostileText.filter((k) => !hasNul(k) && k !== ""),
@@ -258,7 +266,7 @@ describe("hostile input (fast-check, one shared Docker instance)", () => {
         }
         counts.metadata += Object.keys(metadata).length;
       }),
-      { numRuns: 3, seed: fcSeed("metadata-good") },
+      { numRuns: 3, endOnFailure: true, seed: fcSeed("metadata-good") },
     );
   });
 
@@ -287,7 +295,7 @@ describe("hostile input (fast-check, one shared Docker instance)", () => {
         expect(list.map((p) => p.name)).toContain(n);
         await provider.processes.delete(vm, n);
       }),
-      { numRuns: 250, seed: fcSeed("process-names") },
+      { numRuns: 250, endOnFailure: true, seed: fcSeed("process-names") },
     );
     // The accepted side must not be vacuous: a fixed hostile-looking but legal name runs too.
     for (const legal of ["a.b-c"]) {
