@@ -116,6 +116,11 @@ describe("files on the filesystems mounted inside the instance (/dev/shm, /proc)
     expect((await provider.instances.exec(id, ["cat", `${DIR}/seen.txt`])).stdout).toBe("written by writeFile");
     await provider.instances.exec(id, ["sh", "-c", `echo written by exec > ${DIR}/made.txt`]);
     expect(await provider.files.readFile(id, `${DIR}/made.txt`)).toBe("written by exec\n");
+    // Through a symbolic link in a parent directory: the engine resolves it in the image's
+    // filesystem, where /dev/shm is an empty directory (it said NOT_FOUND).
+    await provider.instances.exec(id, ["sh", "-c", `mkdir -p /tmp/links && ln -sfn ${DIR} /tmp/links/shm`]);
+    expect(await provider.files.readFile(id, "/tmp/links/shm/made.txt")).toBe("written by exec\n");
+    expect(await provider.files.readFile(id, "/tmp/links/shm/missing.txt").then(() => "ok", codeOf)).toBe("NOT_FOUND");
     // A kernel file: the engine's archive API said NOT_FOUND.
     const version = (await provider.instances.exec(id, ["cat", "/proc/version"])).stdout;
     expect(version).toMatch(/^Linux version /);

@@ -11,6 +11,7 @@ import {
   atomicWriteArgv,
   createExecFileService,
   fileErrorFromExecResult,
+  isVMError,
 } from "@vm/provider-kit";
 import { pack } from "tar-stream";
 import type { DockerContext } from "../context.js";
@@ -171,7 +172,19 @@ export function createFileService(ctx: DockerContext, ensureManaged: (instanceId
         stream = (await container.getArchive({ path: current })) as unknown as Readable;
       } catch (err) {
         if (hostPathTooLong(err)) return readViaExec(instanceId, current, operation, limit);
-        throw fromDockerError(err, { provider, operation, subject: JSON.stringify(path) });
+        const vmErr = fromDockerError(err, { provider, operation, subject: JSON.stringify(path) });
+        if (vmErr.code === "NOT_FOUND") {
+          // The engine resolves the path in the image's filesystem, where a parent that is a
+          // symbolic link into a kernel filesystem (/tmp/shm -> /dev/shm) leads nowhere. Exec
+          // sees what the instance sees: ask it before saying NOT_FOUND (a miss costs an exec).
+          const seen = await readViaExec(instanceId, current, operation, limit).catch((execErr: unknown) => {
+            // What exec found out about the file itself (a directory, too large) is the answer.
+            if (isVMError(execErr) && execErr.code === "INVALID_ARGUMENT") throw execErr;
+            return undefined;
+          });
+          if (seen) return seen;
+        }
+        throw vmErr;
       }
       const entry = await firstEntry(stream, { provider, operation }, limit);
       if (!entry) throw new VMError("INTERNAL", `${operation} ${JSON.stringify(path)}: the engine sent an empty archive`, { provider, operation });
