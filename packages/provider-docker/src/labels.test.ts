@@ -55,6 +55,14 @@ describe("readMetadata / readLabel", () => {
     expect(readLabel({ a: "" }, "a")).toBeUndefined();
     expect(readLabel({ a: "x" }, "a")).toBe("x");
   });
+
+  it("keeps metadata keys that are Object.prototype names ('__proto__' was lost: assigning it set the prototype)", () => {
+    const metadata = JSON.parse('{"__proto__":"p","constructor":"c","toString":"t"}') as Record<string, string>;
+    const back = readMetadata(buildLabels({ kind: "instance", metadata }));
+    expect(Object.keys(back).sort()).toEqual(["__proto__", "constructor", "toString"]);
+    expect(Object.getPrototypeOf(back)).toBe(Object.prototype);
+    expect(matchesMetadata(back, metadata)).toBe(true);
+  });
 });
 
 describe("labelFilters / matchesMetadata", () => {

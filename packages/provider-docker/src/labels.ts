@@ -124,9 +124,8 @@ export function readMetadata(labels: Record<string, string> | null | undefined):
   try {
     const parsed: unknown = JSON.parse(raw);
     if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return {};
-    const out: Record<string, string> = {};
-    for (const [key, value] of Object.entries(parsed as Record<string, unknown>)) if (typeof value === "string") out[key] = value;
-    return out;
+    // fromEntries, not assignment: a key "__proto__" stays a key (assigning it sets the prototype).
+    return Object.fromEntries(Object.entries(parsed as Record<string, unknown>).filter((e): e is [string, string] => typeof e[1] === "string"));
   } catch {
     return {};
   }

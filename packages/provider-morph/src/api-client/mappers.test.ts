@@ -39,4 +39,22 @@ describe("mappers", () => {
       ttl: { seconds: 60, action: "terminate" },
     });
   });
+
+  it("keeps metadata keys that are Object.prototype names (JSON gives them as own keys)", () => {
+    const metadata = JSON.parse('{"__proto__":"p","constructor":"c","toString":"t"}') as Record<string, string>;
+    const instance = toVMInstance({
+      id: "morphvm_1",
+      created: 1_700_000_000,
+      status: "ready",
+      spec: { vcpus: 1, memory: 128, disk_size: 700 },
+      refs: { snapshot_id: "snapshot_1", image_id: "img" },
+      networking: {},
+      metadata,
+      ttl: { ttl_seconds: null, ttl_action: null },
+      wake_on: {},
+    } as never);
+    expect(Object.keys(instance.metadata ?? {}).sort()).toEqual(["__proto__", "constructor", "toString"]);
+    expect(Object.getPrototypeOf(instance.metadata)).toBe(Object.prototype);
+    expect(instance.metadata?.["__proto__"]).toBe("p");
+  });
 });

@@ -61,9 +61,8 @@ function iso(unixSeconds: number): string {
 }
 
 function userMetadata(metadata: Record<string, string> | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [key, value] of Object.entries(metadata ?? {})) if (!HIDDEN_KEYS.includes(key)) out[key] = value;
-  return out;
+  // fromEntries, not assignment: a key "__proto__" stays a key (assigning it sets the prototype).
+  return Object.fromEntries(Object.entries(metadata ?? {}).filter(([key]) => !HIDDEN_KEYS.includes(key)));
 }
 
 /** `InstanceModel` -> `VMInstance`. */
