@@ -688,3 +688,56 @@ describe("Morph faults under concurrency: calls in parallel, faults landing on w
     }
   });
 });
+
+// ---------------------------------------------------------------- answers cut or stalled mid-body
+
+describe("Morph answers cut or stalled in the middle of the body", () => {
+  const matching = (endpointKey: string) => {
+    const endpoint = MORPH_ENDPOINTS.find((e) => key(e) === endpointKey)!;
+    return { method: endpoint.method, path: `^${endpoint.path.replace(/\{[^}]+\}/g, "[^/]+")}$` };
+  };
+  const sentTo = async (endpointKey: string) => (await emu.requests()).filter((r) => key({ method: r.method as Endpoint["method"], path: r.route }) === endpointKey).length;
+  const outcome = (p: Promise<unknown>) => p.then(() => "ok", codeOf);
+
+  it("a cut body: an idempotent read is retried and succeeds, an exec is UNAVAILABLE and ran once, a boot is found by its marker (before: INTERNAL 'does not match the spec')", async () => {
+    await emu.clearRequests();
+    await emu.faults([{ ...matching("GET /instance/{instance_id}"), kind: "cut-body", count: 1 }]);
+    expect(await outcome(calm.instances.get(vmId))).toBe("ok");
+    expect(await sentTo("GET /instance/{instance_id}")).toBe(2);
+
+    const { argv, file } = command(`cut-body-${randomUUID().slice(0, 8)}`);
+    await emu.clearRequests();
+    await emu.faults([{ ...matching("POST /instance/{instance_id}/exec"), kind: "cut-body", count: 1 }]);
+    expect(await outcome(calm.instances.exec(vmId, argv))).toBe("UNAVAILABLE");
+    expect(await sentTo("POST /instance/{instance_id}/exec")).toBe(1);
+    expect(await runs(file)).toBe(1);
+
+    const label = `cut-body-boot-${randomUUID().slice(0, 8)}`;
+    await emu.clearRequests();
+    await emu.faults([{ ...matching("POST /snapshot/{snapshot_id}/boot"), kind: "cut-body", count: 1 }]);
+    const booted = await calm.instances.boot(snapshotId, { metadata: { suite: "morph-faults-boot", case: label } });
+    expect(await sentTo("POST /snapshot/{snapshot_id}/boot"), "not re-sent: found by its marker").toBe(1);
+    expect((await calm.instances.list({ metadata: { case: label } })).map((i) => i.id)).toEqual([booted.id]);
+    await calm.instances.terminate(booted.id);
+    expect(await emu.pendingFaults()).toEqual([]);
+    stats.calls += 3;
+    stats.faultsInjected += 3;
+    stats.byKind["cut-body"] = (stats.byKind["cut-body"] ?? 0) + 3;
+  });
+
+  it("a stalled body: TIMEOUT at the request timeout when the stall is past it (before: no bound at all), success when it is within it", async () => {
+    await emu.faults([{ ...matching("GET /instance/{instance_id}"), kind: "stall-body", delayMs: LATENCY_MS, count: 1 }]);
+    const started = performance.now();
+    // The impatient provider: 600 ms per request, no retry after a timeout.
+    expect(await outcome(impatient.instances.get(vmId))).toBe("TIMEOUT");
+    const elapsed = performance.now() - started;
+    stats.maxOvershootMs.timeouts = Math.max(stats.maxOvershootMs.timeouts, Math.round(elapsed - REQUEST_TIMEOUT_MS));
+    expect(elapsed, "did not hang").toBeLessThan(REQUEST_TIMEOUT_MS + SLACK_MS);
+    await emu.faults([{ ...matching("GET /instance/{instance_id}"), kind: "stall-body", delayMs: LATENCY_MS, count: 1 }]);
+    expect((await calm.instances.get(vmId)).id).toBe(vmId);
+    expect(await emu.pendingFaults()).toEqual([]);
+    stats.calls += 2;
+    stats.faultsInjected += 2;
+    stats.byKind["stall-body"] = (stats.byKind["stall-body"] ?? 0) + 2;
+  });
+});

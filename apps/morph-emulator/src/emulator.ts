@@ -649,6 +649,21 @@ export function createMorphEmulator(options: MorphEmulatorOptions): MorphEmulato
       return;
     }
     record(answer.status, answer.json, answer.json === undefined ? undefined : "application/json");
+    if ((fault?.kind === "cut-body" || fault?.kind === "stall-body") && answer.json !== undefined) {
+      const text = JSON.stringify(answer.json);
+      const half = Math.floor(text.length / 2);
+      log(`fault: ${fault.kind} for ${method} ${path}`);
+      res.writeHead(answer.status, { ...(answer.headers ?? {}), "content-type": "application/json", "content-length": String(Buffer.byteLength(text)) });
+      res.write(text.slice(0, half));
+      if (fault.kind === "cut-body") {
+        // Let the half reach the client before the connection goes.
+        setTimeout(() => req.socket.destroy(), 50);
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, fault.delayMs ?? 1000));
+      if (!res.destroyed) res.end(text.slice(half));
+      return;
+    }
     send(res, answer);
   }
 

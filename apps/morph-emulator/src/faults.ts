@@ -10,9 +10,13 @@ import { z } from "zod";
  * - `drop`: destroy the connection before doing anything.
  * - `drop-after`: do the work, then destroy the connection instead of answering (a lost answer).
  * - `delay`: wait `delayMs` before handling the request normally (a slow answer).
+ * - `cut-body`: do the work, send the answer's headers and the first half of its body, then
+ *   destroy the connection (a server or proxy that died while it answered).
+ * - `stall-body`: do the work, send the headers and the first half of the body, wait
+ *   `delayMs`, then the rest (latency in the middle of an answer).
  */
 export const faultSchema = z.object({
-  kind: z.enum(["status", "drop", "drop-after", "delay"]),
+  kind: z.enum(["status", "drop", "drop-after", "delay", "cut-body", "stall-body"]),
   /** HTTP method to match (any when omitted). */
   method: z.string().optional(),
   /** Regular expression matched against the path below /api, e.g. `^/instance$`. */

@@ -156,13 +156,52 @@ function isReset(err: unknown): boolean {
   return false;
 }
 
-async function readBody(response: Response): Promise<unknown> {
-  const text = await response.text().catch(() => "");
+function parseBody(text: string): unknown {
   if (text === "") return undefined;
   try {
     return JSON.parse(text) as unknown;
   } catch {
     return text;
+  }
+}
+
+/** A response and the means to cut its body short (the request's own abort). */
+interface Sent {
+  response: Response;
+  abort: (reason: Error) => void;
+}
+
+/** Why reading an answer's body failed: it did not complete in time, or its connection broke. */
+class BodyReadError extends Error {
+  constructor(
+    readonly kind: "timeout" | "reset",
+    readonly original: unknown,
+  ) {
+    super(kind === "timeout" ? "the answer did not complete in time" : "the connection failed while the answer was read");
+    this.name = "BodyReadError";
+  }
+}
+
+/**
+ * Reads a whole body within `timeoutMs` (none when `false`). ky bounds a request only until
+ * its headers, so a body that stalls after them waited for ever, and one whose connection
+ * broke mid-way read as "" (then "does not match the spec", INTERNAL).
+ */
+async function readText(sent: Sent, timeoutMs: number | false): Promise<string> {
+  let timer: NodeJS.Timeout | undefined;
+  let timedOut = false;
+  if (timeoutMs !== false) {
+    timer = setTimeout(() => {
+      timedOut = true;
+      sent.abort(new Error("body read timeout"));
+    }, timeoutMs);
+  }
+  try {
+    return await sent.response.text();
+  } catch (err) {
+    throw new BodyReadError(timedOut ? "timeout" : "reset", err);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
@@ -211,28 +250,41 @@ export function createMorphClient(options: MorphClientOptions = {}): MorphClient
     const ctx = ctxOf(request.operation);
     const where = `${request.method} /${request.path.split("?")[0]}`;
     if (request.signal?.aborted) return new VMError("ABORTED", `${where} was aborted`, { ...ctx, cause: describeCause(request.signal.reason) });
+    if (err instanceof BodyReadError) {
+      return new VMError(err.kind === "timeout" ? "TIMEOUT" : "UNAVAILABLE", `${where}: ${err.message}`, { ...ctx, cause: describeCause(err.original) });
+    }
     if (isTimeoutError(err)) return new VMError("TIMEOUT", `${where} got no answer in time`, { ...ctx, cause: describeCause(err) });
     if (isReset(err)) return new VMError("UNAVAILABLE", `${where} failed: the connection to the Morph API failed`, { ...ctx, cause: describeCause(err) });
     return new VMError("INTERNAL", `${where} failed unexpectedly`, { ...ctx, cause: describeCause(err) });
   }
 
-  async function send(request: Omit<MorphRequest<unknown>, "schema" | "idempotent">): Promise<Response> {
-    const timeout = request.timeoutMs === undefined ? timeoutMs : request.timeoutMs;
-    return http(request.path, {
+  const timeoutOf = (request: { timeoutMs?: number | false }) => (request.timeoutMs === undefined ? timeoutMs : request.timeoutMs);
+
+  async function send(request: Omit<MorphRequest<unknown>, "schema" | "idempotent">): Promise<Sent> {
+    // Our own abort as well as the caller's: it cuts a body that stalls (readText).
+    const controller = new AbortController();
+    const response = await http(request.path, {
       method: request.method,
       ...(request.searchParams ? { searchParams: request.searchParams } : {}),
       ...(request.json !== undefined ? { json: request.json } : {}),
-      ...(request.signal ? { signal: request.signal } : {}),
-      timeout,
+      signal: request.signal ? AbortSignal.any([request.signal, controller.signal]) : controller.signal,
+      timeout: timeoutOf(request),
     });
+    return { response, abort: (reason) => controller.abort(reason) };
   }
 
-  async function decode<T>(response: Response, request: MorphRequest<T>): Promise<T> {
+  /** An error answer's body, for its message: what arrived in time, or nothing. */
+  async function errorBody(sent: Sent, request: { timeoutMs?: number | false }): Promise<unknown> {
+    return parseBody(await readText(sent, timeoutOf(request)).catch(() => ""));
+  }
+
+  async function decode<T>(sent: Sent, request: MorphRequest<T>): Promise<T> {
+    const response = sent.response;
     if (!request.schema) {
       await response.body?.cancel().catch(() => undefined);
       return undefined as T;
     }
-    const body = await readBody(response);
+    const body = parseBody(await readText(sent, timeoutOf(request)));
     const parsed = request.schema.safeParse(body);
     if (!parsed.success) {
       const issues = parsed.error.issues.slice(0, 3).map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`);
@@ -247,11 +299,21 @@ export function createMorphClient(options: MorphClientOptions = {}): MorphClient
   async function requestWithAttempts<T>(request: MorphRequest<T>): Promise<MorphResult<T>> {
     assertKey(request.operation);
     for (let attempt = 1; ; attempt++) {
-      let response: Response;
+      let sent: Sent | undefined;
+      let data: T | undefined;
+      let failed = false;
+      let failure: unknown;
       try {
-        response = await send(request);
+        sent = await send(request);
+        logger?.debug("morph: response", { method: request.method, path: request.path, status: sent.response.status, attempt });
+        if (sent.response.ok) data = await decode(sent, request);
       } catch (err) {
-        const mapped = transportError(err, request);
+        failed = true;
+        failure = err;
+      }
+      if (failed || sent === undefined) {
+        // No answer, or an answer whose body broke off or stalled: like a lost answer.
+        const mapped = transportError(failure, request);
         const decision = retryDecision({ attempt, idempotent: request.idempotent, networkError: mapped.code === "UNAVAILABLE" }, policy);
         if (!decision.retry) throw mapped;
         logger?.debug("morph: retrying after a network error", { method: request.method, path: request.path, attempt, delayMs: decision.delayMs });
@@ -260,13 +322,13 @@ export function createMorphClient(options: MorphClientOptions = {}): MorphClient
         });
         continue;
       }
-      logger?.debug("morph: response", { method: request.method, path: request.path, status: response.status, attempt });
-      if (response.ok) return { data: await decode(response, request), attempts: attempt };
+      const response = sent.response;
+      if (response.ok) return { data: data as T, attempts: attempt };
       if (response.status === 404 && attempt > 1 && request.goneIsSuccess) {
         await response.body?.cancel().catch(() => undefined);
         return { data: undefined as T, attempts: attempt };
       }
-      const body = await readBody(response);
+      const body = await errorBody(sent, request);
       const retryAfter = response.headers.get("retry-after");
       const decision = retryDecision({ attempt, idempotent: request.idempotent, status: response.status, retryAfter }, policy);
       if (!decision.retry) throw fromMorphResponse({ status: response.status, body, retryAfter }, ctxOf(request.operation), [apiKey, ...(request.redact ?? [])]);
@@ -341,15 +403,16 @@ export function createMorphClient(options: MorphClientOptions = {}): MorphClient
 
   async function stream(request: Omit<MorphRequest<unknown>, "schema" | "idempotent">): Promise<Response> {
     assertKey(request.operation);
-    let response: Response;
+    let sent: Sent;
     try {
-      response = await send(request);
+      sent = await send(request);
     } catch (err) {
       throw transportError(err, request);
     }
+    const response = sent.response;
     if (!response.ok) {
       const retryAfter = response.headers.get("retry-after");
-      throw fromMorphResponse({ status: response.status, body: await readBody(response), retryAfter }, ctxOf(request.operation), [apiKey, ...(request.redact ?? [])]);
+      throw fromMorphResponse({ status: response.status, body: await errorBody(sent, request), retryAfter }, ctxOf(request.operation), [apiKey, ...(request.redact ?? [])]);
     }
     return response;
   }
