@@ -1,10 +1,9 @@
 import { Buffer } from "node:buffer";
 import type { VMProvider } from "@vm/core";
 import { createDockerVMProvider } from "@vm/provider-docker";
-import { isVMError } from "@vm/provider-kit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPrivateEngine } from "./private-engine.js";
-import { RUN_LABEL, baseImage, codeOf } from "./support.js";
+import { RUN_LABEL, baseImage, failureOf } from "./support.js";
 
 // The engine's own disk full: a private engine (scripts/docker-private-engine.sh) whose data
 // root is a tmpfs of DATA_MIB, so the instances' root filesystems, the engine's layers and its
@@ -31,12 +30,6 @@ afterAll(async () => {
   await engine.destroy();
 }, 300_000);
 
-async function failure(call: () => Promise<unknown>): Promise<{ code: string; message: string }> {
-  return call().then(
-    () => ({ code: "ok", message: "" }),
-    (err: unknown) => ({ code: codeOf(err), message: isVMError(err) ? err.message : String(err) }),
-  );
-}
 
 describe("the engine's disk full (a private engine on a small tmpfs)", () => {
   it("writes, snapshots and boots fail RESOURCE_EXHAUSTED and leave nothing behind; after freeing space they work", async () => {
@@ -59,7 +52,7 @@ describe("the engine's disk full (a private engine on a small tmpfs)", () => {
     };
     const outcomes: Record<string, string> = {};
     for (const [name, call] of Object.entries(cases)) {
-      const r = await failure(call);
+      const r = await failureOf(call);
       outcomes[name] = `${r.code}: ${r.message}`;
     }
     log.outcomes = outcomes;

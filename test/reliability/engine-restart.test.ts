@@ -107,6 +107,23 @@ async function settleWithin(work: () => Promise<unknown>, boundMs: number, origi
   }
 }
 
+/**
+ * A provider with the frozen-engine tests' short requestTimeoutMs (the file's provider has the
+ * default, 60 s). However the test ends, dockerd is thawed (the next test and afterAll need
+ * it) and its instances are removed.
+ */
+function frozenTestProvider(): VMProvider {
+  onTestFinished(async () => {
+    await engine.thaw();
+    for (const i of await provider.instances.list().catch(() => [])) await provider.instances.terminate(i.id).catch(() => undefined);
+  });
+  return createDockerVMProvider({
+    docker: traced(new Dockerode({ socketPath: engine.socketPath })),
+    requestTimeoutMs: FROZEN_REQUEST_TIMEOUT_MS,
+    labels: { [RUN_LABEL]: "engine-restart" },
+  });
+}
+
 describe("dockerd restarted with operations in flight (a private engine)", () => {
   for (const signal of ["KILL", "TERM"] as const) {
     it(`SIG${signal}: in-flight calls settle with a result, UNAVAILABLE or CONFLICT; engine down is UNAVAILABLE; afterwards the provider works again`, async () => {
@@ -119,13 +136,20 @@ describe("dockerd restarted with operations in flight (a private engine)", () =>
       let faultAt = Number.POSITIVE_INFINITY;
       let faulted = false;
       const bounded = (work: () => Promise<unknown>) => settleWithin(work, BOUND_MS, () => faultAt);
+      // Loops that have not completed a call yet: the fault waits for all of them.
+      let loopsWithoutARound = 0;
       // Runs `op` back to back until the fault; resolves with the call that was in flight then.
       const loop = async (op: () => Promise<unknown>) => {
         let rounds = 0;
-        for (;;) {
-          const r = await bounded(op);
-          if (r.outcome !== "ok" || faulted) return { ...r, rounds };
-          rounds++;
+        loopsWithoutARound++;
+        try {
+          for (;;) {
+            const r = await bounded(op);
+            if (r.outcome !== "ok" || faulted) return { ...r, rounds };
+            if (rounds++ === 0) loopsWithoutARound--;
+          }
+        } finally {
+          if (rounds === 0) loopsWithoutARound--;
         }
       };
       // A call that cannot finish before the fault (sleep 300, an endless stream).
@@ -157,8 +181,10 @@ describe("dockerd restarted with operations in flight (a private engine)", () =>
         }),
       };
       await ticking;
-      // Let every loop get going (the boot loop is the slowest), then pull the plug.
-      await sleep(1500);
+      // Every loop has completed a call (on a loaded machine an 8 MiB write can take seconds),
+      // and is in its next one: then pull the plug.
+      for (const until = Date.now() + 60_000; loopsWithoutARound > 0 && Date.now() < until; ) await sleep(20);
+      await sleep(300);
       faulted = true;
       faultAt = Date.now();
       await engine.stop(signal);
@@ -240,17 +266,7 @@ describe("dockerd restarted with operations in flight (a private engine)", () =>
     }, 300_000);
   }
   it("frozen dockerd (SIGSTOP): get, list, boot, exec, readFile, writeFileAtomic, terminate settle UNAVAILABLE 'did not answer … (requestTimeoutMs)'; an exec with timeoutMs and a download in flight settle; after SIGCONT the provider works again", async () => {
-    // Its own provider with a short bound; the file's provider has the default (60 s).
-    const quick = createDockerVMProvider({
-      docker: traced(new Dockerode({ socketPath: engine.socketPath })),
-      requestTimeoutMs: FROZEN_REQUEST_TIMEOUT_MS,
-      labels: { [RUN_LABEL]: "engine-restart" },
-    });
-    // However this test ends, dockerd must not stay stopped (the next test and afterAll need it).
-    onTestFinished(async () => {
-      await engine.thaw();
-      for (const i of await provider.instances.list().catch(() => [])) await provider.instances.terminate(i.id).catch(() => undefined);
-    });
+    const quick = frozenTestProvider();
     const vm = await quick.instances.boot(baseImage());
     // Also makes the provider remember vm as its own: the file calls below then go straight to exec/archive.
     await quick.files.writeFileAtomic(vm.id, "/tmp/before.txt", "before");
@@ -314,15 +330,7 @@ describe("dockerd restarted with operations in flight (a private engine)", () =>
     expect(await quick.instances.list()).toEqual([]);
   }, 120_000);
   it("frozen dockerd mid-upload and mid-commit: a 512 MiB writeFile and a snapshots.create of a 512 MiB layer each settle UNAVAILABLE by a liveness ping; after SIGCONT the provider works again", async () => {
-    const quick = createDockerVMProvider({
-      docker: traced(new Dockerode({ socketPath: engine.socketPath })),
-      requestTimeoutMs: FROZEN_REQUEST_TIMEOUT_MS,
-      labels: { [RUN_LABEL]: "engine-restart" },
-    });
-    onTestFinished(async () => {
-      await engine.thaw();
-      for (const i of await provider.instances.list().catch(() => [])) await provider.instances.terminate(i.id).catch(() => undefined);
-    });
+    const quick = frozenTestProvider();
     const vm = await quick.instances.boot(baseImage());
     // A big writable layer, so the commit takes a while.
     await quick.instances.exec(vm.id, ["sh", "-c", `head -c ${DOWNLOAD_MIB}M /dev/zero > /tmp/layer.bin`]);

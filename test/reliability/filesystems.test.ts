@@ -2,10 +2,9 @@ import { Buffer } from "node:buffer";
 import { randomUUID } from "node:crypto";
 import type { VMProvider } from "@vm/core";
 import { createDockerVMProvider } from "@vm/provider-docker";
-import { isVMError } from "@vm/provider-kit";
 import Dockerode from "dockerode";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { RUN_LABEL, baseImage, codeOf } from "./support.js";
+import { RUN_LABEL, baseImage, codeOf, failureOf } from "./support.js";
 
 // Files on the instance's special filesystems, where the engine's archive API and a plain
 // rename do not behave like a regular file on the root filesystem.
@@ -48,13 +47,6 @@ async function freeKiB(): Promise<number> {
   return Number(r.stdout.trim());
 }
 
-/** How `call` failed: its code and message ("ok" when it did not fail). */
-async function failure(call: () => Promise<unknown>): Promise<{ code: string; message: string }> {
-  return call().then(
-    () => ({ code: "ok", message: "" }),
-    (err: unknown) => ({ code: codeOf(err), message: isVMError(err) ? err.message : String(err) }),
-  );
-}
 
 describe("a full file system in the instance", () => {
   it("writeFileAtomic, writeFile and copyFile fail RESOURCE_EXHAUSTED, leave no partial or temp file and keep the old content; after freeing space they work", async () => {
@@ -80,7 +72,7 @@ describe("a full file system in the instance", () => {
     };
     const outcomes: Record<string, string> = {};
     for (const [name, call] of Object.entries(cases)) {
-      const r = await failure(call);
+      const r = await failureOf(call);
       outcomes[name] = `${r.code}: ${r.message}`;
       expect(r.code, `${name}: ${r.message}`).toBe("RESOURCE_EXHAUSTED");
       expect(r.message, name).toMatch(/no space left on device/i);
@@ -152,7 +144,7 @@ describe("the engine's bind-mounted files (/etc/hosts, /etc/resolv.conf, /etc/ho
       "deleteFile /etc/hostname": () => provider.files.deleteFile(id, "/etc/hostname"),
     };
     for (const [name, call] of Object.entries(refused)) {
-      const r = await failure(call);
+      const r = await failureOf(call);
       expect(r.code, `${name}: ${r.message}`).toBe("CONFLICT");
       expect(r.message, name).toMatch(/mount point/);
     }

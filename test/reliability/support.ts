@@ -69,3 +69,13 @@ export async function outcome(work: () => Promise<unknown>): Promise<string> {
     return codeOf(err);
   }
 }
+
+/**
+ * How `call` failed: its VMError code and message, or `{ code: "ok" }` when it did not fail.
+ */
+export async function failureOf(call: () => Promise<unknown>): Promise<{ code: string; message: string }> {
+  return call().then(
+    () => ({ code: "ok", message: "" }),
+    (err: unknown) => ({ code: codeOf(err), message: isVMError(err) ? err.message : String(err) }),
+  );
+}

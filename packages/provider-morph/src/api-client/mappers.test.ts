@@ -1,6 +1,24 @@
 import { describe, expect, it } from "vitest";
 import { REQUEST_MARKER_KEY, contractTtlAction, instanceStatusOf, morphTtlAction, snapshotStatusOf, toVMInstance } from "./mappers.js";
 
+type InstanceModel = Parameters<typeof toVMInstance>[0];
+
+/** A ready instance as the API answers it, with `overrides`. */
+function instanceModel(overrides: Partial<InstanceModel>): InstanceModel {
+  return {
+    id: "morphvm_1",
+    created: 1_700_000_000,
+    status: "ready",
+    spec: { vcpus: 1, memory: 128, disk_size: 700 },
+    refs: { snapshot_id: "snapshot_1", image_id: "img" },
+    networking: {},
+    metadata: {},
+    ttl: { ttl_seconds: null, ttl_action: null },
+    wake_on: {},
+    ...overrides,
+  } as InstanceModel;
+}
+
 describe("mappers", () => {
   it("maps statuses", () => {
     expect(instanceStatusOf("pending")).toBe("booting");
@@ -19,17 +37,7 @@ describe("mappers", () => {
   });
 
   it("hides the request marker and converts times and TTL", () => {
-    const instance = toVMInstance({
-      id: "morphvm_1",
-      created: 1_700_000_000,
-      status: "ready",
-      spec: { vcpus: 1, memory: 128, disk_size: 700 },
-      refs: { snapshot_id: "snapshot_1", image_id: "img" },
-      networking: {},
-      metadata: { app: "demo", [REQUEST_MARKER_KEY]: "x" },
-      ttl: { ttl_seconds: 60, ttl_action: "stop" },
-      wake_on: {},
-    });
+    const instance = toVMInstance(instanceModel({ metadata: { app: "demo", [REQUEST_MARKER_KEY]: "x" }, ttl: { ttl_seconds: 60, ttl_action: "stop" } }));
     expect(instance).toEqual({
       id: "morphvm_1",
       status: "ready",
@@ -42,17 +50,7 @@ describe("mappers", () => {
 
   it("keeps metadata keys that are Object.prototype names (JSON gives them as own keys)", () => {
     const metadata = JSON.parse('{"__proto__":"p","constructor":"c","toString":"t"}') as Record<string, string>;
-    const instance = toVMInstance({
-      id: "morphvm_1",
-      created: 1_700_000_000,
-      status: "ready",
-      spec: { vcpus: 1, memory: 128, disk_size: 700 },
-      refs: { snapshot_id: "snapshot_1", image_id: "img" },
-      networking: {},
-      metadata,
-      ttl: { ttl_seconds: null, ttl_action: null },
-      wake_on: {},
-    } as never);
+    const instance = toVMInstance(instanceModel({ metadata }));
     expect(Object.keys(instance.metadata ?? {}).sort()).toEqual(["__proto__", "constructor", "toString"]);
     expect(Object.getPrototypeOf(instance.metadata)).toBe(Object.prototype);
     expect(instance.metadata?.["__proto__"]).toBe("p");
