@@ -299,21 +299,15 @@ export function createMorphClient(options: MorphClientOptions = {}): MorphClient
   async function requestWithAttempts<T>(request: MorphRequest<T>): Promise<MorphResult<T>> {
     assertKey(request.operation);
     for (let attempt = 1; ; attempt++) {
-      let sent: Sent | undefined;
+      let sent: Sent;
       let data: T | undefined;
-      let failed = false;
-      let failure: unknown;
       try {
         sent = await send(request);
         logger?.debug("morph: response", { method: request.method, path: request.path, status: sent.response.status, attempt });
         if (sent.response.ok) data = await decode(sent, request);
       } catch (err) {
-        failed = true;
-        failure = err;
-      }
-      if (failed || sent === undefined) {
         // No answer, or an answer whose body broke off or stalled: like a lost answer.
-        const mapped = transportError(failure, request);
+        const mapped = transportError(err, request);
         const decision = retryDecision({ attempt, idempotent: request.idempotent, networkError: mapped.code === "UNAVAILABLE" }, policy);
         if (!decision.retry) throw mapped;
         logger?.debug("morph: retrying after a network error", { method: request.method, path: request.path, attempt, delayMs: decision.delayMs });
