@@ -24,9 +24,12 @@
 #   VM_PRIVATE_ENGINE_TIMEOUT   seconds to wait for the daemon to answer / to exit (default 120)
 #   VM_PRIVATE_ENGINE_DATA_MIB  `start` only: put the data root on a tmpfs of this many MiB, so a
 #                               test can fill the engine's disk (unmounted by `destroy`)
-set -euo pipefail
+set -Eeuo pipefail
 
 log() { printf '[docker-private-engine] %s\n' "$*" >&2; }
+# A command that fails outside a condition ends the script (set -e) without a word of its own
+# (a destroy in CI exited 1 with an empty stderr): say which command it was.
+trap 'log "failed (exit $?) at line $LINENO: $BASH_COMMAND"' ERR
 die() { log "error: $*"; exit 1; }
 
 usage() { echo "usage: bash scripts/docker-private-engine.sh start|stop|load|destroy <dir> [TERM|KILL|image]" >&2; exit 2; }
