@@ -160,7 +160,9 @@ describe("crash-atomicity of writeFileAtomic (one shared Docker instance)", () =
     const dir = "/tmp/atomic-orphan";
     const path = `${dir}/target.bin`;
     await provider.files.writeFileAtomic(vm, path, "old", { createDirs: true });
-    const write = provider.files.writeFileAtomic(vm, path, Buffer.alloc(64 * 1024 * 1024, 3)).then(() => "ok", codeOf);
+    // Big enough that the write is still going when a poll (one exec, slow on a loaded machine)
+    // looks: with 64 MiB a loaded CI run finished the write between two polls.
+    const write = provider.files.writeFileAtomic(vm, path, Buffer.alloc(256 * 1024 * 1024, 3)).then(() => "ok", codeOf);
     let temps: string[] = [];
     for (let i = 0; i < 500 && temps.length === 0; i++) temps = await leftovers(dir);
     expect(temps.length, "the writer's temp file never appeared").toBe(1);
