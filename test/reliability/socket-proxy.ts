@@ -10,15 +10,22 @@ import Dockerode from "dockerode";
  * - `forward`: passes it and its answer through;
  * - `cut`: drops it and closes the connection before the engine sees it;
  * - `cut-mid-answer`: passes it to the engine, passes the answer's headers and the first bytes
- *   of its body back, then closes the connection (an engine that died while it answered).
+ *   of its body back, then closes the connection (an engine that died while it answered);
+ * - `{ answer }`: does not pass it on; writes `answer` (a whole raw HTTP response) back and
+ *   closes the connection (an answer a real engine gives only in a state the test cannot make on cue).
  */
-export type ProxyDecision = "forward" | "cut" | "cut-mid-answer";
+export type ProxyDecision = "forward" | "cut" | "cut-mid-answer" | { answer: string };
 
 export interface SocketProxy {
   /** The proxy's Unix socket: give it to a provider as `docker: { socketPath }`. */
   readonly socketPath: string;
   /** Closes every connection open now (both sides). */
   destroyAll(): void;
+  /**
+   * Stops accepting connections and unlinks the socket, keeping the open ones: what a dockerd
+   * that is shutting down does (it closes its API listener first, then stops its containers).
+   */
+  stopListening(): void;
   close(): Promise<void>;
 }
 
@@ -67,6 +74,10 @@ export async function createSocketProxy(name: string, options: SocketProxyOption
       const head = chunk.toString("latin1");
       const decision = /^[A-Z]+ \S+ HTTP\/1\.[01]\r\n/.test(head) ? options.decide(head) : "forward";
       if (decision === "cut") return close();
+      if (typeof decision === "object") {
+        client.end(decision.answer);
+        return;
+      }
       if (decision === "cut-mid-answer") cutting = Buffer.alloc(0);
       upstream.write(chunk);
     });
@@ -88,9 +99,13 @@ export async function createSocketProxy(name: string, options: SocketProxyOption
     destroyAll: () => {
       for (const s of open) s.destroy();
     },
+    stopListening: () => {
+      if (server.listening) server.close();
+      rmSync(socketPath, { force: true });
+    },
     close: async () => {
       for (const s of open) s.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      if (server.listening) await new Promise<void>((resolve) => server.close(() => resolve()));
       rmSync(socketPath, { force: true });
     },
   };

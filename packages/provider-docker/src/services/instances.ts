@@ -4,6 +4,7 @@ import type Dockerode from "dockerode";
 import type { DockerContext } from "../context.js";
 import { inspectInstance, isManagedInstance, toInstance } from "../containers.js";
 import { createDemuxer } from "../demux.js";
+import { unlessEngineWentAway } from "../engine-going-away.js";
 import { fromDockerError } from "../errors.js";
 import { runExec, streamExec, validateExec } from "../exec.js";
 import { DOCKER_LABELS, buildLabels, labelFilters, matchesMetadata, readLabel } from "../labels.js";
@@ -149,6 +150,17 @@ export function createInstanceService(
 
   async function bootInternal(snapshotId: string, options: BootOptions = {}, internal: BootInternal = {}): Promise<BootedInstance> {
     validateBoot(ctx, snapshotId, options);
+    try {
+      return await bootValidated(snapshotId, options, internal);
+    } catch (err) {
+      // An engine shutting down answers a boot in flight oddly (its container "exited" with
+      // the init's status, a start failed on the engine's closed network store: NOT_FOUND,
+      // INTERNAL). That is the engine going away, not the snapshot or the image.
+      throw await unlessEngineWentAway(ctx.docker, fromDockerError(err, { provider: ctx.provider, operation: "instances.boot" }));
+    }
+  }
+
+  async function bootValidated(snapshotId: string, options: BootOptions, internal: BootInternal): Promise<BootedInstance> {
     const operation = "instances.boot";
     // timeoutMs bounds the whole boot (inspect, create, start, ready), not only the wait for readiness.
     const deadline = Date.now() + (options.timeoutMs ?? ctx.bootTimeoutMs);
