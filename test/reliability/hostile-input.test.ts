@@ -1,7 +1,7 @@
 import { Buffer } from "node:buffer";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { baseImage, codeOf, createCountedDockerProvider, fcSeed } from "./support.js";
+import { baseImage, codeOf, createCountedDockerProvider, failureOf, fcSeed } from "./support.js";
 
 // Property-based hostile input against ONE shared Docker instance. Every case is either used
 // literally (round-trips byte for byte) or rejected with INVALID_ARGUMENT before any engine
@@ -285,14 +285,10 @@ describe("hostile input (fast-check, one shared Docker instance)", () => {
       fc.asyncProperty(name, async (n) => {
         counts.processes++;
         const before = calls();
-        let code = "ok";
-        try {
-          await provider.processes.start(vm, "/usr/bin/sleep", { name: n, args: ["600"] });
-        } catch (err) {
-          code = codeOf(err);
-        }
+        // The message too: a CI run once had "name" fail INTERNAL, and the code alone did not say why.
+        const { code, message } = await failureOf(() => provider.processes.start(vm, "/usr/bin/sleep", { name: n, args: ["600"] }));
         if (code !== "ok") {
-          expect(code, `process name ${JSON.stringify(n)}`).toBe("INVALID_ARGUMENT");
+          expect(code, `process name ${JSON.stringify(n)}: ${message}`).toBe("INVALID_ARGUMENT");
           expect(calls() - before, `process name ${JSON.stringify(n)}: engine requests before the rejection`).toBe(0);
           counts.rejected++;
           return;
