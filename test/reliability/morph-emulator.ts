@@ -9,6 +9,8 @@ export interface LoggedRequest {
   method: string;
   path: string;
   route: string;
+  /** For an exec, once its body was read: `$0` of a `bash -c` script ("vm-exec", "vm-kill"), else argv[0]. */
+  program?: string;
 }
 
 /**

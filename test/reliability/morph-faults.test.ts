@@ -63,8 +63,10 @@ interface Outcome {
   code: string;
   error: unknown;
   value: unknown;
-  /** Requests to the faulted endpoint. */
+  /** Requests to the faulted endpoint, not counting kill execs. */
   sent: number;
+  /** Kill execs (`vm-kill`) the provider sent to stop a command it gave up on. */
+  kills: number;
   label: string;
 }
 
@@ -97,6 +99,7 @@ const stats = {
   creates: { ok: 0, failedCleanly: 0, lateAfterTimeout: 0, duplicates: 0 },
   commands: { notRun: 0, ranOnce: 0, ranLateOnce: 0 },
   killedOnAbort: 0,
+  killsAfterGivingUp: 0,
   maxOvershootMs: { timeouts: 0, all: Number.NEGATIVE_INFINITY },
   ms: 0,
 };
@@ -146,18 +149,22 @@ async function runCase(target: Target, endpoint: Endpoint, kind: Kind): Promise<
   const elapsed = performance.now() - started;
   const left = await emu.pendingFaults();
   await emu.clearFaults();
-  const sent = (await emu.requests()).filter((r) => key({ method: r.method as Endpoint["method"], path: r.route }) === key(endpoint)).length;
+  const logged = await emu.requests();
+  // A kill goes to POST …/exec, also for a stream.
+  const kills = logged.filter((r) => r.program === "vm-kill").length;
+  const sent = logged.filter((r) => key({ method: r.method as Endpoint["method"], path: r.route }) === key(endpoint) && r.program !== "vm-kill").length;
   stats.calls++;
+  stats.killsAfterGivingUp += kills;
   stats.faultsInjected += fault.count;
   stats.byKind[kind] = (stats.byKind[kind] ?? 0) + fault.count;
   const overshoot = Math.round(elapsed - limitOf(target, kind));
   stats.maxOvershootMs.all = Math.max(stats.maxOvershootMs.all, overshoot);
   if (code === "TIMEOUT") stats.maxOvershootMs.timeouts = Math.max(stats.maxOvershootMs.timeouts, overshoot);
-  const where = `${target.name} under ${kind} (${code}, ${Math.round(elapsed)} ms, ${sent} request(s))`;
+  const where = `${target.name} under ${kind} (${code}, ${Math.round(elapsed)} ms, ${sent} request(s), ${kills} kill(s))`;
   // Every injected fault was really hit by this call.
   expect(left, `${where}: faults left unused`).toEqual([]);
   expect(elapsed, `${where}: did not end within its limit plus slack`).toBeLessThan(limitOf(target, kind) + SLACK_MS);
-  const outcome: Outcome = { kind, code, error, value, sent, label };
+  const outcome: Outcome = { kind, code, error, value, sent, kills, label };
   try {
     expectByClass(target, outcome, where);
   } finally {
@@ -173,6 +180,11 @@ function expectByClass(target: Target, o: Outcome, where: string): void {
   if (target.class === "exec") {
     // Never re-sent, whatever happened.
     expect(o.sent, `${where}: an exec was re-sent`).toBe(1);
+    // A call that gave up (TIMEOUT) kills what it started, or stops it from starting. An exec
+    // sends no other kill; a stream that ended without an exit code may have started its command, so it kills it too.
+    if (o.code === "TIMEOUT") expect(o.kills, `${where}: kill execs`).toBe(1);
+    else if (target.name === "instances.execStream") expect(o.kills, `${where}: kill execs`).toBeLessThanOrEqual(1);
+    else expect(o.kills, `${where}: kill execs`).toBe(0);
     const expected: Record<string, string> = { "429": "RATE_LIMITED", "502": "UNAVAILABLE", "503": "UNAVAILABLE", "504": "UNAVAILABLE", reset: "UNAVAILABLE" };
     if (expected[o.kind]) expect(o.code, where).toBe(expected[o.kind]);
     return;
@@ -448,9 +460,9 @@ targets.push(
         check: async (o) => {
           if (o.kind === "lost-answer") expect(o.code).toBe("UNAVAILABLE");
           if (o.kind === "latency") expect(o.code).toBe("TIMEOUT");
-          // Without a signal or timeoutMs the client has no handle on the command: a request
-          // handled after the client gave up may still run it (once at most).
-          await expectRuns(o, file, 1);
+          // No signal, no timeoutMs: the HTTP timeout still gives the command a kill id, so a
+          // request handled after the client gave up never runs it (before: it ran late, once).
+          await expectRuns(o, file, 0);
         },
       };
     },

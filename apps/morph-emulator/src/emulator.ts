@@ -397,7 +397,7 @@ export function createMorphEmulator(options: MorphEmulatorOptions): MorphEmulato
     return record.model;
   }
 
-  type Ctx = { params: string[]; query: URLSearchParams; req: IncomingMessage; res: ServerResponse; signal: AbortSignal };
+  type Ctx = { params: string[]; query: URLSearchParams; req: IncomingMessage; res: ServerResponse; signal: AbortSignal; logged: LoggedRequest };
   type Handler = (ctx: Ctx) => Answer | Promise<Answer>;
   const routes: { method: string; template: string; re: RegExp; handler: Handler }[] = [];
   const route = (method: string, template: string, handler: Handler) => {
@@ -512,16 +512,18 @@ export function createMorphEmulator(options: MorphEmulatorOptions): MorphEmulato
     return { status: 200, json: { snapshot: snapshot.model, instances: created } };
   });
 
-  route("POST", "/instance/{instance_id}/exec", async ({ params, req, signal }) => {
+  route("POST", "/instance/{instance_id}/exec", async ({ params, req, signal, logged }) => {
     const body = parse(execRequestSchema, await readJson(req), "body");
+    logged.program = programOf(body.command);
     const record = await readyInstance(params[0]!);
     if (body.command.length === 0) throw invalid([{ loc: ["body", "command"], msg: "List should have at least 1 item after validation, not 0", type: "too_short" }]);
     const result = await backend.instances.exec(record.backendId, body.command, { signal });
     return { status: 200, json: { stdout: result.stdout, stderr: result.stderr, exit_code: result.exit_code } };
   });
 
-  route("POST", "/instance/{instance_id}/exec/sse", async ({ params, req, res, signal }) => {
+  route("POST", "/instance/{instance_id}/exec/sse", async ({ params, req, res, signal, logged }) => {
     const body = parse(execRequestSchema, await readJson(req), "body");
+    logged.program = programOf(body.command);
     const record = await readyInstance(params[0]!);
     if (body.command.length === 0) throw invalid([{ loc: ["body", "command"], msg: "List should have at least 1 item after validation, not 0", type: "too_short" }]);
     const stream = backend.instances.execStream(record.backendId, body.command, { signal });
@@ -579,7 +581,15 @@ export function createMorphEmulator(options: MorphEmulatorOptions): MorphEmulato
     return send(res, { status: 404, json: { detail: "Not Found" } });
   }
 
-  const requestLog: { method: string; path: string; route: string }[] = [];
+  /**
+   * One request in the log. `program`, for an exec, is what it runs: `$0` of a `bash -c` / `sh -c`
+   * script (the provider's wrapper is "vm-exec", its kill "vm-kill"), else argv[0]; set once the
+   * body is read (a delayed request has none until it is handled), so a test can tell a kill
+   * exec from a re-sent command.
+   */
+  type LoggedRequest = { method: string; path: string; route: string; program?: string };
+  const requestLog: LoggedRequest[] = [];
+  const programOf = (command: readonly string[]) => ((command[0] === "bash" || command[0] === "sh") && command[1] === "-c" ? command[3] : command[0]);
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? "/", "http://emulator");
@@ -608,7 +618,8 @@ export function createMorphEmulator(options: MorphEmulatorOptions): MorphEmulato
       const body = { detail: known ? "Method Not Allowed" : "Not Found" };
       return send(res, { status: known ? 405 : 404, json: body });
     }
-    requestLog.push({ method, path, route: template });
+    const logged: LoggedRequest = { method, path, route: template };
+    requestLog.push(logged);
     const fault: Fault | undefined = faults.take(method, path);
     if (fault?.kind === "drop") {
       log(`fault: dropping ${method} ${path}`);
@@ -636,7 +647,7 @@ export function createMorphEmulator(options: MorphEmulatorOptions): MorphEmulato
     try {
       const match = found.re.exec(path)!;
       const params = match.slice(1).map((p) => decodeURIComponent(p));
-      answer = await found.handler({ params, query: url.searchParams, req, res, signal: controller.signal });
+      answer = await found.handler({ params, query: url.searchParams, req, res, signal: controller.signal, logged });
     } catch (err) {
       const failure = fromBackend(err);
       if (failure.status === 500 && !controller.signal.aborted) log(`error in ${method} ${path}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);

@@ -111,7 +111,7 @@ export const EXEC_TIMEOUT_MARKER = "\nvm-exec: timed out\n";
 /** Largest base64 stdin chunk per argument: Linux caps one argument at 128 KiB. */
 export const STDIN_CHUNK_CHARS = 96 * 1024;
 
-/** Whether `options` needs the wrapper (otherwise argv is sent as is). */
+/** Whether `options` need the wrapper (without them and without a kill id, argv is sent as is). */
 export function needsWrapper(options: ExecOptions | undefined): boolean {
   if (!options) return false;
   return (

@@ -216,9 +216,12 @@ export function createMorphInstanceService(options: MorphInstanceServiceOptions)
     assertArgv(argv, c);
     validateExecOptions(execOptions, c);
     const limit = execOptions?.timeoutMs;
-    // With a signal or a time limit the command gets a kill id, so an abort or an HTTP timeout
-    // can kill it in the VM (the request alone ending does not, on Morph).
-    const killId = execOptions?.signal !== undefined || limit !== undefined ? randomUUID() : undefined;
+    // The command gets a kill id whenever the call can give up on it (a signal, a time limit,
+    // the HTTP timeout), so an abort or a timeout kills it in the VM, or stops it from starting
+    // when its request arrives late: the request alone ending does neither, on Morph. Without
+    // one, a call that failed with TIMEOUT could still have run its command after the fact.
+    const canGiveUp = execOptions?.signal !== undefined || limit !== undefined || options.execTimeoutMs !== false;
+    const killId = canGiveUp ? randomUUID() : undefined;
     const command = buildExecCommand(argv, execOptions, killId);
     assertCommandSize(command, undefined, c, COMMAND_WHAT);
     const redact = execSecrets(command, needsWrapper(execOptions) || killId !== undefined);
