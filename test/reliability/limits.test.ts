@@ -1,12 +1,12 @@
-import { createHash } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { constants as bufferConstants } from "node:buffer";
-import { DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_OUTPUT_BYTES, MAX_FORK_COUNT } from "@vm/provider-docker";
+import { ARG_MAX_BYTES, DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_OUTPUT_BYTES, EXEC_WRAPPER, MAX_FORK_COUNT } from "@vm/provider-docker";
 import type { VMProvider } from "@vm/core";
 import { DEFAULT_MAX_READ_BYTES, MAX_ARGUMENT_BYTES, MAX_COMMAND_BYTES, MAX_ID_LENGTH, MAX_NAME_BYTES, MAX_PATH_BYTES, MAX_REQUEST_BYTES_LIMIT, commandBytes, isVMError } from "@vm/provider-kit";
 import { buildExecCommand, createMorphVMProvider } from "@vm/provider-morph";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startMorphEmulator, type ReliabilityEmulator } from "./morph-emulator.js";
-import { baseImage, createCountedDockerProvider } from "./support.js";
+import { RUN_LABEL, baseImage, createCountedDockerProvider } from "./support.js";
 
 // Every documented limit, on the real engine: at the limit it works (exactly), one past it is
 // a VMError with the right code and a message naming the limit, and nothing is left behind
@@ -147,6 +147,43 @@ describe("Docker: exec", () => {
     expect(r).toEqual({ stdout: `${sha256(pieces.join(""))}  -\n${room}\n`, stderr: "", exit_code: 0 });
     const message = await rejectedBeforeAnyCall(docker, "INVALID_ARGUMENT", () => provider.instances.exec(vm, [...head, ...pieces], { env: { FILL: `${env.FILL}f` } }));
     expect(message).toMatch(new RegExp(`^argv and env take ${MAX_COMMAND_BYTES + 1} bytes .*; the limit is ${MAX_COMMAND_BYTES} bytes \\(Linux ARG_MAX`));
+  });
+});
+
+describe("Docker: an image whose own environment is large", () => {
+  it("argv + env with a 256 KiB image ENV: exactly the room left by ARG_MAX runs with every byte intact; one byte more is INVALID_ARGUMENT before the exec is created", async () => {
+    // The image's ENV is inherited by every exec and counts against the same 2 MiB. Before the
+    // check, a command that fit MAX_COMMAND_BYTES but not with this ENV ran as exit code 1
+    // "argument list too long", a result.
+    const imageEnv = ["BIG_A", "BIG_B", "BIG_C", "BIG_D"].map((name) => `${name}=${"e".repeat(64 * KiB)}`);
+    const container = await docker.docker.createContainer({ Image: baseImage(), Env: imageEnv, Labels: { [RUN_LABEL]: docker.runId } });
+    const image = (await container.commit({ repo: "vm-limits-big-env", tag: docker.runId.slice(0, 8) })) as { Id: string };
+    await container.remove();
+    const big = (await provider.instances.boot(image.Id)).id;
+    const env = (await docker.docker.getContainer(big).inspect()).Config.Env;
+    expect(env.filter((e) => e.startsWith("BIG_"))).toEqual(imageEnv);
+
+    const limit = ARG_MAX_BYTES - 4 * KiB;
+    const wrapper = ["sh", "-c", EXEC_WRAPPER, "vm-exec", `/tmp/.vm-exec-${"0".repeat(36)}.pid`];
+    const head = ["sh", "-c", 'printf %s "$@" | sha256sum', "sh"];
+    const pieces = Array.from({ length: 15 }, (_, i) => String.fromCharCode(97 + i).repeat(120_000));
+    const room = limit - commandBytes([...wrapper, ...head, ...pieces]) - commandBytes(env) - 9;
+    pieces.push("z".repeat(room));
+    expect(commandBytes([...wrapper, ...head, ...pieces]) + commandBytes(env)).toBe(limit);
+    expect(commandBytes([...head, ...pieces]), "within MAX_COMMAND_BYTES: only the image's ENV makes it too big").toBeLessThan(MAX_COMMAND_BYTES);
+
+    const r = await provider.instances.exec(big, [...head, ...pieces]);
+    expect(r).toEqual({ stdout: `${sha256(pieces.join(""))}  -\n`, stderr: "", exit_code: 0 });
+    const over = [...head, ...pieces.slice(0, -1), `${pieces.at(-1)}z`];
+    const message = await rejectedBeforeAnyCall(docker, "INVALID_ARGUMENT", () => provider.instances.exec(big, over));
+    expect(message).toBe(
+      `argv and env take ${limit + 1} bytes with the provider's wrapper and the instance's own environment (its image's ENV: ${commandBytes(env)} bytes); the limit is ${limit} bytes (Linux ARG_MAX, 2 MiB, less 4096 bytes for what the engine adds)`,
+    );
+    // The same through a file operation that runs a command (the kit's exec scripts), and a stream.
+    expect(await rejectedBeforeAnyCall(docker, "INVALID_ARGUMENT", async () => {
+      for await (const chunk of provider.instances.execStream(big, over)) void chunk;
+    })).toBe(message.replace("instances.exec", "instances.execStream"));
+    await provider.instances.terminate(big);
   });
 });
 
@@ -362,10 +399,12 @@ describe("Morph (emulator)", () => {
     const argv = ["sha256sum"];
     const stdin = new Uint8Array(1400 * KiB).map((_, i) => (i * 31) % 251);
     const sized = (fill: number) => ({ stdin, env: { FILL: "f".repeat(fill) } });
-    const room = MAX_COMMAND_BYTES - commandBytes(buildExecCommand(argv, sized(0)));
+    // Every exec carries a kill id (a UUID: 36 characters) in the wrapper's argv.
+    const killId = randomUUID();
+    const room = MAX_COMMAND_BYTES - commandBytes(buildExecCommand(argv, sized(0), killId));
     expect(room).toBeGreaterThan(0);
     expect(room).toBeLessThan(MAX_ARGUMENT_BYTES - "FILL=".length);
-    expect(commandBytes(buildExecCommand(argv, sized(room)))).toBe(MAX_COMMAND_BYTES);
+    expect(commandBytes(buildExecCommand(argv, sized(room), killId))).toBe(MAX_COMMAND_BYTES);
     expect((await morph.instances.exec(mvm, argv, sized(room))).stdout).toBe(`${sha256(stdin)}  -\n`);
     expect(await rejectedBeforeAnyRequest("INVALID_ARGUMENT", () => morph.instances.exec(mvm, argv, sized(room + 1)))).toMatch(
       new RegExp(`^argv, env and stdin \\(as base64\\) in the exec command take ${MAX_COMMAND_BYTES + 1} bytes .*the limit is ${MAX_COMMAND_BYTES} bytes`),

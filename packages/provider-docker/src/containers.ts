@@ -61,17 +61,27 @@ export async function inspectInstance(ctx: DockerContext, instanceId: string, op
   return info;
 }
 
+/** What the provider remembers of an instance it checked once. */
+export interface ManagedInstance {
+  /** The container's own environment (`Config.Env`), which every exec inherits. */
+  readonly env: readonly string[];
+}
+
 /**
  * A check that an id names a container this provider created, remembered per id so that
- * exec-heavy callers (files, PM2) pay for one inspect, not one per call.
+ * exec-heavy callers (files, PM2) pay for one inspect, not one per call. It also keeps the
+ * container's environment, which counts against every exec's ARG_MAX.
  */
-export function createManagedCheck(ctx: DockerContext): (instanceId: string, operation: string) => Promise<void> {
-  const known = new Set<string>();
+export function createManagedCheck(ctx: DockerContext): (instanceId: string, operation: string) => Promise<ManagedInstance> {
+  const known = new Map<string, ManagedInstance>();
   return async (instanceId, operation) => {
-    if (known.has(instanceId)) return;
+    const cached = known.get(instanceId);
+    if (cached) return cached;
     const info = await inspectInstance(ctx, instanceId, operation);
     if (known.size > 10_000) known.clear();
-    known.add(instanceId);
-    known.add(info.Id);
+    const managed: ManagedInstance = { env: info.Config.Env ?? [] };
+    known.set(instanceId, managed);
+    known.set(info.Id, managed);
+    return managed;
   };
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Duplex, Readable } from "node:stream";
 import type { ExecOptions, ExecResult, ExecStreamChunk } from "@vm/core";
-import { VMError, assertAbsolutePath, assertArgv, assertCommandSize, assertEnv, assertId, assertInteger, assertPrincipal } from "@vm/provider-kit";
+import { VMError, assertAbsolutePath, assertArgv, assertCommandSize, assertEnv, assertId, assertInteger, assertPrincipal, commandBytes } from "@vm/provider-kit";
 import type Dockerode from "dockerode";
 import type { DockerContext } from "./context.js";
 import { createDemuxer } from "./demux.js";
@@ -27,6 +27,8 @@ const STREAM_HIGH_WATER = 4 * 1024 * 1024;
 export interface ExecRequest {
   instanceId: string;
   argv: readonly string[];
+  /** The container's own environment (`Config.Env`: its image's `ENV`), when known: it counts against ARG_MAX too. */
+  instanceEnv?: readonly string[];
   options: Omit<ExecOptions, "stdin"> & { stdin?: string | Uint8Array | Readable };
   operation: string;
 }
@@ -192,6 +194,52 @@ async function exitCodeOf(exec: Dockerode.Exec, operation: string): Promise<numb
 }
 
 /** Starts the exec (wrapped so it can be killed) and wires timeout, abort and frame delivery. */
+/**
+ * Linux ARG_MAX with the usual 8 MiB stack: argv and the environment of one execve, each
+ * string's bytes, its NUL and an 8-byte pointer. An exec's argv (with the provider's
+ * `EXEC_WRAPPER`), its env and the instance's own environment (its image's `ENV`) must fit in
+ * it, less 4 KiB for what the engine adds; otherwise the exec is `INVALID_ARGUMENT` before it
+ * is created.
+ *
+ * @example
+ * ```ts
+ * import { ARG_MAX_BYTES } from "@vm/provider-docker";
+ * console.log(ARG_MAX_BYTES); // 2097152
+ * ```
+ */
+export const ARG_MAX_BYTES = 2 * 1024 * 1024;
+
+// What the engine and the kernel add to the wrapper's execve beyond argv and Config.Env merged
+// with the call's env: HOSTNAME and HOME when the image has none, the file name, alignment.
+const ENGINE_EXEC_RESERVE_BYTES = 4 * 1024;
+
+/**
+ * Rejects a command that, with the container's own environment, would not fit in one execve.
+ * `MAX_COMMAND_BYTES` keeps 64 KiB for the image's environment and the wrapper; an image whose
+ * `ENV` is larger than that would otherwise fail in the engine, with exit code 1 "argument
+ * list too long" as a result. Counts what the engine really runs: the wrapper's argv and
+ * `Config.Env` with the call's env overriding entries of the same name.
+ */
+export function assertFitsInstanceEnv(argv: readonly string[], env: Readonly<Record<string, string>> | undefined, instanceEnv: readonly string[], ctx: { provider: string; operation: string }, pidfile: string): void {
+  const merged = new Map<string, string>();
+  for (const entry of instanceEnv) {
+    const eq = entry.indexOf("=");
+    merged.set(eq < 0 ? entry : entry.slice(0, eq), entry);
+  }
+  for (const [name, value] of Object.entries(env ?? {})) merged.set(name, `${name}=${value}`);
+  const envBytes = commandBytes([...merged.values()]);
+  const instanceBytes = commandBytes(instanceEnv);
+  const total = commandBytes(["sh", "-c", EXEC_WRAPPER, "vm-exec", pidfile, ...argv]) + envBytes;
+  const limit = ARG_MAX_BYTES - ENGINE_EXEC_RESERVE_BYTES;
+  if (total > limit) {
+    throw new VMError(
+      "INVALID_ARGUMENT",
+      `argv and env take ${total} bytes with the provider's wrapper and the instance's own environment (its image's ENV: ${instanceBytes} bytes); the limit is ${limit} bytes (Linux ARG_MAX, 2 MiB, less ${ENGINE_EXEC_RESERVE_BYTES} bytes for what the engine adds)`,
+      ctx,
+    );
+  }
+}
+
 async function startDrive(
   ctx: DockerContext,
   req: ExecRequest,
@@ -200,6 +248,7 @@ async function startDrive(
   const { instanceId, argv, options, operation } = req;
   const container = ctx.docker.getContainer(instanceId);
   const pidfile = `/tmp/.vm-exec-${randomUUID()}.pid`;
+  if (req.instanceEnv) assertFitsInstanceEnv(argv, options.env, req.instanceEnv, { provider: ctx.provider, operation }, pidfile);
   const hasStdin = options.stdin !== undefined;
   let exec: Dockerode.Exec;
   let socket: Duplex;

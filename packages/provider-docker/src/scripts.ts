@@ -10,7 +10,14 @@
  * (so a name like `echo` runs the program, not a shell builtin), then removes the pid file
  * and exits with the command's exact status.
  *
- * argv: sh -c EXEC_WRAPPER vm-exec <pidfile> <argv...>
+ * argv: sh -c EXEC_WRAPPER vm-exec <pidfile> <argv...>. Exported because its bytes count
+ * against ARG_MAX with every command's (see `ARG_MAX_BYTES`).
+ *
+ * @example
+ * ```ts
+ * import { EXEC_WRAPPER } from "@vm/provider-docker";
+ * const argv = ["sh", "-c", EXEC_WRAPPER, "vm-exec", "/tmp/.vm-exec-1.pid", "ls", "-l"];
+ * ```
  */
 export const EXEC_WRAPPER = '{ echo $$ > "$1"; } 2>/dev/null; f=$1; shift; env -- "$@"; r=$?; rm -f "$f"; exit $r';
 

@@ -15,6 +15,7 @@ import {
 } from "@vm/provider-kit";
 import { pack } from "tar-stream";
 import type { DockerContext } from "../context.js";
+import type { ManagedInstance } from "../containers.js";
 import { fromDockerError } from "../errors.js";
 import { runExec } from "../exec.js";
 import { createFirstEntryParser } from "../tar.js";
@@ -132,14 +133,14 @@ function firstEntry(stream: Readable, ectx: TarErrorContext, limit: FirstEntryLi
  * request each), `writeFileAtomic` as one exec streaming the bytes on stdin into a fixed
  * script (temp file, mode, owner, rename), and the rest via `@vm/provider-kit`'s exec scripts.
  */
-export function createFileService(ctx: DockerContext, ensureManaged: (instanceId: string, operation: string) => Promise<void>): VMFileService {
+export function createFileService(ctx: DockerContext, ensureManaged: (instanceId: string, operation: string) => Promise<ManagedInstance>): VMFileService {
   const provider = ctx.provider;
   const viaExec = createExecFileService({
     provider,
     stdin: true,
     exec: async (instanceId, argv, options) => {
-      await ensureManaged(instanceId, "files.exec");
-      return runExec(ctx, { instanceId, argv, options: options ?? {}, operation: "files.exec" });
+      const { env: instanceEnv } = await ensureManaged(instanceId, "files.exec");
+      return runExec(ctx, { instanceId, argv, instanceEnv, options: options ?? {}, operation: "files.exec" });
     },
   });
 

@@ -2,7 +2,7 @@ import type { BootOptions, BootedInstance, ExecOptions, ExecStreamChunk, Instanc
 import { VMError, assertId, assertInteger, assertMetadata, hasVMErrorCode } from "@vm/provider-kit";
 import type Dockerode from "dockerode";
 import type { DockerContext } from "../context.js";
-import { inspectInstance, isManagedInstance, toInstance } from "../containers.js";
+import { type ManagedInstance, inspectInstance, isManagedInstance, toInstance } from "../containers.js";
 import { createDemuxer } from "../demux.js";
 import { unlessEngineWentAway } from "../engine-going-away.js";
 import { fromDockerError } from "../errors.js";
@@ -131,7 +131,7 @@ export function createInstanceService(
   ctx: DockerContext,
   resurrectScript: string,
   fork: ForkSupport,
-  ensureManaged: (instanceId: string, operation: string) => Promise<void>,
+  ensureManaged: (instanceId: string, operation: string) => Promise<ManagedInstance>,
 ): VMInstanceService {
   const initScript = buildInitScript(resurrectScript);
 
@@ -302,8 +302,8 @@ export function createInstanceService(
     async exec(instanceId, argv, options?: ExecOptions) {
       const operation = "instances.exec";
       validateExec(ctx.provider, operation, instanceId, argv, options);
-      await ensureManaged(instanceId, operation);
-      return runExec(ctx, { instanceId, argv, options: options ?? {}, operation });
+      const { env: instanceEnv } = await ensureManaged(instanceId, operation);
+      return runExec(ctx, { instanceId, argv, instanceEnv, options: options ?? {}, operation });
     },
 
     execStream(instanceId, argv, options?: ExecOptions): AsyncIterable<ExecStreamChunk> {
@@ -313,8 +313,8 @@ export function createInstanceService(
       return {
         [Symbol.asyncIterator]: () => {
           const gen = (async function* () {
-            await ensureManaged(instanceId, operation);
-            yield* streamExec(ctx, { instanceId, argv, options: options ?? {}, operation });
+            const { env: instanceEnv } = await ensureManaged(instanceId, operation);
+            yield* streamExec(ctx, { instanceId, argv, instanceEnv, options: options ?? {}, operation });
           })();
           return gen;
         },
