@@ -676,6 +676,62 @@ describe("Morph faults under concurrency: calls in parallel, faults landing on w
     stats.commands.notRun += 5;
   });
 
+  it("6 parallel atomic writes and 6 parallel reads with 6 faults on exec: every file is whole (old or new), every read its own file's content, no temp file is left", async () => {
+    const kinds = ["429", "502", "503", "504", "reset", "lost-answer"] as const;
+    const faults = kinds.map((kind) => faultOf(kind, MORPH_ENDPOINTS.find((e) => key(e) === "POST /instance/{instance_id}/exec")!));
+    for (const kind of kinds) stats.byKind[kind] = (stats.byKind[kind] ?? 0) + 1;
+    const dir = `/tmp/morph-faults/parallel-files-${randomUUID().slice(0, 8)}`;
+    // Distinct sizes and bytes per file: content answered to the wrong call, or half written, would show.
+    const files = Array.from({ length: 12 }, (_, i) => ({
+      path: `${dir}/f${i}`,
+      old: `old ${i} ${"o".repeat(1000 * (i + 1))}\n`,
+      next: `new ${i} ${"n".repeat(1500 * (i + 1))}\n`,
+      write: i % 2 === 0,
+    }));
+    for (const f of files) await calm.files.writeFileAtomic(vmId, f.path, f.old, { createDirs: true });
+    await emu.clearRequests();
+    await emu.faults(faults);
+    const outcomes = await Promise.all(
+      files.map(async (f) => {
+        try {
+          if (f.write) {
+            await calm.files.writeFileAtomic(vmId, f.path, f.next);
+            return { code: "ok", read: undefined };
+          }
+          return { code: "ok", read: await calm.files.readFile(vmId, f.path) };
+        } catch (err) {
+          return { code: codeOf(err), read: undefined };
+        }
+      }),
+    );
+    stats.calls += files.length;
+    stats.faultsInjected += faults.length;
+    expect(await emu.pendingFaults(), "every fault was hit").toEqual([]);
+    // A small write and a read are one exec each, never re-sent.
+    const sent = (await emu.requests()).filter((r) => key({ method: r.method as Endpoint["method"], path: r.route }) === "POST /instance/{instance_id}/exec" && r.program !== "vm-kill");
+    expect(sent.length, "one request per call: none re-sent").toBe(files.length);
+    expect(outcomes.filter((o) => o.code !== "ok").map((o) => o.code).sort()).toEqual(["RATE_LIMITED", "UNAVAILABLE", "UNAVAILABLE", "UNAVAILABLE", "UNAVAILABLE", "UNAVAILABLE"]);
+    let newAfterFailure = 0;
+    for (const [i, f] of files.entries()) {
+      const o = outcomes[i]!;
+      const now = await calm.files.readFile(vmId, f.path);
+      if (!f.write) {
+        expect(now, `${f.path}: a read leaves the file alone`).toBe(f.old);
+        if (o.code === "ok") expect(o.read, `${f.path}: the read got its own file`).toBe(f.old);
+      } else if (o.code === "ok") {
+        expect(now, `${f.path}: a write that succeeded`).toBe(f.next);
+      } else {
+        expect([f.old, f.next], `${f.path}: a write that failed with ${o.code} left a whole version`).toContain(now);
+        if (now === f.next) newAfterFailure++;
+      }
+    }
+    // Only a lost answer's work was done; when it hit a write, that write's file is new.
+    expect(newAfterFailure).toBeLessThanOrEqual(1);
+    const left = await calm.instances.exec(vmId, ["sh", "-c", 'ls -A "$1" | grep -c vm-tmp || true', "sh", dir]);
+    expect(left.stdout.trim(), "temp files left").toBe("0");
+    await calm.files.deleteDirectory(vmId, dir);
+  });
+
   it("6 parallel boots with 4 faults on boot: every boot succeeds with its own instance, none is made twice", async () => {
     const endpoint = MORPH_ENDPOINTS.find((e) => key(e) === "POST /snapshot/{snapshot_id}/boot")!;
     const kinds = ["429", "503", "reset", "lost-answer"] as const;
