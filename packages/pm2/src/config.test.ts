@@ -45,6 +45,8 @@ describe("resolveStart", () => {
     const bad: [unknown, unknown][] = [
       ["", {}],
       ["/a.js", { name: "all" }],
+      ["/a.js", { name: "args" }],
+      ["/a.js", { name: "PORT", env: { PORT: "3000" } }],
       ["/a.js", { instances: 0 }],
       ["/a.js", { instances: 1.5 }],
       ["/a.js", { instances: 100_000 }],

@@ -173,6 +173,10 @@ export function resolveStart(command: unknown, options: unknown, ctx: ErrorConte
 
   const name = opts.name ?? defaultProcessName(command, shell);
   assertProcessName(name, ctx);
+  // PM2 sets an environment variable named after the process: it would replace this one.
+  if (typeof app.env === "object" && app.env !== null && Object.hasOwn(app.env, name)) {
+    throw invalid(ctx, `process name ${JSON.stringify(name)} is also one of its env names; PM2 would replace that variable with "{}" (it sets one named after each process)`);
+  }
   app.name = name;
   if (shell) app.args = ["-c", command, name, ...(opts.args ?? [])];
 

@@ -13,7 +13,7 @@ const code = (fn: () => unknown) => {
 };
 
 describe("process names", () => {
-  it.each(["web", "my-app", "App.v2", "a", "x1", "0day", "api-1"])("accepts %j", (name) => {
+  it.each(["web", "my-app", "App.v2", "a", "x1", "0day", "api-1", "Args", "names", "path"])("accepts %j", (name) => {
     expect(code(() => assertProcessName(name, ctx))).toBe("ok");
   });
 
@@ -36,6 +36,10 @@ describe("process names", () => {
     ["leading dot", ".hidden"],
     ["regex form", "/web/"],
     ["too long", "a".repeat(101)],
+    ["a config field PM2 overwrites (args)", "args"],
+    ["a config field PM2 overwrites (name)", "name"],
+    ["a config field PM2 overwrites (uid)", "uid"],
+    ["an inherited variable PM2 overwrites (PATH)", "PATH"],
   ])("rejects %s", (_why, name) => {
     expect(code(() => assertProcessName(name, ctx))).toBe("INVALID_ARGUMENT");
   });
@@ -64,6 +68,8 @@ describe("process names", () => {
     expect(defaultProcessName("/app/my_worker.py", false)).toBe("my-worker");
     expect(defaultProcessName("/app/123.js", false)).toBe("app-123");
     expect(defaultProcessName("/app/all.js", false)).toBe("app-all");
+    expect(defaultProcessName("/usr/bin/env", false)).toBe("app-env");
+    expect(defaultProcessName("/app/script.sh", false)).toBe("app-script");
     expect(defaultProcessName("while true; do :; done", true)).toMatch(/^sh-[0-9a-f]{8}$/);
     for (const name of [defaultProcessName("/x/_.js", false), defaultProcessName("ü", false)]) {
       expect(code(() => assertProcessName(name, ctx))).toBe("ok");

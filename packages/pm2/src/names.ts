@@ -29,9 +29,35 @@ export function logCollisionKey(name: string): string {
 }
 
 /**
+ * Names PM2 itself would overwrite. PM2 gives every process an environment variable, and a field
+ * of its app config, named after the process, set to its module config (`"{}"`:
+ * `Modularizer.getAdditionalConf`). A process named like a config field PM2 reads loses that
+ * field: `args` runs with args `"{}"` and errors, `name` is listed as `"{}"`, `uid`/`gid` never
+ * start, `watch` turns watching on. One named like an environment variable every process
+ * inherits gets it replaced: `PATH` and `HOME` become `"{}"`. These are the field names of a
+ * real `pm2_env` (pm2 7.0.4; `packages/pm2/test` checks the list against it), PM2's app schema
+ * and `pm2 start` options that pass `NAME_PATTERN`, and the standard POSIX variables. A name
+ * equal to one of the call's own env keys is refused by `start` too.
+ *
+ * @example
+ * ```ts
+ * import { PM2_RESERVED_NAMES } from "@vm/pm2";
+ * PM2_RESERVED_NAMES.has("args"); // true
+ * ```
+ */
+export const PM2_RESERVED_NAMES: ReadonlySet<string> = new Set([
+  // pm2_env fields and app-schema keys (only those a name could spell)
+  "args", "automation", "autorestart", "autostart", "container", "cwd", "daemon", "dist", "dockerdaemon", "env", "force", "fresh", "gid", "help",
+  "id", "image-name", "instances", "interpreter", "io", "monit", "name", "namespace", "node-version", "pid", "pmx", "port", "script", "status",
+  "time", "trace", "treekill", "uid", "user", "username", "v8", "version", "vizion", "watch", "windowsHide", "write",
+  // environment variables a process inherits and needs
+  "HOME", "HOSTNAME", "LANG", "LOGNAME", "PATH", "PWD", "SHELL", "TERM", "TMPDIR", "TZ", "USER",
+]);
+
+/**
  * Rejects process names PM2 treats specially or that break its log files: empty, longer
  * than 100 characters, anything `isNaN()` calls a number (`"12"`, `"1e3"`, `"0x1f"`,
- * `"Infinity"` — PM2 would read them as ids), `"all"` in any case, and every character PM2
+ * `"Infinity"` — PM2 would read them as ids), `"all"` in any case, `PM2_RESERVED_NAMES`, and every character PM2
  * rewrites in log file names (`_`, spaces, `/`, NUL, quotes, unicode, …), so two accepted
  * names never share a log file. Names that differ only by case are distinct on Linux; `start`
  * still refuses one that case-folds to a different running name (see `logCollisionKey`).
@@ -45,6 +71,9 @@ export function assertProcessName(name: unknown, ctx: ErrorContext): asserts nam
   if (name.length > MAX_NAME_LENGTH) return fail(`must be at most ${MAX_NAME_LENGTH} characters`);
   if (!isNaN(Number(name))) return fail(`${JSON.stringify(name)} is numeric; PM2 would treat it as a process id`);
   if (name.toLowerCase() === "all") return fail(`"all" is reserved by PM2`);
+  if (PM2_RESERVED_NAMES.has(name)) {
+    return fail(`${JSON.stringify(name)} would be overwritten by PM2: it sets a config field and an environment variable named after each process to "{}" (see PM2_RESERVED_NAMES)`);
+  }
   if (!NAME_PATTERN.test(name)) {
     return fail(
       `${JSON.stringify(name.slice(0, 80))} may only contain letters, digits, "." and "-" and must start with a letter or digit ` +
@@ -82,5 +111,5 @@ export function defaultProcessName(script: string, shell: boolean): string {
   const base = script.split("/").filter(Boolean).pop() ?? "";
   const stem = sanitize(base.replace(/\.[^.]+$/, ""));
   const candidate = stem || "app";
-  return !isNaN(Number(candidate)) || candidate.toLowerCase() === "all" ? `app-${candidate}` : candidate;
+  return !isNaN(Number(candidate)) || candidate.toLowerCase() === "all" || PM2_RESERVED_NAMES.has(candidate) ? `app-${candidate}` : candidate;
 }

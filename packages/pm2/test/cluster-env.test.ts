@@ -1,6 +1,6 @@
 // Real pm2 in a real container: cluster mode, hostile input, replace-on-start, errors.
 import type { ExecFunction } from "@vm/core";
-import { createPM2ProcessService } from "@vm/pm2";
+import { DEFAULT_PM2_HOME, PM2_RESERVED_NAMES, createPM2ProcessService } from "@vm/pm2";
 import { describe, expect, it } from "vitest";
 import { dockerExec, sh } from "./docker-exec.js";
 import { SUITE_TIMEOUT, byName, httpGet, rejection, useContainer, waitFor } from "./helpers.js";
@@ -75,12 +75,31 @@ describe("@vm/pm2 cluster, env and errors against real pm2", { timeout: SUITE_TI
       return dockerExec(...a);
     };
     const guarded = createPM2ProcessService(counting);
-    for (const name of ["42", "all", "ALL", "", "  ", "a/b", "a\0b", "my app", "my_app", "1e3", "-flag"]) {
-      expect((await rejection(guarded.start(s.id, "/app/server.js", { name }))).code).toBe("INVALID_ARGUMENT");
+    for (const name of ["42", "all", "ALL", "", "  ", "a/b", "a\0b", "my app", "my_app", "1e3", "-flag", ...PM2_RESERVED_NAMES]) {
+      expect((await rejection(guarded.start(s.id, "/app/server.js", { name }))).code, name).toBe("INVALID_ARGUMENT");
     }
+    // PM2 would set PORT to "{}" for a process named PORT.
+    expect((await rejection(guarded.start(s.id, "/app/server.js", { name: "PORT", env: { PORT: "3000" } }))).message).toMatch(/is also one of its env names/);
     expect((await rejection(guarded.start(s.id, "/app/server.js", { name: "x", instances: 0 }))).code).toBe("INVALID_ARGUMENT");
     expect((await rejection(guarded.start(s.id, "/app/server.js", { name: "x", env: { "BAD NAME": "v" } }))).code).toBe("INVALID_ARGUMENT");
     expect(calls).toBe(0);
+  });
+
+  it("PM2 sets a field and a variable named after each process to \"{}\": every name a real pm2_env could lose that way is in PM2_RESERVED_NAMES", async () => {
+    await s.processes.start(s.id, "/usr/bin/sleep", { name: "reserved-probe", args: ["600"], env: { PROBE_VAR: "1" } });
+    const out = await sh(s.id, "pm2 jlist", { PM2_HOME: DEFAULT_PM2_HOME });
+    const line = out.split("\n").findLast((l) => l.trim().startsWith("["));
+    const list = JSON.parse(line ?? "[]") as { name: string; pm2_env: Record<string, unknown> }[];
+    const env = list.find((p) => p.name === "reserved-probe")?.pm2_env ?? {};
+    // The mechanism (PM2's module config, Modularizer.getAdditionalConf): a process named "args"
+    // runs with args "{}", one named "PATH" with PATH="{}".
+    expect(env["reserved-probe"]).toBe("{}");
+    expect(env.PROBE_VAR).toBe("1");
+    // Every field or inherited variable a process name could spell (PROBE_VAR is the call's own: start refuses that case).
+    const spellable = Object.keys(env).filter((k) => /^[A-Za-z0-9][A-Za-z0-9.-]*$/.test(k) && k !== "reserved-probe");
+    expect(spellable.length, "a real pm2_env has many such fields: the check is not vacuous").toBeGreaterThan(10);
+    expect(spellable.filter((k) => !PM2_RESERVED_NAMES.has(k))).toEqual([]);
+    await s.processes.delete(s.id, "reserved-probe");
   });
 
   it("refuses a name whose log files would collide with a running process (case)", async () => {
