@@ -227,14 +227,12 @@ export function assertFitsInstanceEnv(argv: readonly string[], env: Readonly<Rec
     merged.set(eq < 0 ? entry : entry.slice(0, eq), entry);
   }
   for (const [name, value] of Object.entries(env ?? {})) merged.set(name, `${name}=${value}`);
-  const envBytes = commandBytes([...merged.values()]);
-  const instanceBytes = commandBytes(instanceEnv);
-  const total = commandBytes(["sh", "-c", EXEC_WRAPPER, "vm-exec", pidfile, ...argv]) + envBytes;
+  const total = commandBytes(["sh", "-c", EXEC_WRAPPER, "vm-exec", pidfile, ...argv]) + commandBytes([...merged.values()]);
   const limit = ARG_MAX_BYTES - ENGINE_EXEC_RESERVE_BYTES;
   if (total > limit) {
     throw new VMError(
       "INVALID_ARGUMENT",
-      `argv and env take ${total} bytes with the provider's wrapper and the instance's own environment (its image's ENV: ${instanceBytes} bytes); the limit is ${limit} bytes (Linux ARG_MAX, 2 MiB, less ${ENGINE_EXEC_RESERVE_BYTES} bytes for what the engine adds)`,
+      `argv and env take ${total} bytes with the provider's wrapper and the instance's own environment (its image's ENV: ${commandBytes(instanceEnv)} bytes); the limit is ${limit} bytes (Linux ARG_MAX, 2 MiB, less ${ENGINE_EXEC_RESERVE_BYTES} bytes for what the engine adds)`,
       ctx,
     );
   }
