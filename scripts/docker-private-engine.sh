@@ -154,18 +154,31 @@ destroy() {
   # Containers still running (shims left by a KILLed daemon) are stopped by a daemon restart;
   # then remove them all through the engine, which also releases their mounts.
   if live_pid "$pidfile" >/dev/null || [[ -n "$(engine_pids)" && -d "$dir/data" ]]; then
-    if start >/dev/null 2>&1; then
+    # In a subshell: a start that dies (`die` exits) must not end the destroy, silently at that
+    # (a destroy in CI exited 1 with an empty stderr: start's die, its output sent to /dev/null).
+    local why
+    if why=$( (start) 2>&1 >/dev/null); then
       local ids
       ids=$(client ps -aq 2>/dev/null || true)
       if [[ -n "$ids" ]]; then
         # shellcheck disable=SC2086 # one id per word
         client rm -f -v $ids >/dev/null 2>&1 || true
       fi
+    else
+      # Its last line says why (above it: the tail of dockerd.log).
+      log "could not restart the daemon to remove its containers (${why##*$'\n'}); killing what is left"
     fi
-    stop TERM || true
+    (stop TERM) || log "stop failed; killing what is left"
   fi
-  # Last resort for anything of this engine still alive (by pid, each checked to name $dir).
-  local pid
+  # Last resort for anything of this engine still alive (by pid, each checked to name $dir):
+  # first the children of its processes (a shim's child is a container's init; killing a pid
+  # namespace's init kills every process in it), then the processes themselves.
+  local pid child
+  for pid in $(engine_pids); do
+    for child in $(ps -o pid= --ppid "$pid" 2>/dev/null || true); do
+      kill -KILL "$child" 2>/dev/null || true
+    done
+  done
   for pid in $(engine_pids); do
     kill -KILL "$pid" 2>/dev/null || true
   done

@@ -29,7 +29,12 @@ export interface PrivateEngine {
   /** Copies an image from the shared engine into this one. */
   load(image: string): Promise<void>;
   /** Removes its containers, stops it, unmounts and deletes its directory. Safe to repeat. */
-  destroy(): Promise<void>;
+  /**
+   * Removes its containers, stops it, unmounts and deletes its directory. Safe to repeat.
+   * `restartTimeoutS` bounds the daemon restart destroy uses to remove containers (0: it fails,
+   * so the kill-what-is-left path runs).
+   */
+  destroy(options?: { restartTimeoutS?: number }): Promise<void>;
 }
 
 async function runScript(args: string[], timeoutMs: number, env: Record<string, string> = {}): Promise<string> {
@@ -112,8 +117,8 @@ export function createPrivateEngine(options: PrivateEngineOptions = {}): Private
     load: async (image) => {
       await runScript(["load", dir, image], 600_000);
     },
-    destroy: async () => {
-      await runScript(["destroy", dir], 300_000);
+    destroy: async (options = {}) => {
+      await runScript(["destroy", dir], 300_000, options.restartTimeoutS === undefined ? {} : { VM_PRIVATE_ENGINE_TIMEOUT: String(options.restartTimeoutS) });
     },
   };
 }
