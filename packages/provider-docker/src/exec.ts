@@ -404,15 +404,18 @@ export async function runExec(ctx: DockerContext, req: ExecRequest, maxOutputByt
  * from the loop kills the command in the container.
  */
 export async function* streamExec(ctx: DockerContext, req: ExecRequest): AsyncGenerator<ExecStreamChunk, void, undefined> {
-  const queue: ExecStreamChunk[] = [];
+  // The queue holds raw frames and counts raw bytes, in and out: one unit. Decoding happens
+  // when a chunk is handed to the consumer. (Counting decoded text out against bytes in made
+  // the counter go negative on invalid UTF-8, where one byte becomes U+FFFD, three bytes,
+  // so the socket was never paused and memory grew without bound.)
+  const queue: { type: "stdout" | "stderr"; data: Buffer }[] = [];
   let queued = 0;
   let paused = false;
   let wake: (() => void) | undefined;
   const decoders = { stdout: new TextDecoder("utf-8"), stderr: new TextDecoder("utf-8") };
   const drive = await startDrive(ctx, req, (stream, data, d) => {
-    const text = decoders[stream].decode(data, { stream: true });
-    if (text.length === 0) return;
-    queue.push({ type: stream, data: text });
+    if (data.length === 0) return;
+    queue.push({ type: stream, data });
     queued += data.length;
     if (queued > STREAM_HIGH_WATER && !paused) {
       paused = true;
@@ -433,14 +436,16 @@ export async function* streamExec(ctx: DockerContext, req: ExecRequest): AsyncGe
   );
   try {
     for (;;) {
-      const chunk = queue.shift();
-      if (chunk) {
-        if (chunk.type !== "exit") queued -= Buffer.byteLength(chunk.data);
+      const frame = queue.shift();
+      if (frame) {
+        queued -= frame.data.length;
         if (paused && queued < STREAM_HIGH_WATER / 2) {
           paused = false;
           drive.socket.resume();
         }
-        yield chunk;
+        // A character split across frames waits in the decoder for its next bytes.
+        const text = decoders[frame.type].decode(frame.data, { stream: true });
+        if (text.length > 0) yield { type: frame.type, data: text };
         continue;
       }
       if (outcome) {
