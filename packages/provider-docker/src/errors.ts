@@ -69,7 +69,10 @@ export function dockerErrorCode(err: unknown): VMErrorCode {
   const status = field(err, "statusCode");
   if (typeof status === "number") {
     const message = engineMessage(err).toLowerCase();
-    if (status === 404) return "NOT_FOUND";
+    // 404 is the engine saying the object the request named is missing, except for a route
+    // the engine does not know ("page not found": an API version mismatch), which is no
+    // statement about the caller's object.
+    if (status === 404) return /^(404 )?page not found$/.test(message) ? "INTERNAL" : "NOT_FOUND";
     if (status === 409) return "CONFLICT";
     if (status === 400) return "INVALID_ARGUMENT";
     if (status === 401) return "UNAUTHENTICATED";
@@ -79,7 +82,11 @@ export function dockerErrorCode(err: unknown): VMErrorCode {
     if (/is not running|is paused|is restarting|is already in progress|marked for removal/.test(message)) return "CONFLICT";
     // A mount point (the engine's bind-mounted /etc/hosts) that an archive upload tried to replace.
     if (/device or resource busy/.test(message)) return "CONFLICT";
-    if (/no such (container|image|exec|file)/.test(message)) return "NOT_FOUND";
+    // Some engines (Podman) answer 500 for a missing object, always with these words. A bare
+    // "no such file or directory" is not one of them: it is a file missing on the engine's
+    // host (an init binary, a device, a runtime), not what the caller named.
+    if (/no such (container|image|exec)\b/.test(message)) return "NOT_FOUND";
+    if (/no such file or directory|executable file not found/.test(message)) return "INTERNAL";
     if (/permission denied|read-only file system|operation not permitted/.test(message)) return "PERMISSION_DENIED";
     // A full file system: the instance's (an archive upload) or the engine's (a commit, a create).
     if (/no space left on device|disk quota exceeded/.test(message)) return "RESOURCE_EXHAUSTED";
@@ -96,7 +103,10 @@ export function dockerErrorCode(err: unknown): VMErrorCode {
 
 /**
  * The one place where dockerode, HTTP and socket errors become `VMError`s:
- * 404 → NOT_FOUND, 409 → CONFLICT, 400 → INVALID_ARGUMENT, 401 → UNAUTHENTICATED,
+ * 404 → NOT_FOUND (the object the request named is missing; a 404 for an unknown route is
+ * INTERNAL), a 500 "No such container/image/exec" → NOT_FOUND, any other 5xx naming a missing
+ * file ("no such file or directory": the engine host's init binary, device, runtime) →
+ * INTERNAL, 409 → CONFLICT, 400 → INVALID_ARGUMENT, 401 → UNAUTHENTICATED,
  * 403 → PERMISSION_DENIED, 5xx → UNAVAILABLE (except the engine's "is not running" answers,
  * which are CONFLICT, and "no space left on device", which is RESOURCE_EXHAUSTED), an unreachable socket → UNAVAILABLE with a hint on how to start an
  * engine, a request the engine did not answer within `requestTimeoutMs` → UNAVAILABLE

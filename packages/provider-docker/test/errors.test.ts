@@ -4,7 +4,8 @@ import { join } from "node:path";
 import Dockerode from "dockerode";
 import { isVMError } from "@vm/provider-kit";
 import { describe, expect, it } from "vitest";
-import { createDockerVMProvider } from "../src/index.js";
+import { createDockerVMProvider, fromDockerError } from "../src/index.js";
+import { TEST_RUN_LABEL, baseImage } from "./helpers.js";
 
 describe("an unreachable engine", () => {
   const socketPath = join(mkdtempSync(join(tmpdir(), "vm-docker-")), "no-engine.sock");
@@ -44,5 +45,40 @@ describe("an unreachable engine", () => {
       if (previous === undefined) delete process.env.DOCKER_HOST;
       else process.env.DOCKER_HOST = previous;
     }
+  });
+});
+
+describe("real engine errors", () => {
+  it("a file missing on the engine's host (a device) is INTERNAL with the engine's message as cause, not NOT_FOUND; a missing container is NOT_FOUND", async () => {
+    const docker = new Dockerode();
+    // The engine answers 500 "...: no such file or directory" for a host device that does not
+    // exist, the same shape as a missing init binary or runtime on the engine's host.
+    const container = await docker.createContainer({
+      Image: baseImage(),
+      Cmd: ["true"],
+      Labels: { [TEST_RUN_LABEL]: "errors-real-engine" },
+      HostConfig: { NetworkMode: "none", Devices: [{ PathOnHost: "/dev/vm-no-such-device", PathInContainer: "/dev/x", CgroupPermissions: "rwm" }] },
+    });
+    try {
+      const cause: unknown = await container.start().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect((cause as { statusCode?: number }).statusCode).toBe(500);
+      const err = fromDockerError(cause, { operation: "instances.boot", subject: "snapshot abc" });
+      expect(err.code).toBe("INTERNAL");
+      expect(err.cause).toBe(cause);
+      expect(err.message).toContain("no such file or directory");
+    } finally {
+      await container.remove({ force: true });
+    }
+    const missing: unknown = await docker
+      .getContainer("vm-no-such-container-0123456789")
+      .inspect()
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    expect(fromDockerError(missing, { operation: "instances.get" }).code).toBe("NOT_FOUND");
   });
 });
