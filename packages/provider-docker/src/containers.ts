@@ -4,6 +4,7 @@ import type Dockerode from "dockerode";
 import type { DockerContext } from "./context.js";
 import { fromDockerError } from "./errors.js";
 import { DOCKER_LABELS, readLabel, readMetadata } from "./labels.js";
+import { isSnapshotSource } from "./snapshot-source.js";
 import { mapContainerState } from "./status.js";
 
 /** Docker prints nanoseconds; the contract wants plain ISO-8601. */
@@ -51,6 +52,13 @@ export async function inspectInstance(ctx: DockerContext, instanceId: string, op
     info = await ctx.docker.getContainer(instanceId).inspect();
   } catch (err) {
     throw fromDockerError(err, { provider: ctx.provider, operation, subject: `instance ${instanceId}` });
+  }
+  if (isSnapshotSource(info.Config.Labels)) {
+    throw new VMError(
+      "NOT_FOUND",
+      `instance ${instanceId}: no such instance (the container is a temporary source container of snapshots.fromImage; the next fromImage or snapshots.list removes it once its deadline, label ${DOCKER_LABELS.sourceDeadline}, has passed)`,
+      { provider: ctx.provider, operation },
+    );
   }
   if (!isManagedInstance(info.Config.Labels)) {
     throw new VMError("NOT_FOUND", `instance ${instanceId}: no such instance (the container exists but was not created by @vm/provider-docker)`, {

@@ -11,6 +11,9 @@
  * - `ttlSeconds`, `ttlAction`, `ttlDeadline`: an instance's TTL and when it fires (ISO-8601).
  * - `bootDeadline`: when the boot that created an instance gives up (ISO-8601); a container
  *   still `created` after it was abandoned mid-boot and reads as `error`.
+ * - `sourceDeadline`: on the temporary container of `snapshots.fromImage` (`kind`
+ *   `"snapshot-source"`), when that call gives up on it (ISO-8601); past it, the next
+ *   `fromImage` or `snapshots.list` removes the container (its client was killed mid-call).
  * - `snapshot`: the snapshot (image id) an instance was booted from.
  * - `image`: the image a snapshot was made from.
  * - `forkOf`: on a fork snapshot and its forks, the instance that was forked.
@@ -31,6 +34,7 @@ export const DOCKER_LABELS = {
   ttlAction: "dev.vm.ttl.action",
   ttlDeadline: "dev.vm.ttl.deadline",
   bootDeadline: "dev.vm.boot.deadline",
+  sourceDeadline: "dev.vm.snapshot-source.deadline",
   snapshot: "dev.vm.snapshot",
   image: "dev.vm.image",
   forkOf: "dev.vm.fork-of",

@@ -6,6 +6,7 @@ import type { DockerContext } from "../context.js";
 import { inspectInstance, isoDate } from "../containers.js";
 import { fromDockerError } from "../errors.js";
 import { DOCKER_LABELS, buildLabels, labelFilters, matchesMetadata, readLabel, readMetadata } from "../labels.js";
+import { snapshotSourceLabels, sweepSnapshotSources } from "../snapshot-source.js";
 import type { ForkSupport } from "./instances.js";
 
 /**
@@ -93,19 +94,43 @@ export function createSnapshotService(
     inheritedLabels: Record<string, string>,
     spec: Parameters<typeof buildLabels>[0],
     operation: string,
+    tag: string = randomUUID(),
   ): Promise<string> {
     const labels = buildLabels({ ...spec, extra: ctx.extraLabels }, inheritedLabels);
     try {
       // Query and body are separate: the body is the new image's config (merged by the
       // engine with the container's), and its Labels override every inherited dev.vm.* key.
       const result = (await container.commit({
-        _query: { container: container.id, repo: SNAPSHOT_REPOSITORY, tag: randomUUID(), pause: true },
+        _query: { container: container.id, repo: SNAPSHOT_REPOSITORY, tag, pause: true },
         _body: { Labels: labels },
       })) as { Id?: string };
       if (!result.Id) throw new VMError("INTERNAL", "the engine returned no image id for the commit", { provider: ctx.provider, operation });
       return result.Id;
     } catch (err) {
       throw fromDockerError(err, { provider: ctx.provider, operation });
+    }
+  }
+
+  /**
+   * Commits a snapshot and reads it back. When either fails, the image the commit may have
+   * made (an answer lost after the engine committed, a read-back that failed) is removed by
+   * its unique tag: the caller got an error, not an id, and must not be left with a snapshot
+   * it does not know of. Best effort: an engine that is gone keeps it, and `snapshots.list`
+   * shows it.
+   */
+  async function commitSnapshot(container: Dockerode.Container, inheritedLabels: Record<string, string>, spec: Parameters<typeof buildLabels>[0], operation: string): Promise<VMSnapshot> {
+    const tag = randomUUID();
+    try {
+      return await service.get(await commit(container, inheritedLabels, spec, operation, tag));
+    } catch (err) {
+      await ctx.docker
+        .getImage(`${SNAPSHOT_REPOSITORY}:${tag}`)
+        .remove()
+        .catch((removeErr: unknown) => {
+          const code = fromDockerError(removeErr, { provider: ctx.provider, operation }).code;
+          if (code !== "NOT_FOUND") ctx.logger?.warn("docker: could not remove the snapshot of a failed commit", { operation, tag: `${SNAPSHOT_REPOSITORY}:${tag}`, code });
+        });
+      throw err;
     }
   }
 
@@ -142,6 +167,7 @@ export function createSnapshotService(
       if (typeof filters !== "object" || filters === null) throw new VMError("INVALID_ARGUMENT", "filters must be an object", ectx);
       if (filters.metadata !== undefined) assertMetadata(filters.metadata, ectx);
       if (filters.digest !== undefined && typeof filters.digest !== "string") throw new VMError("INVALID_ARGUMENT", "digest must be a string", ectx);
+      await sweepSnapshotSources(ctx, ectx.operation);
       const extra = filters.digest !== undefined ? { ...ctx.extraLabels, [DOCKER_LABELS.digest]: filters.digest } : ctx.extraLabels;
       let images: Dockerode.ImageInfo[];
       try {
@@ -165,7 +191,7 @@ export function createSnapshotService(
         }
         const info = await inspectInstance(ctx, instanceId, operation);
         if (info.State.Status === "running") await pm2Save(exec, info.Id);
-        const id = await commit(
+        return commitSnapshot(
           ctx.docker.getContainer(info.Id),
           info.Config.Labels ?? {},
           {
@@ -176,7 +202,6 @@ export function createSnapshotService(
           },
           operation,
         );
-        return service.get(id);
       });
     },
 
@@ -207,27 +232,32 @@ export function createSnapshotService(
           const existing = await findByDigest(options.digest, operation);
           if (existing) return existing;
         }
+        // Source containers of earlier calls whose client was killed mid-call: their deadline
+        // has passed, nobody else will remove them.
+        await sweepSnapshotSources(ctx, operation);
         let image: Dockerode.ImageInspectInfo;
         try {
           image = await ctx.docker.getImage(imageId).inspect();
         } catch (err) {
           throw fromDockerError(err, { provider: ctx.provider, operation, subject: `image ${imageId}` });
         }
-        // A created, never started container carries the image's filesystem unchanged.
+        // A created, never started container carries the image's filesystem unchanged. Its
+        // labels carry a deadline: if this process dies before removing it, the next
+        // fromImage or snapshots.list of this provider's labels removes it once that passed.
         let container: Dockerode.Container;
         try {
           container = await ctx.docker.createContainer({
             Image: image.Id,
             // The engine refuses a container without a command; keep the image's own if it has one.
             ...(image.Config.Entrypoint?.length || image.Config.Cmd?.length ? {} : { Cmd: ["sh"] }),
-            Labels: { ...ctx.extraLabels, [DOCKER_LABELS.managed]: "true", [DOCKER_LABELS.kind]: "snapshot-source" },
+            Labels: snapshotSourceLabels(ctx),
             HostConfig: { NetworkMode: "none" },
           });
         } catch (err) {
           throw fromDockerError(err, { provider: ctx.provider, operation, subject: `image ${imageId}` });
         }
         try {
-          const id = await commit(
+          return await commitSnapshot(
             container,
             { ...(image.Config.Labels ?? {}), [DOCKER_LABELS.kind]: "" },
             {
@@ -238,7 +268,6 @@ export function createSnapshotService(
             },
             operation,
           );
-          return await service.get(id);
         } finally {
           await container.remove({ force: true }).catch(() => undefined);
         }
