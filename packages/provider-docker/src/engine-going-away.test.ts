@@ -22,7 +22,8 @@ afterAll(async () => {
   rmSync(listening, { force: true });
 });
 
-const notFound = () => new VMError("NOT_FOUND", "instance 3f2a: failed to update the store state of sandbox: open : no such file or directory", { provider: "docker", operation: "instances.boot" });
+// What fromDockerError makes of the engine's shutdown-time 500 (a file missing on the engine's host: INTERNAL).
+const oddAnswer = () => new VMError("INTERNAL", "instance 3f2a: failed to update the store state of sandbox: open : no such file or directory", { provider: "docker", operation: "instances.boot" });
 
 describe("engineRefusesConnections", () => {
   it("is true for a socket that is gone and false for one that accepts", async () => {
@@ -45,7 +46,7 @@ describe("engineRefusesConnections", () => {
 
 describe("unlessEngineWentAway", () => {
   it("turns an odd answer into UNAVAILABLE, keeping it as the cause, when the engine refuses connections", async () => {
-    const original = notFound();
+    const original = oddAnswer();
     const err = await unlessEngineWentAway(new Dockerode({ socketPath: gone }), original);
     expect(err.code).toBe("UNAVAILABLE");
     expect(err.operation).toBe("instances.boot");
@@ -54,7 +55,7 @@ describe("unlessEngineWentAway", () => {
   });
 
   it("keeps the error when the engine accepts connections", async () => {
-    const original = notFound();
+    const original = oddAnswer();
     expect(await unlessEngineWentAway(new Dockerode({ socketPath: listening }), original)).toBe(original);
   });
 
