@@ -1,12 +1,15 @@
 import type { Logger } from "@vm/core";
 import { VMError, isVMError } from "@vm/provider-kit";
-import ky, { isNetworkError, isTimeoutError, type KyInstance } from "ky";
+import ky, { isTimeoutError, type KyInstance } from "ky";
 import type { z } from "zod";
 import { fromMorphResponse } from "../errors.js";
 import { BodyReadError, MAX_ERROR_BODY_BYTES, boundBody, readCapped, type BoundedBody } from "./body.js";
 import { MAX_TIMEOUT_MS, resolveClientOptions } from "./config.js";
 import { isRedirect, locationOrigin } from "./redirect.js";
 import { resolveRetryPolicy, retryDecision, type MorphRetryOptions, type RetryPolicy } from "./retry.js";
+import { describeCause, isReset, parseBody, sleep } from "./transport.js";
+
+export { metadataQuery, pathOf } from "./paths.js";
 
 const PROVIDER = "morph";
 
@@ -129,73 +132,7 @@ export interface MorphClient {
   toJSON(): { baseUrl: string };
 }
 
-/**
- * Encodes path segments: `pathOf("instance", id, "exec")`.
- *
- * @example
- * ```ts
- * pathOf("instance", "morphvm_1", "exec"); // "instance/morphvm_1/exec"
- * ```
- */
-export function pathOf(...segments: string[]): string {
-  return segments.map((segment) => encodeURIComponent(segment)).join("/");
-}
-
-/**
- * The spec's `deepObject` encoding of a metadata filter: `metadata[key]=value`.
- *
- * @example
- * ```ts
- * metadataQuery({ app: "demo" }).toString(); // "metadata%5Bapp%5D=demo"
- * ```
- */
-export function metadataQuery(metadata: Record<string, string> | undefined, params = new URLSearchParams()): URLSearchParams {
-  for (const [key, value] of Object.entries(metadata ?? {})) params.append(`metadata[${key}]`, value);
-  return params;
-}
-
 const ctxOf = (operation: string) => ({ provider: PROVIDER, operation });
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason as Error);
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason as Error);
-    };
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
-}
-
-// Errors from fetch/ky carry the Request (and so the Authorization header); only a plain
-// description of the root cause is kept.
-function describeCause(err: unknown): { name: string; message: string; code?: string } {
-  let root: unknown = err;
-  for (let i = 0; i < 5 && root instanceof Error && root.cause instanceof Error; i++) root = root.cause;
-  const e = root instanceof Error ? root : new Error(String(root));
-  const code = (e as { code?: unknown }).code;
-  return { name: e.name, message: e.message, ...(typeof code === "string" ? { code } : {}) };
-}
-
-function isReset(err: unknown): boolean {
-  if (isNetworkError(err)) return true;
-  // undici reports resets as TypeError("fetch failed") with a cause carrying a socket code.
-  if (err instanceof TypeError && /fetch failed|terminated|socket/i.test(err.message)) return true;
-  return false;
-}
-
-function parseBody(text: string): unknown {
-  if (text === "") return undefined;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return text;
-  }
-}
 
 /** An answer: its response, its URL and its body under the attempt's deadline and signal. */
 interface Sent {
