@@ -70,8 +70,8 @@ export interface BodyBounds {
 /**
  * A response body read chunk by chunk under a deadline and a signal. The read is raced
  * against both and the stream cancelled when one fires: aborting the request's signal alone
- * did not end the body read (ky's Request follows the signal only weakly), and a body that
- * never ends then grew the client's memory without bound.
+ * did not end the read of a fast body through ky (measured: 256 MiB read past a 1 s timeout),
+ * and a body that never ends then grew the client's memory without bound.
  */
 export interface BoundedBody {
   /** The next chunk, `undefined` at the end; rejects with a `BodyReadError`. */
