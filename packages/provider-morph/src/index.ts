@@ -1,5 +1,7 @@
-export { MORPH_DEFAULT_BASE_URL, createMorphClient, metadataQuery, pathOf } from "./api-client/base-client.js";
-export type { MorphClient, MorphClientOptions, MorphCreateRequest, MorphRequest, MorphResult } from "./api-client/base-client.js";
+export { createMorphClient, metadataQuery, pathOf } from "./api-client/base-client.js";
+export type { MorphClient, MorphClientOptions, MorphCreateRequest, MorphRequest, MorphResult, MorphStream } from "./api-client/base-client.js";
+export { MORPH_DEFAULT_MAX_EVENT_BYTES, MORPH_DEFAULT_MAX_RESPONSE_BYTES, MORPH_MAX_RESPONSE_BYTES_LIMIT } from "./api-client/body.js";
+export { MORPH_DEFAULT_BASE_URL } from "./api-client/config.js";
 export {
   BRANCH_KEY,
   REQUEST_MARKER_KEY,

@@ -1,7 +1,9 @@
 import type { ExecFunction, Logger, ProviderCapabilities, VMProvider } from "@vm/core";
 import { createPM2ProcessService, pm2Save } from "@vm/pm2";
-import { createExecFileService } from "@vm/provider-kit";
+import { assertInteger, createExecFileService } from "@vm/provider-kit";
 import { createMorphClient, type MorphClientOptions } from "./api-client/base-client.js";
+import { MORPH_DEFAULT_MAX_EVENT_BYTES } from "./api-client/body.js";
+import { MAX_TIMEOUT_MS, checkOptionsObject, resolveClientOptions } from "./api-client/config.js";
 import { createMorphImageService } from "./services/images.js";
 import { createMorphInstanceService } from "./services/instances.js";
 import { createMorphSnapshotService } from "./services/snapshots.js";
@@ -21,12 +23,28 @@ import { MORPH_PROVIDER_VERSION } from "./version.js";
  * ```
  */
 export interface MorphVMProviderOptions extends MorphClientOptions {
-  /** How long `boot()`/`fork()` wait for `ready` unless `BootOptions.timeoutMs` says otherwise (default 180 s). */
+  /**
+   * How long `boot()`/`fork()` wait for `ready` unless `BootOptions.timeoutMs` says otherwise, in ms.
+   * @default 180000
+   */
   bootTimeoutMs?: number;
-  /** How long snapshot creation may take to reach `ready` (default 600 s). */
+  /**
+   * How long snapshot creation may take to reach `ready`, in ms.
+   * @default 600000
+   */
   snapshotTimeoutMs?: number;
-  /** HTTP timeout of an exec without `ExecOptions.timeoutMs` (default 600 s; `false` for none). */
+  /**
+   * HTTP timeout of an exec without `ExecOptions.timeoutMs`, in ms (`false` for none): it
+   * bounds the whole answer, and the whole stream of an `execStream`.
+   * @default 600000
+   */
   execTimeoutMs?: number | false;
+  /**
+   * Largest `exec/sse` event (or run of bytes completing none), in bytes: past it `execStream`
+   * fails `RESOURCE_EXHAUSTED`.
+   * @default MORPH_DEFAULT_MAX_EVENT_BYTES (8 MiB)
+   */
+  maxEventBytes?: number;
   /** Largest single argv argument used for file content (default 120 KiB; Linux caps it at 128 KiB). */
   maxArgBytes?: number;
   /** Largest argv of one file exec (default 1.5 MiB). */
@@ -73,14 +91,29 @@ export const MORPH_CAPABILITIES: ProviderCapabilities = Object.freeze({
  * ```
  */
 export function createMorphVMProvider(options: MorphVMProviderOptions = {}): VMProvider {
+  // Every option is checked here, before anything is made: a wrong one is INVALID_ARGUMENT now,
+  // not a TypeError (or an INTERNAL on every call) later. The client checks its own.
+  const setup = { provider: "morph", operation: "createMorphVMProvider" };
+  const raw = checkOptionsObject(options, setup);
+  const bootTimeoutMs = raw.bootTimeoutMs ?? 180_000;
+  assertInteger(bootTimeoutMs, setup, "bootTimeoutMs", 1, MAX_TIMEOUT_MS);
+  const snapshotTimeoutMs = raw.snapshotTimeoutMs ?? 600_000;
+  assertInteger(snapshotTimeoutMs, setup, "snapshotTimeoutMs", 1, MAX_TIMEOUT_MS);
+  const execTimeoutMs = raw.execTimeoutMs ?? 600_000;
+  if (execTimeoutMs !== false) assertInteger(execTimeoutMs, setup, "execTimeoutMs", 1, MAX_TIMEOUT_MS);
+  const maxEventBytes = raw.maxEventBytes ?? MORPH_DEFAULT_MAX_EVENT_BYTES;
+  assertInteger(maxEventBytes, setup, "maxEventBytes", 1024, 2 ** 30);
+  // The client's own options, with this call's name in their errors (the client checks them again).
+  resolveClientOptions(options, setup);
   const client = createMorphClient(options);
   const logger = options.logger;
   let exec: ExecFunction = () => Promise.reject(new Error("not ready"));
   const saveProcesses = (instanceId: string) => pm2Save(exec, instanceId);
   const instances = createMorphInstanceService({
     client,
-    bootTimeoutMs: options.bootTimeoutMs ?? 180_000,
-    execTimeoutMs: options.execTimeoutMs ?? 600_000,
+    bootTimeoutMs,
+    execTimeoutMs,
+    maxEventBytes,
     beforeFork: saveProcesses,
     ...(logger ? { logger } : {}),
   });
@@ -93,7 +126,7 @@ export function createMorphVMProvider(options: MorphVMProviderOptions = {}): VMP
     instances,
     snapshots: createMorphSnapshotService({
       client,
-      readyTimeoutMs: options.snapshotTimeoutMs ?? 600_000,
+      readyTimeoutMs: snapshotTimeoutMs,
       beforeSnapshot: saveProcesses,
     }),
     images: createMorphImageService(client),

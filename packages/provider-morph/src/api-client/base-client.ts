@@ -1,12 +1,15 @@
 import type { Logger } from "@vm/core";
 import { VMError, isVMError } from "@vm/provider-kit";
-import ky, { isNetworkError, isTimeoutError, type KyInstance } from "ky";
+import ky, { isTimeoutError, type KyInstance } from "ky";
 import type { z } from "zod";
 import { fromMorphResponse } from "../errors.js";
+import { BodyReadError, MAX_ERROR_BODY_BYTES, boundBody, readCapped, type BoundedBody } from "./body.js";
+import { MAX_TIMEOUT_MS, resolveClientOptions } from "./config.js";
+import { isRedirect, locationOrigin } from "./redirect.js";
 import { resolveRetryPolicy, retryDecision, type MorphRetryOptions, type RetryPolicy } from "./retry.js";
+import { describeCause, isReset, parseBody, sleep } from "./transport.js";
 
-/** Morph's public API: the spec's `servers` entry is `/api` on cloud.morph.so. */
-export const MORPH_DEFAULT_BASE_URL = "https://cloud.morph.so/api";
+export { metadataQuery, pathOf } from "./paths.js";
 
 const PROVIDER = "morph";
 
@@ -20,14 +23,33 @@ const PROVIDER = "morph";
  * ```
  */
 export interface MorphClientOptions {
-  /** Bearer key; default `process.env.MORPH_API_KEY`. */
+  /**
+   * Bearer key (visible ASCII); never shown in an error, a cause or a log.
+   * @default process.env.MORPH_API_KEY
+   */
   apiKey?: string;
-  /** API root including `/api`; default `process.env.MORPH_BASE_URL`, else `https://cloud.morph.so/api`. */
+  /**
+   * API root including `/api`: an absolute http(s) URL without credentials, query or
+   * fragment (checked at creation: `INVALID_ARGUMENT`). Requests never leave its origin:
+   * redirects are not followed.
+   * @default process.env.MORPH_BASE_URL, else "https://cloud.morph.so/api"
+   */
   baseUrl?: string;
-  /** Per-request timeout for API calls (default 30 s). */
+  /**
+   * Per-request timeout of API calls, in ms (1 to 2^31 - 1): it bounds the whole attempt,
+   * the answer's body included.
+   * @default 30000
+   */
   timeoutMs?: number;
+  /** Retry policy of idempotent calls. */
   retry?: MorphRetryOptions;
   logger?: Logger;
+  /**
+   * Largest answer body read, in bytes (1 KiB to 512 MiB): past it a call fails
+   * `RESOURCE_EXHAUSTED` and the rest is not read.
+   * @default MORPH_DEFAULT_MAX_RESPONSE_BYTES (385 MiB: 64 MiB of exec output, escaped as JSON)
+   */
+  maxResponseBytes?: number;
 }
 
 /** One API call. */
@@ -68,6 +90,17 @@ export interface MorphCreateRequest<T> extends Omit<MorphRequest<T>, "idempotent
   recoverUntil?: number;
 }
 
+/** A streaming answer's body, read under the request's timeout and signal. */
+export interface MorphStream {
+  /**
+   * The next chunk, `undefined` at the end. Rejects with a `VMError`: `TIMEOUT` at the
+   * request's timeout, `ABORTED` on its signal, `UNAVAILABLE` when the connection broke.
+   */
+  read(): Promise<Uint8Array | undefined>;
+  /** Stops reading and drops the connection. */
+  cancel(): Promise<void>;
+}
+
 /** The result of `request()` with how many attempts it took. */
 export interface MorphResult<T> {
   data: T;
@@ -93,116 +126,19 @@ export interface MorphClient {
   request<T>(request: MorphRequest<T>): Promise<T>;
   requestWithAttempts<T>(request: MorphRequest<T>): Promise<MorphResult<T>>;
   create<T>(request: MorphCreateRequest<T>): Promise<T>;
-  /** Opens a streaming answer (SSE); never retried. */
-  stream(request: Omit<MorphRequest<unknown>, "schema" | "idempotent">): Promise<Response>;
+  /** Opens a streaming answer (SSE); never retried. Its timeout bounds the whole stream. */
+  stream(request: Omit<MorphRequest<unknown>, "schema" | "idempotent">): Promise<MorphStream>;
   toString(): string;
   toJSON(): { baseUrl: string };
 }
 
-/**
- * Encodes path segments: `pathOf("instance", id, "exec")`.
- *
- * @example
- * ```ts
- * pathOf("instance", "morphvm_1", "exec"); // "instance/morphvm_1/exec"
- * ```
- */
-export function pathOf(...segments: string[]): string {
-  return segments.map((segment) => encodeURIComponent(segment)).join("/");
-}
+const ctxOf = (operation: string) => ({ provider: PROVIDER, operation });
 
-/**
- * The spec's `deepObject` encoding of a metadata filter: `metadata[key]=value`.
- *
- * @example
- * ```ts
- * metadataQuery({ app: "demo" }).toString(); // "metadata%5Bapp%5D=demo"
- * ```
- */
-export function metadataQuery(metadata: Record<string, string> | undefined, params = new URLSearchParams()): URLSearchParams {
-  for (const [key, value] of Object.entries(metadata ?? {})) params.append(`metadata[${key}]`, value);
-  return params;
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason as Error);
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason as Error);
-    };
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
-}
-
-// Errors from fetch/ky carry the Request (and so the Authorization header); only a plain
-// description of the root cause is kept.
-function describeCause(err: unknown): { name: string; message: string; code?: string } {
-  let root: unknown = err;
-  for (let i = 0; i < 5 && root instanceof Error && root.cause instanceof Error; i++) root = root.cause;
-  const e = root instanceof Error ? root : new Error(String(root));
-  const code = (e as { code?: unknown }).code;
-  return { name: e.name, message: e.message, ...(typeof code === "string" ? { code } : {}) };
-}
-
-function isReset(err: unknown): boolean {
-  if (isNetworkError(err)) return true;
-  // undici reports resets as TypeError("fetch failed") with a cause carrying a socket code.
-  if (err instanceof TypeError && /fetch failed|terminated|socket/i.test(err.message)) return true;
-  return false;
-}
-
-function parseBody(text: string): unknown {
-  if (text === "") return undefined;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return text;
-  }
-}
-
-/** A response and the means to cut its body short (the request's own abort). */
+/** An answer: its response, its URL and its body under the attempt's deadline and signal. */
 interface Sent {
   response: Response;
-  abort: (reason: Error) => void;
-}
-
-/** Why reading an answer's body failed: it did not complete in time, or its connection broke. */
-class BodyReadError extends Error {
-  constructor(
-    readonly kind: "timeout" | "reset",
-    readonly original: unknown,
-  ) {
-    super(kind === "timeout" ? "the answer did not complete in time" : "the connection failed while the answer was read");
-    this.name = "BodyReadError";
-  }
-}
-
-/**
- * Reads a whole body within `timeoutMs` (none when `false`). ky bounds a request only until
- * its headers, so a body that stalls after them waited for ever, and one whose connection
- * broke mid-way read as "" (then "does not match the spec", INTERNAL).
- */
-async function readText(sent: Sent, timeoutMs: number | false): Promise<string> {
-  let timer: NodeJS.Timeout | undefined;
-  let timedOut = false;
-  if (timeoutMs !== false) {
-    timer = setTimeout(() => {
-      timedOut = true;
-      sent.abort(new Error("body read timeout"));
-    }, timeoutMs);
-  }
-  try {
-    return await sent.response.text();
-  } catch (err) {
-    throw new BodyReadError(timedOut ? "timeout" : "reset", err);
-  } finally {
-    clearTimeout(timer);
-  }
+  url: string;
+  body: BoundedBody;
 }
 
 /**
@@ -217,17 +153,23 @@ async function readText(sent: Sent, timeoutMs: number | false): Promise<string> 
  * ```
  */
 export function createMorphClient(options: MorphClientOptions = {}): MorphClient {
-  const apiKey = options.apiKey ?? process.env.MORPH_API_KEY ?? "";
-  const baseUrl = (options.baseUrl ?? process.env.MORPH_BASE_URL ?? MORPH_DEFAULT_BASE_URL).replace(/\/+$/, "");
-  const timeoutMs = options.timeoutMs ?? 30_000;
-  const policy: RetryPolicy = resolveRetryPolicy(options.retry);
-  const logger = options.logger;
+  const { apiKey, baseUrl, origin, timeoutMs, retry, logger, maxResponseBytes } = resolveClientOptions(options, ctxOf("createMorphClient"));
+  const policy: RetryPolicy = resolveRetryPolicy(retry);
   // The key lives only in this closure and in the hook below: never on an object that
   // could be logged, serialised or attached to an error.
   const http: KyInstance = ky.create({
     prefix: baseUrl,
     retry: 0,
     throwHttpErrors: false,
+    redirect: "manual",
+    // Whatever ky does with its options, every request goes out with redirects off and only
+    // to the configured origin: a followed redirect re-sent an exec's body (its env values)
+    // elsewhere, or turned it into a GET whose answer was taken as the command's result.
+    fetch: (input, init) => {
+      const url = input instanceof Request ? input.url : String(input);
+      if (new URL(url).origin !== origin) return Promise.reject(new VMError("INTERNAL", "refused a request to another origin than baseUrl's", ctxOf("fetch")));
+      return globalThis.fetch(input, { ...init, redirect: "manual" });
+    },
     hooks: {
       beforeRequest: [
         ({ request }) => {
@@ -236,8 +178,6 @@ export function createMorphClient(options: MorphClientOptions = {}): MorphClient
       ],
     },
   });
-
-  const ctxOf = (operation: string) => ({ provider: PROVIDER, operation });
 
   function assertKey(operation: string): void {
     if (apiKey === "") {
@@ -249,42 +189,72 @@ export function createMorphClient(options: MorphClientOptions = {}): MorphClient
     if (isVMError(err)) return err as VMError;
     const ctx = ctxOf(request.operation);
     const where = `${request.method} /${request.path.split("?")[0]}`;
+    if (err instanceof BodyReadError && err.kind === "too-large") return new VMError("RESOURCE_EXHAUSTED", `${where}: ${err.message}`, { ...ctx, cause: { limit: err.limit, arrived: err.arrived } });
     if (request.signal?.aborted) return new VMError("ABORTED", `${where} was aborted`, { ...ctx, cause: describeCause(request.signal.reason) });
     if (err instanceof BodyReadError) {
-      return new VMError(err.kind === "timeout" ? "TIMEOUT" : "UNAVAILABLE", `${where}: ${err.message}`, { ...ctx, cause: describeCause(err.original) });
+      const code = err.kind === "timeout" ? "TIMEOUT" : err.kind === "aborted" ? "ABORTED" : "UNAVAILABLE";
+      return new VMError(code, `${where}: ${err.message}`, { ...ctx, cause: describeCause(err.original ?? err) });
     }
     if (isTimeoutError(err)) return new VMError("TIMEOUT", `${where} got no answer in time`, { ...ctx, cause: describeCause(err) });
     if (isReset(err)) return new VMError("UNAVAILABLE", `${where} failed: the connection to the Morph API failed`, { ...ctx, cause: describeCause(err) });
     return new VMError("INTERNAL", `${where} failed unexpectedly`, { ...ctx, cause: describeCause(err) });
   }
 
-  const timeoutOf = (request: { timeoutMs?: number | false }) => (request.timeoutMs === undefined ? timeoutMs : request.timeoutMs);
+  // A request's own timeout beyond a timer's range (an exec's limit plus its grace) is clamped, not a RangeError.
+  const timeoutOf = (request: { timeoutMs?: number | false }): number | false => {
+    const value = request.timeoutMs === undefined ? timeoutMs : request.timeoutMs;
+    return value === false ? false : Math.min(Math.max(1, value), MAX_TIMEOUT_MS);
+  };
 
+  /**
+   * Sends one attempt. Its timeout is one deadline for the answer's headers (ky's timeout)
+   * and its body (the bounded reader): a body that trickles or never ends is cut there.
+   */
   async function send(request: Omit<MorphRequest<unknown>, "schema" | "idempotent">): Promise<Sent> {
-    // Our own abort as well as the caller's: it cuts a body that stalls (readText).
+    const timeout = timeoutOf(request);
+    const deadline = timeout === false ? undefined : Date.now() + timeout;
+    // Our own abort as well as the caller's: it drops the request when its body is cut.
     const controller = new AbortController();
     const response = await http(request.path, {
       method: request.method,
       ...(request.searchParams ? { searchParams: request.searchParams } : {}),
       ...(request.json !== undefined ? { json: request.json } : {}),
       signal: request.signal ? AbortSignal.any([request.signal, controller.signal]) : controller.signal,
-      timeout: timeoutOf(request),
+      timeout,
+      redirect: "manual",
     });
-    return { response, abort: (reason) => controller.abort(reason) };
+    const body = boundBody(response.body, {
+      ...(deadline === undefined ? {} : { deadline }),
+      ...(request.signal ? { signal: request.signal } : {}),
+      abort: (reason) => controller.abort(reason),
+    });
+    return { response, url: response.url || `${baseUrl}/${request.path}`, body };
   }
 
-  /** An error answer's body, for its message: what arrived in time, or nothing. */
-  async function errorBody(sent: Sent, request: { timeoutMs?: number | false }): Promise<unknown> {
-    return parseBody(await readText(sent, timeoutOf(request)).catch(() => ""));
+  /** An error answer's body, for its message: its first 64 KiB that arrived in time, or nothing. */
+  async function errorBody(sent: Sent): Promise<unknown> {
+    return parseBody(await readCapped(sent.body, MAX_ERROR_BODY_BYTES, true).catch(() => ""));
+  }
+
+  /** A 3xx is never followed: an error naming the status and where it pointed (its origin only). */
+  async function redirectError(sent: Sent, request: { operation: string; method: string; path: string }): Promise<VMError> {
+    await sent.body.cancel();
+    const { status } = sent.response;
+    const target = locationOrigin(sent.response.headers.get("location"), sent.url);
+    return new VMError(
+      "INTERNAL",
+      `${request.method} /${request.path.split("?")[0]}: the Morph API answered ${status}, a redirect to ${target}; redirects are never followed (they would carry the request elsewhere): check baseUrl`,
+      { ...ctxOf(request.operation), cause: { status, location: target } },
+    );
   }
 
   async function decode<T>(sent: Sent, request: MorphRequest<T>): Promise<T> {
     const response = sent.response;
     if (!request.schema) {
-      await response.body?.cancel().catch(() => undefined);
+      await sent.body.cancel();
       return undefined as T;
     }
-    const body = parseBody(await readText(sent, timeoutOf(request)));
+    const body = parseBody(await readCapped(sent.body, maxResponseBytes));
     const parsed = request.schema.safeParse(body);
     if (!parsed.success) {
       const issues = parsed.error.issues.slice(0, 3).map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`);
@@ -304,6 +274,7 @@ export function createMorphClient(options: MorphClientOptions = {}): MorphClient
       try {
         sent = await send(request);
         logger?.debug("morph: response", { method: request.method, path: request.path, status: sent.response.status, attempt });
+        if (isRedirect(sent.response)) throw await redirectError(sent, request);
         if (sent.response.ok) data = await decode(sent, request);
       } catch (err) {
         // No answer, or an answer whose body broke off or stalled: like a lost answer.
@@ -319,10 +290,10 @@ export function createMorphClient(options: MorphClientOptions = {}): MorphClient
       const response = sent.response;
       if (response.ok) return { data: data as T, attempts: attempt };
       if (response.status === 404 && attempt > 1 && request.goneIsSuccess) {
-        await response.body?.cancel().catch(() => undefined);
+        await sent.body.cancel();
         return { data: undefined as T, attempts: attempt };
       }
-      const body = await errorBody(sent, request);
+      const body = await errorBody(sent);
       const retryAfter = response.headers.get("retry-after");
       const decision = retryDecision({ attempt, idempotent: request.idempotent, status: response.status, retryAfter }, policy);
       if (!decision.retry) throw fromMorphResponse({ status: response.status, body, retryAfter }, ctxOf(request.operation), [apiKey, ...(request.redact ?? [])]);
@@ -395,7 +366,7 @@ export function createMorphClient(options: MorphClientOptions = {}): MorphClient
     }
   }
 
-  async function stream(request: Omit<MorphRequest<unknown>, "schema" | "idempotent">): Promise<Response> {
+  async function stream(request: Omit<MorphRequest<unknown>, "schema" | "idempotent">): Promise<MorphStream> {
     assertKey(request.operation);
     let sent: Sent;
     try {
@@ -404,11 +375,19 @@ export function createMorphClient(options: MorphClientOptions = {}): MorphClient
       throw transportError(err, request);
     }
     const response = sent.response;
+    if (isRedirect(response)) throw await redirectError(sent, request);
     if (!response.ok) {
       const retryAfter = response.headers.get("retry-after");
-      throw fromMorphResponse({ status: response.status, body: await errorBody(sent, request), retryAfter }, ctxOf(request.operation), [apiKey, ...(request.redact ?? [])]);
+      throw fromMorphResponse({ status: response.status, body: await errorBody(sent), retryAfter }, ctxOf(request.operation), [apiKey, ...(request.redact ?? [])]);
     }
-    return response;
+    const body = sent.body;
+    return {
+      read: () =>
+        body.read().catch((err: unknown) => {
+          throw transportError(err, request);
+        }),
+      cancel: () => body.cancel(),
+    };
   }
 
   return {

@@ -14,6 +14,7 @@ import type {
 import { VMError, assertAbsolutePath, assertArgv, assertCommandSize, assertEnv, assertId, assertInteger, assertMetadata, assertPrincipal, hasVMErrorCode, isVMError } from "@vm/provider-kit";
 import { createParser } from "eventsource-parser";
 import { metadataQuery, pathOf, type MorphClient } from "../api-client/base-client.js";
+import { MORPH_DEFAULT_MAX_EVENT_BYTES } from "../api-client/body.js";
 import { BRANCH_KEY, REQUEST_MARKER_KEY, morphTtlAction, toVMInstance } from "../api-client/mappers.js";
 import {
   branchInstanceResponseSchema,
@@ -38,6 +39,12 @@ export interface MorphInstanceServiceOptions {
   bootTimeoutMs: number;
   /** HTTP timeout of an exec without `timeoutMs` (ms), `false` for none. */
   execTimeoutMs: number | false;
+  /**
+   * Largest `exec/sse` event, or run of bytes that completes none: past it the stream fails
+   * `RESOURCE_EXHAUSTED`.
+   * @default MORPH_DEFAULT_MAX_EVENT_BYTES (8 MiB)
+   */
+  maxEventBytes?: number;
   /** Called before a fork so PM2's process list travels with the branch. */
   beforeFork?: (instanceId: string) => Promise<void>;
   logger?: Logger;
@@ -95,6 +102,7 @@ function validateExecOptions(options: ExecOptions | undefined, c: ReturnType<typ
  */
 export function createMorphInstanceService(options: MorphInstanceServiceOptions): VMInstanceService {
   const { client } = options;
+  const maxEventBytes = options.maxEventBytes ?? MORPH_DEFAULT_MAX_EVENT_BYTES;
 
   async function getModel(instanceId: string, operation: string, signal?: AbortSignal): Promise<InstanceModel> {
     return client.request({
@@ -274,8 +282,12 @@ export function createMorphInstanceService(options: MorphInstanceServiceOptions)
     let timedOut = false;
     let stderrTail = "";
     let bad: VMError | undefined;
+    // Bytes fed since the last complete event: what the parser may be holding. A line (or an
+    // event) that never ends would otherwise grow it without bound.
+    let pending = 0;
     const parser = createParser({
       onEvent: (event) => {
+        pending = 0;
         let data: unknown;
         try {
           data = JSON.parse(event.data);
@@ -323,21 +335,18 @@ export function createMorphInstanceService(options: MorphInstanceServiceOptions)
           if (isVMError(err) && (err.cause as { status?: unknown } | undefined)?.status !== undefined) mayRun = false;
           throw err;
         });
-      if (!response.body) throw new VMError("INTERNAL", "exec/sse answered without a body", c);
       const decoder = new TextDecoder();
-      const reader = response.body.getReader();
       try {
         for (;;) {
-          let read: Awaited<ReturnType<typeof reader.read>>;
-          try {
-            read = await reader.read();
-          } catch (err) {
-            if (outer?.aborted) throw new VMError("ABORTED", "exec was aborted", { ...c, cause: outer.reason });
-            throw new VMError("UNAVAILABLE", "the exec stream broke", { ...c, cause: { message: (err as Error).message } });
-          }
-          if (read.done) break;
-          parser.feed(decoder.decode(read.value as Uint8Array, { stream: true }));
+          // The client's reader bounds each read by the call's timeout and signal (VMErrors).
+          const chunk = await response.read();
+          if (chunk === undefined) break;
+          pending += chunk.byteLength;
+          parser.feed(decoder.decode(chunk, { stream: true }));
           if (bad) throw bad;
+          if (pending > maxEventBytes) {
+            throw new VMError("RESOURCE_EXHAUSTED", `exec/sse sent more than maxEventBytes (${maxEventBytes} bytes) without completing an event (${pending} bytes)`, c);
+          }
           while (queue.length > 0) yield queue.shift()!;
           if (exitSeen) return;
         }
@@ -346,7 +355,7 @@ export function createMorphInstanceService(options: MorphInstanceServiceOptions)
         while (queue.length > 0) yield queue.shift()!;
         if (!exitSeen) throw new VMError("UNAVAILABLE", "the exec stream ended before the exit code", c);
       } finally {
-        reader.releaseLock();
+        await response.cancel();
       }
     } finally {
       outer?.removeEventListener("abort", onAbort);
