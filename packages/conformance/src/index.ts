@@ -8,6 +8,7 @@ export { concurrencyCases } from "./cases/concurrency.js";
 export { execCases, HOSTILE_STRINGS } from "./cases/exec.js";
 export { fileCases, HOSTILE_NAMES } from "./cases/files.js";
 export { instanceCases } from "./cases/instances.js";
+export { typeCases } from "./cases/types.js";
 export { processCases } from "./cases/processes.js";
 export { snapshotCases } from "./cases/snapshots.js";
 export { assertVMErrorCode, eventually, expectVMError } from "./assertions.js";

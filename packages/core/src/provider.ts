@@ -9,6 +9,13 @@ import type { VMSnapshotService } from "./snapshots.js";
 /**
  * One interface over every VM backend. Write against it once; swap Docker for Morph with one line.
  *
+ * Arguments: every method rejects a wrong type for any argument with `VMError`
+ * `INVALID_ARGUMENT` before any work, identically on every provider. `undefined` for an
+ * optional argument (or option field) means its default; `null` is a wrong type, not "absent".
+ * Options and filters must be plain objects (`{...}`) with only the documented keys, each a
+ * data property (no getters); an unknown key is `INVALID_ARGUMENT` (a typo such as `timeout`
+ * for `timeoutMs` is not silently ignored). A `signal` that is already aborted is `ABORTED`.
+ *
  * @example
  * ```ts
  * import type { VMProvider } from "@vm/core";

@@ -1,5 +1,5 @@
 import type { ProcessConfig, ProcessStartOptions } from "@vm/core";
-import { VMError, assertAbsolutePath, assertEnv, assertInteger, type ErrorContext } from "@vm/provider-kit";
+import { VMError, assertAbsolutePath, assertEnv, assertInteger, readEnv, readOptionsObject, type ErrorContext } from "@vm/provider-kit";
 import { assertProcessName, defaultProcessName } from "./names.js";
 
 /** Most workers one app may ask for; PM2 itself has no cap, a VM has. */
@@ -82,9 +82,11 @@ function assertText(value: unknown, ctx: ErrorContext, what: string): asserts va
 
 function assertList(value: unknown, ctx: ErrorContext, what: string): asserts value is readonly string[] {
   if (!Array.isArray(value)) throw invalid(ctx, `${what} must be an array of strings`);
-  value.forEach((item: unknown, index) => {
+  // A plain loop, not forEach: forEach skips the holes of a sparse array, which are no strings.
+  for (let index = 0; index < value.length; index++) {
+    const item: unknown = value[index];
     if (typeof item !== "string" || item.includes("\0")) throw invalid(ctx, `${what}[${index}] must be a string without NUL bytes`);
-  });
+  }
 }
 
 /**
@@ -133,7 +135,7 @@ export function assertStartOptions(options: unknown, ctx: ErrorContext): asserts
   }
   if (o.stop_exit_codes !== undefined) {
     if (!Array.isArray(o.stop_exit_codes)) throw invalid(ctx, "stop_exit_codes must be an array of exit codes");
-    o.stop_exit_codes.forEach((code: unknown, index) => assertInteger(code, ctx, `stop_exit_codes[${index}]`, 0, 255));
+    for (let index = 0; index < o.stop_exit_codes.length; index++) assertInteger((o.stop_exit_codes as unknown[])[index], ctx, `stop_exit_codes[${index}]`, 0, 255);
   }
 }
 
@@ -150,7 +152,19 @@ export function assertStartOptions(options: unknown, ctx: ErrorContext): asserts
  */
 export function resolveStart(command: unknown, options: unknown, ctx: ErrorContext): ResolvedStart {
   assertText(command, ctx, "command");
-  const opts = options ?? {};
+  // Read once into a plain copy: `null`, class instances, getters and unknown keys are
+  // INVALID_ARGUMENT, and what is checked is what PM2 gets. Lists and env are copied too.
+  const opts: Record<string, unknown> = readOptionsObject(options, ctx, "options", [...CONFIG_KEYS]) ?? {};
+  for (const key of [...LIST_KEYS, "watch", "stop_exit_codes"] as const) {
+    const list = opts[key];
+    if (!Array.isArray(list)) continue;
+    try {
+      opts[key] = Array.from({ length: list.length }, (_, i) => (Object.hasOwn(list, i) ? (list as unknown[])[i] : undefined));
+    } catch {
+      throw invalid(ctx, `${key} could not be read`);
+    }
+  }
+  if (opts.env !== undefined) opts.env = readEnv(opts.env, ctx);
   assertStartOptions(opts, ctx);
 
   const app: Record<string, unknown> = {};

@@ -58,10 +58,19 @@ describe("driver script", () => {
 
   it("logs prints each file's tail base64-encoded, empty for a missing file", async () => {
     await writeFile(join(dir, "out.log"), "1\n2\n3\n");
-    const result = await driver(bin, "logs", "2", join(dir, "out.log"), join(dir, "missing.log"));
+    const result = await driver(bin, "logs", "2", join(dir, "out.log"), join(dir, "missing.log"), "100");
     const [out, err] = result.stdout.split("\n");
     expect(Buffer.from(out!, "base64").toString()).toBe("2\n3\n");
     expect(err).toBe("");
+  });
+
+  it("logs cuts each tail to its newest $4 bytes in the VM", async () => {
+    await writeFile(join(dir, "out.log"), "1111\n2222\n3333\n");
+    await writeFile(join(dir, "err.log"), "e\n");
+    const result = await driver(bin, "logs", "3", join(dir, "out.log"), join(dir, "err.log"), "7");
+    const [out, err] = result.stdout.split("\n");
+    expect(Buffer.from(out!, "base64").toString()).toBe("2\n3333\n");
+    expect(Buffer.from(err!, "base64").toString()).toBe("e\n");
   });
 
   it("is one fixed script: user values only ever follow it as arguments", () => {

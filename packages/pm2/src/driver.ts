@@ -52,10 +52,12 @@ case "$op" in
     exec pm2 "$op" "$1" >/dev/null
     ;;
   logs)
-    # $1 line count, $2 out log path, $3 err log path: prints each tail base64-encoded on its own line
+    # $1 line count, $2 out log path, $3 err log path, $4 byte cap (+1, so the caller sees a cut):
+    # prints the newest $4 bytes of each tail, base64-encoded, on its own line. The cap is applied
+    # here, in the VM, so the exec's output stays small whatever the process logged.
     for f in "$2" "$3"; do
       if [ -f "$f" ]; then
-        tail -n "$1" -- "$f" | base64 | tr -d '\\n'
+        tail -n "$1" -- "$f" | tail -c "$4" | base64 | tr -d '\\n'
       fi
       echo
     done

@@ -1,5 +1,5 @@
 import type { ExecFunction, ExecResult, ProcessInfo, ProcessLogs, VMProcessService } from "@vm/core";
-import { VMError, assertId, assertInteger, type ErrorContext } from "@vm/provider-kit";
+import { VMError, assertId, assertInteger, isVMError, type ErrorContext } from "@vm/provider-kit";
 import { createProcess } from "./builder.js";
 import { ecosystemJson, resolveStart } from "./config.js";
 import { DEFAULT_PM2_HOME, DEFAULT_PROVIDER } from "./constants.js";
@@ -24,10 +24,64 @@ export interface PM2ProcessServiceOptions {
   pm2Home?: string;
   /** Per-exec timeout handed to the exec function; default 120 s (a pm2 call takes about a second on an idle VM). */
   timeoutMs?: number;
+  /**
+   * Most bytes `logs()` returns per stream (out and err each), from 1 to `MAX_LOG_BYTES_LIMIT`
+   * (16 MiB). When the last `lines` lines are larger, `logs()` returns the newest whole lines
+   * that fit (a single newer line longer than the cap: its newest bytes). The cap is applied in
+   * the VM, so the exec's output stays bounded (base64: 4/3 of twice the cap).
+   * @default DEFAULT_MAX_LOG_BYTES (4 MiB)
+   */
+  maxLogBytes?: number;
 }
 
 /** Most lines `logs()` returns per stream. */
 export const MAX_LOG_LINES = 100_000;
+
+/**
+ * Default `maxLogBytes`: 4 MiB per stream.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_MAX_LOG_BYTES } from "@vm/pm2";
+ * console.log(DEFAULT_MAX_LOG_BYTES); // 4194304
+ * ```
+ */
+export const DEFAULT_MAX_LOG_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Largest `maxLogBytes`: 16 MiB per stream, so both streams in base64 (about 43 MiB) stay
+ * under the providers' default exec output cap (64 MiB).
+ *
+ * @example
+ * ```ts
+ * import { MAX_LOG_BYTES_LIMIT } from "@vm/pm2";
+ * console.log(MAX_LOG_BYTES_LIMIT); // 16777216
+ * ```
+ */
+export const MAX_LOG_BYTES_LIMIT = 16 * 1024 * 1024;
+
+/**
+ * The newest at most `cap` bytes of a log tail that the VM cut at `cap + 1` bytes: whole lines
+ * only (the partial oldest line is dropped), unless the newest line alone is longer than the cap,
+ * then its newest bytes from a character boundary. Without the final newline.
+ */
+export function newestWithin(bytes: Buffer, cap: number): string {
+  let kept = bytes;
+  if (bytes.length > cap) {
+    const start = bytes.length - cap;
+    const lineEnd = bytes[start - 1] === 0x0a ? start - 1 : bytes.indexOf(0x0a, start);
+    if (lineEnd >= 0 && lineEnd < bytes.length - 1) {
+      kept = bytes.subarray(lineEnd + 1);
+    } else {
+      let from = start;
+      // Skip UTF-8 continuation bytes (10xxxxxx): start on a character.
+      while (from < bytes.length && (bytes[from]! & 0xc0) === 0x80) from++;
+      kept = bytes.subarray(from);
+    }
+  }
+  // tail keeps the final newline; without it, `text.split("\n")` has exactly `lines` entries.
+  return kept.toString("utf8").replace(/\n$/, "");
+}
 
 /** Internal runner shared with `pm2Save`: one driver op, PM2_HOME pinned, failures translated. */
 export interface DriverRunner {
@@ -87,11 +141,13 @@ export function createPM2ProcessService(exec: ExecFunction, options: PM2ProcessS
   const provider = options.provider ?? DEFAULT_PROVIDER;
   const pm2Home = options.pm2Home ?? DEFAULT_PM2_HOME;
   const timeoutMs = options.timeoutMs ?? 120_000;
+  const maxLogBytes = options.maxLogBytes ?? DEFAULT_MAX_LOG_BYTES;
   const ctxOf = (operation: string): ErrorContext => ({ provider, operation: `processes.${operation}` });
   if (!pm2Home.startsWith("/") || pm2Home.includes("\0")) {
     throw new VMError("INVALID_ARGUMENT", "pm2Home must be an absolute path", ctxOf("create"));
   }
   assertInteger(timeoutMs, ctxOf("create"), "timeoutMs", 1);
+  assertInteger(maxLogBytes, ctxOf("create"), "maxLogBytes", 1, MAX_LOG_BYTES_LIMIT);
   const runner = createDriverRunner(exec, pm2Home, timeoutMs);
 
   async function listRaw(instanceId: string, ctx: ErrorContext): Promise<PM2Process[]> {
@@ -179,11 +235,20 @@ export function createPM2ProcessService(exec: ExecFunction, options: PM2ProcessS
         );
       }
       const [first] = found;
-      const { stdout } = await runner.run(instanceId, "logs", [String(lines), first?.outLog ?? "", first?.errLog ?? ""], ctx);
+      let stdout: string;
+      try {
+        ({ stdout } = await runner.run(instanceId, "logs", [String(lines), first?.outLog ?? "", first?.errLog ?? "", String(maxLogBytes + 1)], ctx));
+      } catch (err) {
+        // The provider's own exec output cap is smaller than what maxLogBytes lets through: say
+        // so in logs' terms, not with the exec's advice (execStream) that does not apply here.
+        // Every argument was checked above, so an INVALID_ARGUMENT here is the exec's.
+        if (isVMError(err) && err.code === "INVALID_ARGUMENT") {
+          throw new VMError("INVALID_ARGUMENT", `the logs (up to ${maxLogBytes} bytes per stream, base64-encoded) exceed the provider's exec output limit; create the process service with a smaller maxLogBytes`, ctx);
+        }
+        throw err;
+      }
       const [out = "", err = ""] = stdout.split("\n");
-      // tail keeps the final newline; without it, `text.split("\n")` has exactly `lines` entries.
-      const decode = (b64: string) => Buffer.from(b64, "base64").toString("utf8").replace(/\n$/, "");
-      return { out: decode(out), err: decode(err) };
+      return { out: newestWithin(Buffer.from(out, "base64"), maxLogBytes), err: newestWithin(Buffer.from(err, "base64"), maxLogBytes) };
     },
 
     stopAll: (instanceId) => all("stop", instanceId),

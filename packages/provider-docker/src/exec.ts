@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Duplex, Readable } from "node:stream";
 import type { ExecOptions, ExecResult, ExecStreamChunk } from "@vm/core";
-import { VMError, assertAbsolutePath, assertArgv, assertCommandSize, assertEnv, assertId, assertInteger, assertPrincipal, commandBytes } from "@vm/provider-kit";
+import { VMError, assertCommandSize, commandBytes, readExecCall } from "@vm/provider-kit";
 import type Dockerode from "dockerode";
 import type { DockerContext } from "./context.js";
 import { createDemuxer } from "./demux.js";
@@ -41,29 +41,16 @@ interface Drive {
 }
 
 /**
- * Throws INVALID_ARGUMENT (or ABORTED for an already-aborted signal) before any engine call.
+ * Throws INVALID_ARGUMENT (or ABORTED for an already-aborted signal) before any engine call,
+ * and returns copies of argv and options to use instead of the caller's (read once: a getter
+ * cannot answer differently later). The checks are the kit's `readExecCall`, shared with every
+ * provider; the size of argv and env together is this provider's: it adds no wrapper arguments.
  */
-export function validateExec(provider: string, operation: string, instanceId: unknown, argv: unknown, options: ExecOptions | undefined): void {
+export function validateExec(provider: string, operation: string, instanceId: unknown, argv: unknown, options: unknown): { argv: string[]; options: ExecOptions | undefined } {
   const ctx = { provider, operation };
-  assertId(instanceId, ctx, "instanceId");
-  assertArgv(argv, ctx);
-  if (options === undefined) {
-    assertCommandSize(argv, undefined, ctx);
-    return;
-  }
-  if (typeof options !== "object" || options === null) throw new VMError("INVALID_ARGUMENT", "options must be an object", ctx);
-  if (options.cwd !== undefined) assertAbsolutePath(options.cwd, ctx, "cwd");
-  if (options.env !== undefined) assertEnv(options.env, ctx);
-  assertCommandSize(argv, options.env, ctx);
-  if (options.user !== undefined) assertPrincipal(options.user, ctx, "user");
-  if (options.timeoutMs !== undefined) assertInteger(options.timeoutMs, ctx, "timeoutMs", 1, 2_147_483_647);
-  if (options.stdin !== undefined && typeof options.stdin !== "string" && !(options.stdin instanceof Uint8Array)) {
-    throw new VMError("INVALID_ARGUMENT", "stdin must be a string or a Uint8Array", ctx);
-  }
-  if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) {
-    throw new VMError("INVALID_ARGUMENT", "signal must be an AbortSignal", ctx);
-  }
-  if (options.signal?.aborted) throw new VMError("ABORTED", "aborted before the command started", { ...ctx, cause: options.signal.reason });
+  const checked = readExecCall(instanceId, argv, options, ctx);
+  assertCommandSize(checked.argv, checked.options?.env, ctx);
+  return checked;
 }
 
 // Liveness bounds of a cancel: how long it waits for the engine to start a command it has not

@@ -20,6 +20,22 @@ export {
   commandBytes,
 } from "./validate.js";
 export type { ErrorContext } from "./validate.js";
+export {
+  MAX_DIGEST_LENGTH,
+  MAX_TIMEOUT_MS,
+  MAX_TTL_SECONDS,
+  assertSignal,
+  readArgv,
+  readBootOptions,
+  readCreateSnapshotOptions,
+  readEnv,
+  readExecCall,
+  readExecOptions,
+  readInstanceFilters,
+  readMetadata,
+  readOptionsObject,
+  readSnapshotFilters,
+} from "./validate-options.js";
 export { createExecFileService } from "./files/exec-file-service.js";
 export type { ExecFileServiceOptions } from "./files/exec-file-service.js";
 export { fileErrorFromExecResult, fileErrorTag } from "./files/file-error.js";

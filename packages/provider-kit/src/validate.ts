@@ -18,6 +18,18 @@ function invalid(ctx: ErrorContext, message: string): VMError {
   return new VMError("INVALID_ARGUMENT", message, ctx);
 }
 
+// A `Date`, a `Map` or a boxed string has no own entries and would pass as an empty record.
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const proto = Object.getPrototypeOf(value) as unknown;
+  return proto === Object.prototype || proto === null;
+}
+
+// Getters could throw (a TypeError where a VMError is due) or answer differently when read again.
+function hasAccessor(value: object): boolean {
+  return Object.values(Object.getOwnPropertyDescriptors(value)).some((d) => !("value" in d));
+}
+
 // Values are echoed in messages only through JSON.stringify and truncated, so a hostile
 // value cannot forge log lines and a large one cannot flood them.
 function show(value: unknown): string {
@@ -154,14 +166,16 @@ export function assertPrincipal(name: unknown, ctx: ErrorContext, what = "user")
 export function assertArgv(argv: unknown, ctx: ErrorContext): asserts argv is readonly string[] {
   if (!Array.isArray(argv)) throw invalid(ctx, `argv must be an array of strings, got ${show(argv)}`);
   if (argv.length === 0) throw invalid(ctx, "argv must not be empty");
-  argv.forEach((arg: unknown, index) => {
+  // A plain loop, not forEach: forEach skips the holes of a sparse array, which are no strings.
+  for (let index = 0; index < argv.length; index++) {
+    const arg: unknown = argv[index];
     if (typeof arg !== "string") throw invalid(ctx, `argv[${index}] must be a string, got ${show(arg)}`);
     if (arg.includes("\0")) throw invalid(ctx, `argv[${index}] must not contain NUL bytes`);
     const bytes = Buffer.byteLength(arg);
     if (bytes > MAX_ARGUMENT_BYTES) {
       throw invalid(ctx, `argv[${index}] is ${bytes} bytes; one argument may be at most ${MAX_ARGUMENT_BYTES} bytes (Linux MAX_ARG_STRLEN)`);
     }
-  });
+  }
 }
 
 /**
@@ -175,7 +189,7 @@ export function assertArgv(argv: unknown, ctx: ErrorContext): asserts argv is re
  * ```
  */
 export function assertEnv(env: unknown, ctx: ErrorContext): asserts env is Record<string, string> {
-  if (typeof env !== "object" || env === null || Array.isArray(env)) throw invalid(ctx, "env must be an object of strings");
+  if (!isPlainObject(env) || hasAccessor(env)) throw invalid(ctx, "env must be a plain object of strings");
   for (const [name, value] of Object.entries(env)) {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw invalid(ctx, `env name ${show(name)} is not a valid variable name`);
     if (typeof value !== "string") throw invalid(ctx, `env value for ${name} must be a string`);
@@ -235,9 +249,7 @@ export function assertCommandSize(argv: readonly string[], env: Readonly<Record<
  * ```
  */
 export function assertMetadata(metadata: unknown, ctx: ErrorContext): asserts metadata is Record<string, string> {
-  if (typeof metadata !== "object" || metadata === null || Array.isArray(metadata)) {
-    throw invalid(ctx, "metadata must be an object of strings");
-  }
+  if (!isPlainObject(metadata) || hasAccessor(metadata)) throw invalid(ctx, "metadata must be a plain object of strings");
   for (const [key, value] of Object.entries(metadata)) {
     if (key.length === 0 || key.includes("\0")) throw invalid(ctx, `metadata key ${show(key)} is not allowed`);
     if (typeof value !== "string" || value.includes("\0")) throw invalid(ctx, `metadata value for ${show(key)} must be a NUL-free string`);
@@ -307,10 +319,8 @@ export function assertAtomicWriteOptions(
   ctx: ErrorContext,
 ): asserts options is { mode?: string; createDirs?: boolean; owner?: string; group?: string } | undefined {
   if (options === undefined) return;
-  if (typeof options !== "object" || options === null || Array.isArray(options)) {
-    throw invalid(ctx, "options must be an object");
-  }
-  const { mode, createDirs, owner, group } = options as Record<string, unknown>;
+  if (!isPlainObject(options) || hasAccessor(options)) throw invalid(ctx, "options must be a plain object of plain values");
+  const { mode, createDirs, owner, group } = options;
   if (mode !== undefined) assertMode(mode, ctx);
   if (owner !== undefined) assertPrincipal(owner, ctx, "owner");
   if (group !== undefined) assertPrincipal(group, ctx, "group");

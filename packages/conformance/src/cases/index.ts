@@ -6,6 +6,7 @@ import { fileCases } from "./files.js";
 import { instanceCases } from "./instances.js";
 import { processCases } from "./processes.js";
 import { snapshotCases } from "./snapshots.js";
+import { typeCases } from "./types.js";
 
 /**
  * Every case, grouped by the service whose shared instance it uses, in run order.
@@ -24,6 +25,7 @@ export const CASE_GROUPS: readonly CaseGroup[] = [
   { id: "snapshots", title: "snapshots and images", cases: snapshotCases },
   { id: "processes", title: "processes (PM2)", cases: processCases },
   { id: "concurrency", title: "concurrency", cases: concurrencyCases },
+  { id: "types", title: "argument types", cases: typeCases },
 ];
 
 /**

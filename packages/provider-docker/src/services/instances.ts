@@ -1,5 +1,5 @@
-import type { BootOptions, BootedInstance, ExecOptions, ExecStreamChunk, InstanceStatus, VMInstance, VMInstanceService } from "@vm/core";
-import { VMError, assertId, assertInteger, assertMetadata, hasVMErrorCode } from "@vm/provider-kit";
+import type { BootOptions, BootedInstance, ExecOptions, ExecStreamChunk, VMInstance, VMInstanceService } from "@vm/core";
+import { VMError, assertId, assertInteger, hasVMErrorCode, readBootOptions, readInstanceFilters } from "@vm/provider-kit";
 import type Dockerode from "dockerode";
 import type { DockerContext } from "../context.js";
 import { type ManagedInstance, inspectInstance, isManagedInstance, toInstance } from "../containers.js";
@@ -10,7 +10,6 @@ import { runExec, streamExec, validateExec } from "../exec.js";
 import { DOCKER_LABELS, buildLabels, labelFilters, matchesMetadata, readLabel } from "../labels.js";
 import { READY_MARKER, buildInitScript } from "../scripts.js";
 
-const STATUSES: readonly InstanceStatus[] = ["booting", "ready", "stopping", "stopped", "error"];
 /**
  * Most forks one `fork()` call may make; each one is a container on this engine.
  *
@@ -34,22 +33,10 @@ interface BootInternal {
   forkOf?: string;
 }
 
-function validateBoot(ctx: DockerContext, snapshotId: unknown, options: BootOptions | undefined): void {
+function validateBoot(ctx: DockerContext, snapshotId: unknown, options: unknown): BootOptions {
   const ectx = { provider: ctx.provider, operation: "instances.boot" };
   assertId(snapshotId, ectx, "snapshotId");
-  if (options === undefined) return;
-  if (typeof options !== "object" || options === null) throw new VMError("INVALID_ARGUMENT", "options must be an object", ectx);
-  if (options.ttl_seconds !== undefined) assertInteger(options.ttl_seconds, ectx, "ttl_seconds", 1, 10 * 365 * 24 * 3600);
-  if (options.ttl_action !== undefined && options.ttl_action !== "stop" && options.ttl_action !== "terminate") {
-    throw new VMError("INVALID_ARGUMENT", `ttl_action must be "stop" or "terminate"`, ectx);
-  }
-  if (options.ttl_action !== undefined && options.ttl_seconds === undefined) {
-    throw new VMError("INVALID_ARGUMENT", "ttl_action needs ttl_seconds", ectx);
-  }
-  if (options.metadata !== undefined) assertMetadata(options.metadata, ectx);
-  if (options.timeoutMs !== undefined) assertInteger(options.timeoutMs, ectx, "timeoutMs", 1, 2_147_483_647);
-  if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) throw new VMError("INVALID_ARGUMENT", "signal must be an AbortSignal", ectx);
-  if (options.signal?.aborted) throw new VMError("ABORTED", "aborted before boot started", { ...ectx, cause: options.signal.reason });
+  return readBootOptions(options, ectx);
 }
 
 /**
@@ -148,8 +135,8 @@ export function createInstanceService(
     };
   }
 
-  async function bootInternal(snapshotId: string, options: BootOptions = {}, internal: BootInternal = {}): Promise<BootedInstance> {
-    validateBoot(ctx, snapshotId, options);
+  async function bootInternal(snapshotId: string, given: BootOptions | undefined, internal: BootInternal = {}): Promise<BootedInstance> {
+    const options = validateBoot(ctx, snapshotId, given);
     try {
       return await bootValidated(snapshotId, options, internal);
     } catch (err) {
@@ -228,14 +215,10 @@ export function createInstanceService(
       return toInstance(info.Id, info.Config.Labels, info.State.Status, info.Created);
     },
 
-    async list(filters = {}) {
+    async list(given) {
       const ectx = { provider: ctx.provider, operation: "instances.list" };
-      if (typeof filters !== "object" || filters === null) throw new VMError("INVALID_ARGUMENT", "filters must be an object", ectx);
-      if (filters.metadata !== undefined) assertMetadata(filters.metadata, ectx);
-      const wanted = filters.status === undefined ? undefined : typeof filters.status === "string" ? [filters.status] : [...filters.status];
-      for (const status of wanted ?? []) {
-        if (!STATUSES.includes(status)) throw new VMError("INVALID_ARGUMENT", `unknown status filter ${JSON.stringify(status)}`, ectx);
-      }
+      const filters = readInstanceFilters(given, ectx);
+      const wanted = filters.status;
       let containers: Dockerode.ContainerInfo[];
       try {
         containers = await ctx.docker.listContainers({ all: true, filters: { label: labelFilters("instance", filters.metadata, ctx.extraLabels) } });
@@ -299,17 +282,17 @@ export function createInstanceService(
       return ok;
     },
 
-    async exec(instanceId, argv, options?: ExecOptions) {
+    async exec(instanceId, givenArgv, givenOptions?: ExecOptions) {
       const operation = "instances.exec";
-      validateExec(ctx.provider, operation, instanceId, argv, options);
+      const { argv, options } = validateExec(ctx.provider, operation, instanceId, givenArgv, givenOptions);
       const { env: instanceEnv } = await ensureManaged(instanceId, operation);
       return runExec(ctx, { instanceId, argv, instanceEnv, options: options ?? {}, operation });
     },
 
-    execStream(instanceId, argv, options?: ExecOptions): AsyncIterable<ExecStreamChunk> {
+    execStream(instanceId, givenArgv, givenOptions?: ExecOptions): AsyncIterable<ExecStreamChunk> {
       const operation = "instances.execStream";
       // Validate now, so bad input fails at the call and not at the first `next()`.
-      validateExec(ctx.provider, operation, instanceId, argv, options);
+      const { argv, options } = validateExec(ctx.provider, operation, instanceId, givenArgv, givenOptions);
       return {
         [Symbol.asyncIterator]: () => {
           const gen = (async function* () {

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { CreateSnapshotOptions, ExecFunction, SnapshotFilters, VMSnapshot, VMSnapshotService } from "@vm/core";
-import { VMError, assertId, assertMetadata } from "@vm/provider-kit";
+import { VMError, assertId, readCreateSnapshotOptions, readSnapshotFilters } from "@vm/provider-kit";
 import type Dockerode from "dockerode";
 import type { DockerContext } from "../context.js";
 import { inspectInstance, isoDate } from "../containers.js";
@@ -21,8 +21,6 @@ import type { ForkSupport } from "./instances.js";
  */
 export const SNAPSHOT_REPOSITORY = "vm-snapshot";
 
-const MAX_DIGEST_LENGTH = 1024;
-
 function toSnapshot(id: string, labels: Record<string, string> | undefined, created: string | number | undefined): VMSnapshot {
   const digest = readLabel(labels, DOCKER_LABELS.digest);
   const image = readLabel(labels, DOCKER_LABELS.image);
@@ -40,15 +38,10 @@ function isKind(labels: Record<string, string> | undefined | null, kind: string)
   return labels?.[DOCKER_LABELS.managed] === "true" && labels[DOCKER_LABELS.kind] === kind;
 }
 
-function validateCreate(ctx: DockerContext, operation: string, id: unknown, what: string, options: CreateSnapshotOptions | undefined): void {
+function validateCreate(ctx: DockerContext, operation: string, id: unknown, what: string, options: unknown): CreateSnapshotOptions {
   const ectx = { provider: ctx.provider, operation };
   assertId(id, ectx, what);
-  if (options === undefined) return;
-  if (typeof options !== "object" || options === null) throw new VMError("INVALID_ARGUMENT", "options must be an object", ectx);
-  if (options.metadata !== undefined) assertMetadata(options.metadata, ectx);
-  if (options.digest !== undefined && (typeof options.digest !== "string" || options.digest.length === 0 || options.digest.length > MAX_DIGEST_LENGTH || options.digest.includes("\0"))) {
-    throw new VMError("INVALID_ARGUMENT", `digest must be a non-empty string of at most ${MAX_DIGEST_LENGTH} characters`, ectx);
-  }
+  return readCreateSnapshotOptions(options, ectx);
 }
 
 /**
@@ -162,11 +155,9 @@ export function createSnapshotService(
       return toSnapshot(info.Id, info.Config.Labels ?? undefined, info.Created);
     },
 
-    async list(filters: SnapshotFilters = {}) {
+    async list(given?: SnapshotFilters) {
       const ectx = { provider: ctx.provider, operation: "snapshots.list" };
-      if (typeof filters !== "object" || filters === null) throw new VMError("INVALID_ARGUMENT", "filters must be an object", ectx);
-      if (filters.metadata !== undefined) assertMetadata(filters.metadata, ectx);
-      if (filters.digest !== undefined && typeof filters.digest !== "string") throw new VMError("INVALID_ARGUMENT", "digest must be a string", ectx);
+      const filters = readSnapshotFilters(given, ectx);
       await sweepSnapshotSources(ctx, ectx.operation);
       const extra = filters.digest !== undefined ? { ...ctx.extraLabels, [DOCKER_LABELS.digest]: filters.digest } : ctx.extraLabels;
       let images: Dockerode.ImageInfo[];
@@ -181,9 +172,9 @@ export function createSnapshotService(
         .filter((s) => matchesMetadata(s.metadata ?? {}, filters.metadata) && (filters.digest === undefined || s.digest === filters.digest));
     },
 
-    async create(instanceId, options = {}) {
+    async create(instanceId, given) {
       const operation = "snapshots.create";
-      validateCreate(ctx, operation, instanceId, "instanceId", options);
+      const options = validateCreate(ctx, operation, instanceId, "instanceId", given);
       return withDigest(options.digest, async () => {
         if (options.digest !== undefined) {
           const existing = await findByDigest(options.digest, operation);
@@ -224,9 +215,9 @@ export function createSnapshotService(
       }
     },
 
-    async fromImage(imageId, options = {}) {
+    async fromImage(imageId, given) {
       const operation = "snapshots.fromImage";
-      validateCreate(ctx, operation, imageId, "imageId", options);
+      const options = validateCreate(ctx, operation, imageId, "imageId", given);
       return withDigest(options.digest, async () => {
         if (options.digest !== undefined) {
           const existing = await findByDigest(options.digest, operation);

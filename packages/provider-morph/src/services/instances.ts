@@ -6,12 +6,11 @@ import type {
   ExecResult,
   ExecStreamChunk,
   InstanceFilters,
-  InstanceStatus,
   Logger,
   VMInstance,
   VMInstanceService,
 } from "@vm/core";
-import { VMError, assertAbsolutePath, assertArgv, assertCommandSize, assertEnv, assertId, assertInteger, assertMetadata, assertPrincipal, hasVMErrorCode, isVMError } from "@vm/provider-kit";
+import { VMError, assertCommandSize, assertId, assertInteger, hasVMErrorCode, isVMError, readBootOptions, readExecCall, readInstanceFilters } from "@vm/provider-kit";
 import { createParser } from "eventsource-parser";
 import { metadataQuery, pathOf, type MorphClient } from "../api-client/base-client.js";
 import { MORPH_DEFAULT_MAX_EVENT_BYTES } from "../api-client/body.js";
@@ -30,7 +29,6 @@ import { buildExecCommand, buildExecKillCommand, needsWrapper, takeTimeoutMarker
 const PROVIDER = "morph";
 // How long the follow-up exec that kills an aborted or timed-out command may take, retries included.
 const KILL_BUDGET_MS = 10_000;
-const STATUSES: readonly InstanceStatus[] = ["booting", "ready", "stopping", "stopped", "error"];
 
 /** Options of the instance service. */
 export interface MorphInstanceServiceOptions {
@@ -70,21 +68,6 @@ const COMMAND_WHAT = "argv, env and stdin (as base64) in the exec command";
 function execSecrets(command: readonly string[], wrapped: boolean): string[] {
   if (!wrapped) return [];
   return command.slice(10, 10 + Number(command[7]) + Number(command[8]));
-}
-
-function validateExecOptions(options: ExecOptions | undefined, c: ReturnType<typeof ctx>): void {
-  if (!options) return;
-  if (options.cwd !== undefined) assertAbsolutePath(options.cwd, c, "cwd");
-  if (options.env !== undefined) assertEnv(options.env, c);
-  if (options.user !== undefined) assertPrincipal(options.user, c, "user");
-  if (options.timeoutMs !== undefined) assertInteger(options.timeoutMs, c, "timeoutMs", 1, 2_147_483_647);
-  if (options.stdin !== undefined && typeof options.stdin !== "string" && !(options.stdin instanceof Uint8Array)) {
-    throw new VMError("INVALID_ARGUMENT", "stdin must be a string or a Uint8Array", c);
-  }
-  if (options.signal !== undefined && !(options.signal instanceof AbortSignal)) {
-    throw new VMError("INVALID_ARGUMENT", "signal must be an AbortSignal", c);
-  }
-  if (options.signal?.aborted) throw new VMError("ABORTED", "aborted before the command started", { ...c, cause: options.signal.reason });
 }
 
 /**
@@ -218,11 +201,9 @@ export function createMorphInstanceService(options: MorphInstanceServiceOptions)
     };
   }
 
-  async function exec(instanceId: string, argv: readonly string[], execOptions?: ExecOptions): Promise<ExecResult> {
+  async function exec(instanceId: string, givenArgv: readonly string[], givenOptions?: ExecOptions): Promise<ExecResult> {
     const c = ctx("instances.exec");
-    assertId(instanceId, c, "instanceId");
-    assertArgv(argv, c);
-    validateExecOptions(execOptions, c);
+    const { argv, options: execOptions } = readExecCall(instanceId, givenArgv, givenOptions, c);
     const limit = execOptions?.timeoutMs;
     // The command gets a kill id whenever the call can give up on it (a signal, a time limit,
     // the HTTP timeout), so an abort or a timeout kills it in the VM, or stops it from starting
@@ -261,16 +242,19 @@ export function createMorphInstanceService(options: MorphInstanceServiceOptions)
     return { stdout: result.stdout, stderr: result.stderr, exit_code: result.exit_code };
   }
 
-  async function* execStream(instanceId: string, argv: readonly string[], execOptions?: ExecOptions): AsyncIterable<ExecStreamChunk> {
+  // Validates at the call, like every provider: bad input fails before the first `next()`.
+  function execStream(instanceId: string, givenArgv: readonly string[], givenOptions?: ExecOptions): AsyncIterable<ExecStreamChunk> {
     const c = ctx("instances.execStream");
-    assertId(instanceId, c, "instanceId");
-    assertArgv(argv, c);
-    validateExecOptions(execOptions, c);
+    const { argv, options: execOptions } = readExecCall(instanceId, givenArgv, givenOptions, c);
     // Every stream gets a kill id: closing it early (break, error, abort, timeout) aborts the
     // request and then kills the command with a second exec.
     const killId = randomUUID();
     const command = buildExecCommand(argv, execOptions, killId);
     assertCommandSize(command, undefined, c, COMMAND_WHAT);
+    return streamChecked(instanceId, command, killId, execOptions, c);
+  }
+
+  async function* streamChecked(instanceId: string, command: string[], killId: string, execOptions: ExecOptions | undefined, c: ReturnType<typeof ctx>): AsyncIterable<ExecStreamChunk> {
     const controller = new AbortController();
     const outer = execOptions?.signal;
     const onAbort = () => controller.abort(outer?.reason);
@@ -365,16 +349,10 @@ export function createMorphInstanceService(options: MorphInstanceServiceOptions)
   }
 
   return {
-    async boot(snapshotId: string, boot: BootOptions = {}): Promise<BootedInstance> {
+    async boot(snapshotId: string, given?: BootOptions): Promise<BootedInstance> {
       const c = ctx("instances.boot");
       assertId(snapshotId, c, "snapshotId");
-      if (boot.metadata !== undefined) assertMetadata(boot.metadata, c);
-      if (boot.ttl_seconds !== undefined) assertInteger(boot.ttl_seconds, c, "ttl_seconds", 1);
-      if (boot.ttl_action !== undefined && boot.ttl_action !== "stop" && boot.ttl_action !== "terminate") {
-        throw new VMError("INVALID_ARGUMENT", 'ttl_action must be "stop" or "terminate"', c);
-      }
-      if (boot.timeoutMs !== undefined) assertInteger(boot.timeoutMs, c, "timeoutMs", 1);
-      if (boot.signal?.aborted) throw new VMError("ABORTED", "boot was aborted", { ...c, cause: boot.signal.reason });
+      const boot = readBootOptions(given, c);
       // One deadline for the whole boot: the create request (and the search for what a slow
       // one made) and the wait for ready.
       const deadline = Date.now() + (boot.timeoutMs ?? options.bootTimeoutMs);
@@ -398,13 +376,10 @@ export function createMorphInstanceService(options: MorphInstanceServiceOptions)
       return toVMInstance(await getModel(instanceId, "instances.get"));
     },
 
-    async list(filters: InstanceFilters = {}): Promise<VMInstance[]> {
+    async list(given?: InstanceFilters): Promise<VMInstance[]> {
       const c = ctx("instances.list");
-      if (filters.metadata !== undefined) assertMetadata(filters.metadata, c);
-      const wanted = filters.status === undefined ? undefined : ([] as InstanceStatus[]).concat(filters.status);
-      for (const status of wanted ?? []) {
-        if (!STATUSES.includes(status)) throw new VMError("INVALID_ARGUMENT", `unknown status filter ${JSON.stringify(status)}`, c);
-      }
+      const filters = readInstanceFilters(given, c);
+      const wanted = filters.status;
       const all = (await listModels(filters.metadata, c.operation)).map(toVMInstance);
       return wanted === undefined ? all : all.filter((instance) => wanted.includes(instance.status));
     },

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { CreateSnapshotOptions, SnapshotFilters, VMSnapshot, VMSnapshotService } from "@vm/core";
-import { VMError, assertId, assertMetadata } from "@vm/provider-kit";
+import { VMError, assertId, readCreateSnapshotOptions, readSnapshotFilters } from "@vm/provider-kit";
 import { metadataQuery, pathOf, type MorphClient } from "../api-client/base-client.js";
 import { REQUEST_MARKER_KEY, toVMSnapshot } from "../api-client/mappers.js";
 import { snapshotModelCollectionSchema, snapshotModelSchema, type SnapshotModel } from "../api-client/schemas.js";
@@ -18,13 +18,6 @@ export interface MorphSnapshotServiceOptions {
 
 function ctx(operation: string) {
   return { provider: PROVIDER, operation };
-}
-
-function validateCreate(options: CreateSnapshotOptions, c: ReturnType<typeof ctx>): void {
-  if (options.metadata !== undefined) assertMetadata(options.metadata, c);
-  if (options.digest !== undefined && (typeof options.digest !== "string" || options.digest === "" || options.digest.includes("\0"))) {
-    throw new VMError("INVALID_ARGUMENT", "digest must be a non-empty string", c);
-  }
 }
 
 /**
@@ -81,17 +74,16 @@ export function createMorphSnapshotService(options: MorphSnapshotServiceOptions)
       return toVMSnapshot(model);
     },
 
-    async list(filters: SnapshotFilters = {}): Promise<VMSnapshot[]> {
+    async list(given?: SnapshotFilters): Promise<VMSnapshot[]> {
       const c = ctx("snapshots.list");
-      if (filters.metadata !== undefined) assertMetadata(filters.metadata, c);
-      if (filters.digest !== undefined) assertId(filters.digest, c, "digest");
+      const filters = readSnapshotFilters(given, c);
       return (await listModels(filters, c.operation)).map(toVMSnapshot);
     },
 
-    async create(instanceId: string, create: CreateSnapshotOptions = {}): Promise<VMSnapshot> {
+    async create(instanceId: string, given?: CreateSnapshotOptions): Promise<VMSnapshot> {
       const c = ctx("snapshots.create");
       assertId(instanceId, c, "instanceId");
-      validateCreate(create, c);
+      const create = readCreateSnapshotOptions(given, c);
       await options.beforeSnapshot?.(instanceId);
       const deadline = Date.now() + options.readyTimeoutMs;
       const marker = randomUUID();
@@ -116,10 +108,10 @@ export function createMorphSnapshotService(options: MorphSnapshotServiceOptions)
       await client.request({ method: "DELETE", path: pathOf("snapshot", snapshotId), operation: c.operation, idempotent: true, goneIsSuccess: true });
     },
 
-    async fromImage(imageId: string, create: CreateSnapshotOptions = {}): Promise<VMSnapshot> {
+    async fromImage(imageId: string, given?: CreateSnapshotOptions): Promise<VMSnapshot> {
       const c = ctx("snapshots.fromImage");
       assertId(imageId, c, "imageId");
-      validateCreate(create, c);
+      const create = readCreateSnapshotOptions(given, c);
       const deadline = Date.now() + options.readyTimeoutMs;
       const marker = randomUUID();
       const model = await client.create({
