@@ -26,7 +26,9 @@
  */
 export const EXEC_WRAPPER = [
   'env -- "$@"; r=$?',
-  'while :; do h=; for f in /proc/[0-9]*/fd/1 /proc/[0-9]*/fd/2; do case $f in /proc/$$/*) continue;; esac; if [ "$f" -ef /proc/$$/fd/1 ] || [ "$f" -ef /proc/$$/fd/2 ]; then h=1; break; fi; done; [ -z "$h" ] && break; sleep 0.1; done',
+  // Only a pipe or socket can be held: a file or /dev/null is shared by unrelated processes.
+  'o=; for n in 1 2; do { [ -p /proc/$$/fd/$n ] || [ -S /proc/$$/fd/$n ]; } && o="$o /proc/$$/fd/$n"; done',
+  'while [ -n "$o" ]; do h=; for f in /proc/[0-9]*/fd/1 /proc/[0-9]*/fd/2; do case $f in /proc/$$/*) continue;; esac; for t in $o; do [ "$f" -ef "$t" ] && h=1; done; [ -n "$h" ] && break; done; [ -z "$h" ] && break; sleep 0.1; done',
   "exit $r",
 ].join("\n");
 
