@@ -164,7 +164,7 @@ describe("Docker: an image whose own environment is large", () => {
     expect(env.filter((e) => e.startsWith("BIG_"))).toEqual(imageEnv);
 
     const limit = ARG_MAX_BYTES - 4 * KiB;
-    const wrapper = ["sh", "-c", EXEC_WRAPPER, "vm-exec", `/tmp/.vm-exec-${"0".repeat(36)}.pid`];
+    const wrapper = ["sh", "-c", EXEC_WRAPPER, "vm-exec", `VM_EXEC_ID=${"0".repeat(36)}`];
     const head = ["sh", "-c", 'printf %s "$@" | sha256sum', "sh"];
     const pieces = Array.from({ length: 15 }, (_, i) => String.fromCharCode(97 + i).repeat(120_000));
     const room = limit - commandBytes([...wrapper, ...head, ...pieces]) - commandBytes(env) - 9;

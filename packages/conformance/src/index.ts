@@ -6,6 +6,7 @@ export { ALL_CASES, CASE_GROUPS, LEAK_CHECK_ID } from "./cases/index.js";
 export { CAPABILITIES, capabilityCases } from "./cases/capabilities.js";
 export { concurrencyCases } from "./cases/concurrency.js";
 export { execCases, HOSTILE_STRINGS } from "./cases/exec.js";
+export { execKillCases } from "./cases/exec-kill.js";
 export { fileCases, HOSTILE_NAMES } from "./cases/files.js";
 export { instanceCases } from "./cases/instances.js";
 export { typeCases } from "./cases/types.js";

@@ -95,6 +95,20 @@ export interface InstanceFilters {
 /**
  * Options for `instances.exec()` and `execStream()`.
  *
+ * What a kill reaches: after a call ends with `TIMEOUT` or `ABORTED` (`timeoutMs`, `signal`,
+ * an `execStream` left early, an output cap), nothing the command started is still running:
+ * its session and process groups and every process that inherited its kill tag (the
+ * `VM_EXEC_ID` environment entry the provider sets), also children that called `setsid` or
+ * were re-parented. The kill never reaches any other process, whatever the command writes
+ * anywhere. A command that clears its environment and also leaves its session escapes it.
+ *
+ * When the result comes: once the command has exited AND its stdout and stderr are closed by
+ * every process that inherited them. A background child that keeps them open holds the result
+ * (its later output included) until it closes them, or until `timeoutMs`/`signal` ends the
+ * call (then it is killed with the rest). A child that sends its output elsewhere
+ * (`cmd >/dev/null 2>&1 &`) does not hold the result and keeps running after a successful
+ * exec; use the processes service for long-lived processes.
+ *
  * @example
  * ```ts
  * import type { ExecOptions } from "@vm/core";
@@ -108,9 +122,13 @@ export interface ExecOptions {
   env?: Record<string, string>;
   /** Fed to the command's standard input, then closed. */
   stdin?: string | Uint8Array;
-  /** Kill the command in the VM after this long; the call rejects with `TIMEOUT`. */
+  /**
+   * Kill the command and everything it started in the VM after this long (a background child
+   * still holding its output included); the call rejects with `TIMEOUT`.
+   * @default no limit (the provider's own request timeout still applies)
+   */
   timeoutMs?: number;
-  /** Kill the command in the VM when aborted; the call rejects with `ABORTED`. */
+  /** Kill the command and everything it started in the VM when aborted; the call rejects with `ABORTED`. */
   signal?: AbortSignal;
   /** Run as this user (name or uid) inside the VM. */
   user?: string;
@@ -178,8 +196,12 @@ export interface VMInstanceService {
   terminate(instanceId: string): Promise<void>;
   /** Make `count` independent copies of a running instance (files and PM2 processes included). */
   fork(instanceId: string, count: number): Promise<BootedInstance[]>;
-  /** Run `argv` (no shell) and collect its output. */
+  /**
+   * Run `argv` (no shell) and collect its output. Resolves once the command exited and its
+   * stdout/stderr are closed (a background child keeping them open holds the result; see
+   * `ExecOptions`); after `TIMEOUT`/`ABORTED` nothing it started runs on.
+   */
   exec(instanceId: string, argv: readonly string[], options?: ExecOptions): Promise<ExecResult>;
-  /** Run `argv` and yield output as it arrives; breaking out of the loop kills the command. */
+  /** Run `argv` and yield output as it arrives; breaking out of the loop kills the command and everything it started. */
   execStream(instanceId: string, argv: readonly string[], options?: ExecOptions): AsyncIterable<ExecStreamChunk>;
 }

@@ -1,12 +1,11 @@
-import { randomUUID } from "node:crypto";
 import type { Duplex, Readable } from "node:stream";
 import type { ExecOptions, ExecResult, ExecStreamChunk } from "@vm/core";
-import { VMError, assertCommandSize, commandBytes, readExecCall } from "@vm/provider-kit";
+import { VMError, EXEC_TAG_VAR, assertCommandSize, buildExecKillArgv, commandBytes, execTagEntry, newExecId, readExecCall } from "@vm/provider-kit";
 import type Dockerode from "dockerode";
 import type { DockerContext } from "./context.js";
 import { createDemuxer } from "./demux.js";
 import { fromDockerError } from "./errors.js";
-import { EXEC_KILLER, EXEC_WRAPPER } from "./scripts.js";
+import { EXEC_WRAPPER } from "./scripts.js";
 
 /**
  * Default cap on what `exec()` collects (stdout + stderr together): 64 MiB. Past it the
@@ -68,34 +67,25 @@ function drained(stream: Duplex): Promise<void> {
   });
 }
 
-/** Resolves once the engine reports the exec ended (or `stopped()` says to give up). */
-async function execEnded(exec: Dockerode.Exec, stopped: () => boolean): Promise<void> {
-  while (!stopped()) {
-    const info = await exec.inspect().catch(() => undefined);
-    if (info === undefined || (!info.Running && typeof info.ExitCode === "number")) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
 /**
- * Kills the command of `exec` in the container. A command the engine has not started yet (a
- * timeout or abort right after `start`) is waited for first, so the kill exec finds its pid
- * file. A command that ends by itself meanwhile needs no kill: the kill exec (which then finds
- * no pid file and exits within seconds) is not waited for.
+ * Kills the command of `exec` and everything it started (`EXEC_KILL_SCRIPT`, as root, by its
+ * `VM_EXEC_ID` tag and the session it leads). A command the engine has not started yet (a
+ * timeout or abort right after `start`) is waited for first, so its tagged process exists when
+ * the kill scans. The kill runs even when the command itself has ended: a background child it
+ * left behind (which may hold its stdout open) must die too. Waits for the kill to finish,
+ * bounded by KILL_EXEC_WAIT_MS.
  */
-async function killInContainer(ctx: DockerContext, container: Dockerode.Container, exec: Dockerode.Exec, pidfile: string): Promise<VMError | undefined> {
-  let done = false;
+async function killInContainer(ctx: DockerContext, container: Dockerode.Container, exec: Dockerode.Exec, execId: string): Promise<VMError | undefined> {
   try {
     // Pid is 0 until the engine has started the process; ExitCode is null until it ended.
     const until = Date.now() + KILL_START_WAIT_MS;
     for (;;) {
       const info = await exec.inspect();
-      if (!info.Running && typeof info.ExitCode === "number") return undefined;
-      if (info.Pid > 0 || Date.now() > until) break;
+      if (info.Pid > 0 || (!info.Running && typeof info.ExitCode === "number") || Date.now() > until) break;
       await new Promise((r) => setTimeout(r, 25));
     }
     const killer = await container.exec({
-      Cmd: ["sh", "-c", EXEC_KILLER, "vm-kill", pidfile, "KILL"],
+      Cmd: buildExecKillArgv(execId),
       User: "0",
       AttachStdout: true,
       AttachStderr: true,
@@ -108,7 +98,7 @@ async function killInContainer(ctx: DockerContext, container: Dockerode.Containe
         resolve();
       }, KILL_EXEC_WAIT_MS);
     });
-    await Promise.race([drained(stream), gaveUp, execEnded(exec, () => done)]);
+    await Promise.race([drained(stream), gaveUp]);
     clearTimeout(timer);
     stream.destroy();
   } catch (err) {
@@ -117,8 +107,6 @@ async function killInContainer(ctx: DockerContext, container: Dockerode.Containe
     ctx.logger?.debug("docker: kill exec failed", { error: String(err) });
     const vmErr = fromDockerError(err, { provider: ctx.provider, operation: "exec.kill" });
     return vmErr.code === "UNAVAILABLE" ? vmErr : undefined;
-  } finally {
-    done = true;
   }
   return undefined;
 }
@@ -207,14 +195,16 @@ const ENGINE_EXEC_RESERVE_BYTES = 4 * 1024;
  * list too long" as a result. Counts what the engine really runs: the wrapper's argv and
  * `Config.Env` with the call's env overriding entries of the same name.
  */
-export function assertFitsInstanceEnv(argv: readonly string[], env: Readonly<Record<string, string>> | undefined, instanceEnv: readonly string[], ctx: { provider: string; operation: string }, pidfile: string): void {
+export function assertFitsInstanceEnv(argv: readonly string[], env: Readonly<Record<string, string>> | undefined, instanceEnv: readonly string[], ctx: { provider: string; operation: string }): void {
   const merged = new Map<string, string>();
   for (const entry of instanceEnv) {
     const eq = entry.indexOf("=");
     merged.set(eq < 0 ? entry : entry.slice(0, eq), entry);
   }
   for (const [name, value] of Object.entries(env ?? {})) merged.set(name, `${name}=${value}`);
-  const total = commandBytes(["sh", "-c", EXEC_WRAPPER, "vm-exec", pidfile, ...argv]) + commandBytes([...merged.values()]);
+  // The kill tag (VM_EXEC_ID=<uuid>) is part of every exec's environment.
+  merged.set(EXEC_TAG_VAR, execTagEntry(newExecId()));
+  const total = commandBytes(["sh", "-c", EXEC_WRAPPER, "vm-exec", ...argv]) + commandBytes([...merged.values()]);
   const limit = ARG_MAX_BYTES - ENGINE_EXEC_RESERVE_BYTES;
   if (total > limit) {
     throw new VMError(
@@ -232,19 +222,21 @@ async function startDrive(
 ): Promise<Drive> {
   const { instanceId, argv, options, operation } = req;
   const container = ctx.docker.getContainer(instanceId);
-  const pidfile = `/tmp/.vm-exec-${randomUUID()}.pid`;
-  if (req.instanceEnv) assertFitsInstanceEnv(argv, options.env, req.instanceEnv, { provider: ctx.provider, operation }, pidfile);
+  if (req.instanceEnv) assertFitsInstanceEnv(argv, options.env, req.instanceEnv, { provider: ctx.provider, operation });
+  // The kill tag is the provider's alone: a caller's own VM_EXEC_ID is dropped.
+  const execId = newExecId();
+  const env = [...Object.entries(options.env ?? {}).filter(([k]) => k !== EXEC_TAG_VAR).map(([k, v]) => `${k}=${v}`), execTagEntry(execId)];
   const hasStdin = options.stdin !== undefined;
   let exec: Dockerode.Exec;
   let socket: Duplex;
   try {
     exec = await container.exec({
-      Cmd: ["sh", "-c", EXEC_WRAPPER, "vm-exec", pidfile, ...argv],
+      Cmd: ["sh", "-c", EXEC_WRAPPER, "vm-exec", ...argv],
       AttachStdin: hasStdin,
       AttachStdout: true,
       AttachStderr: true,
       Tty: false,
-      ...(options.env ? { Env: Object.entries(options.env).map(([k, v]) => `${k}=${v}`) } : {}),
+      Env: env,
       ...(options.cwd ? { WorkingDir: options.cwd } : {}),
       ...(options.user ? { User: options.user } : {}),
     });
@@ -282,7 +274,7 @@ async function startDrive(
       // blocks the engine's copy of this exec's output, and the engine handles a container's
       // exec exits one at a time, so the kill exec's own end would never come (exec() hung).
       socket.resume();
-      cancelling = killInContainer(ctx, container, exec, pidfile).then((killErr) => {
+      cancelling = killInContainer(ctx, container, exec, execId).then((killErr) => {
         socket.destroy();
         // Same code as asked (TIMEOUT, ABORTED, ...), but the message must not claim a kill the engine never confirmed.
         rejectExit(

@@ -4,31 +4,33 @@
  */
 
 /**
- * Wraps every exec: records its pid (it is the session and process-group leader, because
- * the engine starts each exec in a new session) in a pid file so a timeout, abort or
- * output overflow can kill the whole group from a second exec, runs argv through `env`
- * (so a name like `echo` runs the program, not a shell builtin), then removes the pid file
- * and exits with the command's exact status.
+ * Wraps every exec: runs argv through `env` (so a name like `echo` runs the program, not a
+ * shell builtin). The command is tagged with `VM_EXEC_ID` through the exec's `Env`; a kill
+ * finds it (and this wrapper, the session leader) with `@vm/provider-kit`'s
+ * `EXEC_KILL_SCRIPT`, run as root, never through a file the command could write.
  *
- * argv: sh -c EXEC_WRAPPER vm-exec <pidfile> <argv...>. Exported because its bytes count
- * against ARG_MAX with every command's (see `ARG_MAX_BYTES`).
+ * After the command exits, the wrapper stays while another process (a background child) still
+ * has its stdout or stderr open, polling /proc only then: the engine stops reading an exec's
+ * output about 2 s after its process exits, so without this a child's later output would be
+ * cut off at a random point. Then it exits with the command's exact status. A `timeoutMs` or
+ * `signal` ends the wait (and kills the child with the rest).
+ *
+ * argv: sh -c EXEC_WRAPPER vm-exec <argv...>. Exported because its bytes count against
+ * ARG_MAX with every command's (see `ARG_MAX_BYTES`).
  *
  * @example
  * ```ts
  * import { EXEC_WRAPPER } from "@vm/provider-docker";
- * const argv = ["sh", "-c", EXEC_WRAPPER, "vm-exec", "/tmp/.vm-exec-1.pid", "ls", "-l"];
+ * const argv = ["sh", "-c", EXEC_WRAPPER, "vm-exec", "ls", "-l"];
  * ```
  */
-export const EXEC_WRAPPER = '{ echo $$ > "$1"; } 2>/dev/null; f=$1; shift; env -- "$@"; r=$?; rm -f "$f"; exit $r';
-
-/**
- * Kills the process group recorded by EXEC_WRAPPER (then the pid alone, if the group is
- * gone), waiting up to 5 s for the pid file to appear (the caller only runs it once the engine has started the command).
- *
- * argv: sh -c EXEC_KILLER vm-kill <pidfile> <signal>
- */
-export const EXEC_KILLER =
-  'i=0; while [ ! -s "$1" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done; p=$(cat "$1" 2>/dev/null); rm -f "$1"; [ -n "$p" ] || exit 0; kill -s "$2" -- "-$p" 2>/dev/null || kill -s "$2" "$p" 2>/dev/null; exit 0';
+export const EXEC_WRAPPER = [
+  'env -- "$@"; r=$?',
+  // Only a pipe or socket can be held: a file or /dev/null is shared by unrelated processes.
+  'o=; for n in 1 2; do { [ -p /proc/$$/fd/$n ] || [ -S /proc/$$/fd/$n ]; } && o="$o /proc/$$/fd/$n"; done',
+  'while [ -n "$o" ]; do h=; for f in /proc/[0-9]*/fd/1 /proc/[0-9]*/fd/2; do case $f in /proc/$$/*) continue;; esac; for t in $o; do [ "$f" -ef "$t" ] && h=1; done; [ -n "$h" ] && break; done; [ -z "$h" ] && break; sleep 0.1; done',
+  "exit $r",
+].join("\n");
 
 /** Printed by the init once PM2 processes are resurrected; `boot` waits for it. */
 export const READY_MARKER = "vm-init-ready";

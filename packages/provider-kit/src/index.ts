@@ -57,3 +57,4 @@ export {
 } from "./files/scripts.js";
 export { argvBytes, atomicWriteArgv, fileWriteArgv, tempFileSuffix } from "./files/write-argv.js";
 export type { FileWriteStep } from "./files/write-argv.js";
+export { EXEC_KILL_SCRIPT, EXEC_RUN_DIR, EXEC_TAG_VAR, buildExecKillArgv, execTagEntry, isExecId, newExecId } from "./exec/kill-protocol.js";

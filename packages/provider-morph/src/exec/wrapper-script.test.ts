@@ -1,8 +1,10 @@
 import { spawn, spawnSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { EXEC_RUN_DIR } from "@vm/provider-kit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EXEC_KILL_SCRIPT, EXEC_WRAPPER_SCRIPT, STDIN_CHUNK_CHARS, buildExecCommand, buildExecKillCommand, needsWrapper, takeTimeoutMarker } from "./wrapper-script.js";
 
@@ -69,7 +71,8 @@ describe("buildExecCommand", () => {
 });
 
 describe("kill ids (abort and timeout kill the command with a second exec)", () => {
-  // Pid and cancel files go under $TMPDIR/.vm-exec-<uid>: a private TMPDIR per run.
+  // Pid and cancel files go under the root-only EXEC_RUN_DIR (these tests run as root); every
+  // test uses its own random id, so runs do not meet there. TMPDIR is private per run.
   let env: NodeJS.ProcessEnv;
   let dir: string;
   beforeAll(async () => {
@@ -86,6 +89,11 @@ describe("kill ids (abort and timeout kill the command with a second exec)", () 
     return spawnSync("bash", ["-c", script, "find", ...argvs], { encoding: "utf8" }).stdout.split("\n").filter(Boolean);
   }
 
+  /** The pid or cancel files of `id` still in the run dir. */
+  function leftFiles(id: string): string[] {
+    return [`${id}.pid`, `${id}.cancel`].filter((name) => existsSync(join(EXEC_RUN_DIR, name)));
+  }
+
   function kill(killId: string) {
     const [file, ...args] = buildExecKillCommand(killId);
     return spawnSync(file!, args, { env, encoding: "utf8" });
@@ -96,7 +104,7 @@ describe("kill ids (abort and timeout kill the command with a second exec)", () 
     expect(buildExecCommand(["true"], undefined, id)).toEqual(["bash", "-c", EXEC_WRAPPER_SCRIPT, "vm-exec", "", "", "", "0", "0", id, "true"]);
     expect(buildExecCommand(["true"], { cwd: "/" })[9]).toBe("");
     expect(() => buildExecCommand(["true"], undefined, "$(reboot)")).toThrow(TypeError);
-    expect(buildExecKillCommand(id)).toEqual(["bash", "-c", EXEC_KILL_SCRIPT, "vm-kill", id]);
+    expect(buildExecKillCommand(id)).toEqual(["sh", "-c", EXEC_KILL_SCRIPT, "vm-kill", id, EXEC_RUN_DIR]);
   });
 
   it("exports VM_EXEC_ID to the command and leaves no pid file after a normal exit", async () => {
@@ -104,7 +112,7 @@ describe("kill ids (abort and timeout kill the command with a second exec)", () 
     const [file, ...args] = buildExecCommand(["printenv", "VM_EXEC_ID"], { cwd: "/" }, id);
     const result = spawnSync(file!, args, { env, encoding: "utf8" });
     expect(result).toMatchObject({ status: 0, stdout: `${id}\n` });
-    expect(await readdir(join(dir, `.vm-exec-${process.getuid?.() ?? 0}`))).toEqual([]);
+    expect(leftFiles(id)).toEqual([]);
   });
 
   it.each([
@@ -131,7 +139,7 @@ describe("kill ids (abort and timeout kill the command with a second exec)", () 
       for (const pid of running(...tag)) process.kill(Number(pid), "SIGKILL");
     }
     // The command was found, so no cancel file is left; the pid file went with it.
-    expect(await readdir(join(dir, `.vm-exec-${process.getuid?.() ?? 0}`))).toEqual([]);
+    expect(leftFiles(id)).toEqual([]);
   });
 
   it("a kill that arrives before the command starts stops it from ever running", () => {
@@ -147,11 +155,10 @@ describe("kill ids (abort and timeout kill the command with a second exec)", () 
   it("never signals an unrelated process through a stale pid file", async () => {
     const id = randomUUID();
     const bystander = spawn("sleep", ["30"], { stdio: "ignore" });
-    const dirOfUid = join(dir, `.vm-exec-${process.getuid?.() ?? 0}`);
-    spawnSync("bash", ["-c", 'mkdir -p -m 700 "$1" && printf "%s" "$2" > "$1/$3.pid"', "x", dirOfUid, String(bystander.pid), id]);
+    spawnSync("bash", ["-c", '{ [ -d "$1" ] || mkdir -m 700 "$1"; } && printf "%s" "$2" > "$1/$3.pid"', "x", EXEC_RUN_DIR, String(bystander.pid), id]);
     expect(kill(id).status).toBe(0);
     expect(bystander.exitCode).toBeNull();
     expect(bystander.kill("SIGKILL")).toBe(true);
-    await rm(join(dirOfUid, `${id}.cancel`), { force: true });
+    await rm(join(EXEC_RUN_DIR, `${id}.cancel`), { force: true });
   });
 });

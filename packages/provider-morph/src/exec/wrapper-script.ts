@@ -1,4 +1,7 @@
 import type { ExecOptions } from "@vm/core";
+import { EXEC_KILL_SCRIPT, EXEC_RUN_DIR, buildExecKillArgv, isExecId } from "@vm/provider-kit";
+
+export { EXEC_KILL_SCRIPT };
 
 /**
  * Morph's exec takes only `command` (an argv). cwd, env, user, stdin and a timeout are
@@ -10,11 +13,19 @@ import type { ExecOptions } from "@vm/core";
  * id ("" = none), then N `NAME=VALUE` entries, then M base64 chunks of stdin, then the
  * command's argv.
  *
- * With a kill id, the wrapper records its pid in `$TMPDIR/.vm-exec-<uid>/<id>.pid` and
- * exports `VM_EXEC_ID=<id>` to the command, so `EXEC_KILL_SCRIPT` (a second exec) can find
- * the command and everything it started, even after they were re-parented or moved to
- * another process group (coreutils `timeout` does that). If the kill came first (the exec
- * request was slow to arrive), its `<id>.cancel` file stops the command from starting.
+ * With a kill id, the wrapper exports `VM_EXEC_ID=<id>` to the command (the tag of
+ * `@vm/provider-kit`'s kill protocol) so `EXEC_KILL_SCRIPT` (a second exec, as root) finds the
+ * command and everything it started, even after they were re-parented or moved to another
+ * process group or session (coreutils `timeout` does that). It records its own pid in
+ * `/run/vm-exec/<id>.pid` (`EXEC_RUN_DIR`: root-only, so a command run as another user can
+ * neither write nor replace it); if the kill came first (the exec request was slow to
+ * arrive), its `<id>.cancel` file there stops the command from starting. A wrapper not run as
+ * root cannot use that directory: its command is still found by the tag, but has no
+ * cancel-before-start.
+ *
+ * With a time limit, a background child that still holds the wrapper's stdout or stderr after
+ * the command exited holds the result until it closes them or the limit passes; then it is
+ * killed and the result is the timeout (124 and the marker), like a command that ran too long.
  *
  * Exit codes: the command's own; 124 with the marker line on stderr when the timeout fired;
  * 125 when the working directory or user does not exist (the reason on stderr); 130 when it
@@ -26,7 +37,7 @@ export const EXEC_WRAPPER_SCRIPT = [
   'if [ -n "$xid" ]; then',
   // The pid goes first, the cancel check second; the killer does the reverse, so one of them always sees the other.
   // Every exec comes here: a test before mkdir saves a fork (≈2.5 ms of a ≈6 ms wrapper).
-  '  xdir=${TMPDIR:-/tmp}/.vm-exec-$EUID; [ -d "$xdir" ] || mkdir -p -m 700 -- "$xdir" 2>/dev/null',
+  `  xdir=${EXEC_RUN_DIR}; [ -d "$xdir" ] || mkdir -m 700 -- "$xdir" 2>/dev/null`,
   '  if [ -d "$xdir" ] && [ -O "$xdir" ] && [ ! -L "$xdir" ]; then',
   '    printf "%s" "$$" > "$xdir/$xid.pid" 2>/dev/null; trap \'rm -f -- "$xdir/$xid.pid"\' EXIT',
   '    if [ -e "$xdir/$xid.cancel" ]; then rm -f -- "$xdir/$xid.cancel"; printf "vm-exec: cancelled before it started\\n" >&2; exit 130; fi',
@@ -50,60 +61,42 @@ export const EXEC_WRAPPER_SCRIPT = [
   'if [ -n "$limit" ]; then run=(timeout -k 2 "$limit" "${run[@]}"); fi',
   "start=${EPOCHREALTIME/[.,]/}",
   'if [ "$nin" -gt 0 ]; then printf "%s" "${chunks[@]}" | base64 -d | "${run[@]}" "$@"; rc=$?; else "${run[@]}" "$@" </dev/null; rc=$?; fi',
-  'if [ -n "$limit" ] && [ "$rc" -eq 124 ]; then',
-  "  now=${EPOCHREALTIME/[.,]/}",
-  '  if [ $(( (now - start) / 1000 )) -ge $(( ${limit%.*} * 1000 )) ]; then printf "\\nvm-exec: timed out\\n" >&2; fi',
+  'if [ -n "$limit" ]; then',
+  '  lim=$(( ${limit%.*} * 1000000 + 10#${limit#*.} * 1000 )); to=',
+  // 137: timeout's -k KILL came too (runuser waits 2 s for its shell after a TERM).
+  '  if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then [ $(( ${EPOCHREALTIME/[.,]/} - start )) -ge "$lim" ] && to=1 rc=124; fi',
+  // A background child holding our stdout/stderr holds the result until the limit. Our
+  // ancestors hold them too (the shell that runs us) and do not count. No redirection on the
+  // scan loop: it would change the very fds it compares with.
+  // Only a pipe or socket can be held (a file or /dev/null is shared by unrelated processes),
+  // and only by a writer (flags end in 1 or 2): the pipe's reader, if visible, is not ours.
+  '  o=; for n in 1 2; do { [ -p /proc/$$/fd/$n ] || [ -S /proc/$$/fd/$n ]; } && o="$o /proc/$$/fd/$n"; done',
+  '  if [ -z "$to" ] && [ -n "$o" ]; then',
+  '    anc=" $$ "; p=$PPID; while [ "${p:-0}" -gt 1 ] && IFS= read -r s < "/proc/$p/stat"; do anc="$anc$p "; s=${s##*) }; set -f; set -- $s; set +f; p=$2; done 2>/dev/null',
+  '    while :; do h=; for f in /proc/[0-9]*/fd/1 /proc/[0-9]*/fd/2; do q=${f#/proc/}; q=${q%%/*}; [[ "$anc" == *" $q "* ]] && continue; for t in $o; do [ "$f" -ef "$t" ] || continue; fl=; { read -r _ _; read -r _ fl; } < "/proc/$q/fdinfo/${f##*/}"; [[ "$fl" == *[12] ]] && h="$h $q"; break; done; done',
+  '      [ -z "$h" ] && break',
+  '      if [ $(( ${EPOCHREALTIME/[.,]/} - start )) -ge "$lim" ]; then kill -KILL $h 2>/dev/null; to=1; rc=124; break; fi',
+  "      sleep 0.1",
+  "    done",
+  "  fi",
+  '  [ -n "$to" ] && printf "\\nvm-exec: timed out\\n" >&2',
   "fi",
   'exit "$rc"',
 ].join("\n");
 
 /**
- * Kills what a wrapped exec started, from a second exec: `["bash", "-c", EXEC_KILL_SCRIPT,
- * "vm-kill", id]`. It first leaves `<id>.cancel` (so a command that has not started yet never
- * does), then sends SIGTERM to the wrapper (its pid file, checked against its command line)
- * and to every process whose environment has `VM_EXEC_ID=<id>`, waits up to 1 s for them to
- * exit, and sends SIGKILL to what is left. Always exits 0. Cancel files older than an hour
- * (of commands that had already finished) are removed. Needs bash, GNU grep (`-z`) and find.
- *
- * @example
- * ```ts
- * import { EXEC_KILL_SCRIPT } from "@vm/provider-morph";
- * const killId = crypto.randomUUID();
- * const command = ["bash", "-c", EXEC_KILL_SCRIPT, "vm-kill", killId]; // = buildExecKillCommand(killId)
- * ```
- */
-export const EXEC_KILL_SCRIPT = [
-  "set -u",
-  'xid=$1; xdir=${TMPDIR:-/tmp}/.vm-exec-$EUID; mkdir -p -m 700 -- "$xdir" 2>/dev/null',
-  'safe=0; if [ -d "$xdir" ] && [ -O "$xdir" ] && [ ! -L "$xdir" ]; then safe=1; : > "$xdir/$xid.cancel"; fi',
-  "targets() {",
-  '  if [ "$safe" = 1 ] && [ -s "$xdir/$xid.pid" ]; then',
-  '    p=$(cat -- "$xdir/$xid.pid" 2>/dev/null)',
-  // Only a wrapper whose own argv carries the id: a stale pid file never hits a reused pid.
-  '    if [[ "$p" =~ ^[0-9]+$ ]] && tr "\\0" "\\n" < "/proc/$p/cmdline" 2>/dev/null | grep -qxF -- "$xid"; then echo "$p"; fi',
-  "  fi",
-  '  grep -lzxF -- "VM_EXEC_ID=$xid" /proc/[0-9]*/environ 2>/dev/null | while IFS=/ read -r _ _ q _; do [ "$q" != "$$" ] && echo "$q"; done',
-  "}",
-  "t=$(targets); found=$t",
-  '[ -n "$t" ] && kill -TERM $t 2>/dev/null',
-  'i=0; while [ -n "$t" ] && [ "$i" -lt 10 ]; do sleep 0.1; t=$(targets); i=$((i+1)); done',
-  '[ -n "$t" ] && kill -KILL $t 2>/dev/null',
-  // A command that was found has seen or will never need its cancel file; one not found may still start.
-  'if [ "$safe" = 1 ]; then [ -n "$found" ] && rm -f -- "$xdir/$xid.cancel"; rm -f -- "$xdir/$xid.pid"; find "$xdir" -maxdepth 1 -name "*.cancel" -mmin +60 -delete 2>/dev/null; fi',
-  "exit 0",
-].join("\n");
-
-/**
- * The argv of the exec that kills a wrapped command started with `killId`.
+ * The argv of the exec that kills a wrapped command started with `killId`: `@vm/provider-kit`'s
+ * one kill protocol (`EXEC_KILL_SCRIPT`, re-exported here), with the wrapper's root-only
+ * `EXEC_RUN_DIR` for its pid and cancel files.
  *
  * @example
  * ```ts
  * import { buildExecKillCommand } from "@vm/provider-morph";
- * buildExecKillCommand("0b7c…"); // ["bash", "-c", EXEC_KILL_SCRIPT, "vm-kill", "0b7c…"]
+ * buildExecKillCommand("0b7c…"); // ["sh", "-c", EXEC_KILL_SCRIPT, "vm-kill", "0b7c…", "/run/vm-exec"]
  * ```
  */
 export function buildExecKillCommand(killId: string): string[] {
-  return ["bash", "-c", EXEC_KILL_SCRIPT, "vm-kill", killId];
+  return buildExecKillArgv(killId, EXEC_RUN_DIR);
 }
 
 /** The marker the wrapper prints on stderr when its timeout fired. */
@@ -138,7 +131,7 @@ export function needsWrapper(options: ExecOptions | undefined): boolean {
  * ```
  */
 export function buildExecCommand(argv: readonly string[], options?: ExecOptions, killId?: string): string[] {
-  if (killId !== undefined && !/^[A-Za-z0-9-]{1,64}$/.test(killId)) throw new TypeError("killId must be 1-64 letters, digits or dashes");
+  if (killId !== undefined && !isExecId(killId)) throw new TypeError("killId must be 1-64 letters, digits or dashes");
   if (!needsWrapper(options) && killId === undefined) return [...argv];
   const opts = options ?? {};
   const env = Object.entries(opts.env ?? {}).map(([name, value]) => `${name}=${value}`);

@@ -235,6 +235,9 @@ export function createMorphInstanceService(options: MorphInstanceServiceOptions)
     if (limit !== undefined) {
       const { timedOut, stderr } = takeTimeoutMarker(result.stderr);
       if (timedOut && result.exit_code === 124) {
+        // The wrapper killed the command and what held its output; a child that left both
+        // (setsid, output redirected) carries the tag still: nothing may run on after TIMEOUT.
+        if (killId !== undefined) await killCommand(instanceId, killId, c.operation);
         throw new VMError("TIMEOUT", `command ran longer than ${limit} ms and was killed`, c);
       }
       return { stdout: result.stdout, stderr, exit_code: result.exit_code };
@@ -289,6 +292,8 @@ export function createMorphInstanceService(options: MorphInstanceServiceOptions)
           exitSeen = true;
           if (timedOut && ev.content === 124 && execOptions?.timeoutMs !== undefined) {
             bad = new VMError("TIMEOUT", `command ran longer than ${execOptions.timeoutMs} ms and was killed`, c);
+            // Not an exit the caller sees: the finally below kills what may be left (see exec).
+            exitSeen = false;
             return;
           }
           queue.push({ type: "exit", exit_code: ev.content });

@@ -1,0 +1,130 @@
+import { randomUUID } from "node:crypto";
+
+/**
+ * The one kill protocol every provider uses for `exec`/`execStream` after a timeout, an abort,
+ * a stream closed early or an output cap.
+ *
+ * Tag: the provider puts `VM_EXEC_ID=<id>` in the command's environment (Docker through the
+ * exec's `Env`, Morph through its wrapper). Every process the command starts inherits it, and
+ * no process can change another user's environment, so only the command's own descendants
+ * carry it. The kill (`EXEC_KILL_SCRIPT`, run as root in a second exec) finds its targets from
+ * that tag, never from a pid a command could have written somewhere.
+ */
+export const EXEC_TAG_VAR = "VM_EXEC_ID";
+
+/** Letters, digits and dashes only: the id reaches scripts as `$1` and file names. */
+const EXEC_ID_RE = /^[A-Za-z0-9-]{1,64}$/;
+
+/**
+ * A new random exec id for the tag (`VM_EXEC_ID=<id>`).
+ *
+ * @example
+ * ```ts
+ * import { newExecId, execTagEntry } from "@vm/provider-kit";
+ * const id = newExecId();
+ * const env = [execTagEntry(id)]; // ["VM_EXEC_ID=0b7c…"]
+ * ```
+ */
+export function newExecId(): string {
+  return randomUUID();
+}
+
+/** Whether `id` is a valid exec id (1-64 letters, digits or dashes). */
+export function isExecId(id: unknown): id is string {
+  return typeof id === "string" && EXEC_ID_RE.test(id);
+}
+
+/** The environment entry that tags a command: `VM_EXEC_ID=<id>`. */
+export function execTagEntry(id: string): string {
+  if (!isExecId(id)) throw new TypeError("an exec id is 1-64 letters, digits or dashes");
+  return `${EXEC_TAG_VAR}=${id}`;
+}
+
+/**
+ * Root-only directory where a wrapper that sets the tag itself (Morph) keeps its pid and where
+ * the kill leaves a "cancel before start" file. `/run` is root-owned and not world-writable,
+ * so no command running as another user can create, replace or write into it.
+ */
+export const EXEC_RUN_DIR = "/run/vm-exec";
+
+/**
+ * Kills one tagged command and everything it started. Run it as root (uid 0) in a second exec:
+ * `["sh", "-c", EXEC_KILL_SCRIPT, "vm-kill", id, runDir]` (see `buildExecKillArgv`).
+ *
+ * Targets, re-computed on every round from `/proc` (never from a pid a command could write):
+ * - every process whose environment holds exactly `VM_EXEC_ID=<id>`;
+ * - every member of a session or process group led by such a process (a descendant that
+ *   cleared its environment but stayed in the session);
+ * - with a `runDir` (a wrapper that exports the tag itself and so does not carry it), the
+ *   wrapper whose pid it recorded in `<runDir>/<id>.pid`, only if that directory is a real,
+ *   root-owned directory (not a symlink) and the pid's command line holds the id and
+ *   `vm-exec`; its session is not widened to (it may be the host's).
+ *
+ * Never itself, its parent, pid 1 or a zombie. Right before each signal it re-reads
+ * `/proc/<pid>/stat` and signals only when the start time is the one it found (a pid reused
+ * meanwhile is left alone). It sends SIGTERM, polls `/proc` for up to ~1 s, then sends SIGKILL
+ * in rounds until nothing is left (bounded), so children forked during the kill die too.
+ *
+ * With a `runDir` it first leaves `<runDir>/<id>.cancel` so a command whose exec request
+ * arrives later never starts; the cancel file is removed once a target was found, and cancel
+ * files older than an hour are swept. Always exits 0. Needs `sh`, GNU grep (`-z`), `/proc` and,
+ * for commands run as another user, util-linux `setpriv` (see the tag scan below). A process whose
+ * environment the kernel hides (non-dumpable, e.g. a setuid program) is found only through its
+ * session or process group.
+ *
+ * @example
+ * ```ts
+ * import { EXEC_KILL_SCRIPT } from "@vm/provider-kit";
+ * const argv = ["sh", "-c", EXEC_KILL_SCRIPT, "vm-kill", "0b7c-…", ""];
+ * ```
+ */
+export const EXEC_KILL_SCRIPT = [
+  "set -u",
+  'id=$1; rd=${2-}; me=$$; up=$PPID',
+  'case $id in ""|*[!A-Za-z0-9-]*) exit 0;; esac',
+  // The run dir counts only when it is ours alone: root-owned, a real directory.
+  'if [ -n "$rd" ]; then { [ -d "$rd" ] || mkdir -m 700 -- "$rd"; } 2>/dev/null; if [ -d "$rd" ] && [ ! -L "$rd" ] && [ -O "$rd" ]; then : > "$rd/$id.cancel" 2>/dev/null; else rd=; fi; fi',
+  // stat fields after "(comm) ": state ppid pgrp session ... starttime is the 20th.
+  'fields() { IFS= read -r s < "/proc/$1/stat" 2>/dev/null || return 1; s=${s##*) }; set -f; set -- $s; set +f; st=$1 pg=$3 sid=$4 start=${20}; }',
+  "scan() {",
+  '  out=; lead=" "',
+  // Without CAP_SYS_PTRACE (Docker's default) root cannot read another user's environ: it is
+  // read as each process owner (uid:gid) in turn, which the kernel allows for its own processes.
+  '  ids=; for f in /proc/[0-9]*/status; do u=; while IFS= read -r l; do case $l in Uid:*) set -- $l; u=$3;; Gid:*) set -- $l; case " $ids " in *" $u:$3 "*) ;; *) ids="$ids $u:$3";; esac; break;; esac; done < "$f"; done 2>/dev/null',
+  `  tagged=$(for pr in $ids; do u=\${pr%:*} g=\${pr#*:}; if [ "$u" = 0 ]; then grep -lzxF -- "${EXEC_TAG_VAR}=$id" /proc/[0-9]*/environ; else setpriv --reuid="$u" --regid="$g" --clear-groups -- grep -lzxF -- "${EXEC_TAG_VAR}=$id" /proc/[0-9]*/environ; fi; done 2>/dev/null | sed -n "s,^/proc/\\([0-9]*\\)/environ\\$,\\1,p")`,
+  '  for p in $tagged; do lead="$lead$p "; done',
+  '  w=; if [ -n "$rd" ] && [ -s "$rd/$id.pid" ]; then IFS= read -r w < "$rd/$id.pid" 2>/dev/null || w=; case $w in ""|*[!0-9]*) w=;; *) tr "\\0" "\\n" < "/proc/$w/cmdline" 2>/dev/null | grep -qxF -- "$id" || w=;; esac; fi',
+  '  [ "$lead" = " " ] && [ -z "$w" ] && return 0',
+  "  for f in /proc/[0-9]*/stat; do",
+  '    p=${f#/proc/}; p=${p%/stat}',
+  '    [ "$p" = "$me" ] || [ "$p" = "$up" ] || [ "$p" = 1 ] && continue',
+  '    fields "$p" || continue',
+  '    [ "$st" = Z ] || [ "$st" = X ] && continue',
+  '    case "$lead" in *" $p "*|*" $sid "*|*" $pg "*) ;; *) [ "$p" = "$w" ] || continue;; esac',
+  '    out="$out $p:$start"',
+  "  done",
+  "}",
+  // Identity re-checked right before the signal: same pid, same start time.
+  'hit() { for e in $out; do p=${e%%:*}; fields "$p" && [ "$start" = "${e#*:}" ] && kill -s "$1" "$p" 2>/dev/null; done; }',
+  "scan; found=$out",
+  '[ -n "$out" ] && hit TERM',
+  'i=0; while [ -n "$out" ] && [ "$i" -lt 10 ]; do sleep 0.1; scan; i=$((i+1)); done',
+  'i=0; while [ -n "$out" ] && [ "$i" -lt 50 ]; do hit KILL; sleep 0.02; scan; i=$((i+1)); done',
+  'if [ -n "$rd" ]; then [ -n "$found" ] && rm -f -- "$rd/$id.cancel"; rm -f -- "$rd/$id.pid"; find "$rd" -maxdepth 1 -name "*.cancel" -mmin +60 -delete 2>/dev/null; fi',
+  "exit 0",
+].join("\n");
+
+/**
+ * The argv of the root exec that kills the command tagged with `id`; `runDir` (default none)
+ * enables the pid and cancel files of a wrapper that sets the tag itself.
+ *
+ * @example
+ * ```ts
+ * import { EXEC_RUN_DIR, buildExecKillArgv } from "@vm/provider-kit";
+ * buildExecKillArgv("0b7c…", EXEC_RUN_DIR); // ["sh", "-c", EXEC_KILL_SCRIPT, "vm-kill", "0b7c…", "/run/vm-exec"]
+ * ```
+ */
+export function buildExecKillArgv(id: string, runDir = ""): string[] {
+  if (!isExecId(id)) throw new TypeError("an exec id is 1-64 letters, digits or dashes");
+  return ["sh", "-c", EXEC_KILL_SCRIPT, "vm-kill", id, runDir];
+}
