@@ -23,6 +23,7 @@ export type { ErrorContext } from "./validate.js";
 export { createExecFileService } from "./files/exec-file-service.js";
 export type { ExecFileServiceOptions } from "./files/exec-file-service.js";
 export { fileErrorFromExecResult, fileErrorTag } from "./files/file-error.js";
+export { assertFilePath, directoryPath } from "./files/paths.js";
 export type { FileErrorContext } from "./files/file-error.js";
 export { DEFAULT_MAX_ARG_BYTES, DEFAULT_MAX_READ_BYTES, DEFAULT_MAX_REQUEST_BYTES, MAX_REQUEST_BYTES_LIMIT } from "./files/limits.js";
 export {
