@@ -40,5 +40,6 @@ export {
   FILE_SCRIPT_NAME,
   FILE_WRITE_SCRIPT,
 } from "./files/scripts.js";
+export { FILE_RESOLVE_READ_SCRIPT, FILE_RESOLVE_WRITE_SCRIPT } from "./files/resolve-scripts.js";
 export { argvBytes, atomicWriteArgv, fileWriteArgv, tempFileSuffix } from "./files/write-argv.js";
 export type { FileWriteStep } from "./files/write-argv.js";

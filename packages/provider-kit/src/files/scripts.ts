@@ -66,7 +66,8 @@ probe() { if [ -e "$1" ] || [ -L "$1" ]; then return 0; fi; run stat --printf= -
 
 // The scripts are String.raw templates so backslashes reach bash untouched; `\${` is the
 // only escape they use (for bash's own "${...}") and is turned back into "${" here.
-function script(body: string): string {
+// (Exported for the other script modules of this package; not part of the public API.)
+export function script(body: string): string {
   return `${PRELUDE}${body.trim()}\n`.replaceAll("\\${", "${");
 }
 
