@@ -50,6 +50,7 @@ classify() {
     *"invalid user"*|*"invalid group"*|*"invalid spec"*) echo EINVAL ;;
     *"No space left on device"*|*"Disk quota exceeded"*) echo ENOSPC ;;
     *"Device or resource busy"*) echo EBUSY ;;
+    *"Too many levels of symbolic links"*) echo ELOOP ;;
     *) echo EIO ;;
   esac
 }
