@@ -128,9 +128,13 @@ function firstEntry(stream: Readable, ectx: TarErrorContext, limit: FirstEntryLi
 }
 
 /**
- * Files over the engine's archive API (reads, plain writes: binary-safe, streamed, one
- * request each), `writeFileAtomic` as one exec streaming the bytes on stdin into a fixed
- * script (temp file, mode, owner, rename), and the rest via `@vm/provider-kit`'s exec scripts.
+ * Files with paths resolved as the kernel in the container resolves them. Reads: one exec
+ * that resolves the path and returns a small file inline; a large file on the root
+ * filesystem then comes over the engine's archive API (binary-safe, streamed, one request) on
+ * the resolved path. Writes: a small file through the kit's exec write; a large one through
+ * the archive API on the resolved parent. `writeFileAtomic` is one exec streaming the bytes on
+ * stdin into a fixed script (temp file, mode, owner, rename), and the rest is
+ * `@vm/provider-kit`'s exec scripts.
  */
 export function createFileService(ctx: DockerContext, ensureManaged: (instanceId: string, operation: string) => Promise<ManagedInstance>): VMFileService {
   const provider = ctx.provider;
