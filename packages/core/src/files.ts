@@ -52,8 +52,33 @@ export interface AtomicWriteOptions {
 }
 
 /**
- * File operations inside an instance. Paths are absolute. A missing path is `NOT_FOUND`,
- * a permission problem `PERMISSION_DENIED`, a bad path `INVALID_ARGUMENT`.
+ * File operations inside an instance. Paths are absolute UTF-8 strings. A missing path is
+ * `NOT_FOUND`, a permission problem `PERMISSION_DENIED`, a bad path `INVALID_ARGUMENT`.
+ *
+ * **How a path is resolved (every provider alike).** The kernel inside the instance resolves
+ * it, as for a process there: a symbolic link in a parent component is followed, and `..`
+ * applies to the parent it resolved to (`/tmp/link/../x`, with `/tmp/link -> /opt/deep/dir`,
+ * is `/opt/deep/x`, as `cat` sees it). No client or engine cleans a path lexically, and a
+ * parent that links into a kernel filesystem (`/dev/shm`) reaches what the instance sees.
+ *
+ * **A symbolic link in the last component:**
+ * - Reads follow it: `readFile`, `readFileBytes`, `copyFile`'s source, `listDirectory`, and
+ *   `isDirectory` (true for a link to a directory).
+ * - `fileExists` does not: it is true for any entry, a dangling link included.
+ * - Mutations never follow it, so nothing outside the named path is changed through it:
+ *   `writeFile`, `writeFileAtomic` and the destination of `copyFile` and `moveFile` replace the
+ *   link itself with a regular file (of the default mode; the link's target, file or
+ *   directory, is untouched); `moveFile`'s source moves the link itself; `deleteFile` removes
+ *   the link; `deleteDirectory` refuses a link (to anything) with `INVALID_ARGUMENT`;
+ *   `createDirectory` on an existing link is `ALREADY_EXISTS`, unless `recursive` and the link
+ *   resolves to a directory (accepted, nothing changes).
+ *
+ * **Trailing slashes.** Directory operations (`createDirectory`, `listDirectory`,
+ * `isDirectory`, `deleteDirectory`, `fileExists`) remove them before anything else: `/tmp/cur/`
+ * is `/tmp/cur`, so a trailing slash never makes a mutation follow a link (`/` stays `/`).
+ * File operations (`readFile`, `readFileBytes`, `writeFile`, `writeFileAtomic`, `copyFile`,
+ * `moveFile`, `deleteFile`) refuse a path ending in `/`, `/.` or `/..` with `INVALID_ARGUMENT`
+ * before any work; so does `deleteDirectory` for `/.` and `/..`.
  *
  * @example
  * ```ts
@@ -84,9 +109,15 @@ export interface VMFileService {
   fileExists(instanceId: string, path: string): Promise<boolean>;
   /** `recursive` creates missing parents and accepts an existing directory. */
   createDirectory(instanceId: string, path: string, recursive?: boolean): Promise<void>;
+  /**
+   * The entries of a directory (a link to a directory is followed), without `.` and `..`.
+   * A directory holding a name that is not valid UTF-8 is refused with `INVALID_ARGUMENT`
+   * (the message says how many and shows the first with its bytes escaped, e.g. `bad\xff`):
+   * every path in this API is a UTF-8 string, so such a name could not be passed back.
+   */
   listDirectory(instanceId: string, path: string): Promise<FileInfo[]>;
   /** False when the path is missing or is not a directory. */
   isDirectory(instanceId: string, path: string): Promise<boolean>;
-  /** Remove a directory and everything in it; `NOT_FOUND` if missing. */
+  /** Remove a directory and everything in it; `NOT_FOUND` if missing; a symbolic link is `INVALID_ARGUMENT`. */
   deleteDirectory(instanceId: string, path: string): Promise<void>;
 }

@@ -39,6 +39,7 @@ export {
 export { createExecFileService } from "./files/exec-file-service.js";
 export type { ExecFileServiceOptions } from "./files/exec-file-service.js";
 export { fileErrorFromExecResult, fileErrorTag } from "./files/file-error.js";
+export { assertFilePath, directoryPath } from "./files/paths.js";
 export type { FileErrorContext } from "./files/file-error.js";
 export { DEFAULT_MAX_ARG_BYTES, DEFAULT_MAX_READ_BYTES, DEFAULT_MAX_REQUEST_BYTES, MAX_REQUEST_BYTES_LIMIT } from "./files/limits.js";
 export {
@@ -55,6 +56,7 @@ export {
   FILE_SCRIPT_NAME,
   FILE_WRITE_SCRIPT,
 } from "./files/scripts.js";
+export { FILE_RESOLVE_READ_SCRIPT, FILE_RESOLVE_WRITE_SCRIPT } from "./files/resolve-scripts.js";
 export { argvBytes, atomicWriteArgv, fileWriteArgv, tempFileSuffix } from "./files/write-argv.js";
 export type { FileWriteStep } from "./files/write-argv.js";
 export { EXEC_KILL_SCRIPT, EXEC_RUN_DIR, EXEC_TAG_VAR, buildExecKillArgv, execTagEntry, isExecId, newExecId } from "./exec/kill-protocol.js";

@@ -3,6 +3,7 @@ import { capabilityCases } from "./capabilities.js";
 import { concurrencyCases } from "./concurrency.js";
 import { execKillCases } from "./exec-kill.js";
 import { execCases } from "./exec.js";
+import { filePathCases } from "./file-paths.js";
 import { fileCases } from "./files.js";
 import { instanceCases } from "./instances.js";
 import { processCases } from "./processes.js";
@@ -22,7 +23,7 @@ export const CASE_GROUPS: readonly CaseGroup[] = [
   { id: "capabilities", title: "capabilities", cases: capabilityCases },
   { id: "instances", title: "instances: lifecycle", cases: instanceCases },
   { id: "exec", title: "instances: exec", cases: [...execCases, ...execKillCases] },
-  { id: "files", title: "files", cases: fileCases },
+  { id: "files", title: "files", cases: [...fileCases, ...filePathCases] },
   { id: "snapshots", title: "snapshots and images", cases: snapshotCases },
   { id: "processes", title: "processes (PM2)", cases: processCases },
   { id: "concurrency", title: "concurrency", cases: concurrencyCases },

@@ -3,29 +3,33 @@ import { posix } from "node:path";
 import type { Readable } from "node:stream";
 import type { AtomicWriteOptions, FileContent, VMFileService } from "@vm/core";
 import {
+  FILE_RESOLVE_READ_SCRIPT,
+  FILE_RESOLVE_WRITE_SCRIPT,
+  FILE_SCRIPT_NAME,
   VMError,
-  assertAbsolutePath,
   assertAtomicWriteOptions,
   assertFileContent,
+  assertFilePath,
   assertId,
   atomicWriteArgv,
   createExecFileService,
   fileErrorFromExecResult,
-  isVMError,
 } from "@vm/provider-kit";
 import { pack } from "tar-stream";
 import type { DockerContext } from "../context.js";
 import type { ManagedInstance } from "../containers.js";
 import { fromDockerError } from "../errors.js";
 import { runExec } from "../exec.js";
+import { parseReadResolution, parseWriteResolution } from "./file-resolve.js";
 import { createFirstEntryParser } from "../tar.js";
 import type { FirstEntryLimit, TarEntry, TarErrorContext } from "../tar.js";
 
 /**
- * Most symbolic links `readFile`/`readFileBytes` follow from the requested path to the file
- * (the archive API returns a link, not its target); one more is INVALID_ARGUMENT.
+ * Files up to this size are read and written through exec alone (one exec each, as fast as an
+ * archive request at this size); larger ones go through the engine's archive API, which makes
+ * big transfers fast, after one exec that resolves the path as the kernel in the container does.
  */
-export const MAX_SYMLINK_HOPS = 16;
+const ARCHIVE_MIN_BYTES = 1024 * 1024;
 
 /**
  * Default `maxFileBytes`: the largest file `readFile`/`readFileBytes` read into memory, 1 GiB.
@@ -51,18 +55,13 @@ function engineRefused(err: unknown, pattern: RegExp): boolean {
  */
 const hostPathTooLong = (err: unknown) => engineRefused(err, /file name too long/i);
 
-// The engine's archive API sees the container's own filesystem and the mounts the engine made
-// (volumes, binds, /etc/hosts), not the kernel filesystems mounted inside the container. A file
-// written to /dev/shm through it landed in the image's empty /dev/shm directory, hidden under
-// the tmpfs the instance's processes see; /proc files read as missing. Paths there go
-// through exec, which sees what the instance's processes see.
-const KERNEL_MOUNTS = ["/dev", "/proc", "/sys"];
-
-/** Whether `path` is on a filesystem mounted inside the container (see KERNEL_MOUNTS). */
-function insideKernelMount(path: string): boolean {
-  const normal = posix.normalize(path);
-  return KERNEL_MOUNTS.some((m) => normal === m || normal.startsWith(`${m}/`));
-}
+// Paths and the archive API: the engine cleans ".." lexically, resolves links in the image's
+// filesystem, and does not see the kernel filesystems mounted inside the container (/dev/shm,
+// /proc): a file written to /dev/shm through it landed in the image's empty /dev/shm
+// directory, hidden under the tmpfs the instance's processes see. So it is only given a path
+// the kernel has already resolved (FILE_RESOLVE_*_SCRIPT: no link, no "..") that lies on the
+// container's root filesystem; anything else goes through exec, which sees what the instance's
+// processes see.
 
 /**
  * The archive upload replaces a file by unlinking it first, which a mount point refuses: the
@@ -129,9 +128,13 @@ function firstEntry(stream: Readable, ectx: TarErrorContext, limit: FirstEntryLi
 }
 
 /**
- * Files over the engine's archive API (reads, plain writes: binary-safe, streamed, one
- * request each), `writeFileAtomic` as one exec streaming the bytes on stdin into a fixed
- * script (temp file, mode, owner, rename), and the rest via `@vm/provider-kit`'s exec scripts.
+ * Files with paths resolved as the kernel in the container resolves them. Reads: one exec
+ * that resolves the path and returns a small file inline; a large file on the root
+ * filesystem then comes over the engine's archive API (binary-safe, streamed, one request) on
+ * the resolved path. Writes: a small file through the kit's exec write; a large one through
+ * the archive API on the resolved parent. `writeFileAtomic` is one exec streaming the bytes on
+ * stdin into a fixed script (temp file, mode, owner, rename), and the rest is
+ * `@vm/provider-kit`'s exec scripts.
  */
 export function createFileService(ctx: DockerContext, ensureManaged: (instanceId: string, operation: string) => Promise<ManagedInstance>): VMFileService {
   const provider = ctx.provider;
@@ -147,7 +150,7 @@ export function createFileService(ctx: DockerContext, ensureManaged: (instanceId
   function check(operation: string, instanceId: unknown, path: unknown): asserts path is string {
     const ectx = { provider, operation };
     assertId(instanceId, ectx, "instanceId");
-    assertAbsolutePath(path, ectx);
+    assertFilePath(path, ectx);
   }
 
   /** The largest file `operation` reads, and the error past it (naming the limit, not the content). */
@@ -161,40 +164,40 @@ export function createFileService(ctx: DockerContext, ensureManaged: (instanceId
     };
   }
 
+  /** Runs one FILE_RESOLVE_*_SCRIPT; a failure is the file error it classified. */
+  async function resolve(instanceId: string, operation: string, path: string, script: string, ...args: string[]): Promise<string> {
+    const result = await runExec(ctx, { instanceId, argv: ["bash", "-c", script, FILE_SCRIPT_NAME, path, ...args], options: {}, operation });
+    if (result.exit_code !== 0) throw fileErrorFromExecResult(result, { provider, operation, path });
+    return result.stdout;
+  }
+
+  function malformed(operation: string, path: string): VMError {
+    return new VMError("INTERNAL", `${operation} ${JSON.stringify(path)}: unexpected output from the path resolution script`, { provider, operation });
+  }
+
   async function readBytes(instanceId: string, path: string, operation: string): Promise<Buffer> {
     await ensureManaged(instanceId, operation);
-    const container = ctx.docker.getContainer(instanceId);
     const limit = readLimit(path, operation);
-    let current = path;
-    for (let hop = 0; hop <= MAX_SYMLINK_HOPS; hop++) {
-      if (insideKernelMount(current)) return readViaExec(instanceId, current, operation, limit);
-      let stream: Readable;
-      try {
-        stream = (await container.getArchive({ path: current })) as unknown as Readable;
-      } catch (err) {
-        if (hostPathTooLong(err)) return readViaExec(instanceId, current, operation, limit);
-        const vmErr = fromDockerError(err, { provider, operation, subject: JSON.stringify(path) });
-        if (vmErr.code === "NOT_FOUND") {
-          // The engine resolves the path in the image's filesystem, where a parent that is a
-          // symbolic link into a kernel filesystem (/tmp/shm -> /dev/shm) leads nowhere. Exec
-          // sees what the instance sees: ask it before saying NOT_FOUND (a miss costs an exec).
-          const seen = await readViaExec(instanceId, current, operation, limit).catch((execErr: unknown) => {
-            // What exec found out about the file itself (a directory, too large) is the answer.
-            if (isVMError(execErr) && execErr.code === "INVALID_ARGUMENT") throw execErr;
-            return undefined;
-          });
-          if (seen) return seen;
-        }
-        throw vmErr;
-      }
-      const entry = await firstEntry(stream, { provider, operation }, limit);
-      if (!entry) throw new VMError("INTERNAL", `${operation} ${JSON.stringify(path)}: the engine sent an empty archive`, { provider, operation });
-      if (entry.kind === "file") return entry.data;
-      if (entry.kind === "directory") throw new VMError("INVALID_ARGUMENT", `${operation} ${JSON.stringify(path)}: is a directory (a file was expected)`, { provider, operation });
-      if (entry.kind === "other") throw new VMError("INVALID_ARGUMENT", `${operation} ${JSON.stringify(path)}: is a ${entry.type}, not a regular file`, { provider, operation });
-      current = posix.resolve(posix.dirname(current), entry.target);
+    const found = parseReadResolution(await resolve(instanceId, operation, path, FILE_RESOLVE_READ_SCRIPT, String(ARCHIVE_MIN_BYTES)), ARCHIVE_MIN_BYTES);
+    if (found === undefined) throw malformed(operation, path);
+    if (found.kind === "other") return readViaExec(instanceId, path, operation, limit);
+    if (found.size > limit.maxBytes) throw limit.tooLarge(found.size);
+    // No more than inlineMax bytes: that was the whole file.
+    if (found.inline !== undefined && found.inline.length <= ARCHIVE_MIN_BYTES) return found.inline;
+    if (!found.onRoot || found.real === undefined) return readViaExec(instanceId, path, operation, limit);
+    let stream: Readable;
+    try {
+      stream = (await ctx.docker.getContainer(instanceId).getArchive({ path: found.real })) as unknown as Readable;
+    } catch (err) {
+      if (hostPathTooLong(err)) return readViaExec(instanceId, path, operation, limit);
+      throw fromDockerError(err, { provider, operation, subject: JSON.stringify(path) });
     }
-    throw new VMError("INVALID_ARGUMENT", `${operation} ${JSON.stringify(path)}: more than ${MAX_SYMLINK_HOPS} symbolic links to follow`, { provider, operation });
+    const entry = await firstEntry(stream, { provider, operation }, limit);
+    if (!entry) throw new VMError("INTERNAL", `${operation} ${JSON.stringify(path)}: the engine sent an empty archive`, { provider, operation });
+    if (entry.kind === "file") return entry.data;
+    // The path changed between the resolution and the request (now a link, a directory...):
+    // exec reads what is there now, with the usual errors.
+    return readViaExec(instanceId, path, operation, limit);
   }
 
   /** The exec-based read (base64 chunks) for a path the engine cannot resolve on its host; same limit. */
@@ -222,28 +225,31 @@ export function createFileService(ctx: DockerContext, ensureManaged: (instanceId
       const operation = "files.writeFile";
       check(operation, instanceId, path);
       assertFileContent(content, { provider, operation });
-      const name = posix.basename(path);
-      if (name === "" || name === "." || name === ".." || path.endsWith("/")) {
-        throw new VMError("INVALID_ARGUMENT", `${operation} ${JSON.stringify(path)}: not a file path`, { provider, operation });
-      }
       await ensureManaged(instanceId, operation);
       const data = toBuffer(content);
-      if (insideKernelMount(path)) return viaExec.writeFile(instanceId, path, data);
+      if (data.length < ARCHIVE_MIN_BYTES) return viaExec.writeFile(instanceId, path, data);
+      const found = parseWriteResolution(await resolve(instanceId, operation, path, FILE_RESOLVE_WRITE_SCRIPT));
+      if (found === undefined) throw malformed(operation, path);
+      // Something that is not a file or a link (a FIFO) is written the exec way, with its rules.
+      if (found.existing === "other" || !found.onRoot || found.realDir === undefined) return viaExec.writeFile(instanceId, path, data);
+      const name = posix.basename(path);
       const tar = pack();
       tar.entry({ name, size: data.length, mode: 0o644, mtime: new Date(), uid: 0, gid: 0 }, data);
       tar.finalize();
       try {
-        // One request: the tar is generated while it uploads. The parent must exist (404 otherwise).
-        await ctx.docker.getContainer(instanceId).putArchive(tar as unknown as NodeJS.ReadableStream, { path: posix.dirname(path), noOverwriteDirNonDir: true });
+        // One request: the tar is generated while it uploads. The extraction replaces a
+        // symbolic link at the path (never follows it), as the contract says.
+        await ctx.docker.getContainer(instanceId).putArchive(tar as unknown as NodeJS.ReadableStream, { path: found.realDir, noOverwriteDirNonDir: true });
       } catch (err) {
         if (hostPathTooLong(err) || isMountPoint(err)) return viaExec.writeFile(instanceId, path, data);
         const vmErr = fromDockerError(err, { provider, operation, subject: JSON.stringify(path) });
         if (vmErr.code === "NOT_FOUND") {
           throw new VMError("NOT_FOUND", `${operation} ${JSON.stringify(path)}: the parent directory does not exist`, { provider, operation, cause: err });
         }
-        if (vmErr.code === "RESOURCE_EXHAUSTED" && partialWriteOf(err, path)) {
+        const written = posix.join(found.realDir, name);
+        if (vmErr.code === "RESOURCE_EXHAUSTED" && partialWriteOf(err, written)) {
           // No partial file: like the exec-based writeFile, a failed write leaves nothing at the path.
-          const removed = await viaExec.deleteFile(instanceId, path).then(
+          const removed = await viaExec.deleteFile(instanceId, written).then(
             () => true,
             () => false,
           );

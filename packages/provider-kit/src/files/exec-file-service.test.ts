@@ -241,12 +241,12 @@ describe("edge cases", () => {
     expect((await readdir(dir)).sort()).toEqual(["a", "b", "f"]);
   });
 
-  it("listDirectory survives names that are not UTF-8", async () => {
+  it("listDirectory refuses a directory holding names that are not UTF-8 (they could not round-trip)", async () => {
     const dir = await freshDir();
     await writeFile(Buffer.from(`${dir}/\xff\xfe-latin1-`, "latin1"), "");
     await writeFile(join(dir, "ok"), "");
-    const names = (await files.listDirectory(ID, dir)).map((e) => e.name).sort();
-    expect(names).toEqual(["ok", "\uFFFD\uFFFD-latin1-"].sort());
+    expect(await codeOf(files.listDirectory(ID, dir))).toBe("INVALID_ARGUMENT");
+    expect(await readdir(dir)).toHaveLength(2);
   });
 
   it("writeFileAtomic without mode gives a new file 0666 & ~umask and keeps an existing file's mode", async () => {

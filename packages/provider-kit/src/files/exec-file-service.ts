@@ -1,6 +1,6 @@
 import type { AtomicWriteOptions, ExecFunction, ExecOptions, FileContent, FileInfo, VMFileService } from "@vm/core";
 import { VMError, isVMError } from "../errors.js";
-import { assertAbsolutePath, assertAtomicWriteOptions, assertFileContent, assertId, assertInteger } from "../validate.js";
+import { assertAtomicWriteOptions, assertFileContent, assertId, assertInteger } from "../validate.js";
 import { fileErrorFromExecResult } from "./file-error.js";
 import {
   DEFAULT_MAX_ARG_BYTES,
@@ -11,6 +11,7 @@ import {
   planBase64Batches,
 } from "./limits.js";
 import { parseListing } from "./listing.js";
+import { assertFilePath, directoryPath } from "./paths.js";
 import {
   FILE_COPY_SCRIPT,
   FILE_DELETE_DIRECTORY_SCRIPT,
@@ -127,8 +128,8 @@ export function createExecFileService(options: ExecFileServiceOptions): VMFileSe
   async function yesNo(instanceId: string, operation: string, path: string, script: string): Promise<boolean> {
     const ctx = ctxOf(operation);
     assertId(instanceId, ctx, "instanceId");
-    assertAbsolutePath(path, ctx);
-    const out = (await run(instanceId, operation, path, scriptArgv(script, path))).trim();
+    const dirPath = directoryPath(path, ctx);
+    const out = (await run(instanceId, operation, dirPath, scriptArgv(script, dirPath))).trim();
     if (out !== "yes" && out !== "no") throw malformed(operation, path);
     return out === "yes";
   }
@@ -136,7 +137,7 @@ export function createExecFileService(options: ExecFileServiceOptions): VMFileSe
   async function readBytes(instanceId: string, operation: string, path: string): Promise<Uint8Array> {
     const ctx = ctxOf(operation);
     assertId(instanceId, ctx, "instanceId");
-    assertAbsolutePath(path, ctx);
+    assertFilePath(path, ctx);
     for (let attempt = 0; attempt < READ_ATTEMPTS; attempt++) {
       const chunks: Buffer[] = [];
       let offset = 0;
@@ -232,7 +233,7 @@ export function createExecFileService(options: ExecFileServiceOptions): VMFileSe
     writeFile: async (instanceId, path, content) => {
       const ctx = ctxOf("writeFile");
       assertId(instanceId, ctx, "instanceId");
-      assertAbsolutePath(path, ctx);
+      assertFilePath(path, ctx);
       assertFileContent(content, ctx);
       await write(instanceId, "writeFile", "inplace", path, content, {});
     },
@@ -240,7 +241,7 @@ export function createExecFileService(options: ExecFileServiceOptions): VMFileSe
     writeFileAtomic: async (instanceId, path, content, writeOptions) => {
       const ctx = ctxOf("writeFileAtomic");
       assertId(instanceId, ctx, "instanceId");
-      assertAbsolutePath(path, ctx);
+      assertFilePath(path, ctx);
       assertFileContent(content, ctx);
       assertAtomicWriteOptions(writeOptions, ctx);
       const { mode, createDirs, owner, group } = writeOptions ?? {};
@@ -250,52 +251,54 @@ export function createExecFileService(options: ExecFileServiceOptions): VMFileSe
     copyFile: async (instanceId, source, destination) => {
       const ctx = ctxOf("copyFile");
       assertId(instanceId, ctx, "instanceId");
-      assertAbsolutePath(source, ctx, "source");
-      assertAbsolutePath(destination, ctx, "destination");
+      assertFilePath(source, ctx, "source");
+      assertFilePath(destination, ctx, "destination");
       await run(instanceId, "copyFile", source, scriptArgv(FILE_COPY_SCRIPT, source, destination));
     },
 
     moveFile: async (instanceId, source, destination) => {
       const ctx = ctxOf("moveFile");
       assertId(instanceId, ctx, "instanceId");
-      assertAbsolutePath(source, ctx, "source");
-      assertAbsolutePath(destination, ctx, "destination");
+      assertFilePath(source, ctx, "source");
+      assertFilePath(destination, ctx, "destination");
       await run(instanceId, "moveFile", source, scriptArgv(FILE_MOVE_SCRIPT, source, destination));
     },
 
     deleteFile: async (instanceId, path) => {
       const ctx = ctxOf("deleteFile");
       assertId(instanceId, ctx, "instanceId");
-      assertAbsolutePath(path, ctx);
+      assertFilePath(path, ctx);
       await run(instanceId, "deleteFile", path, scriptArgv(FILE_DELETE_SCRIPT, path));
     },
 
     fileExists: (instanceId, path) => yesNo(instanceId, "fileExists", path, FILE_EXISTS_SCRIPT),
 
-    createDirectory: async (instanceId, path, recursive = false) => {
+    createDirectory: async (instanceId, rawPath, recursive = false) => {
       const ctx = ctxOf("createDirectory");
       assertId(instanceId, ctx, "instanceId");
-      assertAbsolutePath(path, ctx);
+      const path = directoryPath(rawPath, ctx);
       if (typeof recursive !== "boolean") throw new VMError("INVALID_ARGUMENT", "recursive must be a boolean", ctx);
       await run(instanceId, "createDirectory", path, scriptArgv(FILE_MKDIR_SCRIPT, path, recursive ? "1" : "0"));
     },
 
-    listDirectory: async (instanceId, path): Promise<FileInfo[]> => {
+    listDirectory: async (instanceId, rawPath): Promise<FileInfo[]> => {
       const ctx = ctxOf("listDirectory");
       assertId(instanceId, ctx, "instanceId");
-      assertAbsolutePath(path, ctx);
+      const path = directoryPath(rawPath, ctx);
       const out = await run(instanceId, "listDirectory", path, scriptArgv(FILE_LIST_SCRIPT, path));
-      const entries = parseListing(out, path);
+      const entries = parseListing(out, path, ctx);
       if (entries === undefined) throw malformed("listDirectory", path);
       return entries;
     },
 
     isDirectory: (instanceId, path) => yesNo(instanceId, "isDirectory", path, FILE_IS_DIRECTORY_SCRIPT),
 
-    deleteDirectory: async (instanceId, path) => {
+    deleteDirectory: async (instanceId, rawPath) => {
       const ctx = ctxOf("deleteDirectory");
       assertId(instanceId, ctx, "instanceId");
-      assertAbsolutePath(path, ctx);
+      const path = directoryPath(rawPath, ctx);
+      // "/x/link/." names the link's target through the link: refused like the link itself.
+      if (/\/\.\.?$/.test(path)) throw new VMError("INVALID_ARGUMENT", `path ${JSON.stringify(path.slice(0, 200))} ends with "." or "..": name the directory itself`, ctx);
       await run(instanceId, "deleteDirectory", path, scriptArgv(FILE_DELETE_DIRECTORY_SCRIPT, path));
     },
   };

@@ -29,6 +29,7 @@ const TAG_CODES: Readonly<Record<string, VMErrorCode>> = {
   ENOTEMPTY: "ALREADY_EXISTS",
   ENOSPC: "RESOURCE_EXHAUSTED",
   EBUSY: "CONFLICT",
+  ELOOP: "INVALID_ARGUMENT",
   EIO: "INTERNAL",
 };
 
@@ -42,6 +43,7 @@ const TAG_TEXT: Readonly<Record<string, string>> = {
   ENOTEMPTY: "destination is a non-empty directory",
   ENOSPC: "no space left on device",
   EBUSY: "in use or a mount point, which cannot be replaced, moved or removed (device or resource busy; a bind-mounted file such as /etc/hosts can still be written in place with writeFile)",
+  ELOOP: "too many levels of symbolic links (the kernel follows at most 40 in one path)",
   EIO: "I/O error",
 };
 
@@ -49,7 +51,7 @@ const MARKER = /^@@vm-files-error ([A-Z]+)$/gm;
 
 /**
  * The failure tag (`ENOENT`, `EACCES`, `EISDIR`, `ENOTDIR`, `EEXIST`, `ENOTEMPTY`, `EINVAL`,
- * `ENOSPC`, `EBUSY`, `EIO`) a file script printed, or `undefined` when the result is not a classified
+ * `ENOSPC`, `EBUSY`, `ELOOP`, `EIO`) a file script printed, or `undefined` when the result is not a classified
  * script failure (e.g. bash is missing, or the command was killed).
  *
  * @example

@@ -21,9 +21,22 @@ describe("parseListing", () => {
     expect(parseListing("", "/x")).toEqual([]);
   });
 
-  it("names that are not UTF-8 still come through, with replacement characters", () => {
-    const out = encode([[Buffer.from([0x61, 0xff, 0x62]), "f", "0", "0"]]);
-    expect(parseListing(out, "/x")?.[0]?.name).toBe("a\uFFFDb");
+  it("refuses names that are not UTF-8 (two would decode alike), saying how many and the first one's bytes", () => {
+    const out = encode([
+      ["ok", "f", "0", "0"],
+      [Buffer.from([0x62, 0x61, 0x64, 0xff]), "f", "0", "0"],
+      [Buffer.from([0x62, 0x61, 0x64, 0xfe]), "f", "0", "0"],
+      [Buffer.from("\\\n\xff", "latin1"), "f", "0", "0"],
+    ]);
+    let caught: unknown;
+    try {
+      parseListing(out, "/x", { provider: "test", operation: "files.listDirectory" });
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toMatchObject({ code: "INVALID_ARGUMENT", provider: "test" });
+    expect((caught as Error).message).toContain("3 names are not valid UTF-8");
+    expect((caught as Error).message).toContain('(first: "\\x5c\\x0a\\xff")');
   });
 
   it("anything malformed is undefined", () => {

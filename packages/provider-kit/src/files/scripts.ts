@@ -50,6 +50,7 @@ classify() {
     *"invalid user"*|*"invalid group"*|*"invalid spec"*) echo EINVAL ;;
     *"No space left on device"*|*"Disk quota exceeded"*) echo ENOSPC ;;
     *"Device or resource busy"*) echo EBUSY ;;
+    *"Too many levels of symbolic links"*) echo ELOOP ;;
     *) echo EIO ;;
   esac
 }
@@ -66,7 +67,8 @@ probe() { if [ -e "$1" ] || [ -L "$1" ]; then return 0; fi; run stat --printf= -
 
 // The scripts are String.raw templates so backslashes reach bash untouched; `\${` is the
 // only escape they use (for bash's own "${...}") and is turned back into "${" here.
-function script(body: string): string {
+// (Exported for the other script modules of this package; not part of the public API.)
+export function script(body: string): string {
   return `${PRELUDE}${body.trim()}\n`.replaceAll("\\${", "${");
 }
 
@@ -111,6 +113,9 @@ run chunk
  * - `source`: `stdin` (raw bytes on standard input) or `base64` (the concatenated pieces).
  * - `mode`, `owner`, `group`: empty for "not given"; `createDirs`: `1` or `0`.
  *
+ * A symlink at `path` is never written through: it is replaced by the new file (an `inplace`
+ * write onto a link is done the `atomic` way), and its target's mode and owner are not copied.
+ *
  * For `atomic`, mode and owner are applied to the temp file before `mv -f -T` renames it
  * over the target, and an EXIT trap removes the temp file on any failure, so the target is
  * either the old file or the complete new one. A writer killed with SIGKILL cannot run that
@@ -133,6 +138,10 @@ case $phase in all|begin|append|commit|abort) ;; *) fail EINVAL ;; esac
 case $src in stdin|base64) ;; *) fail EINVAL ;; esac
 case $suffix in ""|*[!a-z0-9]*) fail EINVAL ;; esac
 case $p in /) fail EISDIR ;; */) fail EISDIR ;; /*) ;; *) fail EINVAL ;; esac
+# A write never follows a symlink at the path: the link itself is replaced by the new file,
+# so an in-place write onto a link goes the atomic way (temp file renamed over the link).
+if [ "$how" = inplace ] && [ -L "$p" ]; then how=atomic; fi
+umask_was=
 dir=\${p%/*}; base=\${p##*/}
 [ -n "$dir" ] || dir=/
 pfx=$dir/.\${base:0:64}.vm-tmp.
@@ -194,7 +203,7 @@ prepare() {
   if [ "$mkdirs" = 1 ] && [ ! -d "$dir" ]; then try mkdir -p -- "$dir"; fi
   if [ -d "$p" ] && [ ! -L "$p" ]; then fail EISDIR; fi
   sweep
-  if [ -n "$mode" ] || [ -e "$p" ] || [ "$how" = inplace ]; then umask 077; fi
+  if [ -n "$mode" ] || [ -e "$p" ] || [ "$how" = inplace ]; then umask_was=$(umask); umask 077; fi
   set -C
   if ! { : >"$tmp"; } 2>/dev/null; then
     if ! err=$( { : >"$tmp"; } 2>&1 ); then failed "$err"; fi
@@ -210,17 +219,23 @@ staged() {
   fi
   trap cleanup EXIT
 }
+# Mode and owner are kept from a file being replaced; a symlink being replaced is not that
+# file, and its target's mode and owner are not copied.
+replaces_file() { [ -e "$p" ] && [ ! -L "$p" ]; }
 finish() {
   if [ -n "$owner" ] || [ -n "$group" ]; then
     try chown -- "$owner\${group:+:$group}" "$tmp"
-  elif [ "$EUID" = 0 ] && [ -e "$p" ]; then
+  elif [ "$EUID" = 0 ] && replaces_file; then
     chown --reference="$p" -- "$tmp" 2>/dev/null || :
   fi
   if [ -n "$mode" ]; then
     case $mode in *[!0-7]*) fail EINVAL ;; esac
     try chmod -- "$mode" "$tmp"
-  elif [ -e "$p" ]; then
+  elif replaces_file; then
     try chmod --reference="$p" -- "$tmp"
+  elif [ -L "$p" ]; then
+    # The mode a new file gets: 0666 less the umask (the temp file may have been made private).
+    try chmod -- "$(printf '%o' $(( 0666 & ~0\${umask_was:-$(umask)} )))" "$tmp"
   fi
   try mv -f -T -- "$tmp" "$p"
   tmp=
@@ -365,8 +380,9 @@ try rm -f -- "$p"
 `);
 
 /**
- * Deletes a directory and everything in it. Arg: `path`. A non-directory (or a symlink)
- * is `ENOTDIR`; the root directory is refused.
+ * Deletes a directory and everything in it. Arg: `path` (trailing slashes are ignored). A
+ * non-directory, or a symlink (even to a directory), is `ENOTDIR`: the link's target is never
+ * touched; the root directory and a last name of `.` or `..` are refused.
  *
  * @example
  * ```ts
@@ -376,6 +392,9 @@ try rm -f -- "$p"
  */
 export const FILE_DELETE_DIRECTORY_SCRIPT = script(String.raw`
 p=$1
+# "/x/link/" would make every test below follow the link: strip trailing slashes first.
+while [ "\${#p}" -gt 1 ] && [ "\${p%/}" != "$p" ]; do p=\${p%/}; done
+case $p in */.|*/..) fail EINVAL ;; esac
 probe "$p"
 if [ -L "$p" ] || [ ! -d "$p" ]; then fail ENOTDIR; fi
 if [ "$p" -ef / ]; then fail EINVAL; fi
@@ -420,7 +439,9 @@ fi
 set +C
 trap cleanup EXIT
 run cp -T -- "$src" "$tmp"
-if [ -e "$p" ]; then
+# A symlink at the destination is replaced like a missing file: its target is not the file
+# being replaced, so its mode and owner are not copied.
+if [ -e "$p" ] && [ ! -L "$p" ]; then
   if [ "$EUID" = 0 ]; then chown --reference="$p" -- "$tmp" 2>/dev/null || :; fi
   try chmod --reference="$p" -- "$tmp"
 else

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { AtomicWriteOptions } from "@vm/core";
-import { assertAbsolutePath, assertAtomicWriteOptions } from "../validate.js";
+import { assertAtomicWriteOptions } from "../validate.js";
+import { assertFilePath } from "./paths.js";
 import { FILE_SCRIPT_NAME, FILE_WRITE_SCRIPT } from "./scripts.js";
 
 /**
@@ -93,7 +94,7 @@ export function fileWriteArgv(step: FileWriteStep, pieces: readonly string[] = [
  */
 export function atomicWriteArgv(path: string, options: AtomicWriteOptions = {}, provider = "provider-kit"): string[] {
   const ctx = { provider, operation: "files.writeFileAtomic" };
-  assertAbsolutePath(path, ctx);
+  assertFilePath(path, ctx);
   assertAtomicWriteOptions(options, ctx);
   return fileWriteArgv({ how: "atomic", phase: "all", source: "stdin", path, suffix: tempFileSuffix(), ...options });
 }
