@@ -1,3 +1,5 @@
+import { EXEC_TAG_VAR } from "@vm/provider-kit";
+
 /**
  * Every pm2 call goes through this one fixed POSIX sh script, run as
  * `sh -c DRIVER vm-pm2 <pm2Home> <op> <args…>`. User values only ever arrive as positional arguments
@@ -22,6 +24,9 @@ daemon_running() {
 # overrides ExecOptions.env still reaches the one pinned daemon.
 PM2_HOME="$1"
 export PM2_HOME
+# The daemon this call may start, and the apps it starts, outlive this exec: they must not carry
+# the exec's kill tag, or a TIMEOUT or abort of this call would kill them all with it.
+unset ${EXEC_TAG_VAR}
 op="$2"
 shift 2
 case "$op" in
