@@ -75,21 +75,30 @@ async function fakeEngine(handler: Handler): Promise<FakeEngine> {
   };
 }
 
-/** Counts the requests `docker`'s own modem dials (a bounded view sends through it), and reports each answer's headers. */
-function watchDials(docker: Dockerode): { count: (request: string) => number; answered: (request: string) => Promise<void> } {
+/**
+ * Counts the requests `docker`'s own modem dials (a bounded view sends through it, looked up per
+ * call); `answered(request, n)` resolves once the client has had the headers of `n` such answers.
+ */
+function watchDials(docker: Dockerode): { count: (request: string) => number; answered: (request: string, count?: number) => Promise<void> } {
   const modem = (docker as unknown as { modem: { dial: (options: { method: string; path: string }, cb: (err: unknown, data?: unknown) => void) => unknown } }).modem;
   const dial = modem.dial.bind(modem);
   const dialled: string[] = [];
+  const answers: string[] = [];
   const events = new EventEmitter();
   modem.dial = (options, cb) => {
     const request = `${options.method} ${options.path.split("?")[0]}`;
     dialled.push(request);
     return dial(options, (err, data) => {
       cb(err, data);
-      if (!err) events.emit(request);
+      if (err) return;
+      answers.push(request);
+      events.emit("answer");
     });
   };
-  return { count: (request) => dialled.filter((r) => r === request).length, answered: async (request) => void (await once(events, request)) };
+  const answered = async (request: string, count = 1) => {
+    while (answers.filter((r) => r === request).length < count) await once(events, "answer");
+  };
+  return { count: (request) => dialled.filter((r) => r === request).length, answered };
 }
 
 const silent: Handler = () => undefined;
@@ -290,6 +299,9 @@ describe("withRequestTimeouts on an archive download", () => {
     expect(stream.destroyed).toBe(false);
     const pings = engine.requests.filter((r) => r === "GET /_ping").length;
     expect(pings).toBeGreaterThan(1);
+    // No ping in flight when the stream closes: the client has every answer (its next ping is
+    // scheduled when it reads one).
+    await dials.answered("GET /_ping", dials.count("GET /_ping"));
     const closed = once(stream, "close");
     stream.destroy();
     await closed;
