@@ -52,10 +52,12 @@ describe("buildExecCommand", () => {
   });
 
   it("kills a command past its timeout and marks it", () => {
-    const result = run(buildExecCommand(["sleep", "5"], { timeoutMs: 300 }));
+    // The command far outlives its bound, and the quick one's bound is far beyond its run: a
+    // stalled machine cannot swap the outcomes (sleep 5 / 5 s did on paper).
+    const result = run(buildExecCommand(["sleep", "30"], { timeoutMs: 300 }));
     expect(result.exit_code).toBe(124);
     expect(takeTimeoutMarker(result.stderr).timedOut).toBe(true);
-    const quick = run(buildExecCommand(["bash", "-c", "exit 124"], { timeoutMs: 5_000 }));
+    const quick = run(buildExecCommand(["bash", "-c", "exit 124"], { timeoutMs: 50_000 }));
     expect(quick.exit_code).toBe(124);
     expect(takeTimeoutMarker(quick.stderr).timedOut).toBe(false);
   });
@@ -120,9 +122,11 @@ describe("kill ids (abort and timeout kill the command with a second exec)", () 
     const script = `cat >/dev/null; setsid sleep ${seconds}1 & exec sleep ${seconds}`;
     const [file, ...args] = buildExecCommand(["bash", "-c", script], options, id);
     const child = spawn(file!, [...args], { env, stdio: ["ignore", "ignore", "pipe"] });
-    const exited = new Promise<unknown>((resolve) => child.on("exit", (code, signal) => resolve(code ?? signal)));
+    let gone = false;
+    const exited = new Promise<unknown>((resolve) => child.on("exit", (code, signal) => resolve(code ?? signal))).finally(() => (gone = true));
     try {
-      for (let i = 0; i < 50 && running(...tag).length < 2; i++) await new Promise((r) => setTimeout(r, 100));
+      // Until both sleeps run or the wrapper died (no count bound: starting bash is slow on a loaded machine).
+      while (running(...tag).length < 2 && !gone) await new Promise((r) => setTimeout(r, 100));
       expect(running(...tag)).toHaveLength(2);
       expect(kill(id).status).toBe(0);
       await exited;
