@@ -177,7 +177,8 @@ export function setup(project: TestProject): () => Promise<void> {
     const engines = privateEngineLeftovers(runId);
     const check = () => [...leftovers(before, baseImage, runId), ...pm2Leftovers(pm2Before, runId)];
     let leaked = check();
-    for (let i = 0; i < 20 && leaked.length > 0; i++) {
+    // Up to 60 s (it ends as soon as nothing is left): a loaded engine removes containers late.
+    for (let i = 0; i < 120 && leaked.length > 0; i++) {
       await sleep(500);
       leaked = check();
     }

@@ -31,6 +31,11 @@ const BOOT_LOOP_TIMEOUT_MS = 15_000;
 // (a long call's liveness ping needs up to twice requestTimeoutMs; the rest is slack for a loaded machine).
 const FROZEN_REQUEST_TIMEOUT_MS = 2_000;
 const FROZEN_BOUND_MS = 20_000;
+// The timeoutMs of the exec in flight at the freeze: it must fire while the engine is frozen (the
+// engine stays frozen until that exec settled), so it only has to outlast the steps between its
+// start and the freeze (a download's start), which take seconds on a loaded machine (with 3 s a
+// slow start could let it fire before the freeze, and its kill then met a live engine).
+const TIMED_EXEC_TIMEOUT_MS = 15_000;
 // The file a download is reading when the engine freezes: too big to finish in the moment between its answer and the freeze.
 const DOWNLOAD_MIB = 512;
 
@@ -275,8 +280,11 @@ describe("dockerd restarted with operations in flight (a private engine)", () =>
     const settle = (work: () => Promise<unknown>) => settleWithin(work, FROZEN_BOUND_MS, () => frozenAt);
     // In flight at the freeze: a command whose timeoutMs fires while the engine is frozen, so its
     // kill (another exec) meets the frozen engine too.
-    const timed = settle(() => quick.instances.exec(vm.id, ["sleep", "300"], { timeoutMs: 3_000 }));
-    await sleep(1_000);
+    const execStarts = () => [...answered].filter(([request]) => /^POST \/exec\/[^/]+\/start$/.test(request)).reduce((n, [, count]) => n + count, 0);
+    const startsBefore = execStarts();
+    const timed = settleWithin(() => quick.instances.exec(vm.id, ["sleep", "300"], { timeoutMs: TIMED_EXEC_TIMEOUT_MS }), FROZEN_BOUND_MS + TIMED_EXEC_TIMEOUT_MS, () => frozenAt);
+    // In flight: the engine started its exec (the attach answered), not "a second has passed".
+    while (execStarts() === startsBefore) await sleep(2);
     // And a download that has started (its archive answer came) and cannot have finished.
     const archive = `GET /containers/${vm.id}/archive`;
     const downloadsBefore = answered.get(archive) ?? 0;
@@ -303,7 +311,7 @@ describe("dockerd restarted with operations in flight (a private engine)", () =>
       requestTimeoutMs: FROZEN_REQUEST_TIMEOUT_MS,
       frozenMs,
       calls: Object.fromEntries(Object.entries(frozen).map(([name, r]) => [name, `${r.outcome} at +${r.at} ms`])),
-      "exec sleep 300 (timeoutMs 3000, in flight)": `${timedOutcome.outcome} at +${timedOutcome.at} ms`,
+      [`exec sleep 300 (timeoutMs ${TIMED_EXEC_TIMEOUT_MS}, in flight)`]: `${timedOutcome.outcome} at +${timedOutcome.at} ms`,
       [`readFileBytes ${DOWNLOAD_MIB} MiB (downloading)`]: `${downloadOutcome.outcome} at +${downloadOutcome.at} ms`,
     };
     for (const [name, r] of Object.entries(frozen)) {

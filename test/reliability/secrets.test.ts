@@ -169,8 +169,13 @@ async function processFailures(label: string, provider: VMProvider, instanceId: 
     .catch((err: unknown) => err);
   if (crashed instanceof Error) recordError(`${label} processes.start crasher`, crashed);
   else recordValue(`${label} processes.start crasher`, crashed);
-  await new Promise((r) => setTimeout(r, 1500));
-  const list = await provider.processes.list(instanceId);
+  // Until the crasher has crashed for good (its output and PM2's errors are then in the logs
+  // recorded below), not for a fixed 1.5 s that a loaded machine may not have crashed it in.
+  let list = await provider.processes.list(instanceId);
+  while (!list.some((p) => p.name === `${label}-crasher` && ["errored", "stopped"].includes(p.status))) {
+    await new Promise((r) => setTimeout(r, 200));
+    list = await provider.processes.list(instanceId);
+  }
   recordValue(`${label} processes.list`, list);
   expect(list.map((p) => p.name).sort()).toEqual([`${label}-crasher`, `${label}-sleeper`]);
   recordValue(`${label} processes.logs crasher`, await provider.processes.logs(instanceId, `${label}-crasher`, 20));

@@ -69,6 +69,8 @@ export async function createSocketProxy(name: string, options: SocketProxyOption
     };
     // Set when the request in flight is to be cut mid-answer: the answer's bytes seen so far.
     let cutting: Buffer | undefined;
+    // The partial answer is sent: nothing more goes to the client.
+    let cut = false;
     client.on("data", (chunk: Buffer) => {
       // A request's first chunk starts with its request line; later chunks of a body do not.
       const head = chunk.toString("latin1");
@@ -82,13 +84,16 @@ export async function createSocketProxy(name: string, options: SocketProxyOption
       upstream.write(chunk);
     });
     upstream.on("data", (chunk: Buffer) => {
+      if (cut) return;
       if (cutting === undefined) return client.write(chunk);
       cutting = Buffer.concat([cutting, chunk]);
       const headerEnd = cutting.indexOf("\r\n\r\n");
       if (headerEnd < 0) return;
-      client.write(cutting.subarray(0, headerEnd + 4 + BODY_BYTES_BEFORE_CUT));
-      // Let the client read the partial answer before the connection goes.
-      setTimeout(close, 50);
+      cut = true;
+      // Close once the partial answer is flushed to the socket (the client reads it before the
+      // end), not after a fixed delay: on a loaded machine more of the answer arrived within
+      // 50 ms and was sent again after the partial one.
+      client.write(cutting.subarray(0, headerEnd + 4 + BODY_BYTES_BEFORE_CUT), () => close());
     });
     client.on("close", close).on("error", close);
     upstream.on("close", close).on("error", close);

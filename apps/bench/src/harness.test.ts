@@ -1,7 +1,9 @@
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { runCase } from "./harness.js";
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+afterEach(() => {
+  vi.restoreAllMocks();
+});
 
 describe("runCase", () => {
   it("interleaves variants with a rotating start and skips warm-up rounds", async () => {
@@ -16,12 +18,16 @@ describe("runCase", () => {
   });
 
   it("reports ratios against the baseline (latency: time; throughput: bytes per second)", async () => {
+    // A clock the runs advance (40 vs 10 ms): real sleeps of 40 and 10 ms come out in any ratio
+    // on a loaded machine, and the arithmetic is what this checks.
+    let now = 0;
+    vi.spyOn(performance, "now").mockImplementation(() => now);
     const make = (metric: "latency" | "throughput") =>
       runCase({
         id: "t", group: "g", title: "t", metric, warmup: 0, reps: 3, baseline: "fast", bytes: 1048576,
         variants: [
-          { name: "slow", kind: "ours", run: () => sleep(40) },
-          { name: "fast", kind: "baseline", run: () => sleep(10) },
+          { name: "slow", kind: "ours", run: async () => void (now += 40) },
+          { name: "fast", kind: "baseline", run: async () => void (now += 10) },
         ],
       });
     const latency = await make("latency");
@@ -51,7 +57,8 @@ describe("runCase", () => {
   it("times out a hung run", async () => {
     const result = await runCase({
       id: "t", group: "g", title: "t", metric: "latency", warmup: 0, reps: 1, timeoutMs: 20,
-      variants: [{ name: "hang", kind: "ours", run: () => sleep(1000) }],
+      // Never settles: the 20 ms bound is the only way this run can end, however slow the machine.
+      variants: [{ name: "hang", kind: "ours", run: () => new Promise<void>(() => undefined) }],
     });
     expect(result.variants[0]!.error).toMatch(/longer than 20 ms/);
   });

@@ -27,7 +27,8 @@ const oddAnswer = () => new VMError("INTERNAL", "instance 3f2a: failed to update
 
 describe("engineRefusesConnections", () => {
   it("is true for a socket that is gone and false for one that accepts", async () => {
-    expect(await engineRefusesConnections(new Dockerode({ socketPath: gone }))).toBe(true);
+    // A generous bound where the answer must come from the connect (a stalled machine must not turn "refused" into "unknown").
+    expect(await engineRefusesConnections(new Dockerode({ socketPath: gone }), 60_000)).toBe(true);
     expect(await engineRefusesConnections(new Dockerode({ socketPath: listening }))).toBe(false);
   });
 
@@ -36,7 +37,7 @@ describe("engineRefusesConnections", () => {
     const port = await new Promise<number>((resolve) => probe.listen(0, "127.0.0.1", () => resolve((probe.address() as { port: number }).port)));
     expect(await engineRefusesConnections(new Dockerode({ host: "127.0.0.1", port }))).toBe(false);
     await new Promise<void>((resolve) => probe.close(() => resolve()));
-    expect(await engineRefusesConnections(new Dockerode({ host: "127.0.0.1", port }))).toBe(true);
+    expect(await engineRefusesConnections(new Dockerode({ host: "127.0.0.1", port }), 60_000)).toBe(true);
   });
 
   it("is false (unknown) for an ssh engine", async () => {

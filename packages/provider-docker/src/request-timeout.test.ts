@@ -1,3 +1,4 @@
+import { EventEmitter, once } from "node:events";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:http";
 import type { IncomingMessage, ServerResponse } from "node:http";
@@ -12,7 +13,15 @@ import { createDockerVMProvider } from "./provider.js";
 import { DockerRequestTimeoutError, REQUEST_TIMEOUT_CODE, requestBound, withRequestTimeouts } from "./request-timeout.js";
 
 // A real HTTP server on a real Unix socket stands in for the engine: each test decides which
-// requests it answers, and how late. "Never answers" is the frozen-engine fault itself.
+// requests it answers, and when. "Never answers" is the frozen-engine fault itself.
+//
+// Timing rule (a loaded CI machine stalls this process for hundreds of ms): a bound that MUST
+// fire gets a short timeout only where nothing it watches ever answers (NEVER_ANSWERED_MS); a
+// bound that must NOT fire gets GENEROUS_MS, and the test waits for events (requests the engine
+// received, a call that timed out, a stream that closed), never for a fixed sleep.
+const NEVER_ANSWERED_MS = 150;
+const GENEROUS_MS = 2_000;
+
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -20,26 +29,76 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function fakeEngine(handler: Handler): Promise<{ socketPath: string; open: () => number; requests: string[] }> {
+interface FakeEngine {
+  socketPath: string;
+  open: () => number;
+  requests: string[];
+  /** Resolves once the engine has received `count` requests `METHOD /path` (no version prefix, no query). */
+  received: (request: string, count?: number) => Promise<void>;
+  /** Resolves once every connection to the engine is closed (the client aborted its requests). */
+  allClosed: () => Promise<void>;
+}
+
+async function fakeEngine(handler: Handler): Promise<FakeEngine> {
   const dir = mkdtempSync(join(tmpdir(), "vm-rt-"));
   const socketPath = join(dir, "engine.sock");
   const sockets = new Set<Socket>();
   const requests: string[] = [];
+  const events = new EventEmitter();
   const server = createServer((req, res) => {
     requests.push(`${req.method} ${req.url?.replace(/^\/v[\d.]+/, "").split("?")[0]}`);
     handler(req, res);
+    events.emit("change");
   });
   server.on("connection", (s) => {
     sockets.add(s);
-    s.on("close", () => sockets.delete(s));
+    s.on("close", () => {
+      sockets.delete(s);
+      events.emit("change");
+    });
   });
+  const until = async (ok: () => boolean) => {
+    while (!ok()) await once(events, "change");
+  };
   await new Promise<void>((resolve) => server.listen(socketPath, resolve));
   cleanups.push(async () => {
     for (const s of sockets) s.destroy();
     await new Promise((r) => server.close(r));
     rmSync(dir, { recursive: true, force: true });
   });
-  return { socketPath, open: () => sockets.size, requests };
+  return {
+    socketPath,
+    open: () => sockets.size,
+    requests,
+    received: (request, count = 1) => until(() => requests.filter((r) => r === request).length >= count),
+    allClosed: () => until(() => sockets.size === 0),
+  };
+}
+
+/**
+ * Counts the requests `docker`'s own modem dials (a bounded view sends through it, looked up per
+ * call); `answered(request, n)` resolves once the client has had the headers of `n` such answers.
+ */
+function watchDials(docker: Dockerode): { count: (request: string) => number; answered: (request: string, count?: number) => Promise<void> } {
+  const modem = (docker as unknown as { modem: { dial: (options: { method: string; path: string }, cb: (err: unknown, data?: unknown) => void) => unknown } }).modem;
+  const dial = modem.dial.bind(modem);
+  const dialled: string[] = [];
+  const answers: string[] = [];
+  const events = new EventEmitter();
+  modem.dial = (options, cb) => {
+    const request = `${options.method} ${options.path.split("?")[0]}`;
+    dialled.push(request);
+    return dial(options, (err, data) => {
+      cb(err, data);
+      if (err) return;
+      answers.push(request);
+      events.emit("answer");
+    });
+  };
+  const answered = async (request: string, count = 1) => {
+    while (answers.filter((r) => r === request).length < count) await once(events, "answer");
+  };
+  return { count: (request) => dialled.filter((r) => r === request).length, answered };
 }
 
 const silent: Handler = () => undefined;
@@ -47,7 +106,6 @@ const json = (res: ServerResponse, body: unknown) => {
   res.writeHead(200, { "Content-Type": "application/json" });
   res.end(JSON.stringify(body));
 };
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe("requestBound", () => {
   it.each([
@@ -76,26 +134,31 @@ describe("requestBound", () => {
 describe("withRequestTimeouts on a socket that accepts and never answers", () => {
   it("fails a short call with the timeout error, and closes its connection", async () => {
     const engine = await fakeEngine(silent);
-    const docker = withRequestTimeouts(new Dockerode({ socketPath: engine.socketPath }), 150);
+    const docker = withRequestTimeouts(new Dockerode({ socketPath: engine.socketPath }), NEVER_ANSWERED_MS);
     const err: unknown = await docker.getContainer("abc").inspect().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DockerRequestTimeoutError);
-    expect(err).toMatchObject({ code: REQUEST_TIMEOUT_CODE, request: "GET /containers/abc/json", timeoutMs: 150 });
+    expect(err).toMatchObject({ code: REQUEST_TIMEOUT_CODE, request: "GET /containers/abc/json", timeoutMs: NEVER_ANSWERED_MS });
     const vmErr = fromDockerError(err, { operation: "instances.get", subject: "instance abc" });
     expect(vmErr.code).toBe("UNAVAILABLE");
     expect(vmErr.message).toBe("Docker engine did not answer GET /containers/abc/json within 150 ms (requestTimeoutMs)");
     expect(vmErr.cause).toBe(err);
-    // The request was aborted, not left open on the engine.
-    for (let i = 0; i < 50 && engine.open() > 0; i++) await sleep(10);
+    // The request was aborted, not left open on the engine (an open one would hang the test here).
+    await engine.allClosed();
     expect(engine.open()).toBe(0);
   });
 
   it("keeps a caller's abort an abort (ABORTED), not a timeout", async () => {
     const engine = await fakeEngine(silent);
-    const docker = withRequestTimeouts(new Dockerode({ socketPath: engine.socketPath }), 5_000);
-    const err: unknown = await docker
+    const docker = withRequestTimeouts(new Dockerode({ socketPath: engine.socketPath }), 600_000);
+    // The caller aborts once the engine holds the request (an event, not a timer racing the bound).
+    const controller = new AbortController();
+    const pending = docker
       .getContainer("abc")
-      .inspect({ abortSignal: AbortSignal.timeout(50) } as object)
+      .inspect({ abortSignal: controller.signal } as object)
       .catch((e: unknown) => e);
+    await engine.received("GET /containers/abc/json");
+    controller.abort();
+    const err = await pending;
     expect(err).not.toBeInstanceOf(DockerRequestTimeoutError);
     expect(fromDockerError(err, { operation: "instances.get" }).code).toBe("ABORTED");
   });
@@ -115,8 +178,14 @@ describe("withRequestTimeouts on a socket that accepts and never answers", () =>
     await expect(bounded.listContainers()).rejects.toBeInstanceOf(DockerRequestTimeoutError);
     expect(counted).toBe(1);
     const controller = new AbortController();
-    const unbounded = original.listContainers({ abortSignal: controller.signal } as object).catch((e: unknown) => e);
-    await sleep(300);
+    let settled = false;
+    const unbounded = original
+      .listContainers({ abortSignal: controller.signal } as object)
+      .catch((e: unknown) => e)
+      .finally(() => (settled = true));
+    // The clock: a bounded call started after it times out, so the bound has passed for the unbounded one too.
+    await expect(bounded.listContainers()).rejects.toBeInstanceOf(DockerRequestTimeoutError);
+    expect(settled).toBe(false);
     controller.abort();
     expect(fromDockerError(await unbounded, { operation: "x" }).code).toBe("ABORTED");
   });
@@ -131,44 +200,48 @@ describe("withRequestTimeouts per kind of call", () => {
       }
       // "/frozen/": no answer at all.
     });
-    const docker = withRequestTimeouts(new Dockerode({ socketPath: engine.socketPath }), 150);
+    // Generous: the quiet stream's headers must arrive within the bound even on a loaded machine.
+    const docker = withRequestTimeouts(new Dockerode({ socketPath: engine.socketPath }), GENEROUS_MS);
     const stream = (await docker.getContainer("quiet").logs({ follow: true, stdout: true })) as unknown as Readable;
     let failed: unknown;
     stream.on("error", (e) => (failed = e));
-    await sleep(500);
-    expect(failed).toBeUndefined();
-    expect(stream.destroyed).toBe(false);
-    stream.destroy();
+    // The frozen stream, asked for after the quiet one started, is the clock: once it timed out
+    // the quiet one has been quiet for longer than the bound.
     const err: unknown = await docker
       .getContainer("frozen")
       .logs({ follow: true, stdout: true })
       .catch((e: unknown) => e);
-    expect(fromDockerError(err, { operation: "instances.boot" }).message).toBe("Docker engine did not answer GET /containers/frozen/logs within 150 ms (requestTimeoutMs)");
+    expect(fromDockerError(err, { operation: "instances.boot" }).message).toBe(`Docker engine did not answer GET /containers/frozen/logs within ${GENEROUS_MS} ms (requestTimeoutMs)`);
+    await new Promise((r) => setImmediate(r));
+    expect(failed).toBeUndefined();
+    expect(stream.destroyed).toBe(false);
+    stream.destroy();
   });
 
   it("a long call (commit) outlives requestTimeoutMs while the engine answers pings", async () => {
     const engine = await fakeEngine((req, res) => {
       if (req.url?.endsWith("/_ping")) res.end("OK");
-      else if (req.url?.includes("/commit")) setTimeout(() => json(res, { Id: "sha256:abc" }), 700);
+      // The commit answers once a second ping came: the first was answered in time (else the call
+      // failed and no second one came), and the commit has outlived the bound twice over.
+      else if (req.url?.includes("/commit")) void engine.received("GET /_ping", 2).then(() => json(res, { Id: "sha256:abc" }));
     });
-    const docker = withRequestTimeouts(new Dockerode({ socketPath: engine.socketPath }), 150);
+    const docker = withRequestTimeouts(new Dockerode({ socketPath: engine.socketPath }), GENEROUS_MS);
     await expect(docker.getContainer("abc").commit({})).resolves.toEqual({ Id: "sha256:abc" });
-    expect(engine.requests.filter((r) => r === "GET /_ping").length).toBeGreaterThan(0);
+    expect(engine.requests.filter((r) => r === "GET /_ping").length).toBeGreaterThan(1);
   });
 
   it("a long call fails once a ping goes unanswered", async () => {
     const engine = await fakeEngine(silent);
-    const docker = withRequestTimeouts(new Dockerode({ socketPath: engine.socketPath }), 150);
-    const t0 = Date.now();
+    const docker = withRequestTimeouts(new Dockerode({ socketPath: engine.socketPath }), NEVER_ANSWERED_MS);
+    // Nothing here ever answers, so the message (not a stopwatch) says what ended the call: the ping.
     const err: unknown = await docker
       .getContainer("abc")
       .stop({ t: 5 })
       .catch((e: unknown) => e);
-    expect(Date.now() - t0).toBeLessThan(5_000);
     const vmErr = fromDockerError(err, { operation: "instances.stop" });
     expect(vmErr.code).toBe("UNAVAILABLE");
-    expect(vmErr.message).toBe("Docker engine did not answer a liveness ping (GET /_ping) during POST /containers/abc/stop within 150 ms (requestTimeoutMs)");
-    for (let i = 0; i < 50 && engine.open() > 0; i++) await sleep(10);
+    expect(vmErr.message).toBe(`Docker engine did not answer a liveness ping (GET /_ping) during POST /containers/abc/stop within ${NEVER_ANSWERED_MS} ms (requestTimeoutMs)`);
+    await engine.allClosed();
     expect(engine.open(), "the stop request and the ping were both aborted").toBe(0);
   });
 });
@@ -196,7 +269,8 @@ describe("withRequestTimeouts on an archive download", () => {
 
   it("fails the stream once a liveness ping goes unanswered mid-download", async () => {
     const engine = await fakeEngine(stalled(false));
-    const docker = withRequestTimeouts(new Dockerode({ socketPath: engine.socketPath }), 150);
+    // Generous: the download's headers must arrive within the bound; the ping never answers.
+    const docker = withRequestTimeouts(new Dockerode({ socketPath: engine.socketPath }), GENEROUS_MS);
     const stream = (await docker.getContainer("abc").getArchive({ path: "/big" })) as unknown as Readable;
     const err = await new Promise<unknown>((resolve) => {
       stream.on("data", () => undefined);
@@ -205,24 +279,37 @@ describe("withRequestTimeouts on an archive download", () => {
     });
     expect(err).toBeInstanceOf(DockerRequestTimeoutError);
     expect(fromDockerError(err, { operation: "files.readFile" }).message).toBe(
-      "Docker engine did not answer a liveness ping (GET /_ping) during GET /containers/abc/archive within 150 ms (requestTimeoutMs)",
+      `Docker engine did not answer a liveness ping (GET /_ping) during GET /containers/abc/archive within ${GENEROUS_MS} ms (requestTimeoutMs)`,
     );
   });
 
   it("a slow download lives on while the engine answers pings, and its pings stop with it", async () => {
     const engine = await fakeEngine(stalled(true));
-    const docker = withRequestTimeouts(new Dockerode({ socketPath: engine.socketPath }), 100);
+    const original = new Dockerode({ socketPath: engine.socketPath });
+    const dials = watchDials(original);
+    // Generous: each ping's answer must arrive within the bound even on a loaded machine.
+    const docker = withRequestTimeouts(original, GENEROUS_MS);
     const stream = (await docker.getContainer("abc").getArchive({ path: "/big" })) as unknown as Readable;
     let failed: unknown;
-    stream.on("error", (e) => (failed = e));
+    const errored = new Promise<void>((resolve) => stream.on("error", (e) => resolve(void (failed = e))));
     stream.on("data", () => undefined);
-    await sleep(600);
+    // A second ping means the first was answered in time; a failed stream ends the wait at once.
+    await Promise.race([engine.received("GET /_ping", 2), errored]);
     expect(failed).toBeUndefined();
+    expect(stream.destroyed).toBe(false);
     const pings = engine.requests.filter((r) => r === "GET /_ping").length;
     expect(pings).toBeGreaterThan(1);
+    // No ping in flight when the stream closes: the client has every answer (its next ping is
+    // scheduled when it reads one).
+    await dials.answered("GET /_ping", dials.count("GET /_ping"));
+    const closed = once(stream, "close");
     stream.destroy();
-    await sleep(400);
-    expect(engine.requests.filter((r) => r === "GET /_ping").length, "no pings after the stream closed").toBeLessThanOrEqual(pings + 1);
+    await closed;
+    const dialled = dials.count("GET /_ping");
+    // The clock: a call started after the close times out after one bound, so a ping timer the
+    // stream had left running (it fires one bound after the last answer) would have dialled by now.
+    await expect(docker.getContainer("clock").inspect()).rejects.toBeInstanceOf(DockerRequestTimeoutError);
+    expect(dials.count("GET /_ping"), "no pings after the stream closed").toBe(dialled);
   });
 });
 
@@ -231,8 +318,8 @@ describe("withRequestTimeouts reads whole answers", () => {
   const cutMidAnswer: Handler = (req, res) => {
     if (req.url?.endsWith("/_ping")) return res.end("OK");
     res.writeHead(200, { "Content-Type": "application/json", "Content-Length": "1000" });
-    res.write('{"Id":"abc","Sta');
-    setTimeout(() => res.socket?.destroy(), 50);
+    // Cut once the partial answer is flushed to the socket (an event, not a delay).
+    res.write('{"Id":"abc","Sta', () => res.socket?.destroy());
   };
 
   it("a short call cut mid-answer fails ECONNRESET at once, not at requestTimeoutMs", async () => {
@@ -245,7 +332,8 @@ describe("withRequestTimeouts reads whole answers", () => {
 
   it("a long call cut mid-answer fails ECONNRESET, although the engine still answers pings", async () => {
     const engine = await fakeEngine(cutMidAnswer);
-    const docker = withRequestTimeouts(new Dockerode({ socketPath: engine.socketPath }), 100);
+    // Generous: the pings (answered) must not end the call; only the cut may.
+    const docker = withRequestTimeouts(new Dockerode({ socketPath: engine.socketPath }), GENEROUS_MS);
     const err: unknown = await docker
       .getContainer("abc")
       .remove({ force: true })
@@ -258,10 +346,14 @@ describe("withRequestTimeouts reads whole answers", () => {
       res.writeHead(200, { "Content-Type": "application/json", "Content-Length": "1000" });
       res.write("[");
     });
-    const docker = withRequestTimeouts(new Dockerode({ socketPath: engine.socketPath }), 600_000);
+    const original = new Dockerode({ socketPath: engine.socketPath });
+    const dials = watchDials(original);
+    const docker = withRequestTimeouts(original, 600_000);
     const controller = new AbortController();
+    const headers = dials.answered("GET /containers/json");
     const pending = docker.listContainers({ abortSignal: controller.signal } as object).catch((e: unknown) => e);
-    await sleep(100);
+    // Mid-answer for sure: the client has the headers (and is reading the body) when the caller aborts.
+    await headers;
     controller.abort();
     expect(fromDockerError(await pending, { operation: "instances.list" }).code).toBe("ABORTED");
   });

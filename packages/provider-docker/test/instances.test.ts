@@ -125,12 +125,14 @@ describe("instances", () => {
   });
 
   it("stops an instance when its TTL (stop) runs out and keeps its files", async () => {
-    const ttl = await provider.instances.boot(baseImage(), { ttl_seconds: 3, ttl_action: "stop", metadata: { run: runId, case: "ttl-stop" } });
-    expect(ttl.ttl).toEqual({ seconds: 3, action: "stop" });
+    // 10 s: the file must be written before the TTL runs out (with 3 s a loaded machine could be
+    // too slow to write it); the waits below are liveness bounds, not timings.
+    const ttl = await provider.instances.boot(baseImage(), { ttl_seconds: 10, ttl_action: "stop", metadata: { run: runId, case: "ttl-stop" } });
+    expect(ttl.ttl).toEqual({ seconds: 10, action: "stop" });
     await provider.files.writeFile(ttl.id, "/root/ttl.txt", "survives");
-    await waitFor(async () => ((await statusOrGone(ttl.id)) === "stopped" ? true : undefined), 20_000);
+    await waitFor(async () => ((await statusOrGone(ttl.id)) === "stopped" ? true : undefined), 90_000);
     expect(await provider.files.readFile(ttl.id, "/root/ttl.txt")).toBe("survives");
-    expect((await provider.instances.get(ttl.id)).ttl).toEqual({ seconds: 3, action: "stop" });
+    expect((await provider.instances.get(ttl.id)).ttl).toEqual({ seconds: 10, action: "stop" });
   });
 
   it("removes an instance when its TTL (terminate) runs out, with no client running", async () => {
@@ -153,7 +155,7 @@ process.stdout.write(vm.id);
     expect(code).toBe(0);
     expect(id).toMatch(/^[0-9a-f]{64}$/);
     // The client is gone; the engine alone must remove the container.
-    await waitFor(async () => ((await statusOrGone(id)) === "gone" ? true : undefined), 20_000);
+    await waitFor(async () => ((await statusOrGone(id)) === "gone" ? true : undefined), 90_000);
     await expect(docker.getContainer(id).inspect()).rejects.toMatchObject({ statusCode: 404 });
   });
 
@@ -161,6 +163,6 @@ process.stdout.write(vm.id);
     const doomed = await provider.instances.boot(baseImage(), { ttl_seconds: 600, ttl_action: "terminate" });
     expect(doomed.ttl).toEqual({ seconds: 600, action: "terminate" });
     await provider.instances.stop(doomed.id);
-    await waitFor(async () => ((await statusOrGone(doomed.id)) === "gone" ? true : undefined), 20_000);
+    await waitFor(async () => ((await statusOrGone(doomed.id)) === "gone" ? true : undefined), 90_000);
   });
 });

@@ -100,7 +100,7 @@ describe("snapshots", () => {
         const procs = await waitFor(async () => {
           const list = await provider.processes.list(fork.id);
           return list.some((p) => p.name === "ticker" && p.status === "online") ? list : undefined;
-        }, 30_000);
+        }, 90_000);
         expect(procs.filter((p) => p.name === "ticker")).toHaveLength(1);
       }
       // Stopping one fork's process touches neither the parent nor the other forks.

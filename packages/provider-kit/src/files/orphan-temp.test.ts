@@ -54,10 +54,14 @@ async function startHeldWriter(dir: string, path: string, first: Uint8Array) {
   child.stdin.on("error", () => undefined);
   let stderr = "";
   child.stderr.on("data", (b: Buffer) => (stderr += b.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on("close", (code, signal) => resolve({ code, signal })));
+  let closed = false;
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on("close", (code, signal) => resolve({ code, signal }))).finally(
+    () => (closed = true),
+  );
   child.stdin.write(first);
   let temp: string | undefined;
-  for (let i = 0; i < 600 && temp === undefined; i++) {
+  // Until the temp file appears or the writer is gone (no count bound: a loaded machine starts it late).
+  while (temp === undefined && !closed) {
     temp = (await tempFilesIn(dir)).find((name) => !before.has(name));
     if (temp === undefined) await new Promise((r) => setTimeout(r, 10));
   }

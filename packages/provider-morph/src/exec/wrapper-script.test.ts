@@ -1,6 +1,6 @@
 import { spawn, spawnSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -54,10 +54,12 @@ describe("buildExecCommand", () => {
   });
 
   it("kills a command past its timeout and marks it", () => {
-    const result = run(buildExecCommand(["sleep", "5"], { timeoutMs: 300 }));
+    // The command far outlives its bound, and the quick one's bound is far beyond its run: a
+    // stalled machine cannot swap the outcomes (sleep 5 / 5 s did on paper).
+    const result = run(buildExecCommand(["sleep", "30"], { timeoutMs: 300 }));
     expect(result.exit_code).toBe(124);
     expect(takeTimeoutMarker(result.stderr).timedOut).toBe(true);
-    const quick = run(buildExecCommand(["bash", "-c", "exit 124"], { timeoutMs: 5_000 }));
+    const quick = run(buildExecCommand(["bash", "-c", "exit 124"], { timeoutMs: 50_000 }));
     expect(quick.exit_code).toBe(124);
     expect(takeTimeoutMarker(quick.stderr).timedOut).toBe(false);
   });
@@ -85,8 +87,16 @@ describe("kill ids (abort and timeout kill the command with a second exec)", () 
 
   /** Pids of processes whose argv is exactly one of `argvs` (space-joined). */
   function running(...argvs: string[]): string[] {
-    const script = 'for f in /proc/[0-9]*/cmdline; do c=$(tr "\\0" " " < "$f" 2>/dev/null); for a in "$@"; do [ "$c" = "$a " ] && echo "${f//[^0-9]/}"; done; done; true';
-    return spawnSync("bash", ["-c", script, "find", ...argvs], { encoding: "utf8" }).stdout.split("\n").filter(Boolean);
+    // Read in-process: a bash loop with one `tr` per process took tens of seconds on a loaded
+    // machine, longer than the command's timeoutMs.
+    return readdirSync("/proc").filter((pid) => {
+      if (!/^\d+$/.test(pid)) return false;
+      try {
+        return argvs.includes(readFileSync(`/proc/${pid}/cmdline`, "latin1").replaceAll("\0", " ").trimEnd());
+      } catch {
+        return false; // gone meanwhile
+      }
+    });
   }
 
   /** The pid or cancel files of `id` still in the run dir. */
@@ -117,8 +127,9 @@ describe("kill ids (abort and timeout kill the command with a second exec)", () 
 
   it.each([
     ["no options", {}],
-    ["timeoutMs (coreutils timeout moves to its own process group)", { timeoutMs: 30_000 }],
-    ["stdin and timeoutMs", { stdin: "input", timeoutMs: 30_000 }],
+    // An hour: the kill must end the command, never its timeout (30 s ran out on a loaded machine).
+    ["timeoutMs (coreutils timeout moves to its own process group)", { timeoutMs: 3_600_000 }],
+    ["stdin and timeoutMs", { stdin: "input", timeoutMs: 3_600_000 }],
   ] as const)("kills a running command and what it started: %s", async (_label, options) => {
     const id = randomUUID();
     // Unique durations tag the two sleeps; one sits in its own session, away from its parent:
@@ -128,9 +139,11 @@ describe("kill ids (abort and timeout kill the command with a second exec)", () 
     const script = `cat >/dev/null; setsid sleep ${seconds}1 & exec sleep ${seconds}`;
     const [file, ...args] = buildExecCommand(["bash", "-c", script], options, id);
     const child = spawn(file!, [...args], { env, stdio: ["ignore", "ignore", "pipe"] });
-    const exited = new Promise<unknown>((resolve) => child.on("exit", (code, signal) => resolve(code ?? signal)));
+    let gone = false;
+    const exited = new Promise<unknown>((resolve) => child.on("exit", (code, signal) => resolve(code ?? signal))).finally(() => (gone = true));
     try {
-      for (let i = 0; i < 50 && running(...tag).length < 2; i++) await new Promise((r) => setTimeout(r, 100));
+      // Until both sleeps run or the wrapper died (no count bound: starting bash is slow on a loaded machine).
+      while (running(...tag).length < 2 && !gone) await new Promise((r) => setTimeout(r, 100));
       expect(running(...tag)).toHaveLength(2);
       expect(kill(id).status).toBe(0);
       await exited;
