@@ -2,6 +2,7 @@ import { strict as assert } from "node:assert";
 import type { ExecStreamChunk } from "@vm/core";
 import { assertVMErrorCode, eventually, expectVMError } from "../assertions.js";
 import type { CaseContext, ConformanceCase } from "../types.js";
+import { TIMEOUT_MS } from "./util.js";
 
 /** Strings that break naive quoting; each must reach the command byte for byte. */
 export const HOSTILE_STRINGS: readonly string[] = [
@@ -202,7 +203,7 @@ export const execCases: readonly ConformanceCase[] = [
     async run(ctx) {
       const id = await ctx.sharedInstance();
       const dir = await ctx.scratchDir();
-      await expectVMError(() => ctx.sh(id, 'echo $$ > "$1/pid"; exec sleep 300', [dir], { timeoutMs: 1500 }), "TIMEOUT");
+      await expectVMError(() => ctx.sh(id, 'echo $$ > "$1/pid"; exec sleep 300', [dir], { timeoutMs: TIMEOUT_MS }), "TIMEOUT");
       await pidGone(ctx, id, `${dir}/pid`);
     },
   },
@@ -351,7 +352,7 @@ export const execCases: readonly ConformanceCase[] = [
       const id = await ctx.sharedInstance();
       const dir = await ctx.scratchDir();
       await expectVMError(
-        () => collect(ctx.provider.instances.execStream(id, ["bash", "-c", 'echo $$ > "$1/pid"; exec sleep 300', "bash", dir], { timeoutMs: 1500 })),
+        () => collect(ctx.provider.instances.execStream(id, ["bash", "-c", 'echo $$ > "$1/pid"; exec sleep 300', "bash", dir], { timeoutMs: TIMEOUT_MS })),
         "TIMEOUT",
       );
       await pidGone(ctx, id, `${dir}/pid`);

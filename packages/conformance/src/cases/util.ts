@@ -1,6 +1,12 @@
 import { strict as assert } from "node:assert";
 import type { VMInstance } from "@vm/core";
 
+/**
+ * `timeoutMs` of the cases whose command must start (and write its pid file) before the timeout
+ * fires: long enough for a loaded machine to start it, short next to the sleep it kills.
+ */
+export const TIMEOUT_MS = 5000;
+
 /** A random id no provider has, for NOT_FOUND checks. */
 export function missingId(kind: string): string {
   return `vmc-missing-${kind}-${Math.random().toString(36).slice(2, 10)}`;
