@@ -90,7 +90,12 @@ afterAll(async () => {
   await cleanup();
 });
 
-describe("hostile input (fast-check, one shared Docker instance)", () => {
+// Each property makes a bounded number of real calls (hundreds of execs, PM2 starts for accepted
+// names); on a loaded machine one took over the default 120 s (CI on aaca2c5, load average 30).
+// The bound is a hang guard, not a speed claim.
+const PROPERTY_TIMEOUT_MS = 600_000;
+
+describe("hostile input (fast-check, one shared Docker instance)", { timeout: PROPERTY_TIMEOUT_MS }, () => {
   it("argv: NUL-free arguments reach the command byte for byte; NUL is INVALID_ARGUMENT before any call", async () => {
     const argvCase = fc.array(hostileText, { minLength: 1, maxLength: 5 });
     await fc.assert(
