@@ -1,17 +1,23 @@
 import { constants as bufferConstants } from "node:buffer";
 import { posix } from "node:path";
 import type { Readable } from "node:stream";
-import type { AtomicWriteOptions, FileContent, VMFileService } from "@vm/core";
+import type { AtomicWriteOptions, FileContent, FileOperationOptions, VMFileService } from "@vm/core";
 import {
+  FILE_DISCARD_PARTIAL_SCRIPT,
+  FILE_SCRIPT_NAME,
+  type FileCallBound,
   VMError,
   assertAbsolutePath,
   assertAtomicWriteOptions,
   assertFileContent,
+  assertFileOperationOptions,
   assertId,
-  atomicWriteArgv,
-  createExecFileService,
+  fileCallBound,
   fileErrorFromExecResult,
+  fileWriteArgv,
+  createExecFileService,
   isVMError,
+  tempFileSuffix,
 } from "@vm/provider-kit";
 import { pack } from "tar-stream";
 import type { DockerContext } from "../context.js";
@@ -37,6 +43,9 @@ export const MAX_SYMLINK_HOPS = 16;
  * ```
  */
 export const DEFAULT_MAX_FILE_BYTES = 1024 * 1024 * 1024;
+
+// The bound of a clean-up exec after a stopped write: the caller's own bound has run out.
+const CLEANUP_TIMEOUT_MS = 30_000;
 
 /** Whether the engine answered an archive request 500 with a message matching `pattern`. */
 function engineRefused(err: unknown, pattern: RegExp): boolean {
@@ -93,13 +102,17 @@ function toBuffer(content: FileContent): Buffer {
  * each `data` chunk into one preallocated buffer (no tar library, no pipe), and nothing
  * after the entry is read.
  */
-function firstEntry(stream: Readable, ectx: TarErrorContext, limit: FirstEntryLimit): Promise<TarEntry | undefined> {
+function firstEntry(stream: Readable, ectx: TarErrorContext, limit: FirstEntryLimit, bound: FileCallBound): Promise<TarEntry | undefined> {
   const parser = createFirstEntryParser(ectx, limit);
+  const signal = bound.signal();
   return new Promise((resolve, reject) => {
     let settled = false;
+    // The call's timeout or signal ends the download (the stream is destroyed: the request goes).
+    const onAbort = () => settle(() => reject(bound.reason()));
     const settle = (fn: () => void) => {
       if (settled) return;
       settled = true;
+      signal.removeEventListener("abort", onAbort);
       stream.off("data", onData);
       if (!stream.destroyed) stream.destroy();
       fn();
@@ -124,7 +137,9 @@ function firstEntry(stream: Readable, ectx: TarErrorContext, limit: FirstEntryLi
     stream.on("end", onEnd);
     // A close without an end is a connection cut mid-archive: end() reports what is missing.
     stream.on("close", onEnd);
-    stream.on("error", (err) => settle(() => reject(fromDockerError(err, ectx))));
+    stream.on("error", (err) => settle(() => reject(signal.aborted ? bound.reason() : fromDockerError(err, ectx))));
+    if (signal.aborted) onAbort();
+    else signal.addEventListener("abort", onAbort, { once: true });
   });
 }
 
@@ -150,6 +165,18 @@ export function createFileService(ctx: DockerContext, ensureManaged: (instanceId
     assertAbsolutePath(path, ectx);
   }
 
+  /** Validates the call's `{ signal, timeoutMs }` and starts its bound (see `fileCallBound`). */
+  function boundOf(operation: string, path: string, options: unknown): FileCallBound {
+    assertFileOperationOptions(options, { provider, operation });
+    return fileCallBound(options, { provider, operation }, path);
+  }
+
+  /** An engine request that failed because the call's signal or timeout aborted it reports that. */
+  function requestError(err: unknown, bound: FileCallBound, operation: string, path: string): VMError {
+    if (bound.signal().aborted) return bound.reason();
+    return fromDockerError(err, { provider, operation, subject: JSON.stringify(path) });
+  }
+
   /** The largest file `operation` reads, and the error past it (naming the limit, not the content). */
   function readLimit(path: string, operation: string): FirstEntryLimit {
     const asText = operation === "files.readFile";
@@ -161,33 +188,36 @@ export function createFileService(ctx: DockerContext, ensureManaged: (instanceId
     };
   }
 
-  async function readBytes(instanceId: string, path: string, operation: string): Promise<Buffer> {
+  async function readBytes(instanceId: string, path: string, operation: string, bound: FileCallBound): Promise<Buffer> {
     await ensureManaged(instanceId, operation);
     const container = ctx.docker.getContainer(instanceId);
     const limit = readLimit(path, operation);
     let current = path;
     for (let hop = 0; hop <= MAX_SYMLINK_HOPS; hop++) {
-      if (insideKernelMount(current)) return readViaExec(instanceId, current, operation, limit);
+      if (insideKernelMount(current)) return readViaExec(instanceId, current, operation, limit, bound);
       let stream: Readable;
       try {
-        stream = (await container.getArchive({ path: current })) as unknown as Readable;
+        bound.step();
+        stream = (await container.getArchive({ path: current, abortSignal: bound.signal() })) as unknown as Readable;
       } catch (err) {
-        if (hostPathTooLong(err)) return readViaExec(instanceId, current, operation, limit);
-        const vmErr = fromDockerError(err, { provider, operation, subject: JSON.stringify(path) });
+        if (isVMError(err)) throw err;
+        if (hostPathTooLong(err)) return readViaExec(instanceId, current, operation, limit, bound);
+        const vmErr = requestError(err, bound, operation, path);
         if (vmErr.code === "NOT_FOUND") {
           // The engine resolves the path in the image's filesystem, where a parent that is a
           // symbolic link into a kernel filesystem (/tmp/shm -> /dev/shm) leads nowhere. Exec
           // sees what the instance sees: ask it before saying NOT_FOUND (a miss costs an exec).
-          const seen = await readViaExec(instanceId, current, operation, limit).catch((execErr: unknown) => {
-            // What exec found out about the file itself (a directory, too large) is the answer.
-            if (isVMError(execErr) && execErr.code === "INVALID_ARGUMENT") throw execErr;
+          const seen = await readViaExec(instanceId, current, operation, limit, bound).catch((execErr: unknown) => {
+            // What exec found out about the file itself (a directory, too large, a FIFO) is the
+            // answer, and so is the call's own timeout or abort.
+            if (isVMError(execErr) && ["INVALID_ARGUMENT", "TIMEOUT", "ABORTED"].includes(execErr.code)) throw execErr;
             return undefined;
           });
           if (seen) return seen;
         }
         throw vmErr;
       }
-      const entry = await firstEntry(stream, { provider, operation }, limit);
+      const entry = await firstEntry(stream, { provider, operation }, limit, bound);
       if (!entry) throw new VMError("INTERNAL", `${operation} ${JSON.stringify(path)}: the engine sent an empty archive`, { provider, operation });
       if (entry.kind === "file") return entry.data;
       if (entry.kind === "directory") throw new VMError("INVALID_ARGUMENT", `${operation} ${JSON.stringify(path)}: is a directory (a file was expected)`, { provider, operation });
@@ -198,45 +228,80 @@ export function createFileService(ctx: DockerContext, ensureManaged: (instanceId
   }
 
   /** The exec-based read (base64 chunks) for a path the engine cannot resolve on its host; same limit. */
-  async function readViaExec(instanceId: string, path: string, operation: string, limit: FirstEntryLimit): Promise<Buffer> {
-    const stat = await runExec(ctx, { instanceId, argv: ["stat", "-L", "-c", "%s", "--", path], options: {}, operation });
-    // A failing stat (missing, not allowed) is reported by the read below, with the usual codes.
-    if (stat.exit_code === 0 && Number(stat.stdout.trim()) > limit.maxBytes) throw limit.tooLarge(Number(stat.stdout.trim()));
-    const bytes = await viaExec.readFileBytes(instanceId, path);
-    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  async function readViaExec(instanceId: string, path: string, operation: string, limit: FirstEntryLimit, bound: FileCallBound): Promise<Buffer> {
+    try {
+      // stat opens nothing: a FIFO or device is refused by the read script, before it opens it.
+      const stat = await runExec(ctx, { instanceId, argv: ["stat", "-L", "-c", "%s", "--", path], options: bound.step(), operation });
+      // A failing stat (missing, not allowed) is reported by the read below, with the usual codes.
+      if (stat.exit_code === 0 && Number(stat.stdout.trim()) > limit.maxBytes) throw limit.tooLarge(Number(stat.stdout.trim()));
+      const bytes = await viaExec.readFileBytes(instanceId, path, bound.step());
+      return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    } catch (err) {
+      throw bound.translate(err);
+    }
+  }
+
+  /**
+   * Removes what a stopped archive upload left at `path` (see FILE_DISCARD_PARTIAL_SCRIPT: only
+   * an incomplete regular file changed since the upload began). Best effort, with its own bound.
+   */
+  async function discardPartial(instanceId: string, path: string, size: number, started: number): Promise<void> {
+    const seconds = String(Math.ceil((Date.now() - started) / 1000) + 2);
+    const argv = ["bash", "-c", FILE_DISCARD_PARTIAL_SCRIPT, FILE_SCRIPT_NAME, path, String(size), seconds];
+    await runExec(ctx, { instanceId, argv, options: { timeoutMs: CLEANUP_TIMEOUT_MS }, operation: "files.writeFile" }).catch(() => undefined);
   }
 
   return {
-    async readFile(instanceId, path) {
+    async readFile(instanceId, path, options) {
       check("files.readFile", instanceId, path);
-      const bytes = await readBytes(instanceId, path, "files.readFile");
+      const bytes = await readBytes(instanceId, path, "files.readFile", boundOf("files.readFile", path, options));
       return new TextDecoder("utf-8").decode(bytes);
     },
 
-    async readFileBytes(instanceId, path) {
+    async readFileBytes(instanceId, path, options) {
       check("files.readFileBytes", instanceId, path);
-      return readBytes(instanceId, path, "files.readFileBytes");
+      return readBytes(instanceId, path, "files.readFileBytes", boundOf("files.readFileBytes", path, options));
     },
 
-    async writeFile(instanceId, path, content) {
+    async writeFile(instanceId, path, content, options) {
       const operation = "files.writeFile";
       check(operation, instanceId, path);
       assertFileContent(content, { provider, operation });
+      const bound = boundOf(operation, path, options);
       const name = posix.basename(path);
       if (name === "" || name === "." || name === ".." || path.endsWith("/")) {
         throw new VMError("INVALID_ARGUMENT", `${operation} ${JSON.stringify(path)}: not a file path`, { provider, operation });
       }
       await ensureManaged(instanceId, operation);
       const data = toBuffer(content);
-      if (insideKernelMount(path)) return viaExec.writeFile(instanceId, path, data);
+      if (insideKernelMount(path)) return viaExec.writeFile(instanceId, path, data, bound.step());
       const tar = pack();
       tar.entry({ name, size: data.length, mode: 0o644, mtime: new Date(), uid: 0, gid: 0 }, data);
       tar.finalize();
+      const started = Date.now();
+      // Whether the archive started to flow to the engine (the request piped it: "resume"; a
+      // "data" listener would start the flow itself). Before that, a stopped upload changed nothing.
+      let sent = false;
+      tar.once("resume", () => {
+        sent = true;
+      });
       try {
         // One request: the tar is generated while it uploads. The parent must exist (404 otherwise).
-        await ctx.docker.getContainer(instanceId).putArchive(tar as unknown as NodeJS.ReadableStream, { path: posix.dirname(path), noOverwriteDirNonDir: true });
+        bound.step();
+        await ctx.docker.getContainer(instanceId).putArchive(tar as unknown as NodeJS.ReadableStream, {
+          path: posix.dirname(path),
+          noOverwriteDirNonDir: true,
+          abortSignal: bound.signal(),
+        });
       } catch (err) {
-        if (hostPathTooLong(err) || isMountPoint(err)) return viaExec.writeFile(instanceId, path, data);
+        if (isVMError(err)) throw err;
+        if (bound.signal().aborted) {
+          // The engine unlinks the old file as soon as it reads the entry's header and writes
+          // the new one in place: an upload cut short leaves a partial file, which goes.
+          if (sent) await discardPartial(instanceId, path, data.length, started);
+          throw bound.reason();
+        }
+        if (hostPathTooLong(err) || isMountPoint(err)) return viaExec.writeFile(instanceId, path, data, bound.step());
         const vmErr = fromDockerError(err, { provider, operation, subject: JSON.stringify(path) });
         if (vmErr.code === "NOT_FOUND") {
           throw new VMError("NOT_FOUND", `${operation} ${JSON.stringify(path)}: the parent directory does not exist`, { provider, operation, cause: err });
@@ -262,19 +327,32 @@ export function createFileService(ctx: DockerContext, ensureManaged: (instanceId
       check(operation, instanceId, path);
       assertFileContent(content, { provider, operation });
       assertAtomicWriteOptions(options, { provider, operation });
-      const argv = atomicWriteArgv(path, options ?? {}, provider);
+      const bound = fileCallBound(options, { provider, operation }, path);
+      const { mode, createDirs, owner, group } = options ?? {};
+      const step = { how: "atomic", path, suffix: tempFileSuffix(), mode, createDirs, owner, group } as const;
       await ensureManaged(instanceId, operation);
-      const result = await runExec(ctx, { instanceId, argv, options: { stdin: toBuffer(content) }, operation });
+      let result;
+      try {
+        result = await runExec(ctx, { instanceId, argv: fileWriteArgv({ ...step, phase: "all", source: "stdin" }), options: { ...bound.step(), stdin: toBuffer(content) }, operation });
+      } catch (err) {
+        if (isVMError(err) && (err.code === "TIMEOUT" || err.code === "ABORTED")) {
+          // The killed script (SIGKILL: no trap ran) left its temp file, named after this suffix.
+          await runExec(ctx, { instanceId, argv: fileWriteArgv({ ...step, phase: "abort", source: "stdin" }), options: { timeoutMs: CLEANUP_TIMEOUT_MS }, operation }).catch(
+            () => undefined,
+          );
+        }
+        throw bound.translate(err);
+      }
       if (result.exit_code !== 0) throw fileErrorFromExecResult(result, { provider, operation, path });
     },
 
-    copyFile: (instanceId, source, destination) => viaExec.copyFile(instanceId, source, destination),
-    moveFile: (instanceId, source, destination) => viaExec.moveFile(instanceId, source, destination),
-    deleteFile: (instanceId, path) => viaExec.deleteFile(instanceId, path),
-    fileExists: (instanceId, path) => viaExec.fileExists(instanceId, path),
-    createDirectory: (instanceId, path, recursive) => viaExec.createDirectory(instanceId, path, recursive),
-    listDirectory: (instanceId, path) => viaExec.listDirectory(instanceId, path),
-    isDirectory: (instanceId, path) => viaExec.isDirectory(instanceId, path),
-    deleteDirectory: (instanceId, path) => viaExec.deleteDirectory(instanceId, path),
+    copyFile: (instanceId, source, destination, options) => viaExec.copyFile(instanceId, source, destination, options),
+    moveFile: (instanceId, source, destination, options) => viaExec.moveFile(instanceId, source, destination, options),
+    deleteFile: (instanceId, path, options) => viaExec.deleteFile(instanceId, path, options),
+    fileExists: (instanceId, path, options) => viaExec.fileExists(instanceId, path, options),
+    createDirectory: (instanceId, path, options) => viaExec.createDirectory(instanceId, path, options),
+    listDirectory: (instanceId, path, options?: FileOperationOptions) => viaExec.listDirectory(instanceId, path, options),
+    isDirectory: (instanceId, path, options) => viaExec.isDirectory(instanceId, path, options),
+    deleteDirectory: (instanceId, path, options) => viaExec.deleteDirectory(instanceId, path, options),
   };
 }
