@@ -7,6 +7,7 @@ export { CAPABILITIES, capabilityCases } from "./cases/capabilities.js";
 export { concurrencyCases } from "./cases/concurrency.js";
 export { execCases, HOSTILE_STRINGS } from "./cases/exec.js";
 export { fileCases, HOSTILE_NAMES } from "./cases/files.js";
+export { specialFileCases } from "./cases/files-special.js";
 export { instanceCases } from "./cases/instances.js";
 export { processCases } from "./cases/processes.js";
 export { snapshotCases } from "./cases/snapshots.js";

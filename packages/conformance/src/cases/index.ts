@@ -2,6 +2,7 @@ import type { CaseGroup, ConformanceCase } from "../types.js";
 import { capabilityCases } from "./capabilities.js";
 import { concurrencyCases } from "./concurrency.js";
 import { execCases } from "./exec.js";
+import { specialFileCases } from "./files-special.js";
 import { fileCases } from "./files.js";
 import { instanceCases } from "./instances.js";
 import { processCases } from "./processes.js";
@@ -20,7 +21,7 @@ export const CASE_GROUPS: readonly CaseGroup[] = [
   { id: "capabilities", title: "capabilities", cases: capabilityCases },
   { id: "instances", title: "instances: lifecycle", cases: instanceCases },
   { id: "exec", title: "instances: exec", cases: execCases },
-  { id: "files", title: "files", cases: fileCases },
+  { id: "files", title: "files", cases: [...fileCases, ...specialFileCases] },
   { id: "snapshots", title: "snapshots and images", cases: snapshotCases },
   { id: "processes", title: "processes (PM2)", cases: processCases },
   { id: "concurrency", title: "concurrency", cases: concurrencyCases },

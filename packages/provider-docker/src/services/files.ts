@@ -218,7 +218,9 @@ export function createFileService(ctx: DockerContext, ensureManaged: (instanceId
         throw vmErr;
       }
       const entry = await firstEntry(stream, { provider, operation }, limit, bound);
-      if (!entry) throw new VMError("INTERNAL", `${operation} ${JSON.stringify(path)}: the engine sent an empty archive`, { provider, operation });
+      // The engine's tar has no entry type for a Unix socket: it sends an empty archive. Exec
+      // tells what is there (a socket is refused by the read script without being opened).
+      if (!entry) return readViaExec(instanceId, current, operation, limit, bound);
       if (entry.kind === "file") return entry.data;
       if (entry.kind === "directory") throw new VMError("INVALID_ARGUMENT", `${operation} ${JSON.stringify(path)}: is a directory (a file was expected)`, { provider, operation });
       if (entry.kind === "other") throw new VMError("INVALID_ARGUMENT", `${operation} ${JSON.stringify(path)}: is a ${entry.type}, not a regular file`, { provider, operation });
@@ -236,6 +238,15 @@ export function createFileService(ctx: DockerContext, ensureManaged: (instanceId
       if (stat.exit_code === 0 && Number(stat.stdout.trim()) > limit.maxBytes) throw limit.tooLarge(Number(stat.stdout.trim()));
       const bytes = await viaExec.readFileBytes(instanceId, path, bound.step());
       return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    } catch (err) {
+      throw bound.translate(err);
+    }
+  }
+
+  /** The exec-based (in-place) write, within this call's bound. */
+  async function writeViaExec(instanceId: string, path: string, data: Buffer, bound: FileCallBound): Promise<void> {
+    try {
+      await viaExec.writeFile(instanceId, path, data, bound.step());
     } catch (err) {
       throw bound.translate(err);
     }
@@ -274,7 +285,7 @@ export function createFileService(ctx: DockerContext, ensureManaged: (instanceId
       }
       await ensureManaged(instanceId, operation);
       const data = toBuffer(content);
-      if (insideKernelMount(path)) return viaExec.writeFile(instanceId, path, data, bound.step());
+      if (insideKernelMount(path)) return writeViaExec(instanceId, path, data, bound);
       const tar = pack();
       tar.entry({ name, size: data.length, mode: 0o644, mtime: new Date(), uid: 0, gid: 0 }, data);
       tar.finalize();
@@ -301,7 +312,7 @@ export function createFileService(ctx: DockerContext, ensureManaged: (instanceId
           if (sent) await discardPartial(instanceId, path, data.length, started);
           throw bound.reason();
         }
-        if (hostPathTooLong(err) || isMountPoint(err)) return viaExec.writeFile(instanceId, path, data, bound.step());
+        if (hostPathTooLong(err) || isMountPoint(err)) return writeViaExec(instanceId, path, data, bound);
         const vmErr = fromDockerError(err, { provider, operation, subject: JSON.stringify(path) });
         if (vmErr.code === "NOT_FOUND") {
           throw new VMError("NOT_FOUND", `${operation} ${JSON.stringify(path)}: the parent directory does not exist`, { provider, operation, cause: err });

@@ -29,8 +29,10 @@ export interface FileCallBound {
   /** The whole call's limit in ms (the caller's `timeoutMs`, or the default). */
   readonly timeoutMs: number;
   /**
-   * Options for the next exec: the caller's signal and the time left. Throws `ABORTED` when
-   * the signal fired, `TIMEOUT` when no time is left, so no step starts after either.
+   * Options for the next exec: `signal()` (the caller's signal or the deadline) and the time
+   * left. Throws `ABORTED` when the caller's signal fired, `TIMEOUT` when no time is left, so
+   * no step starts after either. The signal makes the deadline hold in the client too: a
+   * provider that counts `timeoutMs` in the VM alone would let a slow transport run past it.
    */
   step(): { signal?: AbortSignal; timeoutMs: number };
   /**
@@ -41,8 +43,9 @@ export interface FileCallBound {
   /** The error to report once `signal()` fired: `ABORTED` or `TIMEOUT`. */
   reason(): VMError;
   /**
-   * What a step's failure becomes: a step's `TIMEOUT` (its exec ran out of the call's time) is
-   * reported for the whole call; anything else is returned as it is.
+   * What a step's failure becomes: a step stopped by the call's deadline (its own `TIMEOUT`,
+   * or `ABORTED` by the deadline's signal) is the whole call's `TIMEOUT`; anything else
+   * (including the caller's abort) is returned as it is.
    */
   translate(err: unknown): unknown;
 }
@@ -72,7 +75,7 @@ export function fileCallBound(options: { signal?: AbortSignal; timeoutMs?: numbe
       if (callerSignal?.aborted) throw aborted();
       const left = deadline - Date.now();
       if (left <= 0) throw timedOut();
-      return callerSignal ? { signal: callerSignal, timeoutMs: left } : { timeoutMs: left };
+      return { signal: this.signal(), timeoutMs: left };
     },
     signal() {
       if (combined === undefined) {
@@ -86,8 +89,9 @@ export function fileCallBound(options: { signal?: AbortSignal; timeoutMs?: numbe
       return callerSignal?.aborted ? aborted() : timedOut();
     },
     translate(err) {
-      if (isVMError(err) && err.code === "TIMEOUT" && Date.now() >= deadline - 5) return timedOut(err);
-      return err;
+      if (!isVMError(err) || (err.code !== "TIMEOUT" && err.code !== "ABORTED")) return err;
+      if (callerSignal?.aborted) return err.code === "ABORTED" ? err : aborted();
+      return Date.now() >= deadline ? timedOut(err) : err;
     },
   };
 }

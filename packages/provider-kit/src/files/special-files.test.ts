@@ -147,10 +147,13 @@ describe("file call options: { signal, timeoutMs }", () => {
     await run({ signal: controller.signal, timeoutMs: 60_000 } as never);
     expect(local.calls.length).toBeGreaterThanOrEqual(12);
     for (const call of local.calls) {
-      expect(call.signal).toBe(controller.signal);
       expect(call.timeoutMs).toBeGreaterThan(0);
       expect(call.timeoutMs).toBeLessThanOrEqual(60_000);
+      expect(call.signal?.aborted).toBe(false);
     }
+    // Each exec's signal follows the caller's (it also fires at the call's deadline).
+    controller.abort();
+    for (const call of local.calls) expect(call.signal?.aborted).toBe(true);
     local.calls.length = 0;
     await run(undefined as never);
     for (const call of local.calls) expect(call.timeoutMs).toBeGreaterThan(DEFAULT_FILE_TIMEOUT_MS - 60_000);
