@@ -290,10 +290,11 @@ export function createFileService(ctx: DockerContext, ensureManaged: (instanceId
       tar.entry({ name, size: data.length, mode: 0o644, mtime: new Date(), uid: 0, gid: 0 }, data);
       tar.finalize();
       const started = Date.now();
-      // Whether the archive started to flow to the engine (the request piped it: "resume"; a
-      // "data" listener would start the flow itself). Before that, a stopped upload changed nothing.
+      // Whether the archive started to flow to the engine (the request piped it: tar-stream's
+      // streamx emits "piping"; a "data" listener would start the flow itself). Before that, a
+      // stopped upload changed nothing.
       let sent = false;
-      tar.once("resume", () => {
+      tar.once("piping", () => {
         sent = true;
       });
       try {
