@@ -29,12 +29,15 @@ export interface FileCallBound {
   /** The whole call's limit in ms (the caller's `timeoutMs`, or the default). */
   readonly timeoutMs: number;
   /**
-   * Options for the next exec: `signal()` (the caller's signal or the deadline) and the time
-   * left. Throws `ABORTED` when the caller's signal fired, `TIMEOUT` when no time is left, so
-   * no step starts after either. The signal makes the deadline hold in the client too: a
-   * provider that counts `timeoutMs` in the VM alone would let a slow transport run past it.
+   * Options for the next exec: `signal()` (the caller's signal or the deadline) and, when the
+   * caller gave a `timeoutMs`, the time left. Throws `ABORTED` when the caller's signal fired,
+   * `TIMEOUT` when no time is left, so no step starts after either. The signal makes the
+   * deadline hold in the client too (a provider that counts `timeoutMs` in the VM alone would
+   * let a slow transport run past it) and kills the command at the default deadline, while an
+   * exec without `timeoutMs` keeps the provider's own default HTTP bound (e.g. Morph's
+   * `execTimeoutMs`), which is shorter than `DEFAULT_FILE_TIMEOUT_MS`.
    */
-  step(): { signal?: AbortSignal; timeoutMs: number };
+  step(): { signal: AbortSignal; timeoutMs?: number };
   /**
    * A signal that fires on the caller's abort or at the deadline, for work an exec does not
    * bound (an HTTP request); `reason()` then tells which.
@@ -75,7 +78,7 @@ export function fileCallBound(options: { signal?: AbortSignal; timeoutMs?: numbe
       if (callerSignal?.aborted) throw aborted();
       const left = deadline - Date.now();
       if (left <= 0) throw timedOut();
-      return { signal: this.signal(), timeoutMs: left };
+      return options?.timeoutMs === undefined ? { signal: this.signal() } : { signal: this.signal(), timeoutMs: left };
     },
     signal() {
       if (combined === undefined) {
