@@ -347,7 +347,7 @@ export function createFileService(ctx: DockerContext, ensureManaged: (instanceId
       try {
         result = await runExec(ctx, { instanceId, argv: fileWriteArgv({ ...step, phase: "all", source: "stdin" }), options: { ...bound.step(), stdin: toBuffer(content) }, operation });
       } catch (err) {
-        if (isVMError(err) && (err.code === "TIMEOUT" || err.code === "ABORTED")) {
+        if (isVMError(err) && (err.code === "TIMEOUT" || err.code === "ABORTED") && bound.stopped()) {
           // The killed script (SIGKILL: no trap ran) left its temp file, named after this suffix.
           await runExec(ctx, { instanceId, argv: fileWriteArgv({ ...step, phase: "abort", source: "stdin" }), options: { timeoutMs: CLEANUP_TIMEOUT_MS }, operation }).catch(
             () => undefined,

@@ -46,6 +46,11 @@ export interface FileCallBound {
   /** The error to report once `signal()` fired: `ABORTED` or `TIMEOUT`. */
   reason(): VMError;
   /**
+   * Whether the call itself was stopped (the caller aborted, or its deadline passed), as
+   * opposed to a step's own failure (e.g. a provider's HTTP timeout, which has its own kill).
+   */
+  stopped(): boolean;
+  /**
    * What a step's failure becomes: a step stopped by the call's deadline (its own `TIMEOUT`,
    * or `ABORTED` by the deadline's signal) is the whole call's `TIMEOUT`; anything else
    * (including the caller's abort) is returned as it is.
@@ -90,6 +95,9 @@ export function fileCallBound(options: { signal?: AbortSignal; timeoutMs?: numbe
     },
     reason() {
       return callerSignal?.aborted ? aborted() : timedOut();
+    },
+    stopped() {
+      return callerSignal?.aborted === true || Date.now() >= deadline;
     },
     translate(err) {
       if (!isVMError(err) || (err.code !== "TIMEOUT" && err.code !== "ABORTED")) return err;

@@ -209,8 +209,10 @@ export function createExecFileService(options: ExecFileServiceOptions): VMFileSe
     const started = Date.now();
     // A write stopped by its timeout or signal was killed (SIGKILL on some providers: no trap
     // ran). Its temp files go; an in-place write's target goes if it was left incomplete.
+    // Only when the call itself was stopped: a provider's own timeout of one exec (Morph's
+    // HTTP bound) comes with the provider's own kill, and must not cost another request.
     const cleanUp = async (err: unknown, source: "stdin" | "base64") => {
-      if (!isVMError(err) || (err.code !== "TIMEOUT" && err.code !== "ABORTED")) return;
+      if (!isVMError(err) || (err.code !== "TIMEOUT" && err.code !== "ABORTED") || !bound.stopped()) return;
       const cleanup = { timeoutMs: CLEANUP_TIMEOUT_MS };
       await run(instanceId, operation, path, fileWriteArgv({ ...base, phase: "abort", source }), cleanup).catch(() => undefined);
       if (how === "inplace") {
@@ -260,7 +262,7 @@ export function createExecFileService(options: ExecFileServiceOptions): VMFileSe
       // A failing step already removed the temp file itself; this covers a transport failure
       // around a step that did run, and a step stopped by the call's timeout or signal (its own
       // bound: the caller's has run out). Best effort: the original error is what matters.
-      if (isVMError(err) && (err.code === "TIMEOUT" || err.code === "ABORTED")) await cleanUp(err, "base64");
+      if (isVMError(err) && (err.code === "TIMEOUT" || err.code === "ABORTED") && bound.stopped()) await cleanUp(err, "base64");
       else await run(instanceId, operation, path, fileWriteArgv({ ...base, phase: "abort", source: "base64" }), { timeoutMs: CLEANUP_TIMEOUT_MS }).catch(() => undefined);
       throw err;
     }
