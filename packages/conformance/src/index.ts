@@ -9,6 +9,7 @@ export { execCases, HOSTILE_STRINGS } from "./cases/exec.js";
 export { execKillCases } from "./cases/exec-kill.js";
 export { fileCases, HOSTILE_NAMES } from "./cases/files.js";
 export { filePathCases } from "./cases/file-paths.js";
+export { specialFileCases } from "./cases/files-special.js";
 export { instanceCases } from "./cases/instances.js";
 export { typeCases } from "./cases/types.js";
 export { processCases } from "./cases/processes.js";

@@ -32,6 +32,47 @@ export interface FileInfo {
 }
 
 /**
+ * Bounds of one file operation: the optional last argument of every `VMFileService` method.
+ * A call that runs out of time rejects with `TIMEOUT`, an aborted one with `ABORTED`; either
+ * way its work in the instance is stopped, and a write leaves no partial file behind.
+ *
+ * @example
+ * ```ts
+ * import type { FileOperationOptions } from "@vm/core";
+ * const options: FileOperationOptions = { signal: AbortSignal.timeout(60_000), timeoutMs: 30_000 };
+ * ```
+ */
+export interface FileOperationOptions {
+  /** Abort the operation: the call rejects with `ABORTED` (at once if already aborted, before any work). */
+  signal?: AbortSignal;
+  /**
+   * Give up after this many milliseconds (whole call): the call rejects with `TIMEOUT`.
+   * A whole number from 1 to 2147483647.
+   *
+   * @default the provider's default bound (`DEFAULT_FILE_TIMEOUT_MS` of `@vm/provider-kit`, 30 minutes)
+   */
+  timeoutMs?: number;
+}
+
+/**
+ * Options of `createDirectory()`.
+ *
+ * @example
+ * ```ts
+ * import type { CreateDirectoryOptions } from "@vm/core";
+ * const options: CreateDirectoryOptions = { recursive: true, timeoutMs: 10_000 };
+ * ```
+ */
+export interface CreateDirectoryOptions extends FileOperationOptions {
+  /**
+   * Create missing parents and accept an existing directory (`mkdir -p`).
+   *
+   * @default false
+   */
+  recursive?: boolean;
+}
+
+/**
  * Options for `writeFileAtomic()`; all are applied before the file appears at its path.
  *
  * @example
@@ -40,7 +81,7 @@ export interface FileInfo {
  * const options: AtomicWriteOptions = { mode: "600", createDirs: true, owner: "root", group: "root" };
  * ```
  */
-export interface AtomicWriteOptions {
+export interface AtomicWriteOptions extends FileOperationOptions {
   /** Octal permission bits, e.g. `"600"` or `"0755"`. */
   mode?: string;
   /** Create missing parent directories (`mkdir -p`). */
@@ -53,7 +94,11 @@ export interface AtomicWriteOptions {
 
 /**
  * File operations inside an instance. Paths are absolute UTF-8 strings. A missing path is
- * `NOT_FOUND`, a permission problem `PERMISSION_DENIED`, a bad path `INVALID_ARGUMENT`.
+ * `NOT_FOUND`, a permission problem `PERMISSION_DENIED`, a bad path `INVALID_ARGUMENT`. A FIFO,
+ * socket or device is never opened: as the file to read or copy (after following symbolic
+ * links), or as the target a write would open in place, it is `INVALID_ARGUMENT`. Every method
+ * takes `FileOperationOptions` (`signal`, `timeoutMs`) as its last argument and is bounded by a
+ * default timeout when none is given.
  *
  * **How a path is resolved (every provider alike).** The kernel inside the instance resolves
  * it, as for a process there: a symbolic link in a parent component is followed, and `..`
@@ -93,31 +138,35 @@ export interface AtomicWriteOptions {
  * ```
  */
 export interface VMFileService {
-  /** Read a file as UTF-8 text. */
-  readFile(instanceId: string, path: string): Promise<string>;
+  /** Read a file as UTF-8 text. A FIFO, socket or device is `INVALID_ARGUMENT`, never opened. */
+  readFile(instanceId: string, path: string, options?: FileOperationOptions): Promise<string>;
   /** Read a file's exact bytes. */
-  readFileBytes(instanceId: string, path: string): Promise<Uint8Array>;
+  readFileBytes(instanceId: string, path: string, options?: FileOperationOptions): Promise<Uint8Array>;
   /** Write (create or replace) a file; its parent directory must exist. */
-  writeFile(instanceId: string, path: string, content: FileContent): Promise<void>;
+  writeFile(instanceId: string, path: string, content: FileContent, options?: FileOperationOptions): Promise<void>;
   /** Write a file so that readers see the old content or the new, never a mix. */
   writeFileAtomic(instanceId: string, path: string, content: FileContent, options?: AtomicWriteOptions): Promise<void>;
-  copyFile(instanceId: string, source: string, destination: string): Promise<void>;
-  moveFile(instanceId: string, source: string, destination: string): Promise<void>;
+  /** Copy a regular file (a FIFO, socket or device source is `INVALID_ARGUMENT`, never opened). */
+  copyFile(instanceId: string, source: string, destination: string, options?: FileOperationOptions): Promise<void>;
+  moveFile(instanceId: string, source: string, destination: string, options?: FileOperationOptions): Promise<void>;
   /** Throws `NOT_FOUND` if missing; refuses a directory with `INVALID_ARGUMENT`. */
-  deleteFile(instanceId: string, path: string): Promise<void>;
+  deleteFile(instanceId: string, path: string, options?: FileOperationOptions): Promise<void>;
   /** True for any existing entry (file or directory). */
-  fileExists(instanceId: string, path: string): Promise<boolean>;
-  /** `recursive` creates missing parents and accepts an existing directory. */
-  createDirectory(instanceId: string, path: string, recursive?: boolean): Promise<void>;
+  fileExists(instanceId: string, path: string, options?: FileOperationOptions): Promise<boolean>;
+  /**
+   * `recursive` (a boolean, or `options.recursive`) creates missing parents and accepts an
+   * existing directory; the options object is preferred.
+   */
+  createDirectory(instanceId: string, path: string, options?: boolean | CreateDirectoryOptions): Promise<void>;
   /**
    * The entries of a directory (a link to a directory is followed), without `.` and `..`.
    * A directory holding a name that is not valid UTF-8 is refused with `INVALID_ARGUMENT`
    * (the message says how many and shows the first with its bytes escaped, e.g. `bad\xff`):
    * every path in this API is a UTF-8 string, so such a name could not be passed back.
    */
-  listDirectory(instanceId: string, path: string): Promise<FileInfo[]>;
+  listDirectory(instanceId: string, path: string, options?: FileOperationOptions): Promise<FileInfo[]>;
   /** False when the path is missing or is not a directory. */
-  isDirectory(instanceId: string, path: string): Promise<boolean>;
+  isDirectory(instanceId: string, path: string, options?: FileOperationOptions): Promise<boolean>;
   /** Remove a directory and everything in it; `NOT_FOUND` if missing; a symbolic link is `INVALID_ARGUMENT`. */
-  deleteDirectory(instanceId: string, path: string): Promise<void>;
+  deleteDirectory(instanceId: string, path: string, options?: FileOperationOptions): Promise<void>;
 }

@@ -1,7 +1,7 @@
 // Types only: this package ships no runtime code (a test checks the built JavaScript).
 export type { ProviderCapabilities } from "./capabilities.js";
 export type { VMErrorCode, VMErrorShape } from "./errors.js";
-export type { AtomicWriteOptions, FileContent, FileInfo, VMFileService } from "./files.js";
+export type { AtomicWriteOptions, CreateDirectoryOptions, FileContent, FileInfo, FileOperationOptions, VMFileService } from "./files.js";
 export type { VMImage, VMImageService } from "./images.js";
 export type {
   BootedInstance,

@@ -12,6 +12,7 @@ export {
   assertCommandSize,
   assertEnv,
   assertFileContent,
+  assertFileOperationOptions,
   assertId,
   assertInteger,
   assertMetadata,
@@ -36,6 +37,8 @@ export {
   readOptionsObject,
   readSnapshotFilters,
 } from "./validate-options.js";
+export { DEFAULT_FILE_TIMEOUT_MS, fileCallBound } from "./files/bounds.js";
+export type { FileCallBound } from "./files/bounds.js";
 export { createExecFileService } from "./files/exec-file-service.js";
 export type { ExecFileServiceOptions } from "./files/exec-file-service.js";
 export { fileErrorFromExecResult, fileErrorTag } from "./files/file-error.js";
@@ -45,6 +48,7 @@ export { DEFAULT_MAX_ARG_BYTES, DEFAULT_MAX_READ_BYTES, DEFAULT_MAX_REQUEST_BYTE
 export {
   FILE_COPY_SCRIPT,
   FILE_DELETE_DIRECTORY_SCRIPT,
+  FILE_DISCARD_PARTIAL_SCRIPT,
   FILE_DELETE_SCRIPT,
   FILE_EXISTS_SCRIPT,
   FILE_IS_DIRECTORY_SCRIPT,

@@ -13,6 +13,7 @@ import {
   assertCommandSize,
   assertEnv,
   assertFileContent,
+  assertFileOperationOptions,
   assertId,
   assertInteger,
   assertMetadata,
@@ -156,6 +157,28 @@ describe("assertAtomicWriteOptions", () => {
     for (const options of [null, "600", [], { mode: "999" }, { owner: "a b" }, { group: "$(x)" }, { createDirs: "yes" }, { mode: 600 }]) {
       rejects(() => assertAtomicWriteOptions(options, ctx));
     }
+  });
+});
+
+describe("assertFileOperationOptions", () => {
+  it("accepts undefined, a signal and a timeoutMs from 1 to 2147483647", () => {
+    for (const options of [undefined, {}, { timeoutMs: 1 }, { timeoutMs: 2_147_483_647 }, { signal: new AbortController().signal }]) {
+      expect(() => assertFileOperationOptions(options, ctx)).not.toThrow();
+    }
+  });
+  it("rejects bad options with INVALID_ARGUMENT and an aborted signal with ABORTED", () => {
+    for (const options of [null, 5, "x", [], { timeoutMs: 0 }, { timeoutMs: 1.5 }, { timeoutMs: 2 ** 31 }, { timeoutMs: "5" }, { signal: {} }]) {
+      rejects(() => assertFileOperationOptions(options, ctx));
+    }
+    let code: string | undefined;
+    try {
+      assertFileOperationOptions({ signal: AbortSignal.abort() }, ctx);
+    } catch (err) {
+      code = isVMError(err) ? err.code : "not a VMError";
+    }
+    expect(code).toBe("ABORTED");
+    // writeFileAtomic's options carry them too.
+    rejects(() => assertAtomicWriteOptions({ mode: "600", timeoutMs: -1 }, ctx));
   });
 });
 

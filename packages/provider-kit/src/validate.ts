@@ -306,7 +306,8 @@ export function assertFileContent(content: unknown, ctx: ErrorContext): asserts 
 
 /**
  * Rejects `writeFileAtomic` options that are not an object, or hold a non-octal `mode`, an
- * `owner`/`group` that is not a name or numeric id, or a non-boolean `createDirs`.
+ * `owner`/`group` that is not a name or numeric id, a non-boolean `createDirs`, or a bad
+ * `signal`/`timeoutMs` (see `assertFileOperationOptions`).
  *
  * @example
  * ```ts
@@ -317,14 +318,37 @@ export function assertFileContent(content: unknown, ctx: ErrorContext): asserts 
 export function assertAtomicWriteOptions(
   options: unknown,
   ctx: ErrorContext,
-): asserts options is { mode?: string; createDirs?: boolean; owner?: string; group?: string } | undefined {
+): asserts options is { mode?: string; createDirs?: boolean; owner?: string; group?: string; signal?: AbortSignal; timeoutMs?: number } | undefined {
   if (options === undefined) return;
   if (!isPlainObject(options) || hasAccessor(options)) throw invalid(ctx, "options must be a plain object of plain values");
   const { mode, createDirs, owner, group } = options;
+  assertFileOperationOptions(options, ctx);
   if (mode !== undefined) assertMode(mode, ctx);
   if (owner !== undefined) assertPrincipal(owner, ctx, "owner");
   if (group !== undefined) assertPrincipal(group, ctx, "group");
   if (createDirs !== undefined && typeof createDirs !== "boolean") {
     throw invalid(ctx, `createDirs must be a boolean, got ${show(createDirs)}`);
   }
+}
+
+/**
+ * Rejects file-operation options (`{ signal, timeoutMs }`, the last argument of every file
+ * method) that are not an object, hold a `signal` that is not an `AbortSignal` or a
+ * `timeoutMs` that is not a whole number from 1 to 2147483647 (`INVALID_ARGUMENT`); an
+ * already-aborted signal is `ABORTED`. Either way before any work is done. Other keys are
+ * left to the caller (e.g. `writeFileAtomic`'s `mode`).
+ *
+ * @example
+ * ```ts
+ * import { assertFileOperationOptions } from "@vm/provider-kit";
+ * assertFileOperationOptions({ timeoutMs: 5_000 }, { provider: "docker", operation: "files.readFile" });
+ * ```
+ */
+export function assertFileOperationOptions(options: unknown, ctx: ErrorContext): asserts options is { signal?: AbortSignal; timeoutMs?: number } | undefined {
+  if (options === undefined) return;
+  if (typeof options !== "object" || options === null || Array.isArray(options)) throw invalid(ctx, "options must be an object");
+  const { signal, timeoutMs } = options as Record<string, unknown>;
+  if (timeoutMs !== undefined) assertInteger(timeoutMs, ctx, "timeoutMs", 1, 2_147_483_647);
+  if (signal !== undefined && !(signal instanceof AbortSignal)) throw invalid(ctx, `signal must be an AbortSignal, got ${show(signal)}`);
+  if (signal?.aborted) throw new VMError("ABORTED", "aborted before the operation started", { ...ctx, cause: signal.reason });
 }

@@ -4,6 +4,7 @@ import { concurrencyCases } from "./concurrency.js";
 import { execKillCases } from "./exec-kill.js";
 import { execCases } from "./exec.js";
 import { filePathCases } from "./file-paths.js";
+import { specialFileCases } from "./files-special.js";
 import { fileCases } from "./files.js";
 import { instanceCases } from "./instances.js";
 import { processCases } from "./processes.js";
@@ -23,7 +24,7 @@ export const CASE_GROUPS: readonly CaseGroup[] = [
   { id: "capabilities", title: "capabilities", cases: capabilityCases },
   { id: "instances", title: "instances: lifecycle", cases: instanceCases },
   { id: "exec", title: "instances: exec", cases: [...execCases, ...execKillCases] },
-  { id: "files", title: "files", cases: [...fileCases, ...filePathCases] },
+  { id: "files", title: "files", cases: [...fileCases, ...filePathCases, ...specialFileCases] },
   { id: "snapshots", title: "snapshots and images", cases: snapshotCases },
   { id: "processes", title: "processes (PM2)", cases: processCases },
   { id: "concurrency", title: "concurrency", cases: concurrencyCases },

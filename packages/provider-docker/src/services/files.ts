@@ -1,19 +1,25 @@
 import { constants as bufferConstants } from "node:buffer";
 import { posix } from "node:path";
 import type { Readable } from "node:stream";
-import type { AtomicWriteOptions, FileContent, VMFileService } from "@vm/core";
+import type { AtomicWriteOptions, FileContent, FileOperationOptions, VMFileService } from "@vm/core";
 import {
+  FILE_DISCARD_PARTIAL_SCRIPT,
   FILE_RESOLVE_READ_SCRIPT,
   FILE_RESOLVE_WRITE_SCRIPT,
   FILE_SCRIPT_NAME,
+  type FileCallBound,
   VMError,
   assertAtomicWriteOptions,
   assertFileContent,
+  assertFileOperationOptions,
   assertFilePath,
   assertId,
-  atomicWriteArgv,
-  createExecFileService,
+  fileCallBound,
   fileErrorFromExecResult,
+  fileWriteArgv,
+  createExecFileService,
+  isVMError,
+  tempFileSuffix,
 } from "@vm/provider-kit";
 import { pack } from "tar-stream";
 import type { DockerContext } from "../context.js";
@@ -41,6 +47,9 @@ const ARCHIVE_MIN_BYTES = 1024 * 1024;
  * ```
  */
 export const DEFAULT_MAX_FILE_BYTES = 1024 * 1024 * 1024;
+
+// The bound of a clean-up exec after a stopped write: the caller's own bound has run out.
+const CLEANUP_TIMEOUT_MS = 30_000;
 
 /** Whether the engine answered an archive request 500 with a message matching `pattern`. */
 function engineRefused(err: unknown, pattern: RegExp): boolean {
@@ -92,13 +101,17 @@ function toBuffer(content: FileContent): Buffer {
  * each `data` chunk into one preallocated buffer (no tar library, no pipe), and nothing
  * after the entry is read.
  */
-function firstEntry(stream: Readable, ectx: TarErrorContext, limit: FirstEntryLimit): Promise<TarEntry | undefined> {
+function firstEntry(stream: Readable, ectx: TarErrorContext, limit: FirstEntryLimit, bound: FileCallBound): Promise<TarEntry | undefined> {
   const parser = createFirstEntryParser(ectx, limit);
+  const signal = bound.signal();
   return new Promise((resolve, reject) => {
     let settled = false;
+    // The call's timeout or signal ends the download (the stream is destroyed: the request goes).
+    const onAbort = () => settle(() => reject(bound.reason()));
     const settle = (fn: () => void) => {
       if (settled) return;
       settled = true;
+      signal.removeEventListener("abort", onAbort);
       stream.off("data", onData);
       if (!stream.destroyed) stream.destroy();
       fn();
@@ -123,7 +136,9 @@ function firstEntry(stream: Readable, ectx: TarErrorContext, limit: FirstEntryLi
     stream.on("end", onEnd);
     // A close without an end is a connection cut mid-archive: end() reports what is missing.
     stream.on("close", onEnd);
-    stream.on("error", (err) => settle(() => reject(fromDockerError(err, ectx))));
+    stream.on("error", (err) => settle(() => reject(signal.aborted ? bound.reason() : fromDockerError(err, ectx))));
+    if (signal.aborted) onAbort();
+    else signal.addEventListener("abort", onAbort, { once: true });
   });
 }
 
@@ -153,6 +168,18 @@ export function createFileService(ctx: DockerContext, ensureManaged: (instanceId
     assertFilePath(path, ectx);
   }
 
+  /** Validates the call's `{ signal, timeoutMs }` and starts its bound (see `fileCallBound`). */
+  function boundOf(operation: string, path: string, options: unknown): FileCallBound {
+    assertFileOperationOptions(options, { provider, operation });
+    return fileCallBound(options, { provider, operation }, path);
+  }
+
+  /** An engine request that failed because the call's signal or timeout aborted it reports that. */
+  function requestError(err: unknown, bound: FileCallBound, operation: string, path: string): VMError {
+    if (bound.signal().aborted) return bound.reason();
+    return fromDockerError(err, { provider, operation, subject: JSON.stringify(path) });
+  }
+
   /** The largest file `operation` reads, and the error past it (naming the limit, not the content). */
   function readLimit(path: string, operation: string): FirstEntryLimit {
     const asText = operation === "files.readFile";
@@ -164,9 +191,14 @@ export function createFileService(ctx: DockerContext, ensureManaged: (instanceId
     };
   }
 
-  /** Runs one FILE_RESOLVE_*_SCRIPT; a failure is the file error it classified. */
-  async function resolve(instanceId: string, operation: string, path: string, script: string, ...args: string[]): Promise<string> {
-    const result = await runExec(ctx, { instanceId, argv: ["bash", "-c", script, FILE_SCRIPT_NAME, path, ...args], options: {}, operation });
+  /** Runs one FILE_RESOLVE_*_SCRIPT within the call's bound; a failure is the file error it classified. */
+  async function resolve(instanceId: string, operation: string, path: string, bound: FileCallBound, script: string, ...args: string[]): Promise<string> {
+    let result;
+    try {
+      result = await runExec(ctx, { instanceId, argv: ["bash", "-c", script, FILE_SCRIPT_NAME, path, ...args], options: bound.step(), operation });
+    } catch (err) {
+      throw bound.translate(err);
+    }
     if (result.exit_code !== 0) throw fileErrorFromExecResult(result, { provider, operation, path });
     return result.stdout;
   }
@@ -175,78 +207,127 @@ export function createFileService(ctx: DockerContext, ensureManaged: (instanceId
     return new VMError("INTERNAL", `${operation} ${JSON.stringify(path)}: unexpected output from the path resolution script`, { provider, operation });
   }
 
-  async function readBytes(instanceId: string, path: string, operation: string): Promise<Buffer> {
+  async function readBytes(instanceId: string, path: string, operation: string, bound: FileCallBound): Promise<Buffer> {
     await ensureManaged(instanceId, operation);
     const limit = readLimit(path, operation);
-    const found = parseReadResolution(await resolve(instanceId, operation, path, FILE_RESOLVE_READ_SCRIPT, String(ARCHIVE_MIN_BYTES)), ARCHIVE_MIN_BYTES);
+    const found = parseReadResolution(await resolve(instanceId, operation, path, bound, FILE_RESOLVE_READ_SCRIPT, String(ARCHIVE_MIN_BYTES)), ARCHIVE_MIN_BYTES);
     if (found === undefined) throw malformed(operation, path);
-    if (found.kind === "other") return readViaExec(instanceId, path, operation, limit);
+    // Not a regular file (a FIFO, socket or device: the resolution opened nothing): the exec
+    // read refuses it, still without opening it.
+    if (found.kind === "other") return readViaExec(instanceId, path, operation, limit, bound);
     if (found.size > limit.maxBytes) throw limit.tooLarge(found.size);
     // No more than inlineMax bytes: that was the whole file.
     if (found.inline !== undefined && found.inline.length <= ARCHIVE_MIN_BYTES) return found.inline;
-    if (!found.onRoot || found.real === undefined) return readViaExec(instanceId, path, operation, limit);
+    if (!found.onRoot || found.real === undefined) return readViaExec(instanceId, path, operation, limit, bound);
     let stream: Readable;
     try {
-      stream = (await ctx.docker.getContainer(instanceId).getArchive({ path: found.real })) as unknown as Readable;
+      bound.step();
+      stream = (await ctx.docker.getContainer(instanceId).getArchive({ path: found.real, abortSignal: bound.signal() })) as unknown as Readable;
     } catch (err) {
-      if (hostPathTooLong(err)) return readViaExec(instanceId, path, operation, limit);
-      throw fromDockerError(err, { provider, operation, subject: JSON.stringify(path) });
+      if (isVMError(err)) throw err;
+      if (hostPathTooLong(err)) return readViaExec(instanceId, path, operation, limit, bound);
+      throw requestError(err, bound, operation, path);
     }
-    const entry = await firstEntry(stream, { provider, operation }, limit);
-    if (!entry) throw new VMError("INTERNAL", `${operation} ${JSON.stringify(path)}: the engine sent an empty archive`, { provider, operation });
-    if (entry.kind === "file") return entry.data;
-    // The path changed between the resolution and the request (now a link, a directory...):
-    // exec reads what is there now, with the usual errors.
-    return readViaExec(instanceId, path, operation, limit);
+    const entry = await firstEntry(stream, { provider, operation }, limit, bound);
+    if (entry?.kind === "file") return entry.data;
+    // The path changed between the resolution and the request (now a link, a directory, a
+    // socket, for which the engine sends an empty archive): exec reads what is there now, with
+    // the usual errors.
+    return readViaExec(instanceId, path, operation, limit, bound);
   }
 
   /** The exec-based read (base64 chunks) for a path the engine cannot resolve on its host; same limit. */
-  async function readViaExec(instanceId: string, path: string, operation: string, limit: FirstEntryLimit): Promise<Buffer> {
-    const stat = await runExec(ctx, { instanceId, argv: ["stat", "-L", "-c", "%s", "--", path], options: {}, operation });
-    // A failing stat (missing, not allowed) is reported by the read below, with the usual codes.
-    if (stat.exit_code === 0 && Number(stat.stdout.trim()) > limit.maxBytes) throw limit.tooLarge(Number(stat.stdout.trim()));
-    const bytes = await viaExec.readFileBytes(instanceId, path);
-    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  async function readViaExec(instanceId: string, path: string, operation: string, limit: FirstEntryLimit, bound: FileCallBound): Promise<Buffer> {
+    try {
+      // stat opens nothing: a FIFO or device is refused by the read script, before it opens it.
+      const stat = await runExec(ctx, { instanceId, argv: ["stat", "-L", "-c", "%s", "--", path], options: bound.step(), operation });
+      // A failing stat (missing, not allowed) is reported by the read below, with the usual codes.
+      if (stat.exit_code === 0 && Number(stat.stdout.trim()) > limit.maxBytes) throw limit.tooLarge(Number(stat.stdout.trim()));
+      const bytes = await viaExec.readFileBytes(instanceId, path, bound.step());
+      return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    } catch (err) {
+      throw bound.translate(err);
+    }
+  }
+
+  /** The exec-based (in-place) write, within this call's bound. */
+  async function writeViaExec(instanceId: string, path: string, data: Buffer, bound: FileCallBound): Promise<void> {
+    try {
+      await viaExec.writeFile(instanceId, path, data, bound.step());
+    } catch (err) {
+      throw bound.translate(err);
+    }
+  }
+
+  /**
+   * Removes what a stopped archive upload left at `path` (see FILE_DISCARD_PARTIAL_SCRIPT: only
+   * an incomplete regular file changed since the upload began). Best effort, with its own bound.
+   */
+  async function discardPartial(instanceId: string, path: string, size: number, started: number): Promise<void> {
+    const seconds = String(Math.ceil((Date.now() - started) / 1000) + 2);
+    const argv = ["bash", "-c", FILE_DISCARD_PARTIAL_SCRIPT, FILE_SCRIPT_NAME, path, String(size), seconds];
+    await runExec(ctx, { instanceId, argv, options: { timeoutMs: CLEANUP_TIMEOUT_MS }, operation: "files.writeFile" }).catch(() => undefined);
   }
 
   return {
-    async readFile(instanceId, path) {
+    async readFile(instanceId, path, options) {
       check("files.readFile", instanceId, path);
-      const bytes = await readBytes(instanceId, path, "files.readFile");
+      const bytes = await readBytes(instanceId, path, "files.readFile", boundOf("files.readFile", path, options));
       return new TextDecoder("utf-8").decode(bytes);
     },
 
-    async readFileBytes(instanceId, path) {
+    async readFileBytes(instanceId, path, options) {
       check("files.readFileBytes", instanceId, path);
-      return readBytes(instanceId, path, "files.readFileBytes");
+      return readBytes(instanceId, path, "files.readFileBytes", boundOf("files.readFileBytes", path, options));
     },
 
-    async writeFile(instanceId, path, content) {
+    async writeFile(instanceId, path, content, options) {
       const operation = "files.writeFile";
       check(operation, instanceId, path);
       assertFileContent(content, { provider, operation });
+      const bound = boundOf(operation, path, options);
       await ensureManaged(instanceId, operation);
       const data = toBuffer(content);
-      if (data.length < ARCHIVE_MIN_BYTES) return viaExec.writeFile(instanceId, path, data);
-      const found = parseWriteResolution(await resolve(instanceId, operation, path, FILE_RESOLVE_WRITE_SCRIPT));
+      if (data.length < ARCHIVE_MIN_BYTES) return writeViaExec(instanceId, path, data, bound);
+      const found = parseWriteResolution(await resolve(instanceId, operation, path, bound, FILE_RESOLVE_WRITE_SCRIPT));
       if (found === undefined) throw malformed(operation, path);
       // Something that is not a file or a link (a FIFO) is written the exec way, with its rules.
-      if (found.existing === "other" || !found.onRoot || found.realDir === undefined) return viaExec.writeFile(instanceId, path, data);
+      if (found.existing === "other" || !found.onRoot || found.realDir === undefined) return writeViaExec(instanceId, path, data, bound);
       const name = posix.basename(path);
+      const written = posix.join(found.realDir, name);
       const tar = pack();
       tar.entry({ name, size: data.length, mode: 0o644, mtime: new Date(), uid: 0, gid: 0 }, data);
       tar.finalize();
+      const started = Date.now();
+      // Whether the archive started to flow to the engine (the request piped it: tar-stream's
+      // streamx emits "piping"; a "data" listener would start the flow itself). Before that, a
+      // stopped upload changed nothing.
+      let sent = false;
+      tar.once("piping", () => {
+        sent = true;
+      });
       try {
         // One request: the tar is generated while it uploads. The extraction replaces a
         // symbolic link at the path (never follows it), as the contract says.
-        await ctx.docker.getContainer(instanceId).putArchive(tar as unknown as NodeJS.ReadableStream, { path: found.realDir, noOverwriteDirNonDir: true });
+        bound.step();
+        await ctx.docker.getContainer(instanceId).putArchive(tar as unknown as NodeJS.ReadableStream, {
+          path: found.realDir,
+          noOverwriteDirNonDir: true,
+          abortSignal: bound.signal(),
+        });
       } catch (err) {
-        if (hostPathTooLong(err) || isMountPoint(err)) return viaExec.writeFile(instanceId, path, data);
+        if (isVMError(err)) throw err;
+        if (bound.signal().aborted) {
+          // The engine unlinks the old file as soon as it reads the entry's header and writes
+          // the new one in place: an upload cut short leaves a partial file, which goes.
+          if (sent) await discardPartial(instanceId, written, data.length, started);
+          throw bound.reason();
+        }
+        if (hostPathTooLong(err) || isMountPoint(err)) return writeViaExec(instanceId, path, data, bound);
         const vmErr = fromDockerError(err, { provider, operation, subject: JSON.stringify(path) });
         if (vmErr.code === "NOT_FOUND") {
           throw new VMError("NOT_FOUND", `${operation} ${JSON.stringify(path)}: the parent directory does not exist`, { provider, operation, cause: err });
         }
-        const written = posix.join(found.realDir, name);
         if (vmErr.code === "RESOURCE_EXHAUSTED" && partialWriteOf(err, written)) {
           // No partial file: like the exec-based writeFile, a failed write leaves nothing at the path.
           const removed = await viaExec.deleteFile(instanceId, written).then(
@@ -268,19 +349,32 @@ export function createFileService(ctx: DockerContext, ensureManaged: (instanceId
       check(operation, instanceId, path);
       assertFileContent(content, { provider, operation });
       assertAtomicWriteOptions(options, { provider, operation });
-      const argv = atomicWriteArgv(path, options ?? {}, provider);
+      const bound = fileCallBound(options, { provider, operation }, path);
+      const { mode, createDirs, owner, group } = options ?? {};
+      const step = { how: "atomic", path, suffix: tempFileSuffix(), mode, createDirs, owner, group } as const;
       await ensureManaged(instanceId, operation);
-      const result = await runExec(ctx, { instanceId, argv, options: { stdin: toBuffer(content) }, operation });
+      let result;
+      try {
+        result = await runExec(ctx, { instanceId, argv: fileWriteArgv({ ...step, phase: "all", source: "stdin" }), options: { ...bound.step(), stdin: toBuffer(content) }, operation });
+      } catch (err) {
+        if (isVMError(err) && (err.code === "TIMEOUT" || err.code === "ABORTED") && bound.stopped()) {
+          // The killed script (SIGKILL: no trap ran) left its temp file, named after this suffix.
+          await runExec(ctx, { instanceId, argv: fileWriteArgv({ ...step, phase: "abort", source: "stdin" }), options: { timeoutMs: CLEANUP_TIMEOUT_MS }, operation }).catch(
+            () => undefined,
+          );
+        }
+        throw bound.translate(err);
+      }
       if (result.exit_code !== 0) throw fileErrorFromExecResult(result, { provider, operation, path });
     },
 
-    copyFile: (instanceId, source, destination) => viaExec.copyFile(instanceId, source, destination),
-    moveFile: (instanceId, source, destination) => viaExec.moveFile(instanceId, source, destination),
-    deleteFile: (instanceId, path) => viaExec.deleteFile(instanceId, path),
-    fileExists: (instanceId, path) => viaExec.fileExists(instanceId, path),
-    createDirectory: (instanceId, path, recursive) => viaExec.createDirectory(instanceId, path, recursive),
-    listDirectory: (instanceId, path) => viaExec.listDirectory(instanceId, path),
-    isDirectory: (instanceId, path) => viaExec.isDirectory(instanceId, path),
-    deleteDirectory: (instanceId, path) => viaExec.deleteDirectory(instanceId, path),
+    copyFile: (instanceId, source, destination, options) => viaExec.copyFile(instanceId, source, destination, options),
+    moveFile: (instanceId, source, destination, options) => viaExec.moveFile(instanceId, source, destination, options),
+    deleteFile: (instanceId, path, options) => viaExec.deleteFile(instanceId, path, options),
+    fileExists: (instanceId, path, options) => viaExec.fileExists(instanceId, path, options),
+    createDirectory: (instanceId, path, options) => viaExec.createDirectory(instanceId, path, options),
+    listDirectory: (instanceId, path, options?: FileOperationOptions) => viaExec.listDirectory(instanceId, path, options),
+    isDirectory: (instanceId, path, options) => viaExec.isDirectory(instanceId, path, options),
+    deleteDirectory: (instanceId, path, options) => viaExec.deleteDirectory(instanceId, path, options),
   };
 }

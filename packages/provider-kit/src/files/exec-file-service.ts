@@ -1,6 +1,7 @@
-import type { AtomicWriteOptions, ExecFunction, ExecOptions, FileContent, FileInfo, VMFileService } from "@vm/core";
+import type { AtomicWriteOptions, CreateDirectoryOptions, ExecFunction, ExecOptions, FileContent, FileInfo, FileOperationOptions, VMFileService } from "@vm/core";
 import { VMError, isVMError } from "../errors.js";
-import { assertAtomicWriteOptions, assertFileContent, assertId, assertInteger } from "../validate.js";
+import { assertAtomicWriteOptions, assertFileContent, assertFileOperationOptions, assertId, assertInteger } from "../validate.js";
+import { type FileCallBound, fileCallBound } from "./bounds.js";
 import { fileErrorFromExecResult } from "./file-error.js";
 import {
   DEFAULT_MAX_ARG_BYTES,
@@ -16,6 +17,7 @@ import {
   FILE_COPY_SCRIPT,
   FILE_DELETE_DIRECTORY_SCRIPT,
   FILE_DELETE_SCRIPT,
+  FILE_DISCARD_PARTIAL_SCRIPT,
   FILE_EXISTS_SCRIPT,
   FILE_IS_DIRECTORY_SCRIPT,
   FILE_LIST_SCRIPT,
@@ -57,12 +59,19 @@ export interface ExecFileServiceOptions {
 
 const READ_ATTEMPTS = 3;
 
+// The bound of the clean-up exec after a failed or stopped write: it runs after the caller's
+// signal fired or its time ran out, so it has its own, short bound.
+const CLEANUP_TIMEOUT_MS = 30_000;
+
 /**
  * Every `VMFileService` method over nothing but an exec function, with fixed bash scripts
  * whose inputs are positional arguments (no path, mode, owner or content is ever pasted
  * into script text). Inputs are validated before any exec (`INVALID_ARGUMENT`); script
  * failures become `NOT_FOUND`, `PERMISSION_DENIED`, `INVALID_ARGUMENT`, `ALREADY_EXISTS`
- * or `INTERNAL`. Needs `bash`, coreutils (`base64`, `dd`, `stat`, `mv`, ...) and GNU
+ * or `INTERNAL`. A FIFO, socket or device as the file to read or copy, or as the target of
+ * an in-place write, is `INVALID_ARGUMENT` and is never opened. Every call is bounded by its
+ * `timeoutMs` (default `DEFAULT_FILE_TIMEOUT_MS`) and `signal`, which go down to each exec
+ * (`exec` kills the command); a stopped write removes what it left. Needs `bash`, coreutils (`base64`, `dd`, `stat`, `mv`, ...) and GNU
  * `find` in the instance.
  *
  * @example
@@ -103,14 +112,16 @@ export function createExecFileService(options: ExecFileServiceOptions): VMFileSe
     operation: string,
     path: string,
     argv: string[],
+    bound: FileCallBound | ExecOptions,
     execOptions?: ExecOptions,
   ): Promise<string> {
     const ctx = ctxOf(operation);
+    const stepBound = "step" in bound ? bound : undefined;
     let result;
     try {
-      result = await exec(instanceId, argv, execOptions);
+      result = await exec(instanceId, argv, { ...execOptions, ...(stepBound ? stepBound.step() : (bound as ExecOptions)) });
     } catch (err) {
-      if (isVMError(err)) throw err;
+      if (isVMError(err)) throw stepBound ? stepBound.translate(err) : err;
       throw new VMError("INTERNAL", `${ctx.operation} ${JSON.stringify(path)}: exec failed`, { ...ctx, cause: err });
     }
     if (result.exit_code !== 0) throw fileErrorFromExecResult(result, { ...ctx, path });
@@ -125,26 +136,41 @@ export function createExecFileService(options: ExecFileServiceOptions): VMFileSe
     return new VMError("INTERNAL", `files.${operation} ${JSON.stringify(path)}: unexpected output from the file script`, ctxOf(operation));
   }
 
-  async function yesNo(instanceId: string, operation: string, path: string, script: string): Promise<boolean> {
+  /** Validates the id, the path and the call options, and starts the call's bound. */
+  function begin(instanceId: unknown, operation: string, path: unknown, options: unknown, what = "path"): FileCallBound {
     const ctx = ctxOf(operation);
     assertId(instanceId, ctx, "instanceId");
-    const dirPath = directoryPath(path, ctx);
-    const out = (await run(instanceId, operation, dirPath, scriptArgv(script, dirPath))).trim();
+    assertFilePath(path, ctx, what);
+    assertFileOperationOptions(options, ctx);
+    return fileCallBound(options, ctx, path);
+  }
+
+  /** `begin` for a directory operation: the path comes back without trailing slashes. */
+  function beginDirectory(instanceId: unknown, operation: string, rawPath: unknown, options: unknown): { path: string; bound: FileCallBound } {
+    const ctx = ctxOf(operation);
+    assertId(instanceId, ctx, "instanceId");
+    const path = directoryPath(rawPath, ctx);
+    assertFileOperationOptions(options, ctx);
+    return { path, bound: fileCallBound(options, ctx, path) };
+  }
+
+  async function yesNo(instanceId: string, operation: string, rawPath: string, script: string, options: FileOperationOptions | undefined): Promise<boolean> {
+    const { path, bound } = beginDirectory(instanceId, operation, rawPath, options);
+    const out = (await run(instanceId, operation, path, scriptArgv(script, path), bound)).trim();
     if (out !== "yes" && out !== "no") throw malformed(operation, path);
     return out === "yes";
   }
 
-  async function readBytes(instanceId: string, operation: string, path: string): Promise<Uint8Array> {
+  async function readBytes(instanceId: string, operation: string, path: string, options: FileOperationOptions | undefined): Promise<Uint8Array> {
     const ctx = ctxOf(operation);
-    assertId(instanceId, ctx, "instanceId");
-    assertFilePath(path, ctx);
+    const bound = begin(instanceId, operation, path, options);
     for (let attempt = 0; attempt < READ_ATTEMPTS; attempt++) {
       const chunks: Buffer[] = [];
       let offset = 0;
       let version: string | undefined;
       let changed = false;
       for (;;) {
-        const out = await run(instanceId, operation, path, scriptArgv(FILE_READ_SCRIPT, path, String(offset), String(maxReadBytes)));
+        const out = await run(instanceId, operation, path, scriptArgv(FILE_READ_SCRIPT, path, String(offset), String(maxReadBytes)), bound);
         const newline = out.indexOf("\n");
         const header = /^([fo]) (\d+) (\S+)$/.exec(newline < 0 ? "" : out.slice(0, newline));
         const body = out.slice(newline + 1).trim();
@@ -186,11 +212,31 @@ export function createExecFileService(options: ExecFileServiceOptions): VMFileSe
     path: string,
     content: FileContent,
     writeOptions: AtomicWriteOptions,
+    bound: FileCallBound,
   ): Promise<void> {
     const bytes = toBytes(content);
     const base = { how, path, suffix: tempFileSuffix(), ...writeOptions };
+    const started = Date.now();
+    // A write stopped by its timeout or signal was killed (SIGKILL on some providers: no trap
+    // ran). Its temp files go; an in-place write's target goes if it was left incomplete.
+    // Only when the call itself was stopped: a provider's own timeout of one exec (Morph's
+    // HTTP bound) comes with the provider's own kill, and must not cost another request.
+    const cleanUp = async (err: unknown, source: "stdin" | "base64") => {
+      if (!isVMError(err) || (err.code !== "TIMEOUT" && err.code !== "ABORTED") || !bound.stopped()) return;
+      const cleanup = { timeoutMs: CLEANUP_TIMEOUT_MS };
+      await run(instanceId, operation, path, fileWriteArgv({ ...base, phase: "abort", source }), cleanup).catch(() => undefined);
+      if (how === "inplace") {
+        const seconds = String(Math.ceil((Date.now() - started) / 1000) + 2);
+        await run(instanceId, operation, path, scriptArgv(FILE_DISCARD_PARTIAL_SCRIPT, path, String(bytes.byteLength), seconds), cleanup).catch(() => undefined);
+      }
+    };
     if (useStdin) {
-      await run(instanceId, operation, path, fileWriteArgv({ ...base, phase: "all", source: "stdin" }), { stdin: bytes });
+      try {
+        await run(instanceId, operation, path, fileWriteArgv({ ...base, phase: "all", source: "stdin" }), bound, { stdin: bytes });
+      } catch (err) {
+        await cleanUp(err, "stdin");
+        throw err;
+      }
       return;
     }
     const b64 = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64");
@@ -209,97 +255,106 @@ export function createExecFileService(options: ExecFileServiceOptions): VMFileSe
         return piece;
       });
     if (batches.length === 1) {
-      await run(instanceId, operation, path, fileWriteArgv({ ...base, phase: "all", source: "base64" }, piecesOf(batches[0] ?? [])));
+      try {
+        await run(instanceId, operation, path, fileWriteArgv({ ...base, phase: "all", source: "base64" }, piecesOf(batches[0] ?? [])), bound);
+      } catch (err) {
+        await cleanUp(err, "base64");
+        throw err;
+      }
       return;
     }
     try {
       for (const [index, lengths] of batches.entries()) {
         const phase = index === 0 ? "begin" : index === batches.length - 1 ? "commit" : "append";
-        await run(instanceId, operation, path, fileWriteArgv({ ...base, phase, source: "base64" }, piecesOf(lengths)));
+        await run(instanceId, operation, path, fileWriteArgv({ ...base, phase, source: "base64" }, piecesOf(lengths)), bound);
       }
     } catch (err) {
       // A failing step already removed the temp file itself; this covers a transport failure
-      // around a step that did run. Best effort: the original error is what matters.
-      await run(instanceId, operation, path, fileWriteArgv({ ...base, phase: "abort", source: "base64" })).catch(() => undefined);
+      // around a step that did run, and a step stopped by the call's timeout or signal (its own
+      // bound: the caller's has run out). Best effort: the original error is what matters.
+      if (isVMError(err) && (err.code === "TIMEOUT" || err.code === "ABORTED") && bound.stopped()) await cleanUp(err, "base64");
+      else await run(instanceId, operation, path, fileWriteArgv({ ...base, phase: "abort", source: "base64" }), { timeoutMs: CLEANUP_TIMEOUT_MS }).catch(() => undefined);
       throw err;
     }
   }
 
   return {
-    readFile: async (instanceId, path) => Buffer.from(await readBytes(instanceId, "readFile", path)).toString("utf8"),
+    readFile: async (instanceId, path, options) => Buffer.from(await readBytes(instanceId, "readFile", path, options)).toString("utf8"),
 
-    readFileBytes: (instanceId, path) => readBytes(instanceId, "readFileBytes", path),
+    readFileBytes: (instanceId, path, options) => readBytes(instanceId, "readFileBytes", path, options),
 
-    writeFile: async (instanceId, path, content) => {
-      const ctx = ctxOf("writeFile");
-      assertId(instanceId, ctx, "instanceId");
-      assertFilePath(path, ctx);
-      assertFileContent(content, ctx);
-      await write(instanceId, "writeFile", "inplace", path, content, {});
+    writeFile: async (instanceId, path, content, options) => {
+      const bound = begin(instanceId, "writeFile", path, options);
+      assertFileContent(content, ctxOf("writeFile"));
+      await write(instanceId, "writeFile", "inplace", path, content, {}, bound);
     },
 
     writeFileAtomic: async (instanceId, path, content, writeOptions) => {
       const ctx = ctxOf("writeFileAtomic");
-      assertId(instanceId, ctx, "instanceId");
-      assertFilePath(path, ctx);
-      assertFileContent(content, ctx);
       assertAtomicWriteOptions(writeOptions, ctx);
+      const bound = begin(instanceId, "writeFileAtomic", path, writeOptions);
+      assertFileContent(content, ctx);
       const { mode, createDirs, owner, group } = writeOptions ?? {};
-      await write(instanceId, "writeFileAtomic", "atomic", path, content, { mode, createDirs, owner, group });
+      await write(instanceId, "writeFileAtomic", "atomic", path, content, { mode, createDirs, owner, group }, bound);
     },
 
-    copyFile: async (instanceId, source, destination) => {
-      const ctx = ctxOf("copyFile");
-      assertId(instanceId, ctx, "instanceId");
-      assertFilePath(source, ctx, "source");
-      assertFilePath(destination, ctx, "destination");
-      await run(instanceId, "copyFile", source, scriptArgv(FILE_COPY_SCRIPT, source, destination));
+    copyFile: async (instanceId, source, destination, options) => {
+      assertFilePath(destination, ctxOf("copyFile"), "destination");
+      const bound = begin(instanceId, "copyFile", source, options, "source");
+      await run(instanceId, "copyFile", source, scriptArgv(FILE_COPY_SCRIPT, source, destination), bound);
     },
 
-    moveFile: async (instanceId, source, destination) => {
-      const ctx = ctxOf("moveFile");
-      assertId(instanceId, ctx, "instanceId");
-      assertFilePath(source, ctx, "source");
-      assertFilePath(destination, ctx, "destination");
-      await run(instanceId, "moveFile", source, scriptArgv(FILE_MOVE_SCRIPT, source, destination));
+    moveFile: async (instanceId, source, destination, options) => {
+      assertFilePath(destination, ctxOf("moveFile"), "destination");
+      const bound = begin(instanceId, "moveFile", source, options, "source");
+      await run(instanceId, "moveFile", source, scriptArgv(FILE_MOVE_SCRIPT, source, destination), bound);
     },
 
-    deleteFile: async (instanceId, path) => {
-      const ctx = ctxOf("deleteFile");
-      assertId(instanceId, ctx, "instanceId");
-      assertFilePath(path, ctx);
-      await run(instanceId, "deleteFile", path, scriptArgv(FILE_DELETE_SCRIPT, path));
+    deleteFile: async (instanceId, path, options) => {
+      const bound = begin(instanceId, "deleteFile", path, options);
+      await run(instanceId, "deleteFile", path, scriptArgv(FILE_DELETE_SCRIPT, path), bound);
     },
 
-    fileExists: (instanceId, path) => yesNo(instanceId, "fileExists", path, FILE_EXISTS_SCRIPT),
+    fileExists: (instanceId, path, options) => yesNo(instanceId, "fileExists", path, FILE_EXISTS_SCRIPT, options),
 
-    createDirectory: async (instanceId, rawPath, recursive = false) => {
+    createDirectory: async (instanceId, rawPath, recursiveOrOptions) => {
       const ctx = ctxOf("createDirectory");
-      assertId(instanceId, ctx, "instanceId");
-      const path = directoryPath(rawPath, ctx);
-      if (typeof recursive !== "boolean") throw new VMError("INVALID_ARGUMENT", "recursive must be a boolean", ctx);
-      await run(instanceId, "createDirectory", path, scriptArgv(FILE_MKDIR_SCRIPT, path, recursive ? "1" : "0"));
+      const { recursive, options } = createDirectoryOptions(recursiveOrOptions, ctx);
+      const { path, bound } = beginDirectory(instanceId, "createDirectory", rawPath, options);
+      await run(instanceId, "createDirectory", path, scriptArgv(FILE_MKDIR_SCRIPT, path, recursive ? "1" : "0"), bound);
     },
 
-    listDirectory: async (instanceId, rawPath): Promise<FileInfo[]> => {
+    listDirectory: async (instanceId, rawPath, options): Promise<FileInfo[]> => {
       const ctx = ctxOf("listDirectory");
-      assertId(instanceId, ctx, "instanceId");
-      const path = directoryPath(rawPath, ctx);
-      const out = await run(instanceId, "listDirectory", path, scriptArgv(FILE_LIST_SCRIPT, path));
+      const { path, bound } = beginDirectory(instanceId, "listDirectory", rawPath, options);
+      const out = await run(instanceId, "listDirectory", path, scriptArgv(FILE_LIST_SCRIPT, path), bound);
       const entries = parseListing(out, path, ctx);
       if (entries === undefined) throw malformed("listDirectory", path);
       return entries;
     },
 
-    isDirectory: (instanceId, path) => yesNo(instanceId, "isDirectory", path, FILE_IS_DIRECTORY_SCRIPT),
+    isDirectory: (instanceId, path, options) => yesNo(instanceId, "isDirectory", path, FILE_IS_DIRECTORY_SCRIPT, options),
 
-    deleteDirectory: async (instanceId, rawPath) => {
+    deleteDirectory: async (instanceId, rawPath, options) => {
       const ctx = ctxOf("deleteDirectory");
-      assertId(instanceId, ctx, "instanceId");
-      const path = directoryPath(rawPath, ctx);
+      const { path, bound } = beginDirectory(instanceId, "deleteDirectory", rawPath, options);
       // "/x/link/." names the link's target through the link: refused like the link itself.
       if (/\/\.\.?$/.test(path)) throw new VMError("INVALID_ARGUMENT", `path ${JSON.stringify(path.slice(0, 200))} ends with "." or "..": name the directory itself`, ctx);
-      await run(instanceId, "deleteDirectory", path, scriptArgv(FILE_DELETE_DIRECTORY_SCRIPT, path));
+      await run(instanceId, "deleteDirectory", path, scriptArgv(FILE_DELETE_DIRECTORY_SCRIPT, path), bound);
     },
   };
+}
+
+/**
+ * `createDirectory`'s third argument: the boolean `recursive` (as before) or an options object
+ * `{ recursive, signal, timeoutMs }`. Anything else is `INVALID_ARGUMENT`.
+ */
+function createDirectoryOptions(value: unknown, ctx: { provider: string; operation: string }): { recursive: boolean; options: FileOperationOptions | undefined } {
+  if (value === undefined || typeof value === "boolean") return { recursive: value === true, options: undefined };
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new VMError("INVALID_ARGUMENT", "the third argument must be a boolean (recursive) or an options object", ctx);
+  }
+  const { recursive } = value as CreateDirectoryOptions;
+  if (recursive !== undefined && typeof recursive !== "boolean") throw new VMError("INVALID_ARGUMENT", "recursive must be a boolean", ctx);
+  return { recursive: recursive === true, options: value };
 }

@@ -30,6 +30,7 @@ const TAG_CODES: Readonly<Record<string, VMErrorCode>> = {
   ENOSPC: "RESOURCE_EXHAUSTED",
   EBUSY: "CONFLICT",
   ELOOP: "INVALID_ARGUMENT",
+  ENOTREG: "INVALID_ARGUMENT",
   EIO: "INTERNAL",
 };
 
@@ -44,6 +45,7 @@ const TAG_TEXT: Readonly<Record<string, string>> = {
   ENOSPC: "no space left on device",
   EBUSY: "in use or a mount point, which cannot be replaced, moved or removed (device or resource busy; a bind-mounted file such as /etc/hosts can still be written in place with writeFile)",
   ELOOP: "too many levels of symbolic links (the kernel follows at most 40 in one path)",
+  ENOTREG: "not a regular file (a FIFO, socket or device is never opened)",
   EIO: "I/O error",
 };
 
@@ -51,7 +53,7 @@ const MARKER = /^@@vm-files-error ([A-Z]+)$/gm;
 
 /**
  * The failure tag (`ENOENT`, `EACCES`, `EISDIR`, `ENOTDIR`, `EEXIST`, `ENOTEMPTY`, `EINVAL`,
- * `ENOSPC`, `EBUSY`, `ELOOP`, `EIO`) a file script printed, or `undefined` when the result is not a classified
+ * `ENOSPC`, `EBUSY`, `ELOOP`, `ENOTREG`, `EIO`) a file script printed, or `undefined` when the result is not a classified
  * script failure (e.g. bash is missing, or the command was killed).
  *
  * @example
@@ -83,6 +85,7 @@ function detailOf(stderr: string): string {
  * code (missing -> `NOT_FOUND`, permission -> `PERMISSION_DENIED`, a directory where a file
  * is expected or the reverse -> `INVALID_ARGUMENT`, existing -> `ALREADY_EXISTS`, no space
  * left (or a disk quota) -> `RESOURCE_EXHAUSTED`, a mount point or a busy file -> `CONFLICT`,
+ * a FIFO, socket or device where a regular file is needed -> `INVALID_ARGUMENT`,
  * anything else -> `INTERNAL`). Providers that run a file script themselves (e.g. a streaming
  * `writeFileAtomic`) use it to report errors exactly like `createExecFileService`.
  *

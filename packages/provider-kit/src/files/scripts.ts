@@ -63,6 +63,9 @@ run() {
 failed() { printf '%s\n' "\${1:0:1000}" >&2; fail "$(classify "$1")"; }
 try() { "$@" 2>/dev/null || run "$@"; }
 probe() { if [ -e "$1" ] || [ -L "$1" ]; then return 0; fi; run stat --printf= -- "$1"; }
+# Reports an existing path that is not a regular file or a directory (a FIFO, socket or
+# device): stat names its type without opening it.
+not_regular() { printf '%s\n' "$(stat -L -c %F -- "$1" 2>/dev/null || echo special file)" >&2; fail ENOTREG; }
 `;
 
 // The scripts are String.raw templates so backslashes reach bash untouched; `\${` is the
@@ -76,8 +79,10 @@ export function script(body: string): string {
  * Reads one chunk of a file. Args: `path offset count`. Prints a header line
  * `<f|o> <size> <version>` (`f` = regular file) and then the chunk as one base64 line.
  * The version (device, inode, mtime, ctime) lets a chunked reader notice that the file
- * changed between chunks. From a file that is not regular (`o`: a pipe, a device, `/proc`)
- * it reads `count + 1` bytes, so the caller can tell exactly `count` bytes from more.
+ * changed between chunks. A FIFO, socket or device is `ENOTREG`, checked before the file is
+ * opened (a FIFO is never opened). From a file that is neither (`o`; none today: /proc and
+ * /sys files are regular) it reads `count + 1` bytes, so the caller can tell exactly `count`
+ * bytes from more.
  *
  * @example
  * ```ts
@@ -89,6 +94,10 @@ export const FILE_READ_SCRIPT = script(String.raw`
 p=$1 off=$2 count=$3
 case $off$count in *[!0-9]*) fail EINVAL ;; esac
 if [ -d "$p" ]; then fail EISDIR; fi
+# A FIFO, socket or device is refused before anything opens it: opening a FIFO blocks until a
+# writer comes (and would let a blocked writer go on), a device may never end. [ -f ] follows
+# symbolic links (also in parent directories) with stat(), which opens nothing.
+if [ -e "$p" ] && [ ! -f "$p" ]; then not_regular "$p"; fi
 if ! { exec 4<"$p"; } 2>/dev/null; then
   err=$( { : <"$p"; } 2>&1 ) && fail EIO
   failed "$err"
@@ -109,7 +118,8 @@ run chunk
  * - `phase`: `all` (one exec: the temp file is `.<name>.vm-tmp.<suffix>-<pidns>-<pid>`,
  *   naming its writer), or `begin` / `append` / `commit` for a write spread over several
  *   execs (the pieces go to the temp file `.<name>.vm-tmp.<suffix>` next to the target), or
- *   `abort` to remove that temp file.
+ *   `abort` to remove that temp file (and the one-exec temp file of the same suffix, which a
+ *   write killed by a timeout or an abort leaves).
  * - `source`: `stdin` (raw bytes on standard input) or `base64` (the concatenated pieces).
  * - `mode`, `owner`, `group`: empty for "not given"; `createDirs`: `1` or `0`.
  *
@@ -247,6 +257,11 @@ copy_into() { cat -- "$tmp" >"$p"; }
 # what in place means (writeFileAtomic keeps the old content).
 # (Assigned directly, never through $(...), which would strip a name's trailing newlines.)
 is_new() { [ ! -e "$p" ] && [ ! -L "$p" ]; }
+# An in-place write opens its target: a FIFO, socket or device there is refused, never opened.
+# (An atomic write renames over whatever is there and opens nothing of it.)
+if [ "$how" = inplace ] && [ -e "$p" ] && [ ! -f "$p" ] && [ ! -d "$p" ]; then
+  case $phase in all|begin|commit) not_regular "$p" ;; esac
+fi
 case $phase in
   all)
     if [ "$how" = inplace ]; then
@@ -286,6 +301,11 @@ case $phase in
     fi ;;
   abort)
     cleanup
+    # A one-exec write that was killed (timeout, abort) left its temp file under the same
+    # random suffix plus -<pid namespace>-<pid>: it is this call's, so it goes too.
+    set +f
+    rm -f -- "$tmp"-* 2>/dev/null || :
+    set -f
     tmp= ;;
 esac
 `);
@@ -409,7 +429,8 @@ try rm -rf -- "$p"
  * that fails (a full disk) leaves the destination as it was and no partial file. A
  * destination that is a mount point (EBUSY on rename) is copied into in place. A new
  * destination gets the source's mode less the umask (like `cp`); an existing one keeps its
- * mode and, as root, its owner (like a write).
+ * mode and, as root, its owner (like a write). A source that is a FIFO, socket or device
+ * (after following symbolic links) is `ENOTREG` and is never opened.
  *
  * @example
  * ```ts
@@ -421,6 +442,8 @@ export const FILE_COPY_SCRIPT = script(String.raw`
 src=$1 p=$2
 probe "$src"
 if [ -d "$src" ]; then fail EISDIR; fi
+# A FIFO, socket or device source is refused before cp opens it (it would block or never end).
+if [ -e "$src" ] && [ ! -f "$src" ]; then not_regular "$src"; fi
 case $p in /) fail EISDIR ;; */) fail EISDIR ;; esac
 if [ -d "$p" ] && [ ! -L "$p" ]; then fail EISDIR; fi
 dir=\${p%/*}; base=\${p##*/}
@@ -470,4 +493,27 @@ fi
 export const FILE_MOVE_SCRIPT = script(String.raw`
 probe "$1"
 run mv -f -T -- "$1" "$2"
+`);
+
+/**
+ * Removes what an in-place write that was killed (its timeout or abort) left at its target.
+ * Args: `path size seconds`: the path is removed when it is a regular file shorter than the
+ * `size` bytes the write was to leave and whose inode changed within the last `seconds`
+ * (so during the write, by the instance's own clock). Anything else is left alone.
+ *
+ * @example
+ * ```ts
+ * import { FILE_DISCARD_PARTIAL_SCRIPT, FILE_SCRIPT_NAME } from "@vm/provider-kit";
+ * const argv = ["bash", "-c", FILE_DISCARD_PARTIAL_SCRIPT, FILE_SCRIPT_NAME, "/dev/shm/a.bin", "1048576", "12"];
+ * ```
+ */
+export const FILE_DISCARD_PARTIAL_SCRIPT = script(String.raw`
+p=$1 size=$2 secs=$3
+case $size$secs in ""|*[!0-9]*) fail EINVAL ;; esac
+if [ -L "$p" ] || [ ! -f "$p" ]; then exit 0; fi
+info=$(stat -c '%s %Z' -- "$p" 2>/dev/null) || exit 0
+now=$(date +%s) || exit 0
+# Shorter than the content: the write stopped part-way (a complete file, or one another
+# writer made longer, is kept).
+if [ "\${info% *}" -lt "$size" ] && [ "\${info#* }" -ge $((now - secs)) ]; then rm -f -- "$p" 2>/dev/null || :; fi
 `);
