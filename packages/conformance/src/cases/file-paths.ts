@@ -2,6 +2,7 @@ import { strict as assert } from "node:assert";
 import { randomBytes } from "node:crypto";
 import { expectVMError } from "../assertions.js";
 import type { CaseContext, ConformanceCase } from "../types.js";
+import { sharedScratch as setup } from "./util.js";
 
 // Larger than any fast path's small-file cut-off (Docker sends small files through exec and
 // large ones through the engine's archive API): each path rule is checked on both routes.
@@ -28,11 +29,6 @@ async function kindOf(ctx: CaseContext, id: string, path: string): Promise<strin
 async function catInVM(ctx: CaseContext, id: string, path: string): Promise<Buffer> {
   const out = await sh(ctx, id, 'base64 -w0 -- "$1"', path);
   return Buffer.from(out.trim(), "base64");
-}
-
-async function setup(ctx: CaseContext): Promise<{ id: string; dir: string }> {
-  const id = await ctx.sharedInstance();
-  return { id, dir: await ctx.scratchDir() };
 }
 
 /**

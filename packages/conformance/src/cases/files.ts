@@ -2,7 +2,7 @@ import { strict as assert } from "node:assert";
 import { createHash, randomBytes } from "node:crypto";
 import { expectVMError } from "../assertions.js";
 import type { CaseContext, ConformanceCase } from "../types.js";
-import { missingId } from "./util.js";
+import { missingId, sharedScratch as setup } from "./util.js";
 
 /** File names users really produce; each must be used literally. */
 export const HOSTILE_NAMES: readonly string[] = [
@@ -36,11 +36,6 @@ async function statOf(ctx: CaseContext, id: string, path: string, format: string
   const result = await ctx.provider.instances.exec(id, ["stat", "-c", format, "--", path]);
   assert.equal(result.exit_code, 0, `stat ${path}: ${result.stderr}`);
   return result.stdout.trim();
-}
-
-async function setup(ctx: CaseContext): Promise<{ id: string; dir: string }> {
-  const id = await ctx.sharedInstance();
-  return { id, dir: await ctx.scratchDir() };
 }
 
 /**

@@ -1,5 +1,6 @@
 import { strict as assert } from "node:assert";
 import type { VMInstance } from "@vm/core";
+import type { CaseContext } from "../types.js";
 
 /**
  * `timeoutMs` of the cases whose command must start (and write its pid file) before the timeout
@@ -25,4 +26,10 @@ export function assertHasMetadata(instance: Pick<VMInstance, "metadata">, expect
 
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** The shared instance and a fresh scratch directory in it: how most file cases start. */
+export async function sharedScratch(ctx: CaseContext): Promise<{ id: string; dir: string }> {
+  const id = await ctx.sharedInstance();
+  return { id, dir: await ctx.scratchDir() };
 }
