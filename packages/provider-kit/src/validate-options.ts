@@ -1,6 +1,6 @@
 import type { BootOptions, CreateSnapshotOptions, ExecOptions, InstanceFilters, InstanceStatus, SnapshotFilters } from "@vm/core";
 import { VMError } from "./errors.js";
-import { type ErrorContext, assertAbsolutePath, assertArgv, assertEnv, assertId, assertInteger, assertMetadata, assertPrincipal } from "./validate.js";
+import { type ErrorContext, assertAbsolutePath, assertArgv, assertEnv, assertId, assertInteger, assertMetadata, assertMode, assertPrincipal } from "./validate.js";
 
 function invalid(ctx: ErrorContext, message: string): VMError {
   return new VMError("INVALID_ARGUMENT", message, ctx);
@@ -325,4 +325,60 @@ export function readCreateSnapshotOptions(options: unknown, ctx: ErrorContext): 
   if (o.metadata !== undefined) o.metadata = readMetadata(o.metadata, ctx);
   if (o.digest !== undefined) assertDigest(o.digest, ctx);
   return o;
+}
+
+/**
+ * Rejects `writeFileAtomic` options that are not a plain object of plain values (no getters,
+ * no unknown keys), or hold a non-octal `mode`, an `owner`/`group` that is not a name or
+ * numeric id, a non-boolean `createDirs`, or a bad `signal`/`timeoutMs` (see
+ * `assertFileOperationOptions`).
+ *
+ * @example
+ * ```ts
+ * import { assertAtomicWriteOptions } from "@vm/provider-kit";
+ * assertAtomicWriteOptions({ mode: "600", owner: "root" }, { provider: "docker", operation: "files.writeFileAtomic" });
+ * ```
+ */
+export function assertAtomicWriteOptions(
+  options: unknown,
+  ctx: ErrorContext,
+): asserts options is { mode?: string; createDirs?: boolean; owner?: string; group?: string; signal?: AbortSignal; timeoutMs?: number } | undefined {
+  const copy = readFileOperationOptions(options, ctx, ["mode", "createDirs", "owner", "group"]);
+  if (copy === undefined) return;
+  const { mode, createDirs, owner, group } = copy;
+  if (mode !== undefined) assertMode(mode, ctx);
+  if (owner !== undefined) assertPrincipal(owner, ctx, "owner");
+  if (group !== undefined) assertPrincipal(group, ctx, "group");
+  if (createDirs !== undefined && typeof createDirs !== "boolean") throw invalid(ctx, `createDirs must be a boolean, got ${kind(createDirs)}`);
+}
+
+/**
+ * Rejects file-operation options (`{ signal, timeoutMs }`, the last argument of every file
+ * method) that are not a plain object of plain values with known keys, hold a `signal` that is
+ * not an `AbortSignal` or a `timeoutMs` that is not a whole number from 1 to 2147483647
+ * (`INVALID_ARGUMENT`); an already-aborted signal is `ABORTED`. Either way before any work is
+ * done. `extraKeys` names the method's own options (e.g. `createDirectory`'s `recursive`).
+ *
+ * @example
+ * ```ts
+ * import { assertFileOperationOptions } from "@vm/provider-kit";
+ * assertFileOperationOptions({ timeoutMs: 5_000 }, { provider: "docker", operation: "files.readFile" });
+ * ```
+ */
+export function assertFileOperationOptions(
+  options: unknown,
+  ctx: ErrorContext,
+  extraKeys: readonly string[] = [],
+): asserts options is { signal?: AbortSignal; timeoutMs?: number } | undefined {
+  readFileOperationOptions(options, ctx, extraKeys);
+}
+
+/** Reads file-operation options into a checked copy (see `assertFileOperationOptions`). */
+function readFileOperationOptions(options: unknown, ctx: ErrorContext, extraKeys: readonly string[]): Record<string, unknown> | undefined {
+  const copy = readOptionsObject(options, ctx, "options", ["signal", "timeoutMs", ...extraKeys]);
+  if (copy === undefined) return undefined;
+  const { signal, timeoutMs } = copy;
+  if (timeoutMs !== undefined) assertInteger(timeoutMs, ctx, "timeoutMs", 1, 2_147_483_647);
+  assertSignal(signal, ctx);
+  return copy;
 }

@@ -9,11 +9,9 @@ import {
   MAX_PATH_BYTES,
   assertAbsolutePath,
   assertArgv,
-  assertAtomicWriteOptions,
   assertCommandSize,
   assertEnv,
   assertFileContent,
-  assertFileOperationOptions,
   assertId,
   assertInteger,
   assertMetadata,
@@ -21,6 +19,7 @@ import {
   assertPrincipal,
   commandBytes,
 } from "./validate.js";
+import { assertAtomicWriteOptions, assertFileOperationOptions } from "./validate-options.js";
 
 const ctx = { provider: "test", operation: "files.test" };
 
@@ -179,6 +178,19 @@ describe("assertFileOperationOptions", () => {
     expect(code).toBe("ABORTED");
     // writeFileAtomic's options carry them too.
     rejects(() => assertAtomicWriteOptions({ mode: "600", timeoutMs: -1 }, ctx));
+  });
+  it("reads options as plain data: a throwing getter, an unknown key (a typo) or a class instance is INVALID_ARGUMENT, never a raw error", () => {
+    const throwing = {
+      get timeoutMs(): number {
+        throw new Error("getter ran");
+      },
+    };
+    for (const options of [throwing, { timeout: 5_000 }, { timeoutMs: 5_000, recursive: true }, new Date(), new Map()]) {
+      rejects(() => assertFileOperationOptions(options, ctx));
+    }
+    for (const options of [throwing, { mode: "600", mdoe: "600" }]) rejects(() => assertAtomicWriteOptions(options, ctx));
+    // A method's own keys are named by the caller.
+    expect(() => assertFileOperationOptions({ recursive: true, timeoutMs: 5_000 }, ctx, ["recursive"])).not.toThrow();
   });
 });
 

@@ -1,6 +1,7 @@
 import type { AtomicWriteOptions, CreateDirectoryOptions, ExecFunction, ExecOptions, FileContent, FileInfo, FileOperationOptions, VMFileService } from "@vm/core";
 import { VMError, isVMError } from "../errors.js";
-import { assertAtomicWriteOptions, assertFileContent, assertFileOperationOptions, assertId, assertInteger } from "../validate.js";
+import { assertFileContent, assertId, assertInteger } from "../validate.js";
+import { assertAtomicWriteOptions, assertFileOperationOptions } from "../validate-options.js";
 import { type FileCallBound, fileCallBound } from "./bounds.js";
 import { fileErrorFromExecResult } from "./file-error.js";
 import {
@@ -292,7 +293,7 @@ export function createExecFileService(options: ExecFileServiceOptions): VMFileSe
     writeFileAtomic: async (instanceId, path, content, writeOptions) => {
       const ctx = ctxOf("writeFileAtomic");
       assertAtomicWriteOptions(writeOptions, ctx);
-      const bound = begin(instanceId, "writeFileAtomic", path, writeOptions);
+      const bound = begin(instanceId, "writeFileAtomic", path, writeOptions && { signal: writeOptions.signal, timeoutMs: writeOptions.timeoutMs });
       assertFileContent(content, ctx);
       const { mode, createDirs, owner, group } = writeOptions ?? {};
       await write(instanceId, "writeFileAtomic", "atomic", path, content, { mode, createDirs, owner, group }, bound);
@@ -354,7 +355,8 @@ function createDirectoryOptions(value: unknown, ctx: { provider: string; operati
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     throw new VMError("INVALID_ARGUMENT", "the third argument must be a boolean (recursive) or an options object", ctx);
   }
-  const { recursive } = value as CreateDirectoryOptions;
+  assertFileOperationOptions(value, ctx, ["recursive"]);
+  const { recursive, signal, timeoutMs } = value as CreateDirectoryOptions;
   if (recursive !== undefined && typeof recursive !== "boolean") throw new VMError("INVALID_ARGUMENT", "recursive must be a boolean", ctx);
-  return { recursive: recursive === true, options: value };
+  return { recursive: recursive === true, options: { signal, timeoutMs } };
 }

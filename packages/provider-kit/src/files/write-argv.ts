@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { AtomicWriteOptions } from "@vm/core";
-import { assertAtomicWriteOptions } from "../validate.js";
+import { assertAtomicWriteOptions } from "../validate-options.js";
 import { assertFilePath } from "./paths.js";
 import { FILE_SCRIPT_NAME, FILE_WRITE_SCRIPT } from "./scripts.js";
 
