@@ -30,8 +30,10 @@ const opts = (options: Readonly<Record<string, ArgKind>>, strictKeys = true): Ar
 const EXEC_OPTIONS = opts({ cwd: "string", env: "record", stdin: "content", timeoutMs: "integer", signal: "signal", user: "string" });
 const BOOT_OPTIONS = opts({ ttl_seconds: "integer", ttl_action: "string", metadata: "record", timeoutMs: "integer", signal: "signal" });
 const CREATE_OPTIONS = opts({ metadata: "record", digest: "string" });
-// The file service's options may grow (signal, timeoutMs): only their known fields are fuzzed.
-const ATOMIC_OPTIONS = opts({ mode: "string", createDirs: "boolean", owner: "string", group: "string" }, false);
+const FILE_OPTIONS = opts({ signal: "signal", timeoutMs: "integer" });
+const ATOMIC_OPTIONS = opts({ mode: "string", createDirs: "boolean", owner: "string", group: "string", signal: "signal", timeoutMs: "integer" });
+// createDirectory's third argument: `recursive` as a boolean, or an options object.
+const MKDIR_OPTIONS: ArgKind = { options: { recursive: "boolean", signal: "signal", timeoutMs: "integer" }, strictKeys: true, orBoolean: true };
 const START_OPTIONS = opts({ name: "string", script: "string", args: "argv", cwd: "string", env: "record", instances: "integer", autorestart: "boolean", max_restarts: "integer" });
 
 // Valid values for the other fields when a random subset of them accompanies one wrong field.
@@ -56,6 +58,7 @@ function methods(ctx: CaseContext, f: Fixture): Method[] {
   const id: Arg = { kind: "string", valid: () => f.id };
   const str = (valid: string): Arg => ({ kind: "string", valid: () => valid });
   const path = (valid: string): Arg => ({ kind: "string", valid: () => valid });
+  const fileOptions: Arg = { kind: FILE_OPTIONS, valid: () => undefined };
   const m = (name: string, needs: readonly Capability[], args: readonly Arg[], call: (...a: unknown[]) => unknown): Method => ({ name, needs, args, call });
   const fresh = `${f.dir}/new`;
   const process = "vmc-types-none";
@@ -78,20 +81,20 @@ function methods(ctx: CaseContext, f: Fixture): Method[] {
       p.snapshots.fromImage(a as never, b as never),
     ),
     m("images.get", ["images"], [id], (a) => p.images.get(a as never)),
-    m("files.readFile", [], [id, path(f.keep)], (a, b) => p.files.readFile(a as never, b as never)),
-    m("files.readFileBytes", [], [id, path(f.keep)], (a, b) => p.files.readFileBytes(a as never, b as never)),
-    m("files.writeFile", [], [id, path(fresh), { kind: "content", valid: () => "x" }], (a, b, c) => p.files.writeFile(a as never, b as never, c as never)),
+    m("files.readFile", [], [id, path(f.keep), fileOptions], (a, b, c) => p.files.readFile(a as never, b as never, c as never)),
+    m("files.readFileBytes", [], [id, path(f.keep), fileOptions], (a, b, c) => p.files.readFileBytes(a as never, b as never, c as never)),
+    m("files.writeFile", [], [id, path(fresh), { kind: "content", valid: () => "x" }, fileOptions], (a, b, c, d) => p.files.writeFile(a as never, b as never, c as never, d as never)),
     m("files.writeFileAtomic", [], [id, path(fresh), { kind: "content", valid: () => "x" }, { kind: ATOMIC_OPTIONS, valid: () => undefined }], (a, b, c, d) =>
       p.files.writeFileAtomic(a as never, b as never, c as never, d as never),
     ),
-    m("files.copyFile", [], [id, path(f.keep), path(fresh)], (a, b, c) => p.files.copyFile(a as never, b as never, c as never)),
-    m("files.moveFile", [], [id, path(f.keep), path(fresh)], (a, b, c) => p.files.moveFile(a as never, b as never, c as never)),
-    m("files.deleteFile", [], [id, path(f.keep)], (a, b) => p.files.deleteFile(a as never, b as never)),
-    m("files.fileExists", [], [id, path(f.keep)], (a, b) => p.files.fileExists(a as never, b as never)),
-    m("files.createDirectory", [], [id, path(fresh), { kind: "boolean", valid: () => undefined }], (a, b, c) => p.files.createDirectory(a as never, b as never, c as never)),
-    m("files.listDirectory", [], [id, path(f.dir)], (a, b) => p.files.listDirectory(a as never, b as never)),
-    m("files.isDirectory", [], [id, path(f.dir)], (a, b) => p.files.isDirectory(a as never, b as never)),
-    m("files.deleteDirectory", [], [id, path(f.sub)], (a, b) => p.files.deleteDirectory(a as never, b as never)),
+    m("files.copyFile", [], [id, path(f.keep), path(fresh), fileOptions], (a, b, c, d) => p.files.copyFile(a as never, b as never, c as never, d as never)),
+    m("files.moveFile", [], [id, path(f.keep), path(fresh), fileOptions], (a, b, c, d) => p.files.moveFile(a as never, b as never, c as never, d as never)),
+    m("files.deleteFile", [], [id, path(f.keep), fileOptions], (a, b, c) => p.files.deleteFile(a as never, b as never, c as never)),
+    m("files.fileExists", [], [id, path(f.keep), fileOptions], (a, b, c) => p.files.fileExists(a as never, b as never, c as never)),
+    m("files.createDirectory", [], [id, path(fresh), { kind: MKDIR_OPTIONS, valid: () => undefined }], (a, b, c) => p.files.createDirectory(a as never, b as never, c as never)),
+    m("files.listDirectory", [], [id, path(f.dir), fileOptions], (a, b, c) => p.files.listDirectory(a as never, b as never, c as never)),
+    m("files.isDirectory", [], [id, path(f.dir), fileOptions], (a, b, c) => p.files.isDirectory(a as never, b as never, c as never)),
+    m("files.deleteDirectory", [], [id, path(f.sub), fileOptions], (a, b, c) => p.files.deleteDirectory(a as never, b as never, c as never)),
     m("processes.start", ["processes"], [id, str("/bin/sleep"), { kind: START_OPTIONS, valid: () => ({ name: "vmctypes", args: ["600"] }) }], (a, b, c) =>
       p.processes.start(a as never, b as never, c as never),
     ),

@@ -81,11 +81,15 @@ export type ArgKind =
   | "record"
   | "signal"
   | "statuses"
-  | { options: Readonly<Record<string, ArgKind>>; strictKeys: boolean };
+  | { options: Readonly<Record<string, ArgKind>>; strictKeys: boolean; orBoolean?: boolean };
 
 /** Wrong values for a kind (not of its type, or a number its type cannot hold). */
 export function wrongValues(kind: ArgKind): WrongValue[] {
-  if (typeof kind === "object") return wrongOptions(kind.options, kind.strictKeys);
+  if (typeof kind === "object") {
+    const values = wrongOptions(kind.options, kind.strictKeys);
+    // A boolean-or-options argument (createDirectory's `recursive`): a boolean is right.
+    return kind.orBoolean ? values.filter((w) => typeof w.make() !== "boolean") : values;
+  }
   switch (kind) {
     case "string":
       return [...EXOTIC, ...NUMBERS, ...BOOLEANS, ...ARRAYS, ...OBJECTS];
