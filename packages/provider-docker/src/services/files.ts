@@ -37,6 +37,9 @@ import type { FirstEntryLimit, TarEntry, TarErrorContext } from "../tar.js";
  */
 const ARCHIVE_MIN_BYTES = 1024 * 1024;
 
+/** Most symbolic links a read of a stopped instance follows (the kernel's own limit, 40). */
+const MAX_SYMLINK_HOPS = 40;
+
 /**
  * Default `maxFileBytes`: the largest file `readFile`/`readFileBytes` read into memory, 1 GiB.
  *
@@ -210,7 +213,15 @@ export function createFileService(ctx: DockerContext, ensureManaged: (instanceId
   async function readBytes(instanceId: string, path: string, operation: string, bound: FileCallBound): Promise<Buffer> {
     await ensureManaged(instanceId, operation);
     const limit = readLimit(path, operation);
-    const found = parseReadResolution(await resolve(instanceId, operation, path, bound, FILE_RESOLVE_READ_SCRIPT, String(ARCHIVE_MIN_BYTES)), ARCHIVE_MIN_BYTES);
+    let resolution: string;
+    try {
+      resolution = await resolve(instanceId, operation, path, bound, FILE_RESOLVE_READ_SCRIPT, String(ARCHIVE_MIN_BYTES));
+    } catch (err) {
+      // A stopped instance keeps its files (capabilities.stop) but runs no exec: the archive API reads it.
+      if (isVMError(err) && err.code === "CONFLICT" && !(await running(instanceId, operation))) return readStopped(instanceId, path, operation, limit, bound);
+      throw err;
+    }
+    const found = parseReadResolution(resolution, ARCHIVE_MIN_BYTES);
     if (found === undefined) throw malformed(operation, path);
     // Not a regular file (a FIFO, socket or device: the resolution opened nothing): the exec
     // read refuses it, still without opening it.
@@ -234,6 +245,44 @@ export function createFileService(ctx: DockerContext, ensureManaged: (instanceId
     // socket, for which the engine sends an empty archive): exec reads what is there now, with
     // the usual errors.
     return readViaExec(instanceId, path, operation, limit, bound);
+  }
+
+  /** Whether the instance's container runs (an inspect; a failure is the engine's error). */
+  async function running(instanceId: string, operation: string): Promise<boolean> {
+    try {
+      const info = await ctx.docker.getContainer(instanceId).inspect();
+      return info.State.Running && !info.State.Paused;
+    } catch (err) {
+      throw fromDockerError(err, { provider, operation, subject: `instance ${instanceId}` });
+    }
+  }
+
+  /**
+   * Reads a file of a stopped instance through the archive API alone. Nothing runs in the
+   * container to resolve the path as its kernel would, so the engine resolves it (it cleans
+   * ".." lexically and resolves links in the image's filesystem); a link in the last component
+   * comes back as a link and is followed here, at most MAX_SYMLINK_HOPS times, like the kernel.
+   */
+  async function readStopped(instanceId: string, path: string, operation: string, limit: FirstEntryLimit, bound: FileCallBound): Promise<Buffer> {
+    let current = path;
+    for (let hop = 0; hop <= MAX_SYMLINK_HOPS; hop++) {
+      let stream: Readable;
+      try {
+        bound.step();
+        stream = (await ctx.docker.getContainer(instanceId).getArchive({ path: current, abortSignal: bound.signal() })) as unknown as Readable;
+      } catch (err) {
+        throw requestError(err, bound, operation, path);
+      }
+      const entry = await firstEntry(stream, { provider, operation }, limit, bound);
+      if (entry?.kind === "file") return entry.data;
+      if (entry?.kind === "symlink") {
+        current = posix.resolve(posix.dirname(current), entry.target);
+        continue;
+      }
+      if (entry?.kind === "directory") throw new VMError("INVALID_ARGUMENT", `${operation} ${JSON.stringify(path)}: is a directory (a file was expected)`, { provider, operation });
+      throw new VMError("INVALID_ARGUMENT", `${operation} ${JSON.stringify(path)}: not a regular file (a FIFO, socket or device is never opened)`, { provider, operation });
+    }
+    throw new VMError("INVALID_ARGUMENT", `${operation} ${JSON.stringify(path)}: more than ${MAX_SYMLINK_HOPS} symbolic links to follow`, { provider, operation });
   }
 
   /** The exec-based read (base64 chunks) for a path the engine cannot resolve on its host; same limit. */
