@@ -6,6 +6,7 @@ export {
   MAX_ID_LENGTH,
   MAX_NAME_BYTES,
   MAX_PATH_BYTES,
+  MAX_PRINCIPAL_ID,
   assertAbsolutePath,
   assertArgv,
   assertCommandSize,

@@ -208,6 +208,10 @@ describe("assertArgv, assertEnv, assertMetadata, assertId, assertInteger", () =>
     expect(() => assertMetadata({ app: "demo", "a b": "c d" }, ctx)).not.toThrow();
     for (const m of [null, [], { "": "x" }, { a: 1 }, { a: "\0" }]) rejects(() => assertMetadata(m, ctx));
   });
+  it("assertPrincipal: numeric ids up to 2^31 - 1, never one that wraps around to another user", () => {
+    for (const ok of ["0", "65534", "2147483647", "nobody", "www-data"]) expect(() => assertPrincipal(ok, ctx)).not.toThrow();
+    for (const bad of ["2147483648", "4294967295", "4294967296", "9999999999"]) expect(rejects(() => assertPrincipal(bad, ctx))).toContain("2147483647");
+  });
   it("assertId", () => {
     expect(() => assertId("abc-123", ctx)).not.toThrow();
     for (const id of ["", "a\0", 1, null, "x".repeat(257)]) rejects(() => assertId(id, ctx));

@@ -150,9 +150,26 @@ export function assertMode(mode: unknown, ctx: ErrorContext): asserts mode is st
  */
 export function assertPrincipal(name: unknown, ctx: ErrorContext, what = "user"): asserts name is string {
   if (typeof name !== "string" || !/^(?:[0-9]{1,10}|[A-Za-z_][A-Za-z0-9_.-]{0,31}\$?)$/.test(name)) {
-    throw invalid(ctx, `${what} must be a user/group name of at most 32 characters ([A-Za-z_][A-Za-z0-9_.-]*, plus an optional trailing $) or a numeric id of at most 10 digits, got ${show(name)}`);
+    throw invalid(ctx, `${what} must be a user/group name of at most 32 characters ([A-Za-z_][A-Za-z0-9_.-]*, plus an optional trailing $) or a numeric id from 0 to ${MAX_PRINCIPAL_ID}, got ${show(name)}`);
+  }
+  // Past 2^31 - 1 an id wraps in the kernel's 32-bit uid_t: 4294967295 is (uid_t)-1, "leave
+  // unchanged" to setresuid (so the command stayed root), 4294967296 is 0. Runtimes refuse them.
+  if (/^[0-9]+$/.test(name) && Number(name) > MAX_PRINCIPAL_ID) {
+    throw invalid(ctx, `${what} must be a numeric id from 0 to ${MAX_PRINCIPAL_ID} (larger ids wrap around to other users, root included), got ${show(name)}`);
   }
 }
+
+/**
+ * The largest numeric user or group id `assertPrincipal` accepts: 2^31 - 1, what container
+ * runtimes accept; larger ids wrap around in the kernel's 32-bit `uid_t`.
+ *
+ * @example
+ * ```ts
+ * import { MAX_PRINCIPAL_ID } from "@vm/provider-kit";
+ * const ok = (uid: number) => Number.isInteger(uid) && uid >= 0 && uid <= MAX_PRINCIPAL_ID;
+ * ```
+ */
+export const MAX_PRINCIPAL_ID = 2_147_483_647;
 
 /**
  * Rejects an argv that is empty, not an array, or holds a non-string or a NUL byte.

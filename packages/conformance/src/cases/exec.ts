@@ -196,6 +196,19 @@ export const execCases: readonly ConformanceCase[] = [
     },
   },
   {
+    id: "exec.user-id-range",
+    title: "a numeric user past 2147483647 is INVALID_ARGUMENT, never root by wrap-around (4294967295 is (uid_t)-1, 4294967296 wraps to 0)",
+    level: "MUST",
+    needs: ["execUser"],
+    async run(ctx) {
+      const id = await ctx.sharedInstance();
+      for (const user of ["2147483648", "4294967295", "4294967296", "9999999999"]) {
+        await expectVMError(() => ctx.provider.instances.exec(id, ["id", "-u"], { user }), "INVALID_ARGUMENT");
+      }
+      assert.equal((await ctx.provider.instances.exec(id, ["id", "-u"], { user: "2147483647" })).stdout, "2147483647\n", "the largest uid runs as itself");
+    },
+  },
+  {
     id: "exec.timeout",
     title: "timeoutMs rejects with TIMEOUT and the process is gone afterwards",
     level: "MUST",
