@@ -134,6 +134,8 @@ export const specialFileCases: readonly ConformanceCase[] = [
       }
       await expectVMError(() => ctx.provider.files.writeFile(id, "/dev/null", "y", { timeoutMs: 60_000 }), "INVALID_ARGUMENT");
       assert.match(await ctx.provider.files.readFile(id, "/proc/version"), /^Linux version /);
+      // "self" names whichever process of the provider opens it: its status still reads.
+      assert.match(await ctx.provider.files.readFile(id, "/proc/self/status"), /^Name:\t/);
       assert.equal((await ctx.sh(id, 'ls -A -- "$1"', [dir])).stdout, "sock\n", "no copy and no temp file is left");
     },
   },

@@ -38,7 +38,7 @@ size=$(stat -L -c %s -- "$p") || fail EIO
 # (A trailing "x" keeps a resolved name's own trailing newlines from $(...) stripping.)
 real=$(realpath -e -- "$p" && echo x) || fail EIO
 real=\${real%?x}
-mnt=$(stat -c %m -- "$real") || fail EIO
+mnt=$(stat -L -c %m -- "$p") || fail EIO
 where=mount
 if [ "$mnt" = / ]; then where=root; fi
 printf 'f %s %s ' "$size" "$where"
