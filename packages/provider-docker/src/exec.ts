@@ -227,6 +227,10 @@ async function startDrive(
   const execId = newExecId();
   const env = [...Object.entries(options.env ?? {}).filter(([k]) => k !== EXEC_TAG_VAR).map(([k, v]) => `${k}=${v}`), execTagEntry(execId)];
   const hasStdin = options.stdin !== undefined;
+  const aborted = (message = "the command was aborted and killed") => new VMError("ABORTED", message, { provider: ctx.provider, operation, cause: options.signal?.reason });
+  // The signal may fire while an earlier step (or the create below) is awaited: no listener is
+  // registered yet, so it is checked here. Before `start` nothing runs yet: no kill is needed.
+  if (options.signal?.aborted) throw aborted("the command was aborted before it started");
   let exec: Dockerode.Exec;
   let socket: Duplex;
   try {
@@ -240,6 +244,7 @@ async function startDrive(
       ...(options.cwd ? { WorkingDir: options.cwd } : {}),
       ...(options.user ? { User: options.user } : {}),
     });
+    if (options.signal?.aborted) throw aborted("the command was aborted before it started");
     socket = await exec.start({ hijack: true, stdin: hasStdin });
   } catch (err) {
     throw fromDockerError(err, { provider: ctx.provider, operation, subject: `instance ${instanceId}` });
@@ -257,7 +262,7 @@ async function startDrive(
   exitCode.catch(() => undefined);
 
   let timer: NodeJS.Timeout | undefined;
-  const onAbort = () => void drive.cancel(new VMError("ABORTED", "the command was aborted and killed", { provider: ctx.provider, operation, cause: options.signal?.reason }));
+  const onAbort = () => void drive.cancel(aborted());
   const cleanup = () => {
     settled = true;
     if (timer) clearTimeout(timer);
@@ -319,6 +324,12 @@ async function startDrive(
     timer = setTimeout(() => void drive.cancel(new VMError("TIMEOUT", `the command ran longer than ${ms} ms and was killed`, { provider: ctx.provider, operation })), ms);
   }
   options.signal?.addEventListener("abort", onAbort, { once: true });
+  // An abort while `start` was awaited fired before the listener existed (an already-aborted
+  // signal never calls a new listener): without this check the call waited for the command's
+  // own end, and the command ran on. The command may have started, so this is a full cancel
+  // (the kill waits for the engine to start it). The timeout needs no such check: its timer
+  // starts here and always fires.
+  if (options.signal?.aborted) onAbort();
 
   if (hasStdin) {
     const input = options.stdin;

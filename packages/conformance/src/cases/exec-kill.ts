@@ -27,6 +27,30 @@ const BACKGROUND_VARIANTS: readonly { name: string; script: string }[] = [
   { name: "setsid child", script: 'setsid $2 & echo started > "$1/started"; echo done' },
 ];
 
+// Liveness bound on a call in the early-abort case: a call that missed the abort waits for
+// its 600 s sleep, so the case fails here instead of hanging the suite.
+const EARLY_ABORT_LIVENESS_MS = 60_000;
+
+/** Settles like `call`, or rejects when it has not settled within EARLY_ABORT_LIVENESS_MS. */
+async function settlesInTime<T>(what: string, call: Promise<T>): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const stuck = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new assert.AssertionError({ message: `${what} did not settle within ${EARLY_ABORT_LIVENESS_MS} ms of the abort` })), EARLY_ABORT_LIVENESS_MS);
+  });
+  try {
+    return await Promise.race([call, stuck]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Moments to abort at, right after the call: synchronously, on the next microtask, after setImmediate. */
+const EARLY_ABORTS: readonly { name: string; wait: () => Promise<void> | undefined }[] = [
+  { name: "0 ms", wait: () => undefined },
+  { name: "next microtask", wait: () => Promise.resolve() },
+  { name: "setImmediate", wait: () => new Promise<void>((resolve) => setImmediate(resolve)) },
+];
+
 async function startedFile(ctx: CaseContext, id: string, dir: string): Promise<void> {
   await eventually("the command started", async () => ((await ctx.provider.files.fileExists(id, `${dir}/started`)) ? true : undefined));
 }
@@ -113,6 +137,35 @@ export const execKillCases: readonly ConformanceCase[] = [
       }
     },
   },
+  ...(["exec", "execStream"] as const).map(
+    (mode): ConformanceCase => ({
+      id: `exec.abort-early-${mode === "exec" ? "exec" : "stream"}`,
+      title: `${mode} aborted right after the call (synchronously, on the next microtask, after setImmediate) fails with ABORTED and leaves nothing running`,
+      level: "MUST",
+      needs: mode === "exec" ? [] : ["execStream"],
+      async run(ctx) {
+        const id = await ctx.sharedInstance();
+        for (const { name, wait } of EARLY_ABORTS) {
+          const cmd = uniqueSleep();
+          const argv = ["bash", "-c", "$1", "bash", cmd];
+          const controller = new AbortController();
+          const call: Promise<unknown> =
+            mode === "exec"
+              ? ctx.provider.instances.exec(id, argv, { signal: controller.signal })
+              : (async () => {
+                  // for-await calls next() before its first await: the stream is started by now.
+                  for await (const _chunk of ctx.provider.instances.execStream(id, argv, { signal: controller.signal })) void _chunk;
+                })();
+          // It may reject before the abort below; the rejection is checked after it.
+          call.catch(() => undefined);
+          await wait();
+          controller.abort();
+          await expectVMError(() => settlesInTime(`${mode} aborted at ${name}`, call), "ABORTED");
+          await noneLeft(ctx, id, cmd);
+        }
+      },
+    }),
+  ),
   {
     id: "exec.stream-break-kills-children",
     title: "leaving execStream early kills the command's background and setsid children",
