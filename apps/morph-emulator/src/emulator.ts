@@ -182,13 +182,17 @@ function metadataFilter(query: URLSearchParams): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [key, value] of query) {
     const match = /^metadata\[(.+)\]$/.exec(key);
-    if (match) out[match[1]!] = value;
+    // defineProperty, not assignment: `out["__proto__"] = v` would set the prototype and the
+    // filter key would be silently dropped (the list would then return everything).
+    if (match) Object.defineProperty(out, match[1]!, { value, enumerable: true, writable: true, configurable: true });
   }
   return out;
 }
 
-function matches(metadata: Record<string, string>, filter: Record<string, string>): boolean {
-  return Object.entries(filter).every(([k, v]) => metadata[k] === v);
+function matches(metadata: Record<string, string> | null | undefined, filter: Record<string, string>): boolean {
+  // Own keys only: `constructor`, `toString` etc. must be in the metadata, not on Object.prototype.
+  const own = metadata ?? {};
+  return Object.entries(filter).every(([k, v]) => Object.hasOwn(own, k) && own[k] === v);
 }
 
 function queryInt(query: URLSearchParams, name: string, fallback: number): number {

@@ -3,7 +3,12 @@ import { z } from "zod";
 // Request schemas of the endpoints the emulator serves, derived from Morph's OpenAPI spec
 // (components/schemas); `validation.test.ts` checks them against the spec file.
 
-const metadata = z.record(z.string(), z.string());
+// Not z.record: it drops a "__proto__" key, so metadata holding one would lose it (and a
+// filter on it could never match). The parsed JSON object is kept as is: its keys are own.
+const metadata = z.custom<Record<string, string>>(
+  (value) => typeof value === "object" && value !== null && !Array.isArray(value) && Object.values(value).every((v) => typeof v === "string"),
+  { message: "expected an object of strings" },
+);
 const ttlAction = z.enum(["stop", "pause"]);
 
 /** `ExecRequest`. */

@@ -169,16 +169,5 @@ export function labelFilters(kind: ResourceKind, metadata: Record<string, string
   return filters;
 }
 
-/**
- * True when every wanted key/value is in the resource's metadata.
- *
- * @example
- * ```ts
- * import { matchesMetadata } from "@vm/provider-docker";
- * matchesMetadata({ app: "demo", env: "ci" }, { app: "demo" }); // true
- * ```
- */
-export function matchesMetadata(actual: Record<string, string>, wanted: Record<string, string> | undefined): boolean {
-  if (!wanted) return true;
-  return Object.entries(wanted).every(([key, value]) => Object.hasOwn(actual, key) && actual[key] === value);
-}
+// The one matcher both providers use lives in @vm/provider-kit; re-exported here for existing importers.
+export { matchesMetadata } from "@vm/provider-kit";

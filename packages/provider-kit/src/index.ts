@@ -1,5 +1,6 @@
 export { VM_ERROR_CODES, VMError, hasVMErrorCode, isVMError } from "./errors.js";
 export type { VMErrorOptions } from "./errors.js";
+export { matchesInstanceFilters, matchesMetadata, matchesSnapshotFilters } from "./filters.js";
 export {
   MAX_ARGUMENT_BYTES,
   MAX_COMMAND_BYTES,

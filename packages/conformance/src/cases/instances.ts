@@ -69,6 +69,37 @@ export const instanceCases: readonly ConformanceCase[] = [
     },
   },
   {
+    id: "instances.list-filters-prototype-keys",
+    title: "metadata filters with keys __proto__, constructor, toString, hasOwnProperty return exactly the instances carrying them",
+    level: "MUST",
+    needs: [],
+    async run(ctx) {
+      // Keys that exist on Object.prototype: a filter on one must match the key in the metadata
+      // itself, never the prototype, and must never be dropped (an ignored filter would return
+      // everything, and a caller may terminate whatever a filter returns).
+      const tag = ctx.unique("proto");
+      const keys = ["__proto__", "constructor", "toString", "hasOwnProperty"];
+      // Parsed from JSON so "__proto__" is an own key (an object literal would set the prototype).
+      const own = (entries: [string, string][]) => JSON.parse(JSON.stringify(Object.fromEntries(entries))) as Record<string, string>;
+      const [carrier, plain] = await Promise.all([
+        ctx.boot({ metadata: own([["vmc-case", tag], ...keys.map((k): [string, string] => [k, tag])]) }),
+        ctx.boot({ metadata: { "vmc-case": tag } }),
+      ]);
+      const { instances } = ctx.provider;
+      const fetched = await instances.get(carrier.id);
+      for (const key of keys) assert.ok(Object.hasOwn(fetched.metadata ?? {}, key) && fetched.metadata?.[key] === tag, `get() keeps the metadata key ${key}`);
+      for (const key of keys) {
+        const alone = await instances.list({ metadata: own([[key, tag]]) });
+        assert.deepEqual(alone.map((i) => i.id), [carrier.id], `a filter on ${key} alone returns exactly the instance carrying it`);
+        const both = await instances.list({ metadata: own([["vmc-case", tag], [key, tag]]) });
+        assert.deepEqual(both.map((i) => i.id), [carrier.id], `a filter on vmc-case and ${key} excludes the instance without ${key}`);
+        assert.deepEqual(await instances.list({ metadata: own([["vmc-case", tag], [key, `${tag}-other`]]) }), [], `another value of ${key} matches nothing`);
+      }
+      const byTag = (await instances.list({ metadata: { "vmc-case": tag } })).map((i) => i.id).sort();
+      assert.deepEqual(byTag, [carrier.id, plain.id].sort(), "both instances carry vmc-case");
+    },
+  },
+  {
     id: "instances.stop",
     title: "stop keeps the instance as stopped; list filters it by status",
     level: "MUST",

@@ -1,5 +1,5 @@
 import type { BootOptions, BootedInstance, ExecOptions, ExecStreamChunk, VMInstance, VMInstanceService } from "@vm/core";
-import { VMError, assertId, assertInteger, hasVMErrorCode, readBootOptions, readInstanceFilters } from "@vm/provider-kit";
+import { VMError, assertId, assertInteger, hasVMErrorCode, matchesInstanceFilters, readBootOptions, readInstanceFilters } from "@vm/provider-kit";
 import type Dockerode from "dockerode";
 import type { DockerContext } from "../context.js";
 import { type ManagedInstance, inspectInstance, isManagedInstance, toInstance } from "../containers.js";
@@ -7,7 +7,7 @@ import { createDemuxer } from "../demux.js";
 import { unlessEngineWentAway } from "../engine-going-away.js";
 import { fromDockerError } from "../errors.js";
 import { runExec, streamExec, validateExec } from "../exec.js";
-import { DOCKER_LABELS, buildLabels, labelFilters, matchesMetadata, readLabel } from "../labels.js";
+import { DOCKER_LABELS, buildLabels, labelFilters, readLabel } from "../labels.js";
 import { READY_MARKER, buildInitScript } from "../scripts.js";
 
 /**
@@ -218,7 +218,6 @@ export function createInstanceService(
     async list(given) {
       const ectx = { provider: ctx.provider, operation: "instances.list" };
       const filters = readInstanceFilters(given, ectx);
-      const wanted = filters.status;
       let containers: Dockerode.ContainerInfo[];
       try {
         containers = await ctx.docker.listContainers({ all: true, filters: { label: labelFilters("instance", filters.metadata, ctx.extraLabels) } });
@@ -228,7 +227,7 @@ export function createInstanceService(
       return containers
         .filter((c) => isManagedInstance(c.Labels))
         .map((c) => toInstance(c.Id, c.Labels, c.State, c.Created))
-        .filter((i) => matchesMetadata(i.metadata ?? {}, filters.metadata) && (!wanted || wanted.includes(i.status)));
+        .filter((i) => matchesInstanceFilters(i, filters));
     },
 
     async stop(instanceId) {

@@ -1,11 +1,11 @@
 import { randomUUID } from "node:crypto";
 import type { CreateSnapshotOptions, ExecFunction, SnapshotFilters, VMSnapshot, VMSnapshotService } from "@vm/core";
-import { VMError, assertId, readCreateSnapshotOptions, readSnapshotFilters } from "@vm/provider-kit";
+import { VMError, assertId, matchesSnapshotFilters, readCreateSnapshotOptions, readSnapshotFilters } from "@vm/provider-kit";
 import type Dockerode from "dockerode";
 import type { DockerContext } from "../context.js";
 import { inspectInstance, isoDate } from "../containers.js";
 import { fromDockerError } from "../errors.js";
-import { DOCKER_LABELS, buildLabels, labelFilters, matchesMetadata, readLabel, readMetadata } from "../labels.js";
+import { DOCKER_LABELS, buildLabels, labelFilters, readLabel, readMetadata } from "../labels.js";
 import { snapshotSourceLabels, sweepSnapshotSources } from "../snapshot-source.js";
 import type { ForkSupport } from "./instances.js";
 
@@ -169,7 +169,7 @@ export function createSnapshotService(
       return images
         .filter((i) => isKind(i.Labels, "snapshot"))
         .map((i) => toSnapshot(i.Id, i.Labels, i.Created))
-        .filter((s) => matchesMetadata(s.metadata ?? {}, filters.metadata) && (filters.digest === undefined || s.digest === filters.digest));
+        .filter((s) => matchesSnapshotFilters(s, filters));
     },
 
     async create(instanceId, given) {

@@ -5,7 +5,12 @@ import { z } from "zod";
 // required keys and enums against the spec file itself, so a drift fails the build.
 // Unknown extra keys are tolerated (z.object strips them): the API may grow.
 
-const metadata = z.record(z.string(), z.string());
+// Not z.record: it drops a "__proto__" key, so metadata holding one would lose it (and a
+// filter on it could never match). The parsed JSON object is kept as is: its keys are own.
+const metadata = z.custom<Record<string, string>>(
+  (value) => typeof value === "object" && value !== null && !Array.isArray(value) && Object.values(value).every((v) => typeof v === "string"),
+  { message: "expected an object of strings" },
+);
 const nullable = <T extends z.ZodType>(schema: T) => schema.nullable();
 
 /** `ResourceSpec`. */

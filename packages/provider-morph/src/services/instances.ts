@@ -10,7 +10,7 @@ import type {
   VMInstance,
   VMInstanceService,
 } from "@vm/core";
-import { VMError, assertCommandSize, assertId, assertInteger, hasVMErrorCode, isVMError, readBootOptions, readExecCall, readInstanceFilters } from "@vm/provider-kit";
+import { VMError, assertCommandSize, assertId, assertInteger, hasVMErrorCode, isVMError, matchesInstanceFilters, matchesMetadata, readBootOptions, readExecCall, readInstanceFilters } from "@vm/provider-kit";
 import { createParser } from "eventsource-parser";
 import { metadataQuery, pathOf, type MorphClient } from "../api-client/base-client.js";
 import { MORPH_DEFAULT_MAX_EVENT_BYTES } from "../api-client/body.js";
@@ -107,7 +107,10 @@ export function createMorphInstanceService(options: MorphInstanceServiceOptions)
       schema: instanceModelCollectionSchema,
       idempotent: true,
     });
-    return answer.data;
+    // Re-checked here, on the raw metadata (hidden keys included, so the request-marker
+    // recovery is covered too): a server may ignore a key it does not understand and answer
+    // with everything, and a caller may terminate whatever a filter returns.
+    return answer.data.filter((model) => matchesMetadata(model.metadata, metadata));
   }
 
   async function terminate(instanceId: string, operation = "instances.terminate"): Promise<void> {
@@ -384,9 +387,9 @@ export function createMorphInstanceService(options: MorphInstanceServiceOptions)
     async list(given?: InstanceFilters): Promise<VMInstance[]> {
       const c = ctx("instances.list");
       const filters = readInstanceFilters(given, c);
-      const wanted = filters.status;
-      const all = (await listModels(filters.metadata, c.operation)).map(toVMInstance);
-      return wanted === undefined ? all : all.filter((instance) => wanted.includes(instance.status));
+      // Metadata is re-checked in listModels; the status filter is the client's alone.
+      const status = filters.status === undefined ? {} : { status: filters.status };
+      return (await listModels(filters.metadata, c.operation)).map(toVMInstance).filter((instance) => matchesInstanceFilters(instance, status));
     },
 
     async stop(instanceId: string): Promise<void> {

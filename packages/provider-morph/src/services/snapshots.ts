@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { CreateSnapshotOptions, SnapshotFilters, VMSnapshot, VMSnapshotService } from "@vm/core";
-import { VMError, assertId, readCreateSnapshotOptions, readSnapshotFilters } from "@vm/provider-kit";
+import { VMError, assertId, matchesSnapshotFilters, readCreateSnapshotOptions, readSnapshotFilters } from "@vm/provider-kit";
 import { metadataQuery, pathOf, type MorphClient } from "../api-client/base-client.js";
 import { REQUEST_MARKER_KEY, toVMSnapshot } from "../api-client/mappers.js";
 import { snapshotModelCollectionSchema, snapshotModelSchema, type SnapshotModel } from "../api-client/schemas.js";
@@ -46,7 +46,12 @@ export function createMorphSnapshotService(options: MorphSnapshotServiceOptions)
       schema: snapshotModelCollectionSchema,
       idempotent: true,
     });
-    return answer.data.filter((s) => s.status !== "deleted");
+    // Every filter sent is re-checked on the raw model (hidden keys included, so the
+    // request-marker recovery is covered too): a server may ignore a key it does not
+    // understand and answer with everything, and a caller may delete whatever a filter returns.
+    return answer.data.filter(
+      (s) => s.status !== "deleted" && matchesSnapshotFilters({ ...(s.metadata ? { metadata: s.metadata } : {}), ...(s.digest ? { digest: s.digest } : {}) }, filters),
+    );
   }
 
   async function getModel(snapshotId: string, operation: string): Promise<SnapshotModel> {
