@@ -1,8 +1,13 @@
 import { Buffer } from "node:buffer";
+import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
+import { once } from "node:events";
+import { createRequire } from "node:module";
+import { pathToFileURL } from "node:url";
+import Dockerode from "dockerode";
 import { atomicWriteArgv, isVMError } from "@vm/provider-kit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { baseImage, codeOf, createCountedDockerProvider, fcSeed } from "./support.js";
+import { RUN_LABEL, baseImage, codeOf, createCountedDockerProvider, fcSeed } from "./support.js";
 
 // writeFileAtomic interrupted at random points, against ONE shared Docker instance.
 // Half the interruptions abort the client (AbortSignal on the same exec the Docker provider
@@ -154,6 +159,64 @@ describe("crash-atomicity of writeFileAtomic (one shared Docker instance)", () =
     expect(winners.length, "the file is exactly one writer's complete content").toBe(1);
     expect(await leftovers("/tmp/atomic-contended")).toEqual([]);
   });
+  it("client SIGKILLed mid-stdin upload of writeFileAtomic: the target is the old content, never a prefix of the new", async () => {
+    // When the client dies, the engine closes the exec's stdin: the script sees EOF, which
+    // must not pass for "upload complete". A real Node process that imports the built
+    // provider writes 150 MB and is SIGKILLed once its temp file is seen growing.
+    const dir = "/tmp/atomic-client-killed";
+    const path = `${dir}/target.bin`;
+    await provider.files.writeFileAtomic(vm, path, "OLD", { createDirs: true });
+    const providerUrl = pathToFileURL(createRequire(import.meta.url).resolve("@vm/provider-docker")).href;
+    const labels = (await new Dockerode().getContainer(vm).inspect()).Config.Labels ?? {};
+    const child = spawn(
+      process.execPath,
+      [
+        "--input-type=module",
+        "-e",
+        `const [url, labels, id, path] = process.argv.slice(1);
+const { createDockerVMProvider } = await import(url);
+const provider = createDockerVMProvider({ labels: JSON.parse(labels) });
+await provider.files.writeFileAtomic(id, path, Buffer.alloc(150 * 1024 * 1024, 78));
+console.log("finished");`,
+        providerUrl,
+        JSON.stringify({ [RUN_LABEL]: labels[RUN_LABEL] ?? "" }),
+        vm,
+        path,
+      ],
+      { stdio: ["ignore", "pipe", "inherit"] },
+    );
+    const exited = once(child, "exit");
+    let childOut = "";
+    child.stdout.on("data", (d: Buffer) => (childOut += d.toString()));
+    let childGone = false;
+    void exited.then(() => (childGone = true));
+    // The event: the temp file is there and has grown between two looks (the upload is under
+    // way), polled in the VM's directory until then or until the child is gone.
+    const sizes = async () => {
+      const r = await provider.instances.exec(vm, ["find", dir, "-mindepth", "1", "-name", "*.vm-tmp.*", "-printf", "%s\n"]);
+      return r.stdout.split("\n").filter(Boolean).map(Number);
+    };
+    let last = -1;
+    let growing = false;
+    while (!growing && !childGone) {
+      const [size] = await sizes();
+      growing = size !== undefined && last >= 0 && size > last;
+      last = size ?? -1;
+    }
+    expect(growing, `the child's upload was never seen in progress (child said ${JSON.stringify(childOut)})`).toBe(true);
+    child.kill("SIGKILL");
+    await exited;
+    // The writer script in the VM finishes on its own after the EOF: wait for it to be gone.
+    const writers = () => provider.instances.exec(vm, ["pgrep", "-f", "^bash -c .* vm-files atomic"]).then((r) => r.stdout.trim());
+    while ((await writers()) !== "") {
+      /* poll until no writer script runs */
+    }
+    const got = Buffer.from(await provider.files.readFileBytes(vm, path));
+    expect(got.length <= 3 ? got.toString() : `${got.length} bytes of the new content`).toBe("OLD");
+    // The short temp file was removed by the script itself (it saw the short count and failed).
+    expect(await leftovers(dir)).toEqual([]);
+  }, 300_000);
+
   it("a writer SIGKILLed mid-write (temp file seen in place) leaves only its temp file; the next write removes it", async () => {
     // Deterministic where the 100 random rounds are not: on an idle machine most of them land
     // after the rename and leave no orphan at all.

@@ -400,11 +400,14 @@ export function createFileService(ctx: DockerContext, ensureManaged: (instanceId
       assertAtomicWriteOptions(options, { provider, operation });
       const bound = fileCallBound(options, { provider, operation }, path);
       const { mode, createDirs, owner, group } = options ?? {};
-      const step = { how: "atomic", path, suffix: tempFileSuffix(), mode, createDirs, owner, group } as const;
+      const stdin = toBuffer(content);
+      // size: stdin's EOF is also what a client killed mid-upload looks like; the script
+      // publishes only content of exactly this length.
+      const step = { how: "atomic", path, suffix: tempFileSuffix(), mode, createDirs, owner, group, size: stdin.byteLength } as const;
       await ensureManaged(instanceId, operation);
       let result;
       try {
-        result = await runExec(ctx, { instanceId, argv: fileWriteArgv({ ...step, phase: "all", source: "stdin" }), options: { ...bound.step(), stdin: toBuffer(content) }, operation });
+        result = await runExec(ctx, { instanceId, argv: fileWriteArgv({ ...step, phase: "all", source: "stdin" }), options: { ...bound.step(), stdin }, operation });
       } catch (err) {
         if (isVMError(err) && (err.code === "TIMEOUT" || err.code === "ABORTED") && bound.stopped()) {
           // The killed script (SIGKILL: no trap ran) left its temp file, named after this suffix.

@@ -5,7 +5,7 @@ import { type Scratch, allBytes, codeOf, createScratch, sameBytes, tempFilesIn }
 import { createLocalExec } from "../test-support/local-exec.js";
 import { createExecFileService } from "./exec-file-service.js";
 import { fileErrorFromExecResult } from "./file-error.js";
-import { atomicWriteArgv } from "./write-argv.js";
+import { atomicWriteArgv, fileWriteArgv, tempFileSuffix } from "./write-argv.js";
 
 const ID = "local";
 const MiB = 1024 * 1024;
@@ -151,6 +151,30 @@ describe("atomicWriteArgv (for providers with a streaming transport)", () => {
     const result = await local.exec(ID, atomicWriteArgv(path), { stdin: "x" });
     const err = fileErrorFromExecResult(result, { provider: "docker", operation: "files.writeFileAtomic", path });
     expect(err).toMatchObject({ name: "VMError", code: "NOT_FOUND", provider: "docker", operation: "files.writeFileAtomic" });
+  });
+
+  // A client that dies mid-upload closes stdin: EOF must not pass for "upload complete".
+  it("publishes nothing when stdin ends before the expected byte count (atomic and in place)", async () => {
+    const local = createLocalExec();
+    const dir = await scratch.fresh();
+    const path = join(dir, "target");
+    await writeFile(path, "OLD");
+    const short = allBytes(64 * 1024);
+    const atomic = await local.exec(ID, atomicWriteArgv(path, {}, "docker", 1024 * 1024), { stdin: short });
+    expect(atomic.exit_code).not.toBe(0);
+    expect(fileErrorFromExecResult(atomic, { provider: "docker", operation: "files.writeFileAtomic", path }).code).toBe("UNAVAILABLE");
+    expect(await readFile(path, "utf8")).toBe("OLD");
+    expect(await tempFilesIn(dir)).toEqual([]);
+    // An in-place write that would create the file leaves no truncated new file either.
+    const fresh = join(dir, "fresh");
+    const step = { how: "inplace", phase: "all", source: "stdin", path: fresh, suffix: tempFileSuffix(), size: 1024 * 1024 } as const;
+    const inplace = await local.exec(ID, fileWriteArgv(step), { stdin: short });
+    expect(inplace.exit_code).not.toBe(0);
+    await expect(stat(fresh)).rejects.toMatchObject({ code: "ENOENT" });
+    // The exact count still succeeds.
+    const exact = await local.exec(ID, atomicWriteArgv(path, {}, "docker", short.byteLength), { stdin: short });
+    expect(exact.exit_code).toBe(0);
+    expect(sameBytes(await readFile(path), short)).toBe(true);
   });
 
   it("validates before building anything", () => {

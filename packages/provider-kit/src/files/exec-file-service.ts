@@ -216,7 +216,8 @@ export function createExecFileService(options: ExecFileServiceOptions): VMFileSe
     bound: FileCallBound,
   ): Promise<void> {
     const bytes = toBytes(content);
-    const base = { how, path, suffix: tempFileSuffix(), ...writeOptions };
+    // size: every write publishes only content of exactly this length (see FILE_WRITE_SCRIPT).
+    const base = { how, path, suffix: tempFileSuffix(), ...writeOptions, size: bytes.byteLength };
     const started = Date.now();
     // A write stopped by its timeout or signal was killed (SIGKILL on some providers: no trap
     // ran). Its temp files go; an in-place write's target goes if it was left incomplete.

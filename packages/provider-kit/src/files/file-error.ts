@@ -32,6 +32,9 @@ const TAG_CODES: Readonly<Record<string, VMErrorCode>> = {
   ELOOP: "INVALID_ARGUMENT",
   ENOTREG: "INVALID_ARGUMENT",
   EIO: "INTERNAL",
+  // The content arrived short (stdin ended early: the client or its connection died
+  // mid-upload). Nothing was published; sending it again is the remedy.
+  ESHORT: "UNAVAILABLE",
 };
 
 const TAG_TEXT: Readonly<Record<string, string>> = {
@@ -47,13 +50,14 @@ const TAG_TEXT: Readonly<Record<string, string>> = {
   ELOOP: "too many levels of symbolic links (the kernel follows at most 40 in one path)",
   ENOTREG: "not a regular file (a FIFO, socket or device is never opened)",
   EIO: "I/O error",
+  ESHORT: "the content arrived incomplete (fewer bytes than expected); nothing was published",
 };
 
 const MARKER = /^@@vm-files-error ([A-Z]+)$/gm;
 
 /**
  * The failure tag (`ENOENT`, `EACCES`, `EISDIR`, `ENOTDIR`, `EEXIST`, `ENOTEMPTY`, `EINVAL`,
- * `ENOSPC`, `EBUSY`, `ELOOP`, `ENOTREG`, `EIO`) a file script printed, or `undefined` when the result is not a classified
+ * `ENOSPC`, `EBUSY`, `ELOOP`, `ENOTREG`, `EIO`, `ESHORT`) a file script printed, or `undefined` when the result is not a classified
  * script failure (e.g. bash is missing, or the command was killed).
  *
  * @example

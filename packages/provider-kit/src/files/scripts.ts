@@ -20,7 +20,7 @@ export const FILE_SCRIPT_ERROR_EXIT_CODE = 3;
  * @example
  * ```ts
  * import { FILE_SCRIPT_NAME, FILE_WRITE_SCRIPT } from "@vm/provider-kit";
- * const argv = ["bash", "-c", FILE_WRITE_SCRIPT, FILE_SCRIPT_NAME, "atomic", "all", "stdin", "/app/a.txt", "0123456789abcdef", "", "", "", "0"];
+ * const argv = ["bash", "-c", FILE_WRITE_SCRIPT, FILE_SCRIPT_NAME, "atomic", "all", "stdin", "/app/a.txt", "0123456789abcdef", "", "", "", "0", ""];
  * ```
  */
 export const FILE_SCRIPT_NAME = "vm-files";
@@ -113,7 +113,7 @@ run chunk
 
 /**
  * Writes a file, atomically or in place, in one exec or several. Args:
- * `how phase source path suffix mode owner group createDirs [base64 pieces...]`.
+ * `how phase source path suffix mode owner group createDirs size [base64 pieces...]`.
  * - `how`: `atomic` (temp file + rename) or `inplace` (truncate and write the target).
  * - `phase`: `all` (one exec: the temp file is `.<name>.vm-tmp.<suffix>-<pidns>-<pid>`,
  *   naming its writer), or `begin` / `append` / `commit` for a write spread over several
@@ -122,6 +122,10 @@ run chunk
  *   write killed by a timeout or an abort leaves).
  * - `source`: `stdin` (raw bytes on standard input) or `base64` (the concatenated pieces).
  * - `mode`, `owner`, `group`: empty for "not given"; `createDirs`: `1` or `0`.
+ * - `size`: the expected byte count of the whole content, or empty (not checked). Phases
+ *   `all` and `commit` check the written file against it before publishing: a short file
+ *   (stdin reached EOF because the client died mid-upload) is removed, never renamed over
+ *   the target, and the write fails with `ESHORT`.
  *
  * A symlink at `path` is never written through: it is replaced by the new file (an `inplace`
  * write onto a link is done the `atomic` way), and its target's mode and owner are not copied.
@@ -137,16 +141,17 @@ run chunk
  * import { FILE_SCRIPT_NAME, FILE_WRITE_SCRIPT } from "@vm/provider-kit";
  * // Prefer atomicWriteArgv(), which validates the values and fills the suffix.
  * const argv = ["bash", "-c", FILE_WRITE_SCRIPT, FILE_SCRIPT_NAME,
- *   "atomic", "all", "stdin", "/app/config.json", "3f9c2a7d41b0e6a8", "600", "", "", "1"];
+ *   "atomic", "all", "stdin", "/app/config.json", "3f9c2a7d41b0e6a8", "600", "", "", "1", "2048"];
  * ```
  */
 export const FILE_WRITE_SCRIPT = script(String.raw`
-how=$1 phase=$2 src=$3 p=$4 suffix=$5 mode=$6 owner=$7 group=$8 mkdirs=$9
-shift 9
+how=$1 phase=$2 src=$3 p=$4 suffix=$5 mode=$6 owner=$7 group=$8 mkdirs=$9 size=\${10}
+shift 10
 case $how in atomic|inplace) ;; *) fail EINVAL ;; esac
 case $phase in all|begin|append|commit|abort) ;; *) fail EINVAL ;; esac
 case $src in stdin|base64) ;; *) fail EINVAL ;; esac
 case $suffix in ""|*[!a-z0-9]*) fail EINVAL ;; esac
+case $size in *[!0-9]*) fail EINVAL ;; esac
 case $p in /) fail EISDIR ;; */) fail EISDIR ;; /*) ;; *) fail EINVAL ;; esac
 # A write never follows a symlink at the path: the link itself is replaced by the new file,
 # so an in-place write onto a link goes the atomic way (temp file renamed over the link).
@@ -251,6 +256,16 @@ finish() {
   tmp=
 }
 copy_into() { cat -- "$tmp" >"$p"; }
+# stdin's EOF may be a client that died mid-upload: publish only the expected size.
+check_size() {
+  [ -n "$size" ] || return 0
+  local got
+  got=$(stat -c %s -- "$1") || fail EIO
+  if [ "$got" != "$size" ]; then
+    printf 'got %s of %s bytes: the content was cut short\n' "$got" "$size" >&2
+    fail ESHORT
+  fi
+}
 # An in-place write that creates its target removes it if the write fails (a full disk): no
 # partial new file. The EXIT trap's cleanup does it, with the target as its "temp" file until
 # the write is done. A target that existed is written in place and is partial then: that is
@@ -270,10 +285,13 @@ case $phase in
       if is_new; then tmp=$p; fi
       trap cleanup EXIT
       run put "$p" 1 "$@"
+      # Cut short: a new target goes (trap), an existing one is partial but the write fails.
+      check_size "$p"
       tmp=
     else
       prepare
       run put "$tmp" 1 "$@"
+      check_size "$tmp"
       finish
     fi ;;
   begin)
@@ -287,6 +305,7 @@ case $phase in
   commit)
     staged
     run put "$tmp" 0 "$@"
+    check_size "$tmp"
     if [ "$how" = inplace ]; then
       if [ -d "$p" ]; then fail EISDIR; fi
       created=

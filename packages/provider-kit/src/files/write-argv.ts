@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { AtomicWriteOptions } from "@vm/core";
+import { VMError } from "../errors.js";
 import { assertAtomicWriteOptions } from "../validate-options.js";
 import { assertFilePath } from "./paths.js";
 import { FILE_SCRIPT_NAME, FILE_WRITE_SCRIPT } from "./scripts.js";
@@ -24,6 +25,11 @@ export interface FileWriteStep {
   owner?: string | undefined;
   group?: string | undefined;
   createDirs?: boolean | undefined;
+  /**
+   * The byte count of the whole content. Phases `all` and `commit` publish only a file of
+   * exactly this size (EOF on stdin may be a client that died mid-upload); omitted: unchecked.
+   */
+  size?: number | undefined;
 }
 
 /**
@@ -67,6 +73,7 @@ export function fileWriteArgv(step: FileWriteStep, pieces: readonly string[] = [
     step.owner ?? "",
     step.group ?? "",
     step.createDirs === true ? "1" : "0",
+    step.size === undefined ? "" : String(step.size),
     ...pieces,
   ];
 }
@@ -74,8 +81,10 @@ export function fileWriteArgv(step: FileWriteStep, pieces: readonly string[] = [
 /**
  * The argv of a complete, atomic `writeFileAtomic` in ONE exec that reads the content
  * from standard input: feed the bytes as stdin (a provider with a streaming transport can
- * pipe any size) and check the result with `fileErrorFromExecResult`. Validates `path` and
- * `options` first and throws `VMError` `INVALID_ARGUMENT`.
+ * pipe any size) and check the result with `fileErrorFromExecResult`. Pass `size` (the byte
+ * count of the content): the write then fails (`UNAVAILABLE`) instead of publishing a prefix
+ * when stdin ends early, as it does when the client dies mid-upload. Validates `path`,
+ * `options` and `size` first and throws `VMError` `INVALID_ARGUMENT`.
  *
  * @example
  * ```ts
@@ -84,7 +93,7 @@ export function fileWriteArgv(step: FileWriteStep, pieces: readonly string[] = [
  *
  * async function writeConfig(exec: ExecFunction, instanceId: string, json: string) {
  *   const path = "/app/config.json";
- *   const argv = atomicWriteArgv(path, { mode: "600", createDirs: true }, "docker");
+ *   const argv = atomicWriteArgv(path, { mode: "600", createDirs: true }, "docker", Buffer.byteLength(json));
  *   const result = await exec(instanceId, argv, { stdin: json });
  *   if (result.exit_code !== 0) {
  *     throw fileErrorFromExecResult(result, { provider: "docker", operation: "files.writeFileAtomic", path });
@@ -92,11 +101,14 @@ export function fileWriteArgv(step: FileWriteStep, pieces: readonly string[] = [
  * }
  * ```
  */
-export function atomicWriteArgv(path: string, options: AtomicWriteOptions = {}, provider = "provider-kit"): string[] {
+export function atomicWriteArgv(path: string, options: AtomicWriteOptions = {}, provider = "provider-kit", size?: number): string[] {
   const ctx = { provider, operation: "files.writeFileAtomic" };
   assertFilePath(path, ctx);
   assertAtomicWriteOptions(options, ctx);
-  return fileWriteArgv({ how: "atomic", phase: "all", source: "stdin", path, suffix: tempFileSuffix(), ...options });
+  if (size !== undefined && !(Number.isSafeInteger(size) && size >= 0)) {
+    throw new VMError("INVALID_ARGUMENT", `size must be a whole number of bytes, got ${String(size)}`, ctx);
+  }
+  return fileWriteArgv({ how: "atomic", phase: "all", source: "stdin", path, suffix: tempFileSuffix(), ...options, size });
 }
 
 /**
