@@ -77,6 +77,10 @@ export function fileCallBound(options: { signal?: AbortSignal; timeoutMs?: numbe
     new VMError("TIMEOUT", `${where}: did not finish within ${timeoutMs} ms (timeoutMs); its work in the instance was stopped`, { ...ctx, cause });
   const aborted = () => new VMError("ABORTED", `${where}: aborted`, { ...ctx, cause: callerSignal?.reason });
   let combined: AbortSignal | undefined;
+  // The deadline's own signal counts, not only the clock: a timer may fire while the event
+  // loop's clock still reads a hair before the deadline (a loaded CI run saw a step ABORTED by
+  // it reported as ABORTED, not TIMEOUT).
+  const deadlinePassed = () => Date.now() >= deadline || (combined?.aborted === true && callerSignal?.aborted !== true);
   return {
     timeoutMs,
     step() {
@@ -97,12 +101,12 @@ export function fileCallBound(options: { signal?: AbortSignal; timeoutMs?: numbe
       return callerSignal?.aborted ? aborted() : timedOut();
     },
     stopped() {
-      return callerSignal?.aborted === true || Date.now() >= deadline;
+      return callerSignal?.aborted === true || deadlinePassed();
     },
     translate(err) {
       if (!isVMError(err) || (err.code !== "TIMEOUT" && err.code !== "ABORTED")) return err;
       if (callerSignal?.aborted) return err.code === "ABORTED" ? err : aborted();
-      return Date.now() >= deadline ? timedOut(err) : err;
+      return deadlinePassed() ? timedOut(err) : err;
     },
   };
 }
