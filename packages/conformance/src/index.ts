@@ -17,8 +17,6 @@ export { snapshotCases } from "./cases/snapshots.js";
 export { assertVMErrorCode, eventually, expectVMError } from "./assertions.js";
 export { createResourceTracker } from "./tracker.js";
 export { MARKER_KEYS } from "./session.js";
-export { ensureImage, findContainerEngine, startService, waitForUrl } from "./containers.js";
-export type { ImageBuild, ServiceSpec, StartedService } from "./containers.js";
 export { createConformanceReporter } from "./reporter.js";
 export type { ConformanceReporterOptions } from "./reporter.js";
 export type { ConformanceMatrix, MatrixCell } from "./report.js";
