@@ -17,6 +17,8 @@ export { snapshotCases } from "./cases/snapshots.js";
 export { assertVMErrorCode, eventually, expectVMError } from "./assertions.js";
 export { createResourceTracker } from "./tracker.js";
 export { MARKER_KEYS } from "./session.js";
+export { VM_ASSUMPTIONS } from "./assumptions.js";
+export type { VMAssumption } from "./assumptions.js";
 export { createConformanceReporter } from "./reporter.js";
 export type { ConformanceReporterOptions } from "./reporter.js";
 export type { ConformanceMatrix, MatrixCell } from "./report.js";
