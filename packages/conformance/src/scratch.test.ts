@@ -33,7 +33,7 @@ describe("what a case leaves on the host", () => {
   it("a working provider's run leaves nothing under the run's prefix", async () => {
     const t = target(false);
     let run = "";
-    const setup = t.setup;
+    const setup = t.setup.bind(t);
     t.setup = async (marker) => {
       run = marker.run;
       return setup(marker);

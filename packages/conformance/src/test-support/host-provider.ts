@@ -27,6 +27,20 @@ export const HOST_CAPABILITIES: ProviderCapabilities = {
 /** The one snapshot id `boot()` accepts: the host as it is (there are no images). */
 export const HOST_SNAPSHOT_ID = "host";
 
+/** Runs `action` now; its value or its throw as a promise (the in-memory methods have nothing to await). */
+function settle<T>(action: () => T): Promise<T> {
+  return new Promise<T>((resolve) => resolve(action()));
+}
+
+/** SIGKILL to a whole process group (no trap runs, as with a VM's kill); a group already gone is fine. */
+function killGroup(pid: number): void {
+  try {
+    process.kill(-pid, "SIGKILL");
+  } catch {
+    // already gone
+  }
+}
+
 function unsupported(operation: string): never {
   throw new VMError("UNSUPPORTED", `${operation} is not supported by the host provider`, { provider: "host", operation });
 }
@@ -39,14 +53,11 @@ function runLocal(argv: readonly string[], options: ExecOptions | undefined, ign
     const child = spawn(argv[0]!, argv.slice(1), { stdio: ["pipe", "pipe", "pipe"], cwd: options?.cwd, env: { ...process.env, ...options?.env }, detached: true });
     children.add(child.pid!);
     let stopped: VMError | undefined;
+    const running = () => child.exitCode === null && child.signalCode === null;
     const stop = (reason: VMError) => {
-      if (stopped || child.exitCode !== null || child.signalCode !== null) return;
+      if (stopped !== undefined || !running()) return;
       stopped = reason;
-      try {
-        process.kill(-child.pid!, "SIGKILL");
-      } catch {
-        child.kill("SIGKILL");
-      }
+      killGroup(child.pid!);
     };
     const timer = options?.timeoutMs === undefined || ignoreSignal ? undefined : setTimeout(() => stop(new VMError("TIMEOUT", "timed out", ctx)), options.timeoutMs);
     const onAbort = () => stop(new VMError("ABORTED", "aborted", ctx));
@@ -64,7 +75,7 @@ function runLocal(argv: readonly string[], options: ExecOptions | undefined, ign
       if (stopped) reject(stopped);
       else resolve({ stdout: Buffer.concat(out).toString("utf8"), stderr: Buffer.concat(err).toString("utf8"), exit_code: code ?? (signal ? 128 : 1) });
     });
-    child.stdin.end(options?.stdin === undefined ? undefined : Buffer.from(options.stdin as string | Uint8Array));
+    child.stdin.end(options?.stdin === undefined ? undefined : Buffer.from(options.stdin));
   });
 }
 
@@ -92,37 +103,29 @@ export function createHostProvider(options: { ignoreSignal?: boolean; keepDirect
     version: "0.0.0",
     capabilities: HOST_CAPABILITIES,
     instances: {
-      async boot(snapshotId, bootOptions) {
-        if (snapshotId !== HOST_SNAPSHOT_ID) throw new VMError("NOT_FOUND", `no snapshot ${snapshotId}`, { provider: "host", operation: "instances.boot" });
-        const vm: VMInstance = { id: `host-${++next}`, status: "ready", metadata: { ...bootOptions?.metadata }, created_at: new Date().toISOString() };
-        instances.set(vm.id, vm);
-        const booted: BootedInstance = { ...vm, [Symbol.asyncDispose]: () => provider.instances.terminate(vm.id) };
-        return booted;
-      },
-      async get(id) {
-        return known(id, "instances.get");
-      },
-      async list(filters) {
-        return [...instances.values()].filter((vm) => matchesInstanceFilters(vm, filters ?? {}));
-      },
-      async stop(id) {
-        known(id, "instances.stop");
-        instances.delete(id);
-      },
-      async terminate(id) {
-        known(id, "instances.terminate");
-        instances.delete(id);
-      },
+      boot: (snapshotId, bootOptions) =>
+        settle(() => {
+          if (snapshotId !== HOST_SNAPSHOT_ID) throw new VMError("NOT_FOUND", `no snapshot ${snapshotId}`, { provider: "host", operation: "instances.boot" });
+          const vm: VMInstance = { id: `host-${++next}`, status: "ready", metadata: { ...bootOptions?.metadata }, created_at: new Date().toISOString() };
+          instances.set(vm.id, vm);
+          const booted: BootedInstance = { ...vm, [Symbol.asyncDispose]: () => provider.instances.terminate(vm.id) };
+          return booted;
+        }),
+      get: (id) => settle(() => known(id, "instances.get")),
+      list: (filters) => settle(() => [...instances.values()].filter((vm) => matchesInstanceFilters(vm, filters ?? {}))),
+      stop: (id) => settle(() => void instances.delete(known(id, "instances.stop").id)),
+      terminate: (id) => settle(() => void instances.delete(known(id, "instances.terminate").id)),
       fork: () => unsupported("instances.fork"),
       exec,
       execStream: () => unsupported("instances.execStream"),
     },
     snapshots: {
-      async get(id) {
-        if (id !== HOST_SNAPSHOT_ID) throw new VMError("NOT_FOUND", `no snapshot ${id}`, { provider: "host", operation: "snapshots.get" });
-        return { id, status: "ready", created_at: new Date(0).toISOString() };
-      },
-      list: async () => [],
+      get: (id) =>
+        settle(() => {
+          if (id !== HOST_SNAPSHOT_ID) throw new VMError("NOT_FOUND", `no snapshot ${id}`, { provider: "host", operation: "snapshots.get" });
+          return { id, status: "ready" as const, created_at: new Date(0).toISOString() };
+        }),
+      list: () => Promise.resolve([]),
       create: () => unsupported("snapshots.create"),
       delete: () => unsupported("snapshots.delete"),
       fromImage: () => unsupported("snapshots.fromImage"),
@@ -134,13 +137,7 @@ export function createHostProvider(options: { ignoreSignal?: boolean; keepDirect
   return Object.assign(provider, {
     /** Kill every command still running (what a broken exec left), so no test leaves a process. */
     killAll() {
-      for (const pid of children) {
-        try {
-          process.kill(-pid, "SIGKILL");
-        } catch {
-          // already gone
-        }
-      }
+      for (const pid of children) killGroup(pid);
     },
   });
 }
