@@ -84,7 +84,8 @@ export const MORPH_CAPABILITIES: ProviderCapabilities = Object.freeze({
  * ```ts
  * import { createMorphVMProvider } from "@vm/provider-morph";
  * const provider = createMorphVMProvider({ baseUrl: "http://127.0.0.1:3737/api", apiKey: "dev-key" });
- * const snapshot = await provider.snapshots.fromImage("morphvm-minimal", { digest: "example-base" });
+ * const snapshot = await provider.snapshots.fromImage("morphvm-minimal");
+ * // `await using` needs Node 24+, or TypeScript 5.2+ compiling it to try/finally (target ES2023) for Node 22.
  * await using vm = await provider.instances.boot(snapshot.id, { ttl_seconds: 600, ttl_action: "terminate" });
  * const { stdout } = await provider.instances.exec(vm.id, ["echo", "Hello World"]);
  * console.log(stdout);
@@ -134,6 +135,7 @@ export function createMorphVMProvider(options: MorphVMProviderOptions = {}): VMP
       provider: "morph",
       exec,
       stdin: false,
+      fileOwnership: MORPH_CAPABILITIES.fileOwnership,
       ...(options.maxArgBytes === undefined ? {} : { maxArgBytes: options.maxArgBytes }),
       ...(options.maxRequestBytes === undefined ? {} : { maxRequestBytes: options.maxRequestBytes }),
     }),
