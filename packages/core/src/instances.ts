@@ -53,6 +53,11 @@ export interface VMInstance {
  *   return provider.instances.exec(vm.id, ["uname", "-a"]);
  * } // terminated here
  * ```
+ *
+ * `await using` runs natively on Node 24+. On Node 22 it is a syntax error unless TypeScript
+ * 5.2+ compiles it (e.g. `target: "ES2023"`, `lib: ["ES2023", "ESNext.Disposable"]`) into
+ * try/finally; Node 22 already defines `Symbol.asyncDispose`, so no polyfill is needed. Without
+ * either, call `instances.terminate(vm.id)` in a `finally` block.
  */
 export interface BootedInstance extends VMInstance, AsyncDisposable {}
 

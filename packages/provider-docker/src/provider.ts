@@ -117,7 +117,8 @@ function isDockerode(value: unknown): value is Dockerode {
  * import { createDockerVMProvider } from "@vm/provider-docker";
  *
  * const provider = createDockerVMProvider({ network: "none" });
- * const snapshot = await provider.snapshots.fromImage("vm-base:dev", { digest: "readme-example" });
+ * const snapshot = await provider.snapshots.fromImage("vm-base:latest");
+ * // `await using` needs Node 24+, or TypeScript 5.2+ compiling it to try/finally (target ES2023) for Node 22.
  * await using vm = await provider.instances.boot(snapshot.id, { ttl_seconds: 600, ttl_action: "terminate" });
  * const { stdout } = await provider.instances.exec(vm.id, ["echo", "Hello World"]);
  * console.log(stdout); // "Hello World\n"
