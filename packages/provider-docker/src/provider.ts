@@ -2,6 +2,7 @@ import type { ExecFunction, Logger, ProviderCapabilities, VMProvider } from "@vm
 import { PM2_RESURRECT_SCRIPT, createPM2ProcessService, pm2Save } from "@vm/pm2";
 import { VMError, assertInteger } from "@vm/provider-kit";
 import Dockerode from "dockerode";
+import type { DockerConnectionOptions, DockerodeInstance } from "./docker-client.js";
 import { createManagedCheck } from "./containers.js";
 import type { DockerContext } from "./context.js";
 import { DEFAULT_MAX_OUTPUT_BYTES } from "./exec.js";
@@ -48,7 +49,7 @@ export interface DockerVMProviderOptions {
    * Default: `new Dockerode()`, which honours `DOCKER_HOST` (unix://, tcp://, ssh://) and
    * falls back to `/var/run/docker.sock`. The provider never starts an engine.
    */
-  docker?: Dockerode | Dockerode.DockerOptions;
+  docker?: DockerodeInstance | DockerConnectionOptions;
   /** Network for new instances: `"none"`, `"host"`, `"bridge"` or a named network. Default: the engine's default. */
   network?: string;
   logger?: Logger;
@@ -107,6 +108,11 @@ function isDockerode(value: unknown): value is Dockerode {
   return value instanceof Dockerode || (typeof value === "object" && value !== null && "modem" in value && typeof (value as Dockerode).listContainers === "function");
 }
 
+// The public option is typed by shape (no @types/dockerode in the public types); here it becomes a Dockerode.
+function dockerClientOf(docker: DockerodeInstance | DockerConnectionOptions | undefined): Dockerode {
+  return isDockerode(docker) ? docker : new Dockerode(docker as Dockerode.DockerOptions | undefined);
+}
+
 /**
  * The `@vm/core` contract on a Docker engine: instances are containers (kept alive by an
  * init that also resurrects PM2 processes and enforces the TTL), snapshots are committed
@@ -145,7 +151,7 @@ export function createDockerVMProvider(options: DockerVMProviderOptions = {}): V
     }
   }
   // Every request of this provider goes through the bounded view; a caller's Dockerode is not changed.
-  const docker = withRequestTimeouts(isDockerode(options.docker) ? options.docker : new Dockerode(options.docker), requestTimeoutMs);
+  const docker = withRequestTimeouts(dockerClientOf(options.docker), requestTimeoutMs);
   const ctx: DockerContext = {
     docker,
     provider: "docker",

@@ -1,0 +1,40 @@
+/**
+ * A `Dockerode` instance, as `DockerVMProviderOptions.docker` accepts it. Typed by its shape,
+ * not by `@types/dockerode`, so this package's public types need no `@types/*` package (they
+ * would pull `@types/node` into every consumer); any `new Dockerode(...)` fits.
+ *
+ * @example
+ * ```ts
+ * import Dockerode from "dockerode";
+ * import { createDockerVMProvider } from "@vm/provider-docker";
+ * const provider = createDockerVMProvider({ docker: new Dockerode({ socketPath: "/run/user/1000/docker.sock" }) });
+ * ```
+ */
+export interface DockerodeInstance {
+  /** The instance's `docker-modem`, which every request goes through. */
+  readonly modem: object;
+  listContainers(...args: never[]): unknown;
+}
+
+/**
+ * Options for the `Dockerode` the provider makes when `docker` is not an instance: the
+ * connection settings of `new Dockerode(options)` (docker-modem's options, passed through).
+ */
+export interface DockerConnectionOptions {
+  /** Path of the engine's unix socket (e.g. `/var/run/docker.sock`). */
+  socketPath?: string;
+  /** Engine host for `http`, `https` or `ssh`. */
+  host?: string;
+  port?: number | string;
+  protocol?: "https" | "http" | "ssh";
+  /** User for `ssh`. */
+  username?: string;
+  /** TLS material for `https` (PEM text or bytes). */
+  ca?: string | Uint8Array | Array<string | Uint8Array>;
+  cert?: string | Uint8Array | Array<string | Uint8Array>;
+  key?: string | Uint8Array | Array<string | Uint8Array>;
+  /** Engine API version, e.g. `"v1.43"`; unset: the engine's own. */
+  version?: string;
+  /** Any other docker-modem option (`headers`, `sshOptions`, ...), passed through unchanged. */
+  [option: string]: unknown;
+}
