@@ -21,19 +21,59 @@ export interface DockerodeInstance {
  * connection settings of `new Dockerode(options)` (docker-modem's options, passed through).
  */
 export interface DockerConnectionOptions {
-  /** Path of the engine's unix socket (e.g. `/var/run/docker.sock`). */
+  /**
+   * Path of the engine's unix socket (e.g. `/var/run/docker.sock`).
+   *
+   * @default `DOCKER_HOST`'s socket, else `/var/run/docker.sock`
+   */
   socketPath?: string;
-  /** Engine host for `http`, `https` or `ssh`. */
+  /**
+   * Engine host for `http`, `https` or `ssh`.
+   *
+   * @default from `DOCKER_HOST`
+   */
   host?: string;
+  /**
+   * Engine port.
+   *
+   * @default from `DOCKER_HOST`, else the protocol's (2375 http, 2376 https, 22 ssh)
+   */
   port?: number | string;
+  /**
+   * Transport to the engine.
+   *
+   * @default from `DOCKER_HOST`
+   */
   protocol?: "https" | "http" | "ssh";
-  /** User for `ssh`. */
+  /**
+   * User for `ssh`.
+   *
+   * @default the ssh client's default user
+   */
   username?: string;
-  /** TLS material for `https` (PEM text or bytes). */
+  /**
+   * TLS material for `https` (PEM text or bytes).
+   *
+   * @default from `DOCKER_CERT_PATH` when `DOCKER_TLS_VERIFY` is set, else none
+   */
   ca?: string | Uint8Array | Array<string | Uint8Array>;
+  /**
+   * Client certificate for `https`.
+   *
+   * @default from `DOCKER_CERT_PATH` when `DOCKER_TLS_VERIFY` is set, else none
+   */
   cert?: string | Uint8Array | Array<string | Uint8Array>;
+  /**
+   * Client key for `https`.
+   *
+   * @default from `DOCKER_CERT_PATH` when `DOCKER_TLS_VERIFY` is set, else none
+   */
   key?: string | Uint8Array | Array<string | Uint8Array>;
-  /** Engine API version, e.g. `"v1.43"`; unset: the engine's own. */
+  /**
+   * Engine API version, e.g. `"v1.43"`; unset: the engine's own.
+   *
+   * @default the engine's own API version
+   */
   version?: string;
   /** Any other docker-modem option (`headers`, `sshOptions`, ...), passed through unchanged. */
   [option: string]: unknown;

@@ -50,11 +50,23 @@ export interface ExecFileServiceOptions {
    * bytes on stdin in one exec. `false`: content travels base64-encoded in argv chunks.
    */
   stdin: boolean;
-  /** Largest single argv argument in bytes (stdin: false). Default `DEFAULT_MAX_ARG_BYTES` (120 KiB); at most 128 KiB. */
+  /**
+   * Largest single argv argument in bytes (stdin: false); at most 128 KiB.
+   *
+   * @default `DEFAULT_MAX_ARG_BYTES` (120 KiB)
+   */
   maxArgBytes?: number;
-  /** Largest whole argv of one exec in bytes (stdin: false). Default `DEFAULT_MAX_REQUEST_BYTES` (1.5 MiB); at most 2 MiB. */
+  /**
+   * Largest whole argv of one exec in bytes (stdin: false); at most 2 MiB.
+   *
+   * @default `DEFAULT_MAX_REQUEST_BYTES` (1.5 MiB)
+   */
   maxRequestBytes?: number;
-  /** Largest raw chunk one read exec returns. Default `DEFAULT_MAX_READ_BYTES` (3 MiB). */
+  /**
+   * Largest raw chunk one read exec returns.
+   *
+   * @default `DEFAULT_MAX_READ_BYTES` (3 MiB)
+   */
   maxReadBytes?: number;
   /**
    * The provider's `capabilities.fileOwnership`. `false`: a `writeFileAtomic` with `owner` or
