@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { DOCKER_LABELS, baseImage, createTestProvider } from "./helpers.js";
 
 const packageDir = join(import.meta.dirname, "..");
-const { docker } = createTestProvider();
+const { docker, provider, cleanup } = createTestProvider();
 // Every copy of the example tags what it makes with this run's metadata value instead of "readme",
 // so the cleanup below finds exactly this run's leftovers and nothing of another run's.
 const app = `readme-${process.pid}-${Date.now()}`;
@@ -15,6 +15,7 @@ const appLabel = `${DOCKER_LABELS.metaPrefix}app=${app}`;
 // The example cleans up after itself; if it failed half-way, remove what it made: the instances
 // first, then the snapshots.
 afterAll(async () => {
+  await cleanup();
   const containers = await docker.listContainers({ all: true, filters: { label: [appLabel] } });
   await Promise.all(containers.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
   const images = await docker.listImages({ filters: { label: [appLabel] } });
@@ -47,6 +48,13 @@ describe("README", () => {
         await rm(file, { force: true });
       }
     };
+    // Another copy mid-run, made deterministic: for any fixed digest in the example, a snapshot
+    // with that digest already exists and an instance runs on it. A copy that reuses it would
+    // fail deleting it (CONFLICT); a copy with its own snapshot never touches it.
+    for (const [, digest] of example!.matchAll(/digest:\s*"([^"]+)"/g)) {
+      const held = await provider.snapshots.fromImage(baseImage(), { digest: digest! });
+      await provider.instances.boot(held.id);
+    }
     const outputs = await Promise.all([runCopy(1), runCopy(2)]);
     for (const stdout of outputs) expect(stdout).toBe('Hello World 0\n{"port":3000}\none\ntwo\nexit 0\n');
   });
