@@ -30,43 +30,43 @@ export interface DockerConnectionOptions {
   /**
    * Engine host for `http`, `https` or `ssh`.
    *
-   * @default from `DOCKER_HOST`
+   * @default from a `tcp://` or `ssh://` `DOCKER_HOST`, else none (the unix socket is used)
    */
   host?: string;
   /**
    * Engine port.
    *
-   * @default from `DOCKER_HOST`, else the protocol's (2375 http, 2376 https, 22 ssh)
+   * @default from `DOCKER_HOST` (`tcp://host:port`, `ssh://...`)
    */
   port?: number | string;
   /**
    * Transport to the engine.
    *
-   * @default from `DOCKER_HOST`
+   * @default from `DOCKER_HOST` (`https` with `DOCKER_TLS_VERIFY=1` or port 2376), else `https` when `ca`, `cert` and `key` are all given, else `http`
    */
   protocol?: "https" | "http" | "ssh";
   /**
    * User for `ssh`.
    *
-   * @default the ssh client's default user
+   * @default from an `ssh://user@host` `DOCKER_HOST`, else the ssh client's default
    */
   username?: string;
   /**
    * TLS material for `https` (PEM text or bytes).
    *
-   * @default from `DOCKER_CERT_PATH` when `DOCKER_TLS_VERIFY` is set, else none
+   * @default read from `DOCKER_CERT_PATH` with a `tcp://` `DOCKER_HOST`, else none
    */
   ca?: string | Uint8Array | Array<string | Uint8Array>;
   /**
    * Client certificate for `https`.
    *
-   * @default from `DOCKER_CERT_PATH` when `DOCKER_TLS_VERIFY` is set, else none
+   * @default read from `DOCKER_CERT_PATH` with a `tcp://` `DOCKER_HOST`, else none
    */
   cert?: string | Uint8Array | Array<string | Uint8Array>;
   /**
    * Client key for `https`.
    *
-   * @default from `DOCKER_CERT_PATH` when `DOCKER_TLS_VERIFY` is set, else none
+   * @default read from `DOCKER_CERT_PATH` with a `tcp://` `DOCKER_HOST`, else none
    */
   key?: string | Uint8Array | Array<string | Uint8Array>;
   /**
