@@ -72,7 +72,9 @@ async function baseImagesOf(context: string, dockerfile: string, buildArgs: Reco
  * @example
  * ```ts
  * import { ensureImage } from "@vm/conformance/containers";
- * const image = await ensureImage("vm-base:dev", { context: "images/base" });
+ * // A local image passes through; a missing one is built only from a context you give.
+ * const image = await ensureImage(process.env.VM_BASE_IMAGE ?? "vm-base:latest");
+ * const own = await ensureImage("my-app-base:1", { context: "./image" }); // built from ./image/Dockerfile if missing
  * ```
  */
 export async function ensureImage(image: string, build?: ImageBuild): Promise<string> {
@@ -139,7 +141,7 @@ export function waitForUrl(url: string, options: { intervalMs?: number; headers?
  * ```ts
  * import type { ServiceSpec } from "@vm/conformance/containers";
  * const spec: ServiceSpec = {
- *   image: "vm-base:dev",
+ *   image: "vm-base:latest",
  *   command: ["node", "/app/server.js"],
  *   env: { PORT: "18080" },
  *   bindMounts: [{ source: "/abs/path/app", target: "/app", mode: "ro" }],
@@ -188,8 +190,9 @@ export interface StartedService extends AsyncDisposable {
  * @example
  * ```ts
  * import { startService, waitForUrl } from "@vm/conformance/containers";
+ * // `await using`: Node 24+, or TypeScript compiling it to try/finally for Node 22 (or call stop()).
  * await using emulator = await startService({
- *   image: "vm-base:dev",
+ *   image: "vm-base:latest",
  *   command: ["node", "/app/dist/main.js"],
  *   env: { PORT: "18080" },
  *   bindMounts: [{ source: "/repo/apps/morph-emulator", target: "/app", mode: "ro" }],
