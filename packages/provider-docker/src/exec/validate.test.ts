@@ -1,7 +1,7 @@
 import { commandBytes } from "@vm/provider-kit";
 import { describe, expect, it } from "vitest";
-import { ARG_MAX_BYTES, assertFitsInstanceEnv, runtimeFailure, validateExec } from "./exec.js";
-import { EXEC_WRAPPER } from "./scripts.js";
+import { EXEC_WRAPPER } from "../scripts.js";
+import { ARG_MAX_BYTES, assertFitsInstanceEnv, validateExec } from "./validate.js";
 
 describe("assertFitsInstanceEnv", () => {
   const ctx = { provider: "docker", operation: "instances.exec" };
@@ -69,16 +69,5 @@ describe("validateExec", () => {
   });
   it("rejects an already aborted signal with ABORTED", () => {
     expect(() => validateExec("docker", "instances.exec", "abc", ["ls"], { signal: AbortSignal.abort() })).toThrow(expect.objectContaining({ code: "ABORTED" }) as Error);
-  });
-});
-
-describe("runtimeFailure", () => {
-  it("turns the engine's own start failures into errors and leaves real results alone", () => {
-    const oci = (text: string) => ({ stdout: text, stderr: "", exit_code: 126 });
-    expect(runtimeFailure(oci('OCI runtime exec failed: exec failed: chdir to cwd ("/x") set in config.json failed'), { options: { cwd: "/x" } })?.code).toBe("NOT_FOUND");
-    expect(runtimeFailure(oci("unable to find user bob: no matching entries in passwd file\n"), { options: { user: "bob" } })?.code).toBe("NOT_FOUND");
-    expect(runtimeFailure(oci("OCI runtime exec failed: something else"), { options: {} })?.code).toBe("INTERNAL");
-    expect(runtimeFailure({ stdout: "OCI runtime exec failed", stderr: "", exit_code: 1 }, { options: {} })).toBeUndefined();
-    expect(runtimeFailure({ stdout: "", stderr: "sh: not found", exit_code: 127 }, { options: {} })).toBeUndefined();
   });
 });
