@@ -1,13 +1,14 @@
 import type { Duplex, Readable } from "node:stream";
 import type { ExecOptions } from "@vm/core";
-import { VMError, EXEC_TAG_VAR, execTagEntry, newExecId } from "@vm/provider-kit";
+import { VMError, execTagEntry, newExecId } from "@vm/provider-kit";
 import type Dockerode from "dockerode";
 import type { DockerContext } from "../context.js";
 import { createDemuxer } from "../demux.js";
 import { fromDockerError } from "../errors.js";
-import { EXEC_WRAPPER } from "../scripts.js";
+import { execWrapperArgv } from "../scripts.js";
 import { exitCodeOf, instanceEnded } from "./instance-ended.js";
 import { killInContainer } from "./kill.js";
+import { resolveExecUser } from "./user.js";
 import { assertFitsInstanceEnv } from "./validate.js";
 
 /** Input for one exec; `stdin` may also be a stream (used internally for big file writes). */
@@ -22,6 +23,8 @@ export interface ExecRequest {
 
 export interface Drive {
   readonly exitCode: Promise<number>;
+  /** The exec's kill tag (`VM_EXEC_ID`); the wrapper's "could not start" marker carries it. */
+  readonly execId: string;
   /** Kill the command in the container and stop reading; the exitCode promise rejects with `reason`. */
   cancel(reason: VMError): Promise<void>;
   readonly socket: Duplex;
@@ -35,12 +38,17 @@ export async function startDrive(
 ): Promise<Drive> {
   const { instanceId, argv, options, operation } = req;
   const container = ctx.docker.getContainer(instanceId);
-  if (req.instanceEnv) assertFitsInstanceEnv(argv, options.env, req.instanceEnv, { provider: ctx.provider, operation });
-  // The kill tag is the provider's alone: a caller's own VM_EXEC_ID is dropped.
-  const execId = newExecId();
-  const env = [...Object.entries(options.env ?? {}).filter(([k]) => k !== EXEC_TAG_VAR).map(([k, v]) => `${k}=${v}`), execTagEntry(execId)];
-  const hasStdin = options.stdin !== undefined;
   const aborted = (message = "the command was aborted and killed") => new VMError("ABORTED", message, { provider: ctx.provider, operation, cause: options.signal?.reason });
+  const cmd = execWrapperArgv(argv, options);
+  // Checked with the identity variables a `user` adds below; without one, here, before any call.
+  if (req.instanceEnv && options.user === undefined) assertFitsInstanceEnv(cmd, options.env, req.instanceEnv, { provider: ctx.provider, operation });
+  const identity = await resolveExecUser(ctx, container, options, operation);
+  const callEnv = { ...(identity?.env ?? {}), ...(options.env ?? {}) };
+  if (req.instanceEnv && identity) assertFitsInstanceEnv(cmd, callEnv, req.instanceEnv, { provider: ctx.provider, operation });
+  // The kill tag is the provider's alone (the kit refuses a caller's own VM_EXEC_ID).
+  const execId = newExecId();
+  const env = [...Object.entries(callEnv).map(([k, v]) => `${k}=${v}`), execTagEntry(execId)];
+  const hasStdin = options.stdin !== undefined;
   // The signal may fire while an earlier step (or the create below) is awaited: no listener is
   // registered yet, so it is checked here. Before `start` nothing runs yet: no kill is needed.
   if (options.signal?.aborted) throw aborted("the command was aborted before it started");
@@ -48,14 +56,15 @@ export async function startDrive(
   let socket: Duplex;
   try {
     exec = await container.exec({
-      Cmd: ["sh", "-c", EXEC_WRAPPER, "vm-exec", ...argv],
+      Cmd: cmd,
       AttachStdin: hasStdin,
       AttachStdout: true,
       AttachStderr: true,
       Tty: false,
       Env: env,
-      ...(options.cwd ? { WorkingDir: options.cwd } : {}),
-      ...(options.user ? { User: options.user } : {}),
+      // No WorkingDir: the engine enters it as root, before switching user; the wrapper enters
+      // it as the user (a directory that user may not search is refused).
+      ...(identity ? { User: identity.engineUser } : {}),
     });
     if (options.signal?.aborted) throw aborted("the command was aborted before it started");
     socket = await exec.start({ hijack: true, stdin: hasStdin });
@@ -75,6 +84,7 @@ export async function startDrive(
   exitCode.catch(() => undefined);
 
   let timer: NodeJS.Timeout | undefined;
+  let deadline: number | undefined;
   const onAbort = () => void drive.cancel(aborted());
   const cleanup = () => {
     settled = true;
@@ -84,6 +94,7 @@ export async function startDrive(
 
   const drive: Drive = {
     exitCode,
+    execId,
     socket,
     cancel(reason) {
       if (settled) return cancelling ?? Promise.resolve();
@@ -112,9 +123,16 @@ export async function startDrive(
     if (!settled) demux(chunk);
   });
   let ended = false;
+  const timedOut = () => new VMError("TIMEOUT", `the command ran longer than ${options.timeoutMs} ms and was killed`, { provider: ctx.provider, operation });
   const onEnd = () => {
     if (ended || settled) return;
     ended = true;
+    // Past the deadline the end may be the container's watchdog (EXEC_WRAPPER) killing the
+    // command before this client's own timer ran (a loaded client): that is the timeout too.
+    if (deadline !== undefined && Date.now() >= deadline) {
+      void drive.cancel(timedOut());
+      return;
+    }
     cleanup();
     exitCodeOf(exec, operation)
       .then(async (code) => {
@@ -133,8 +151,8 @@ export async function startDrive(
   });
 
   if (options.timeoutMs !== undefined) {
-    const ms = options.timeoutMs;
-    timer = setTimeout(() => void drive.cancel(new VMError("TIMEOUT", `the command ran longer than ${ms} ms and was killed`, { provider: ctx.provider, operation })), ms);
+    deadline = Date.now() + options.timeoutMs;
+    timer = setTimeout(() => void drive.cancel(timedOut()), options.timeoutMs);
   }
   options.signal?.addEventListener("abort", onAbort, { once: true });
   // An abort while `start` was awaited fired before the listener existed (an already-aborted

@@ -1,5 +1,5 @@
 import type { ExecResult } from "@vm/core";
-import { VMError } from "@vm/provider-kit";
+import { VMError, readStartFailure, startFailureError } from "@vm/provider-kit";
 import type { DockerContext } from "../context.js";
 import { type ExecRequest, startDrive } from "./drive.js";
 
@@ -56,6 +56,9 @@ export async function runExec(ctx: DockerContext, req: ExecRequest, maxOutputByt
   const exit_code = await drive.exitCode;
   // Decode once at the end, so a character split across frames survives.
   const result = { stdout: Buffer.concat(stdout).toString("utf8"), stderr: Buffer.concat(stderr).toString("utf8"), exit_code };
+  // The wrapper could not enter cwd as the exec's user: NOT_FOUND, as on every provider.
+  const notStarted = readStartFailure(result, drive.execId);
+  if (notStarted) throw startFailureError(notStarted, req.options, { provider: ctx.provider, operation: req.operation });
   const failure = runtimeFailure(result, req);
   if (failure) throw new VMError(failure.code, failure.message, { provider: ctx.provider, operation: req.operation });
   return result;

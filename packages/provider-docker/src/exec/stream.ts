@@ -1,5 +1,5 @@
 import type { ExecStreamChunk } from "@vm/core";
-import { VMError } from "@vm/provider-kit";
+import { VMError, createStartFailureGate, startFailureError } from "@vm/provider-kit";
 import type { DockerContext } from "../context.js";
 import { type ExecRequest, startDrive } from "./drive.js";
 
@@ -31,6 +31,8 @@ export async function* streamExec(ctx: DockerContext, req: ExecRequest): AsyncGe
     }
     wake?.();
   });
+  // Holds the first stderr back while it may be the wrapper's "cannot enter cwd" answer.
+  const gate = createStartFailureGate(drive.execId);
   let outcome: { code: number } | { error: unknown } | undefined;
   drive.exitCode.then(
     (code) => {
@@ -53,15 +55,18 @@ export async function* streamExec(ctx: DockerContext, req: ExecRequest): AsyncGe
         }
         // A character split across frames waits in the decoder for its next bytes.
         const text = decoders[frame.type].decode(frame.data, { stream: true });
-        if (text.length > 0) yield { type: frame.type, data: text };
+        if (text.length > 0) yield* gate.push({ type: frame.type, data: text });
         continue;
       }
       if (outcome) {
         if ("error" in outcome) throw outcome.error;
         for (const type of ["stdout", "stderr"] as const) {
           const rest = decoders[type].decode();
-          if (rest.length > 0) yield { type, data: rest };
+          if (rest.length > 0) yield* gate.push({ type, data: rest });
         }
+        const end = gate.exit(outcome.code);
+        if ("failure" in end) throw startFailureError(end.failure, req.options, { provider: ctx.provider, operation: req.operation });
+        yield* end.chunks;
         yield { type: "exit", exit_code: outcome.code };
         return;
       }

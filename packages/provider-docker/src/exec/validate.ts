@@ -1,6 +1,5 @@
 import type { ExecOptions } from "@vm/core";
 import { VMError, EXEC_TAG_VAR, assertCommandSize, commandBytes, execTagEntry, newExecId, readExecCall } from "@vm/provider-kit";
-import { EXEC_WRAPPER } from "../scripts.js";
 
 /**
  * Throws INVALID_ARGUMENT (or ABORTED for an already-aborted signal) before any engine call,
@@ -18,7 +17,7 @@ export function validateExec(provider: string, operation: string, instanceId: un
 /**
  * Linux ARG_MAX with the usual 8 MiB stack: argv and the environment of one execve, each
  * string's bytes, its NUL and an 8-byte pointer. An exec's argv (with the provider's
- * `EXEC_WRAPPER`), its env and the instance's own environment (its image's `ENV`) must fit in
+ * `EXEC_WRAPPER` and its arguments), its env and the instance's own environment (its image's `ENV`) must fit in
  * it, less 4 KiB for what the engine adds; otherwise the exec is `INVALID_ARGUMENT` before it
  * is created.
  *
@@ -38,10 +37,10 @@ const ENGINE_EXEC_RESERVE_BYTES = 4 * 1024;
  * Rejects a command that, with the container's own environment, would not fit in one execve.
  * `MAX_COMMAND_BYTES` keeps 64 KiB for the image's environment and the wrapper; an image whose
  * `ENV` is larger than that would otherwise fail in the engine, with exit code 1 "argument
- * list too long" as a result. Counts what the engine really runs: the wrapper's argv and
- * `Config.Env` with the call's env overriding entries of the same name.
+ * list too long" as a result. Counts what the engine really runs: `cmd` (the wrapper's argv,
+ * `execWrapperArgv`) and `Config.Env` with the exec's env overriding entries of the same name.
  */
-export function assertFitsInstanceEnv(argv: readonly string[], env: Readonly<Record<string, string>> | undefined, instanceEnv: readonly string[], ctx: { provider: string; operation: string }): void {
+export function assertFitsInstanceEnv(cmd: readonly string[], env: Readonly<Record<string, string>> | undefined, instanceEnv: readonly string[], ctx: { provider: string; operation: string }): void {
   const merged = new Map<string, string>();
   for (const entry of instanceEnv) {
     const eq = entry.indexOf("=");
@@ -50,7 +49,7 @@ export function assertFitsInstanceEnv(argv: readonly string[], env: Readonly<Rec
   for (const [name, value] of Object.entries(env ?? {})) merged.set(name, `${name}=${value}`);
   // The kill tag (VM_EXEC_ID=<uuid>) is part of every exec's environment.
   merged.set(EXEC_TAG_VAR, execTagEntry(newExecId()));
-  const total = commandBytes(["sh", "-c", EXEC_WRAPPER, "vm-exec", ...argv]) + commandBytes([...merged.values()]);
+  const total = commandBytes(cmd) + commandBytes([...merged.values()]);
   const limit = ARG_MAX_BYTES - ENGINE_EXEC_RESERVE_BYTES;
   if (total > limit) {
     throw new VMError(
@@ -60,4 +59,3 @@ export function assertFitsInstanceEnv(argv: readonly string[], env: Readonly<Rec
     );
   }
 }
-
