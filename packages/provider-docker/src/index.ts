@@ -9,7 +9,7 @@ export { createDemuxer } from "./demux.js";
 export { toInstance } from "./containers.js";
 export { DEFAULT_MAX_OUTPUT_BYTES } from "./exec/run.js";
 export { ARG_MAX_BYTES } from "./exec/validate.js";
-export { EXEC_WRAPPER } from "./scripts.js";
+export { EXEC_WRAPPER, WATCHDOG_GRACE_MS } from "./scripts.js";
 export { DEFAULT_REQUEST_TIMEOUT_MS } from "./request-timeout.js";
 export { DEFAULT_MAX_FILE_BYTES } from "./services/files.js";
 export { MAX_FORK_COUNT } from "./services/instances.js";

@@ -35,7 +35,7 @@ export async function resolveExecUser(
   const user = options.user;
   if (user === undefined) return undefined;
   const ectx = { provider: ctx.provider, operation };
-  let stdout = "";
+  let stdout: string;
   let code: number;
   let timer: NodeJS.Timeout | undefined;
   try {
