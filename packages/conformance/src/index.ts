@@ -7,6 +7,7 @@ export { CAPABILITIES, capabilityCases } from "./cases/capabilities.js";
 export { concurrencyCases } from "./cases/concurrency.js";
 export { execCases, HOSTILE_STRINGS } from "./cases/exec.js";
 export { execKillCases } from "./cases/exec-kill.js";
+export { execIdentityCases } from "./cases/exec-identity.js";
 export { fileCases, HOSTILE_NAMES } from "./cases/files.js";
 export { filePathCases } from "./cases/file-paths.js";
 export { specialFileCases } from "./cases/files-special.js";

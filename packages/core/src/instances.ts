@@ -152,15 +152,19 @@ export interface InstanceFilters {
  */
 export interface ExecOptions {
   /**
-   * Absolute working directory inside the VM.
+   * Absolute working directory inside the VM, entered as `user` (a directory that user may not
+   * search is refused, never entered first as root). One that does not exist or cannot be
+   * entered rejects with `NOT_FOUND`; the command does not run.
    *
-   * @default the image's working directory (usually `/`)
+   * @default the instance's default directory
    */
   cwd?: string;
   /**
-   * Extra environment variables for this command only.
+   * Extra environment variables for this command only; they override the instance's and the
+   * `HOME`/`USER`/`LOGNAME` that `user` sets. `VM_EXEC_ID` is reserved (the provider's kill
+   * tag): setting it is `INVALID_ARGUMENT`.
    *
-   * @default `{}` (the instance's own environment only)
+   * @default none
    */
   env?: Record<string, string>;
   /**
@@ -171,7 +175,8 @@ export interface ExecOptions {
   stdin?: string | Uint8Array;
   /**
    * Kill the command and everything it started in the VM after this long (a background child
-   * still holding its output included); the call rejects with `TIMEOUT`.
+   * still holding its output included); the call rejects with `TIMEOUT`. Enforced inside the VM
+   * too: a client that dies during the call does not leave the command running much past it.
    * @default no limit (the provider's own request timeout still applies)
    */
   timeoutMs?: number;
@@ -182,9 +187,15 @@ export interface ExecOptions {
    */
   signal?: AbortSignal;
   /**
-   * Run as this user (name or uid) inside the VM.
+   * Run as this user (name or uid) inside the VM, the same way on every provider:
+   * - a name or uid with an `/etc/passwd` entry: that entry's uid, primary gid and groups;
+   * - a uid without an entry: that uid with gid = uid and no other group (never gid 0);
+   * - a name without an entry: rejects with `NOT_FOUND`; the command does not run.
    *
-   * @default the image's user (usually `root`)
+   * The command's `HOME`, `USER` and `LOGNAME` are the target's (its entry's home and name; for
+   * a uid without an entry `/` and the uid), unless `env` sets them.
+   *
+   * @default the instance's default user (root on the bundled providers), environment unchanged
    */
   user?: string;
 }

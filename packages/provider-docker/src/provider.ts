@@ -5,7 +5,7 @@ import Dockerode from "dockerode";
 import type { DockerConnectionOptions, DockerodeInstance } from "./docker-client.js";
 import { createManagedCheck } from "./containers.js";
 import type { DockerContext } from "./context.js";
-import { DEFAULT_MAX_OUTPUT_BYTES } from "./exec.js";
+import { DEFAULT_MAX_OUTPUT_BYTES } from "./exec/run.js";
 import { DEFAULT_MAX_FILE_BYTES, createFileService } from "./services/files.js";
 import { createImageService } from "./services/images.js";
 import { createInstanceService } from "./services/instances.js";

@@ -1,13 +1,24 @@
+import { EXEC_KILL_SCRIPT, EXEC_NO_CWD_MESSAGE, EXEC_START_FAILED_EXIT, EXEC_TAG_VAR } from "@vm/provider-kit";
+
 /**
  * Fixed shell scripts run inside containers. User values only ever arrive as positional
  * arguments ("$1"…), never spliced into script text.
  */
 
 /**
- * Wraps every exec: runs argv through `env` (so a name like `echo` runs the program, not a
- * shell builtin). The command is tagged with `VM_EXEC_ID` through the exec's `Env`; a kill
- * finds it (and this wrapper, the session leader) with `@vm/provider-kit`'s
- * `EXEC_KILL_SCRIPT`, run as root, never through a file the command could write.
+ * Wraps every exec: enters `cwd` (as the exec's user: the engine has switched to it already,
+ * so a directory that user may not search is refused, never entered as root first), then runs
+ * argv through `env` (so a name like `echo` runs the program, not a shell builtin). The command
+ * is tagged with `VM_EXEC_ID` through the exec's `Env`; a kill finds it (and this wrapper, the
+ * session leader) with `@vm/provider-kit`'s `EXEC_KILL_SCRIPT`, run as root, never through a
+ * file the command could write.
+ *
+ * With a watchdog time, a background watchdog (its output on /dev/null, so it holds nothing)
+ * runs the kill script at that time: `timeoutMs` is enforced in the container too, so a
+ * client that dies during an exec does not leave the command running. The client's own kill
+ * comes first (the watchdog time is `timeoutMs` plus `WATCHDOG_GRACE_MS`); the watchdog is
+ * stopped when the command is done. Not run as root, the watchdog reaches what its user may
+ * signal, which is all the command itself could start (setuid programs aside).
  *
  * After the command exits, the wrapper stays while another process (a background child) still
  * has its stdout or stderr open, polling /proc only then: the engine stops reading an exec's
@@ -15,16 +26,37 @@
  * cut off at a random point. Then it exits with the command's exact status. A `timeoutMs` or
  * `signal` ends the wait (and kills the child with the rest).
  *
- * argv: sh -c EXEC_WRAPPER vm-exec <argv...>. Exported because its bytes count against
- * ARG_MAX with every command's (see `ARG_MAX_BYTES`).
+ * Exit 125 with only `startFailureMarker("cwd", VM_EXEC_ID)` (`@vm/provider-kit`) on stderr:
+ * `cwd` could not be entered.
+ *
+ * argv: `sh -c EXEC_WRAPPER vm-exec <cwd or ""> <watchdog seconds or ""> <kill script or ""> <argv...>`
+ * (see `execWrapperArgv`). Exported because its bytes count against ARG_MAX with every
+ * command's (see `ARG_MAX_BYTES`).
  */
 export const EXEC_WRAPPER = [
+  'c=$1 l=$2 k=$3; shift 3',
+  `if [ -n "$c" ]; then cd -- "$c" 2>/dev/null || { printf '%s%s\\n' '${EXEC_NO_CWD_MESSAGE}' "\${${EXEC_TAG_VAR}:+ [$${EXEC_TAG_VAR}]}" >&2; exit ${EXEC_START_FAILED_EXIT}; }; fi`,
+  // $! in the trap is the sleep: set by the fork itself, so a TERM right after it still finds it.
+  `w=; if [ -n "$l" ]; then ( trap 'kill $! 2>/dev/null; exit 0' TERM; sleep "$l" & wait $!; sh -c "$k" vm-kill "$${EXEC_TAG_VAR}" "" ) </dev/null >/dev/null 2>&1 & w=$!; fi`,
   'env -- "$@"; r=$?',
   // Only a pipe or socket can be held: a file or /dev/null is shared by unrelated processes.
   'o=; for n in 1 2; do { [ -p /proc/$$/fd/$n ] || [ -S /proc/$$/fd/$n ]; } && o="$o /proc/$$/fd/$n"; done',
   'while [ -n "$o" ]; do h=; for f in /proc/[0-9]*/fd/1 /proc/[0-9]*/fd/2; do case $f in /proc/$$/*) continue;; esac; for t in $o; do [ "$f" -ef "$t" ] && h=1; done; [ -n "$h" ] && break; done; [ -z "$h" ] && break; sleep 0.1; done',
+  '[ -n "$w" ] && kill "$w" 2>/dev/null',
   "exit $r",
 ].join("\n");
+
+/**
+ * How long after `timeoutMs` the in-container watchdog of `EXEC_WRAPPER` kills a command the
+ * client did not (a client that died, or an engine that no longer answered it): 2 s.
+ */
+export const WATCHDOG_GRACE_MS = 2_000;
+
+/** The engine's `Cmd` for one exec: `EXEC_WRAPPER`, its arguments, then the command's argv. */
+export function execWrapperArgv(argv: readonly string[], options: { cwd?: string | undefined; timeoutMs?: number | undefined }): string[] {
+  const watchdog = options.timeoutMs === undefined ? "" : ((options.timeoutMs + WATCHDOG_GRACE_MS) / 1000).toFixed(3);
+  return ["sh", "-c", EXEC_WRAPPER, "vm-exec", options.cwd ?? "", watchdog, watchdog === "" ? "" : EXEC_KILL_SCRIPT, ...argv];
+}
 
 /** Printed by the init once PM2 processes are resurrected; `boot` waits for it. */
 export const READY_MARKER = "vm-init-ready";

@@ -66,3 +66,15 @@ export { FILE_RESOLVE_READ_SCRIPT, FILE_RESOLVE_WRITE_SCRIPT } from "./files/res
 export { argvBytes, atomicWriteArgv, fileWriteArgv, tempFileSuffix } from "./files/write-argv.js";
 export type { FileWriteStep } from "./files/write-argv.js";
 export { EXEC_KILL_SCRIPT, EXEC_RUN_DIR, EXEC_TAG_VAR, buildExecKillArgv, execTagEntry, isExecId, newExecId } from "./exec/kill-protocol.js";
+export {
+  EXEC_NO_CWD_MESSAGE,
+  EXEC_NO_USER_MESSAGE,
+  EXEC_START_FAILED_EXIT,
+  createStartFailureGate,
+  readStartFailure,
+  startFailureError,
+  startFailureMarker,
+} from "./exec/start-failure.js";
+export type { ExecStartFailure } from "./exec/start-failure.js";
+export { PASSWD_LOOKUP_FUNCTION, USER_LOOKUP_NONE_EXIT, USER_LOOKUP_SCRIPT, execIdentityEnv, parseUserLookup } from "./exec/identity.js";
+export type { PasswdEntry } from "./exec/identity.js";

@@ -88,6 +88,11 @@ describe("option readers", () => {
     }
     expect(code(() => readExecOptions({ signal: AbortSignal.abort() }, ctx))).toBe("ABORTED");
   });
+  it("readExecOptions: env may not set VM_EXEC_ID, the kill protocol's tag (it could aim a kill at another command)", () => {
+    expect(code(() => readExecOptions({ env: { VM_EXEC_ID: "0b7c" } }, ctx))).toBe("INVALID_ARGUMENT");
+    expect(code(() => readExecOptions({ env: { A: "1", VM_EXEC_ID: "" } }, ctx))).toBe("INVALID_ARGUMENT");
+    expect(code(() => readExecOptions({ env: { VM_EXEC_IDX: "1", vm_exec_id: "1" } }, ctx))).toBe("accepted");
+  });
   it("readBootOptions: null and wrong fields are INVALID_ARGUMENT; ttl_action needs ttl_seconds", () => {
     expect(readBootOptions(undefined, ctx)).toEqual({});
     for (const options of [null, "x", { ttl_seconds: 1.5 }, { ttl_action: "stop" }, { ttl_seconds: 5, ttl_action: 1 }, { metadata: { a: 1 } }, { metadata: new Date() }, { signal: {} }, { timeoutMs: -1 }]) {

@@ -1,6 +1,7 @@
 import type { BootOptions, CreateSnapshotOptions, ExecOptions, InstanceFilters, InstanceStatus, SnapshotFilters } from "@vm/core";
 import { VMError } from "./errors.js";
 import { type ErrorContext, assertAbsolutePath, assertArgv, assertEnv, assertId, assertInteger, assertMetadata, assertMode, assertPrincipal } from "./validate.js";
+import { EXEC_TAG_VAR } from "./exec/kill-protocol.js";
 
 function invalid(ctx: ErrorContext, message: string): VMError {
   return new VMError("INVALID_ARGUMENT", message, ctx);
@@ -166,7 +167,7 @@ const EXEC_KEYS = ["cwd", "env", "stdin", "timeoutMs", "signal", "user"] as cons
 
 /**
  * Checks `exec()`/`execStream()` options and returns a copy to use instead of the caller's
- * object. `cwd` absolute, `env` names/values (`assertEnv`), `stdin` a string or `Uint8Array`,
+ * object. `cwd` absolute, `env` names/values (`assertEnv`; `VM_EXEC_ID`, the kill tag, is the provider's), `stdin` a string or `Uint8Array`,
  * `timeoutMs` a whole number from 1 to `MAX_TIMEOUT_MS`, `user` a name or numeric id, `signal`
  * an `AbortSignal` (`ABORTED` if already aborted). The size of argv and env together is the
  * provider's check: each provider adds its own wrapper arguments.
@@ -182,6 +183,9 @@ export function readExecOptions(options: unknown, ctx: ErrorContext): ExecOption
   if (o === undefined) return undefined;
   if (o.cwd !== undefined) assertAbsolutePath(o.cwd, ctx, "cwd");
   if (o.env !== undefined) o.env = readEnv(o.env, ctx);
+  // The kill protocol finds a command by this tag: a caller's own value could point a kill
+  // at another command (or hide this one from its own kill).
+  if (o.env !== undefined && Object.hasOwn(o.env as Record<string, string>, EXEC_TAG_VAR)) throw invalid(ctx, `env must not set ${EXEC_TAG_VAR}: the provider sets it to find the command for a kill`);
   if (o.user !== undefined) assertPrincipal(o.user, ctx, "user");
   if (o.timeoutMs !== undefined) assertInteger(o.timeoutMs, ctx, "timeoutMs", 1, MAX_TIMEOUT_MS);
   if (o.stdin !== undefined && typeof o.stdin !== "string" && !(o.stdin instanceof Uint8Array)) {

@@ -46,7 +46,7 @@ async function pidGone(ctx: CaseContext, instanceId: string, pidFile: string): P
   );
 }
 
-async function collect(stream: AsyncIterable<ExecStreamChunk>): Promise<ExecStreamChunk[]> {
+export async function collect(stream: AsyncIterable<ExecStreamChunk>): Promise<ExecStreamChunk[]> {
   const chunks: ExecStreamChunk[] = [];
   for await (const chunk of stream) chunks.push(chunk);
   return chunks;

@@ -1,6 +1,7 @@
 import type { CaseGroup, ConformanceCase } from "../types.js";
 import { capabilityCases } from "./capabilities.js";
 import { concurrencyCases } from "./concurrency.js";
+import { execIdentityCases } from "./exec-identity.js";
 import { execKillCases } from "./exec-kill.js";
 import { execCases } from "./exec.js";
 import { filePathCases } from "./file-paths.js";
@@ -17,7 +18,7 @@ import { typeCases } from "./types.js";
 export const CASE_GROUPS: readonly CaseGroup[] = [
   { id: "capabilities", title: "capabilities", cases: capabilityCases },
   { id: "instances", title: "instances: lifecycle", cases: instanceCases },
-  { id: "exec", title: "instances: exec", cases: [...execCases, ...execKillCases] },
+  { id: "exec", title: "instances: exec", cases: [...execCases, ...execIdentityCases, ...execKillCases] },
   { id: "files", title: "files", cases: [...fileCases, ...filePathCases, ...specialFileCases] },
   { id: "snapshots", title: "snapshots and images", cases: snapshotCases },
   { id: "processes", title: "processes (PM2)", cases: processCases },

@@ -25,7 +25,7 @@ import { pack } from "tar-stream";
 import type { DockerContext } from "../context.js";
 import type { ManagedInstance } from "../containers.js";
 import { fromDockerError } from "../errors.js";
-import { runExec } from "../exec.js";
+import { runExec } from "../exec/run.js";
 import { parseReadResolution, parseWriteResolution } from "./file-resolve.js";
 import { createFirstEntryParser } from "../tar.js";
 import type { FirstEntryLimit, TarEntry, TarErrorContext } from "../tar.js";

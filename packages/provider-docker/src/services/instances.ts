@@ -6,7 +6,9 @@ import { type ManagedInstance, inspectInstance, isManagedInstance, toInstance } 
 import { createDemuxer } from "../demux.js";
 import { unlessEngineWentAway } from "../engine-going-away.js";
 import { fromDockerError } from "../errors.js";
-import { runExec, streamExec, validateExec } from "../exec.js";
+import { runExec } from "../exec/run.js";
+import { streamExec } from "../exec/stream.js";
+import { validateExec } from "../exec/validate.js";
 import { DOCKER_LABELS, buildLabels, labelFilters, readLabel } from "../labels.js";
 import { READY_MARKER, buildInitScript } from "../scripts.js";
 

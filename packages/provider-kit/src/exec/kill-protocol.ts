@@ -60,6 +60,8 @@ export const EXEC_RUN_DIR = "/run/vm-exec";
  *   root-owned directory (not a symlink) and the pid's command line holds the id and
  *   `vm-exec`; its session is not widened to (it may be the host's).
  *
+ * Run as another user than root, it finds and signals that user's processes only.
+ *
  * Never itself, its parent, pid 1 or a zombie. Right before each signal it re-reads
  * `/proc/<pid>/stat` and signals only when the start time is the one it found (a pid reused
  * meanwhile is left alone). It sends SIGTERM, polls `/proc` for up to ~1 s, then sends SIGKILL
@@ -74,7 +76,9 @@ export const EXEC_RUN_DIR = "/run/vm-exec";
  */
 export const EXEC_KILL_SCRIPT = [
   "set -u",
-  'id=$1; rd=${2-}; me=$$; up=$PPID',
+  // my: run as a non-root user (a watchdog inside a command's own exec), the script reads that
+  // user's environments directly; setpriv cannot switch ids without root.
+  'id=$1; rd=${2-}; me=$$; up=$PPID; my=$(id -u 2>/dev/null)',
   'case $id in ""|*[!A-Za-z0-9-]*) exit 0;; esac',
   // The run dir counts only when it is ours alone: root-owned, a real directory.
   'if [ -n "$rd" ]; then { [ -d "$rd" ] || mkdir -m 700 -- "$rd"; } 2>/dev/null; if [ -d "$rd" ] && [ ! -L "$rd" ] && [ -O "$rd" ]; then : > "$rd/$id.cancel" 2>/dev/null; else rd=; fi; fi',
@@ -85,7 +89,7 @@ export const EXEC_KILL_SCRIPT = [
   // Without CAP_SYS_PTRACE (Docker's default) root cannot read another user's environ: it is
   // read as each process owner (uid:gid) in turn, which the kernel allows for its own processes.
   '  ids=; for f in /proc/[0-9]*/status; do u=; while IFS= read -r l; do case $l in Uid:*) set -- $l; u=$3;; Gid:*) set -- $l; case " $ids " in *" $u:$3 "*) ;; *) ids="$ids $u:$3";; esac; break;; esac; done < "$f"; done 2>/dev/null',
-  `  tagged=$(for pr in $ids; do u=\${pr%:*} g=\${pr#*:}; if [ "$u" = 0 ]; then grep -lzxF -- "${EXEC_TAG_VAR}=$id" /proc/[0-9]*/environ; else setpriv --reuid="$u" --regid="$g" --clear-groups -- grep -lzxF -- "${EXEC_TAG_VAR}=$id" /proc/[0-9]*/environ; fi; done 2>/dev/null | sed -n "s,^/proc/\\([0-9]*\\)/environ\\$,\\1,p")`,
+  `  tagged=$(for pr in $ids; do u=\${pr%:*} g=\${pr#*:}; if [ "$u" = 0 ] || [ "$u" = "$my" ]; then grep -lzxF -- "${EXEC_TAG_VAR}=$id" /proc/[0-9]*/environ; else setpriv --reuid="$u" --regid="$g" --clear-groups -- grep -lzxF -- "${EXEC_TAG_VAR}=$id" /proc/[0-9]*/environ; fi; done 2>/dev/null | sed -n "s,^/proc/\\([0-9]*\\)/environ\\$,\\1,p")`,
   '  for p in $tagged; do lead="$lead$p "; done',
   '  w=; if [ -n "$rd" ] && [ -s "$rd/$id.pid" ]; then IFS= read -r w < "$rd/$id.pid" 2>/dev/null || w=; case $w in ""|*[!0-9]*) w=;; *) tr "\\0" "\\n" < "/proc/$w/cmdline" 2>/dev/null | grep -qxF -- "$id" || w=;; esac; fi',
   '  [ "$lead" = " " ] && [ -z "$w" ] && return 0',

@@ -4,7 +4,7 @@ import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { EXEC_RUN_DIR } from "@vm/provider-kit";
+import { EXEC_RUN_DIR, startFailureMarker } from "@vm/provider-kit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EXEC_KILL_SCRIPT, EXEC_WRAPPER_SCRIPT, STDIN_CHUNK_CHARS, buildExecCommand, buildExecKillCommand, needsWrapper, takeTimeoutMarker } from "./wrapper-script.js";
 
@@ -46,11 +46,13 @@ describe("buildExecCommand", () => {
     expect(run(command).stdout.trim()).toBe(String(big.length));
   });
 
-  it("keeps the command's exit code and reports a bad cwd with 125", () => {
+  it("keeps the command's exit code and reports a bad cwd or user with 125 and the kit's marker alone", () => {
     expect(run(buildExecCommand(["bash", "-c", "exit 7"], { cwd: "/" })).exit_code).toBe(7);
     const bad = run(buildExecCommand(["true"], { cwd: "/definitely/not/here" }));
-    expect(bad.exit_code).toBe(125);
-    expect(bad.stderr).toContain("does not exist");
+    expect(bad).toEqual({ stdout: "", stderr: startFailureMarker("cwd"), exit_code: 125 });
+    const id = randomUUID();
+    expect(run(buildExecCommand(["true"], { cwd: "/definitely/not/here" }, id))).toEqual({ stdout: "", stderr: startFailureMarker("cwd", id), exit_code: 125 });
+    expect(run(buildExecCommand(["true"], { user: "vm-no-such-user" }, id))).toEqual({ stdout: "", stderr: startFailureMarker("user", id), exit_code: 125 });
   });
 
   it("kills a command past its timeout and marks it", () => {

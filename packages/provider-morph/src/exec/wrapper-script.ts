@@ -1,5 +1,5 @@
 import type { ExecOptions } from "@vm/core";
-import { EXEC_KILL_SCRIPT, EXEC_RUN_DIR, buildExecKillArgv, isExecId } from "@vm/provider-kit";
+import { EXEC_KILL_SCRIPT, EXEC_NO_CWD_MESSAGE, EXEC_NO_USER_MESSAGE, EXEC_RUN_DIR, EXEC_START_FAILED_EXIT, PASSWD_LOOKUP_FUNCTION, buildExecKillArgv, isExecId } from "@vm/provider-kit";
 
 export { EXEC_KILL_SCRIPT };
 
@@ -28,8 +28,9 @@ export { EXEC_KILL_SCRIPT };
  * killed and the result is the timeout (124 and the marker), like a command that ran too long.
  *
  * Exit codes: the command's own; 124 with the marker line on stderr when the timeout fired;
- * 125 when the working directory or user does not exist (the reason on stderr); 130 when it
- * was cancelled before it started.
+ * 125 with only `startFailureMarker(kind, killId)` (`@vm/provider-kit`) on stderr
+ * when the working directory cannot be entered as the command's user or the user does not
+ * exist (the provider answers `NOT_FOUND`); 130 when it was cancelled before it started.
  */
 export const EXEC_WRAPPER_SCRIPT = [
   "set -u",
@@ -48,22 +49,31 @@ export const EXEC_WRAPPER_SCRIPT = [
   'while [ "$i" -lt "$nenv" ]; do envs+=("$1"); shift; i=$((i+1)); done',
   "chunks=(); i=0",
   'while [ "$i" -lt "$nin" ]; do chunks+=("$1"); shift; i=$((i+1)); done',
-  'if [ -n "$cwd" ]; then cd -- "$cwd" 2>/dev/null || { printf "vm-exec: working directory %s does not exist\\n" "$cwd" >&2; exit 125; }; fi',
-  'for kv in "${envs[@]}"; do export "$kv"; done',
   "run=()",
+  // The target's identity (see @vm/provider-kit's identity rule): its passwd entry's uid, gid and
+  // groups, or for a uid without one gid = uid; HOME/USER/LOGNAME exported before the caller's
+  // env, so the caller's own entries win. setpriv changes ids only, never the environment.
   'if [ -n "$user" ]; then',
-  // runuser wants a name: a numeric uid is mapped to its name, or run with setpriv when it has none.
-  '  if [[ "$user" =~ ^[0-9]+$ ]]; then name=$(getent passwd "$user"); name=${name%%:*}; else',
-  '    id -u -- "$user" >/dev/null 2>&1 || { printf "vm-exec: no such user %s\\n" "$user" >&2; exit 125; }; name=$user',
-  "  fi",
-  '  if [ -n "$name" ]; then run=(runuser -u "$name" --); else run=(setpriv --reuid="$user" --regid="$user" --clear-groups); fi',
+  ...PASSWD_LOOKUP_FUNCTION.split("\n").map((line) => `  ${line}`),
+  '  if vm_pw "$user" 2>/dev/null; then run=(setpriv --reuid="$pw_uid" --regid="$pw_gid" --init-groups); hn=$pw_name hh=$pw_home',
+  '  elif [[ "$user" =~ ^[0-9]+$ ]]; then run=(setpriv --reuid="$user" --regid="$user" --clear-groups); hn=$user hh=/',
+  `  else printf '%s%s\\n' '${EXEC_NO_USER_MESSAGE}' "\${xid:+ [$xid]}" >&2; exit ${EXEC_START_FAILED_EXIT}; fi`,
+  '  export HOME="$hh" USER="$hn" LOGNAME="$hn"',
+  "fi",
+  'for kv in "${envs[@]}"; do export "$kv"; done',
+  // cwd is entered as the user the command runs as (a directory it may not search is refused,
+  // never entered as root first): by a shell run after the switch, which then execs the command.
+  'if [ -n "$cwd" ] && [ -n "$user" ]; then',
+  `  run+=(sh -c 'cd -- "$1" 2>/dev/null || { printf "%s\\n" "$2" >&2; exit ${EXEC_START_FAILED_EXIT}; }; shift 2; exec "$@"' vm-cd "$cwd" "${EXEC_NO_CWD_MESSAGE}\${xid:+ [$xid]}")`,
+  'elif [ -n "$cwd" ]; then',
+  `  cd -- "$cwd" 2>/dev/null || { printf '%s%s\\n' '${EXEC_NO_CWD_MESSAGE}' "\${xid:+ [$xid]}" >&2; exit ${EXEC_START_FAILED_EXIT}; }`,
   "fi",
   'if [ -n "$limit" ]; then run=(timeout -k 2 "$limit" "${run[@]}"); fi',
   "start=${EPOCHREALTIME/[.,]/}",
   'if [ "$nin" -gt 0 ]; then printf "%s" "${chunks[@]}" | base64 -d | "${run[@]}" "$@"; rc=$?; else "${run[@]}" "$@" </dev/null; rc=$?; fi',
   'if [ -n "$limit" ]; then',
   '  lim=$(( ${limit%.*} * 1000000 + 10#${limit#*.} * 1000 )); to=',
-  // 137: timeout's -k KILL came too (runuser waits 2 s for its shell after a TERM).
+  // 137: timeout's -k KILL came too (a command that outlived the TERM by 2 s).
   '  if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then [ $(( ${EPOCHREALTIME/[.,]/} - start )) -ge "$lim" ] && to=1 rc=124; fi',
   // A background child holding our stdout/stderr holds the result until the limit. Our
   // ancestors hold them too (the shell that runs us) and do not count. No redirection on the

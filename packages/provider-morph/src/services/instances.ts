@@ -10,7 +10,7 @@ import type {
   VMInstance,
   VMInstanceService,
 } from "@vm/core";
-import { VMError, assertCommandSize, assertId, assertInteger, hasVMErrorCode, isVMError, matchesInstanceFilters, matchesMetadata, readBootOptions, readExecCall, readInstanceFilters } from "@vm/provider-kit";
+import { VMError, assertCommandSize, assertId, assertInteger, hasVMErrorCode, isVMError, matchesInstanceFilters, matchesMetadata, readBootOptions, readExecCall, readInstanceFilters, readStartFailure, createStartFailureGate, startFailureError } from "@vm/provider-kit";
 import { createParser } from "eventsource-parser";
 import { metadataQuery, pathOf, type MorphClient } from "../api-client/base-client.js";
 import { MORPH_DEFAULT_MAX_EVENT_BYTES } from "../api-client/body.js";
@@ -235,6 +235,9 @@ export function createMorphInstanceService(options: MorphInstanceServiceOptions)
       if (killId !== undefined && hasVMErrorCode(err, "ABORTED", "TIMEOUT")) await killCommand(instanceId, killId, c.operation);
       throw err;
     }
+    // The wrapper could not enter cwd as the command's user, or the user does not exist.
+    const notStarted = readStartFailure(result, killId);
+    if (notStarted) throw startFailureError(notStarted, execOptions, c);
     if (limit !== undefined) {
       const { timedOut, stderr } = takeTimeoutMarker(result.stderr);
       if (timedOut && result.exit_code === 124) {
@@ -271,6 +274,8 @@ export function createMorphInstanceService(options: MorphInstanceServiceOptions)
     let exitSeen = false;
     let timedOut = false;
     let stderrTail = "";
+    // Holds the first stderr back while it may be the wrapper's "could not start" answer.
+    const gate = createStartFailureGate(killId);
     let bad: VMError | undefined;
     // Bytes fed since the last complete event: what the parser may be holding. A line (or an
     // event) that never ends would otherwise grow it without bound.
@@ -299,14 +304,21 @@ export function createMorphInstanceService(options: MorphInstanceServiceOptions)
             exitSeen = false;
             return;
           }
-          queue.push({ type: "exit", exit_code: ev.content });
+          const end = gate.exit(ev.content);
+          if ("failure" in end) {
+            bad = startFailureError(end.failure, execOptions, c);
+            // Nothing ran: nothing to kill.
+            mayRun = false;
+            return;
+          }
+          queue.push(...end.chunks, { type: "exit", exit_code: ev.content });
         } else if (ev.type === "stderr" && execOptions?.timeoutMs !== undefined) {
           // The marker may arrive split over several chunks: watch the tail of stderr.
           stderrTail = (stderrTail + ev.content).slice(-EXEC_TIMEOUT_MARKER.length);
           timedOut = stderrTail === EXEC_TIMEOUT_MARKER;
-          queue.push({ type: "stderr", data: ev.content });
+          queue.push(...gate.push({ type: "stderr", data: ev.content }));
         } else {
-          queue.push({ type: ev.type, data: ev.content });
+          queue.push(...gate.push({ type: ev.type, data: ev.content }));
         }
       },
     });

@@ -1,14 +1,14 @@
 import { commandBytes } from "@vm/provider-kit";
 import { describe, expect, it } from "vitest";
-import { ARG_MAX_BYTES, assertFitsInstanceEnv, runtimeFailure, validateExec } from "./exec.js";
-import { EXEC_WRAPPER } from "./scripts.js";
+import { EXEC_WRAPPER, execWrapperArgv } from "../scripts.js";
+import { ARG_MAX_BYTES, assertFitsInstanceEnv, validateExec } from "./validate.js";
 
 describe("assertFitsInstanceEnv", () => {
   const ctx = { provider: "docker", operation: "instances.exec" };
   const limit = ARG_MAX_BYTES - 4096;
   // An image ENV of 256 KiB in 4 entries (each under MAX_ARG_STRLEN).
   const imageEnv = ["A", "B", "C", "D"].map((n) => `${n}=${"x".repeat(64 * 1024)}`);
-  const wrapperBytes = commandBytes(["sh", "-c", EXEC_WRAPPER, "vm-exec", `VM_EXEC_ID=${"0".repeat(36)}`]);
+  const wrapperBytes = commandBytes(["sh", "-c", EXEC_WRAPPER, "vm-exec", "", "", "", `VM_EXEC_ID=${"0".repeat(36)}`]);
   /** An argv of one `printf` and 100 KiB pieces plus one piece, taking exactly `bytes` (≥ 20). */
   const argvOf = (bytes: number) => {
     const pieces = Array.from({ length: Math.floor((bytes - 16) / (100 * 1024 + 9)) }, () => "p".repeat(100 * 1024));
@@ -20,9 +20,9 @@ describe("assertFitsInstanceEnv", () => {
     const room = limit - wrapperBytes - commandBytes(imageEnv);
     const argv = argvOf(room);
     expect(commandBytes(argv)).toBe(room);
-    expect(() => assertFitsInstanceEnv(argv, undefined, imageEnv, ctx)).not.toThrow();
+    expect(() => assertFitsInstanceEnv(execWrapperArgv(argv, {}), undefined, imageEnv, ctx)).not.toThrow();
     const over = [...argv.slice(0, -1), `${argv.at(-1)}r`];
-    expect(() => assertFitsInstanceEnv(over, undefined, imageEnv, ctx)).toThrow(
+    expect(() => assertFitsInstanceEnv(execWrapperArgv(over, {}), undefined, imageEnv, ctx)).toThrow(
       expect.objectContaining({
         code: "INVALID_ARGUMENT",
         message: `argv and env take ${limit + 1} bytes with the provider's wrapper and the instance's own environment (its image's ENV: ${commandBytes(imageEnv)} bytes); the limit is ${limit} bytes (Linux ARG_MAX, 2 MiB, less 4096 bytes for what the engine adds)`,
@@ -34,15 +34,15 @@ describe("assertFitsInstanceEnv", () => {
     const room = limit - wrapperBytes - commandBytes(imageEnv);
     const argv = argvOf(room - 100);
     // Replacing A's 64 KiB value by a short one frees room; a new name of the same size does not.
-    expect(() => assertFitsInstanceEnv(argv, { A: "y".repeat(64 * 1024 + 90) }, imageEnv, ctx)).not.toThrow();
-    expect(() => assertFitsInstanceEnv(argv, { E: "y".repeat(90) }, imageEnv, ctx)).toThrow(expect.objectContaining({ code: "INVALID_ARGUMENT" }) as Error);
+    expect(() => assertFitsInstanceEnv(execWrapperArgv(argv, {}), { A: "y".repeat(64 * 1024 + 90) }, imageEnv, ctx)).not.toThrow();
+    expect(() => assertFitsInstanceEnv(execWrapperArgv(argv, {}), { E: "y".repeat(90) }, imageEnv, ctx)).toThrow(expect.objectContaining({ code: "INVALID_ARGUMENT" }) as Error);
   });
 
   it("never names an env value in its message", () => {
     const secret = "s3cr3t-value";
     let message = "";
     try {
-      assertFitsInstanceEnv(argvOf(limit), { TOKEN: secret }, [`IMAGE_TOKEN=${secret}`], ctx);
+      assertFitsInstanceEnv(execWrapperArgv(argvOf(limit), {}), { TOKEN: secret }, [`IMAGE_TOKEN=${secret}`], ctx);
     } catch (err) {
       message = (err as Error).message;
     }
@@ -69,16 +69,5 @@ describe("validateExec", () => {
   });
   it("rejects an already aborted signal with ABORTED", () => {
     expect(() => validateExec("docker", "instances.exec", "abc", ["ls"], { signal: AbortSignal.abort() })).toThrow(expect.objectContaining({ code: "ABORTED" }) as Error);
-  });
-});
-
-describe("runtimeFailure", () => {
-  it("turns the engine's own start failures into errors and leaves real results alone", () => {
-    const oci = (text: string) => ({ stdout: text, stderr: "", exit_code: 126 });
-    expect(runtimeFailure(oci('OCI runtime exec failed: exec failed: chdir to cwd ("/x") set in config.json failed'), { options: { cwd: "/x" } })?.code).toBe("NOT_FOUND");
-    expect(runtimeFailure(oci("unable to find user bob: no matching entries in passwd file\n"), { options: { user: "bob" } })?.code).toBe("NOT_FOUND");
-    expect(runtimeFailure(oci("OCI runtime exec failed: something else"), { options: {} })?.code).toBe("INTERNAL");
-    expect(runtimeFailure({ stdout: "OCI runtime exec failed", stderr: "", exit_code: 1 }, { options: {} })).toBeUndefined();
-    expect(runtimeFailure({ stdout: "", stderr: "sh: not found", exit_code: 127 }, { options: {} })).toBeUndefined();
   });
 });
