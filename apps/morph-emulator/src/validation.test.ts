@@ -1,8 +1,9 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { execRequestSchema } from "@vm/provider-morph/internal";
 import type { z } from "zod";
-import { REQUEST_SCHEMAS, execRequestSchema, toValidationDetail } from "./validation.js";
+import { REQUEST_SCHEMAS, toValidationDetail } from "./validation.js";
 
 const specPath = process.env.MORPH_OPENAPI_SPEC ?? join(import.meta.dirname, "../../../packages/provider-morph/spec/morph-openapi.json");
 const spec = JSON.parse(readFileSync(specPath, "utf8")) as {

@@ -28,8 +28,8 @@ export {
   instanceModelSchema,
   snapshotModelCollectionSchema,
   snapshotModelSchema,
-} from "./api-client/schemas.js";
-export type { BranchInstanceResponse, ExecResponse, ImageModel, InstanceModel, SnapshotModel, ValidationErrorItem } from "./api-client/schemas.js";
+} from "./spec/responses.js";
+export type { BranchInstanceResponse, ExecResponse, ImageModel, InstanceModel, SnapshotModel, ValidationErrorItem } from "./spec/responses.js";
 export { codeForStatus, describeDetail, fromMorphResponse } from "./errors.js";
 export type { MorphErrorResponse } from "./errors.js";
 export { EXEC_KILL_SCRIPT, EXEC_TIMEOUT_MARKER, EXEC_WRAPPER_SCRIPT, STDIN_CHUNK_CHARS, buildExecCommand, buildExecKillCommand, needsWrapper, takeTimeoutMarker } from "./exec/wrapper-script.js";

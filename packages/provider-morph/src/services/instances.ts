@@ -23,7 +23,7 @@ import {
   instanceModelSchema,
   type ExecResponse,
   type InstanceModel,
-} from "../api-client/schemas.js";
+} from "../spec/responses.js";
 import { buildExecCommand, buildExecKillCommand, needsWrapper, takeTimeoutMarker, EXEC_TIMEOUT_MARKER } from "../exec/wrapper-script.js";
 
 const PROVIDER = "morph";

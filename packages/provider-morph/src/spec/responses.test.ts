@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { z } from "zod";
-import { SPEC_ENUMS, SPEC_SCHEMAS, instanceModelSchema, snapshotModelSchema } from "./schemas.js";
+import { SPEC_ENUMS, SPEC_SCHEMAS, instanceModelSchema, snapshotModelSchema } from "./responses.js";
 
 // The spec is a data file in the package (spec/, not published), read as is.
 const specPath = process.env.MORPH_OPENAPI_SPEC ?? join(import.meta.dirname, "../../spec/morph-openapi.json");
