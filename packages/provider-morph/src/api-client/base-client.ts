@@ -38,11 +38,15 @@ export interface MorphClientOptions {
   /**
    * Per-request timeout of API calls, in ms (1 to 2^31 - 1): it bounds the whole attempt,
    * the answer's body included.
-   * @default 30000
+   * @default MORPH_DEFAULT_TIMEOUT_MS (30000)
    */
   timeoutMs?: number;
-  /** Retry policy of idempotent calls. */
+  /**
+   * Retry policy of idempotent calls.
+   * @default { attempts: MORPH_DEFAULT_RETRY_ATTEMPTS, baseDelayMs: MORPH_DEFAULT_RETRY_BASE_DELAY_MS, maxDelayMs: MORPH_DEFAULT_RETRY_MAX_DELAY_MS }
+   */
   retry?: MorphRetryOptions;
+  /** Where debug lines (requests, retries) go. @default none */
   logger?: Logger;
   /**
    * Largest answer body read, in bytes (1 KiB to 512 MiB): past it a call fails

@@ -12,7 +12,7 @@ export interface MorphSnapshotServiceOptions {
   client: MorphClient;
   /** How long to wait for a new snapshot to become `ready` (ms). */
   readyTimeoutMs: number;
-  /** Called before an instance snapshot so PM2's process list is saved in it. */
+  /** Called before an instance snapshot so PM2's process list is saved in it. @default none */
   beforeSnapshot?: (instanceId: string) => Promise<void>;
 }
 
