@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import { createMorphClient, instanceModelSchema } from "@vm/provider-morph";
 import { isVMError } from "@vm/provider-kit";
 import { afterEach, describe, expect, it } from "vitest";
+import { INSTANCE_MODEL } from "./support/instance-model.js";
 
 // The client's retries (ky's retry, plus the re-send of an answer that broke off) against a
 // scripted server over real HTTP on 127.0.0.1: each test says what every attempt gets.
@@ -11,18 +12,7 @@ import { afterEach, describe, expect, it } from "vitest";
 const API_KEY = "sk-retry-test-key-7b31";
 /** Liveness only: far above what any call here should take, far below a 30 s Retry-After. */
 const LIVENESS_MS = 15_000;
-const INSTANCE = {
-  id: "morphvm_1",
-  object: "instance",
-  created: 1,
-  status: "ready",
-  spec: { vcpus: 1, memory: 128, disk_size: 700 },
-  refs: { snapshot_id: "snapshot_1", image_id: "img" },
-  networking: { internal_ip: null, http_services: [] },
-  metadata: {},
-  ttl: { ttl_seconds: null, ttl_expire_at: null, ttl_action: "stop" },
-  wake_on: { wake_on_ssh: false, wake_on_http: false },
-};
+const INSTANCE = INSTANCE_MODEL;
 
 type Step = (res: ServerResponse) => void;
 const json = (status: number, body: unknown, headers: Record<string, string> = {}): Step => (res) => {
