@@ -8,6 +8,8 @@ import { afterAll, describe, expect, it } from "vitest";
 const run = promisify(execFile);
 const packageDir = join(import.meta.dirname, "../..");
 const committedDir = join(import.meta.dirname, "generated");
+// Liveness bound, not a performance claim: the generator takes ~3 s alone, a minute on a loaded machine.
+const GENERATE_TIMEOUT_MS = 300_000;
 
 describe("the generated Morph spec module", () => {
   let outDir: string | undefined;
@@ -25,5 +27,5 @@ describe("the generated Morph spec module", () => {
     for (const name of fresh) {
       expect(await readFile(join(committedDir, name), "utf8"), `${name} is stale`).toBe(await readFile(join(outDir, name), "utf8"));
     }
-  });
+  }, GENERATE_TIMEOUT_MS);
 });
