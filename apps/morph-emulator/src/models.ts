@@ -1,49 +1,10 @@
 import { randomBytes } from "node:crypto";
+import type { ImageModel, InstanceModel, ResourceSpec, SnapshotModel } from "@vm/provider-morph/internal";
 
-// Answer shapes exactly as in Morph's OpenAPI spec (InstanceModel, SnapshotModel, ImageModel).
-
-export type InstanceStatus = "pending" | "ready" | "paused" | "saving" | "error";
-export type SnapshotStatus = "pending" | "ready" | "failed" | "deleting" | "deleted";
-export type ExpireAction = "stop" | "pause";
-
-export interface ResourceSpec {
-  vcpus: number;
-  memory: number;
-  disk_size: number;
-}
-
-export interface InstanceModel {
-  id: string;
-  object: "instance";
-  created: number;
-  status: InstanceStatus;
-  spec: ResourceSpec;
-  refs: { snapshot_id: string; image_id: string };
-  networking: { internal_ip: string | null; http_services: [] };
-  metadata: Record<string, string>;
-  ttl: { ttl_seconds: number | null; ttl_expire_at: number | null; ttl_action: ExpireAction };
-  wake_on: { wake_on_ssh: boolean; wake_on_http: boolean };
-}
-
-export interface SnapshotModel {
-  id: string;
-  object: "snapshot";
-  created: number;
-  status: SnapshotStatus;
-  spec: ResourceSpec;
-  refs: { image_id: string };
-  digest: string | null;
-  metadata: Record<string, string>;
-}
-
-export interface ImageModel {
-  id: string;
-  object: "image";
-  created: number;
-  name: string;
-  description: string | null;
-  disk_size: number;
-}
+// The answer shapes are the spec's own (generated from Morph's OpenAPI spec in
+// @vm/provider-morph); the emulator always fills the fields the spec leaves optional.
+export type { ImageModel, InstanceModel, ResourceSpec, SnapshotModel };
+export type ExpireAction = InstanceModel["ttl"]["ttl_action"];
 
 /** Morph-style ids: `morphvm_xxxxxxxx`, `snapshot_xxxxxxxx`. */
 export function newId(prefix: "morphvm" | "snapshot"): string {

@@ -1,7 +1,7 @@
 import type { VMErrorCode } from "@vm/core";
 import { VMError, type ErrorContext } from "@vm/provider-kit";
 import { parseRetryAfter } from "./api-client/retry.js";
-import { httpValidationErrorSchema } from "./api-client/schemas.js";
+import { httpValidationErrorSchema } from "./spec/responses.js";
 
 /**
  * What `fromMorphResponse()` needs from a non-2xx answer: the status and the parsed body.

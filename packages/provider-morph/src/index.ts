@@ -3,6 +3,15 @@ export type { MorphClient, MorphClientOptions, MorphCreateRequest, MorphRequest,
 export { MORPH_DEFAULT_MAX_EVENT_BYTES, MORPH_DEFAULT_MAX_RESPONSE_BYTES, MORPH_MAX_RESPONSE_BYTES_LIMIT } from "./api-client/body.js";
 export { MORPH_DEFAULT_BASE_URL } from "./api-client/config.js";
 export {
+  MORPH_DEFAULT_BOOT_TIMEOUT_MS,
+  MORPH_DEFAULT_EXEC_TIMEOUT_MS,
+  MORPH_DEFAULT_RETRY_ATTEMPTS,
+  MORPH_DEFAULT_RETRY_BASE_DELAY_MS,
+  MORPH_DEFAULT_RETRY_MAX_DELAY_MS,
+  MORPH_DEFAULT_SNAPSHOT_TIMEOUT_MS,
+  MORPH_DEFAULT_TIMEOUT_MS,
+} from "./defaults.js";
+export {
   BRANCH_KEY,
   REQUEST_MARKER_KEY,
   contractTtlAction,
@@ -28,8 +37,8 @@ export {
   instanceModelSchema,
   snapshotModelCollectionSchema,
   snapshotModelSchema,
-} from "./api-client/schemas.js";
-export type { BranchInstanceResponse, ExecResponse, ImageModel, InstanceModel, SnapshotModel, ValidationErrorItem } from "./api-client/schemas.js";
+} from "./spec/responses.js";
+export type { BranchInstanceResponse, ExecResponse, ImageModel, InstanceModel, SnapshotModel, ValidationErrorItem } from "./spec/responses.js";
 export { codeForStatus, describeDetail, fromMorphResponse } from "./errors.js";
 export type { MorphErrorResponse } from "./errors.js";
 export { EXEC_KILL_SCRIPT, EXEC_TIMEOUT_MARKER, EXEC_WRAPPER_SCRIPT, STDIN_CHUNK_CHARS, buildExecCommand, buildExecKillCommand, needsWrapper, takeTimeoutMarker } from "./exec/wrapper-script.js";

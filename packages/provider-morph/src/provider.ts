@@ -3,6 +3,7 @@ import { createPM2ProcessService, pm2Save } from "@vm/pm2";
 import { assertInteger, createExecFileService } from "@vm/provider-kit";
 import { createMorphClient, type MorphClientOptions } from "./api-client/base-client.js";
 import { MORPH_DEFAULT_MAX_EVENT_BYTES } from "./api-client/body.js";
+import { MORPH_DEFAULT_BOOT_TIMEOUT_MS, MORPH_DEFAULT_EXEC_TIMEOUT_MS, MORPH_DEFAULT_SNAPSHOT_TIMEOUT_MS } from "./defaults.js";
 import { MAX_TIMEOUT_MS, checkOptionsObject, resolveClientOptions } from "./api-client/config.js";
 import { createMorphImageService } from "./services/images.js";
 import { createMorphInstanceService } from "./services/instances.js";
@@ -25,18 +26,18 @@ import { MORPH_PROVIDER_VERSION } from "./version.js";
 export interface MorphVMProviderOptions extends MorphClientOptions {
   /**
    * How long `boot()`/`fork()` wait for `ready` unless `BootOptions.timeoutMs` says otherwise, in ms.
-   * @default 180000
+   * @default MORPH_DEFAULT_BOOT_TIMEOUT_MS (180000)
    */
   bootTimeoutMs?: number;
   /**
    * How long snapshot creation may take to reach `ready`, in ms.
-   * @default 600000
+   * @default MORPH_DEFAULT_SNAPSHOT_TIMEOUT_MS (600000)
    */
   snapshotTimeoutMs?: number;
   /**
    * HTTP timeout of an exec without `ExecOptions.timeoutMs`, in ms (`false` for none): it
    * bounds the whole answer, and the whole stream of an `execStream`.
-   * @default 600000
+   * @default MORPH_DEFAULT_EXEC_TIMEOUT_MS (600000)
    */
   execTimeoutMs?: number | false;
   /**
@@ -46,15 +47,15 @@ export interface MorphVMProviderOptions extends MorphClientOptions {
    */
   maxEventBytes?: number;
   /**
-   * Largest single argv argument used for file content (default 120 KiB; Linux caps it at 128 KiB).
+   * Largest single argv argument used for file content (Linux caps it at 128 KiB).
    *
-   * @default `122880` (120 KiB)
+   * @default `DEFAULT_MAX_ARG_BYTES` of `@vm/provider-kit` (120 KiB)
    */
   maxArgBytes?: number;
   /**
-   * Largest argv of one file exec (default 1.5 MiB).
+   * Largest argv of one file exec.
    *
-   * @default `1572864` (1.5 MiB)
+   * @default `DEFAULT_MAX_REQUEST_BYTES` of `@vm/provider-kit` (1.5 MiB)
    */
   maxRequestBytes?: number;
   /**
@@ -103,11 +104,11 @@ export function createMorphVMProvider(options: MorphVMProviderOptions = {}): VMP
   // not a TypeError (or an INTERNAL on every call) later. The client checks its own.
   const setup = { provider: "morph", operation: "createMorphVMProvider" };
   const raw = checkOptionsObject(options, setup);
-  const bootTimeoutMs = raw.bootTimeoutMs ?? 180_000;
+  const bootTimeoutMs = raw.bootTimeoutMs ?? MORPH_DEFAULT_BOOT_TIMEOUT_MS;
   assertInteger(bootTimeoutMs, setup, "bootTimeoutMs", 1, MAX_TIMEOUT_MS);
-  const snapshotTimeoutMs = raw.snapshotTimeoutMs ?? 600_000;
+  const snapshotTimeoutMs = raw.snapshotTimeoutMs ?? MORPH_DEFAULT_SNAPSHOT_TIMEOUT_MS;
   assertInteger(snapshotTimeoutMs, setup, "snapshotTimeoutMs", 1, MAX_TIMEOUT_MS);
-  const execTimeoutMs = raw.execTimeoutMs ?? 600_000;
+  const execTimeoutMs = raw.execTimeoutMs ?? MORPH_DEFAULT_EXEC_TIMEOUT_MS;
   if (execTimeoutMs !== false) assertInteger(execTimeoutMs, setup, "execTimeoutMs", 1, MAX_TIMEOUT_MS);
   const maxEventBytes = raw.maxEventBytes ?? MORPH_DEFAULT_MAX_EVENT_BYTES;
   assertInteger(maxEventBytes, setup, "maxEventBytes", 1024, 2 ** 30);

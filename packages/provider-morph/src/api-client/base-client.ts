@@ -1,136 +1,18 @@
-import type { Logger } from "@vm/core";
 import { VMError, isVMError } from "@vm/provider-kit";
-import ky, { isTimeoutError, type KyInstance } from "ky";
-import type { z } from "zod";
+import ky, { isHTTPError, isTimeoutError, type KyInstance } from "ky";
 import { fromMorphResponse } from "../errors.js";
 import { BodyReadError, MAX_ERROR_BODY_BYTES, boundBody, readCapped, type BoundedBody } from "./body.js";
 import { MAX_TIMEOUT_MS, resolveClientOptions } from "./config.js";
 import { isRedirect, locationOrigin } from "./redirect.js";
-import { resolveRetryPolicy, retryDecision, type MorphRetryOptions, type RetryPolicy } from "./retry.js";
+import { kyRetryOptions, type KyRetry } from "./ky-retry.js";
+import { resolveRetryPolicy, retryDecision, type RetryPolicy } from "./retry.js";
+import type { MorphClient, MorphClientOptions, MorphCreateRequest, MorphRequest, MorphResult, MorphStream } from "./client-types.js";
 import { describeCause, isReset, parseBody, sleep } from "./transport.js";
 
 export { metadataQuery, pathOf } from "./paths.js";
+export type { MorphClient, MorphClientOptions, MorphCreateRequest, MorphRequest, MorphResult, MorphStream } from "./client-types.js";
 
 const PROVIDER = "morph";
-
-/**
- * Options of the wrapped HTTP client (a subset of `createMorphVMProvider()`'s options).
- *
- * @example
- * ```ts
- * import type { MorphClientOptions } from "@vm/provider-morph";
- * const options: MorphClientOptions = { baseUrl: "http://127.0.0.1:3737/api", timeoutMs: 30_000 };
- * ```
- */
-export interface MorphClientOptions {
-  /**
-   * Bearer key (visible ASCII); never shown in an error, a cause or a log.
-   * @default process.env.MORPH_API_KEY
-   */
-  apiKey?: string;
-  /**
-   * API root including `/api`: an absolute http(s) URL without credentials, query or
-   * fragment (checked at creation: `INVALID_ARGUMENT`). Requests never leave its origin:
-   * redirects are not followed.
-   * @default process.env.MORPH_BASE_URL, else "https://cloud.morph.so/api"
-   */
-  baseUrl?: string;
-  /**
-   * Per-request timeout of API calls, in ms (1 to 2^31 - 1): it bounds the whole attempt,
-   * the answer's body included.
-   * @default 30000
-   */
-  timeoutMs?: number;
-  /** Retry policy of idempotent calls. */
-  retry?: MorphRetryOptions;
-  logger?: Logger;
-  /**
-   * Largest answer body read, in bytes (1 KiB to 512 MiB): past it a call fails
-   * `RESOURCE_EXHAUSTED` and the rest is not read.
-   * @default MORPH_DEFAULT_MAX_RESPONSE_BYTES (385 MiB: 64 MiB of exec output, escaped as JSON)
-   */
-  maxResponseBytes?: number;
-}
-
-/** One API call. */
-export interface MorphRequest<T> {
-  method: "GET" | "POST" | "DELETE";
-  /** Path below the API root, path parameters already encoded (use `pathOf`). */
-  path: string;
-  /** The contract operation, for errors and logs. */
-  operation: string;
-  searchParams?: URLSearchParams;
-  json?: unknown;
-  /** Response schema; omit for answers without a body (204). */
-  schema?: z.ZodType<T>;
-  /** May be sent again as is (GET, DELETE, state-setting POSTs). */
-  idempotent: boolean;
-  signal?: AbortSignal;
-  /** Overrides the client's per-request timeout; `false` for none. */
-  timeoutMs?: number | false;
-  /** For deletes: a 404 on a retry means an earlier attempt did the work, so it is success. */
-  goneIsSuccess?: boolean;
-  /**
-   * Strings of the request that must never reach an error (an exec's env entries and stdin):
-   * redacted, like the API key, from a server answer that echoes them.
-   */
-  redact?: readonly string[];
-}
-
-/** A create call: never re-sent blindly; `recover` looks up what a lost attempt made. */
-export interface MorphCreateRequest<T> extends Omit<MorphRequest<T>, "idempotent"> {
-  /** Finds the resource a previous attempt may have created (by its request marker). */
-  recover: () => Promise<T | undefined>;
-  /**
-   * The call's deadline (epoch ms). When the answer does not come within the request
-   * timeout, the server may still be working on it: `recover` is polled until then (the
-   * request is never re-sent after a timeout), and `TIMEOUT` only when nothing appeared.
-   * Without it a request timeout is `TIMEOUT` at once.
-   */
-  recoverUntil?: number;
-}
-
-/** A streaming answer's body, read under the request's timeout and signal. */
-export interface MorphStream {
-  /**
-   * The next chunk, `undefined` at the end. Rejects with a `VMError`: `TIMEOUT` at the
-   * request's timeout, `ABORTED` on its signal, `UNAVAILABLE` when the connection broke.
-   */
-  read(): Promise<Uint8Array | undefined>;
-  /** Stops reading and drops the connection. */
-  cancel(): Promise<void>;
-}
-
-/** The result of `request()` with how many attempts it took. */
-export interface MorphResult<T> {
-  data: T;
-  attempts: number;
-}
-
-/**
- * The one wrapped HTTP client of the Morph provider: base URL, Bearer auth, timeouts,
- * `AbortSignal`, retries, response validation and error translation all live here.
- *
- * @example
- * ```ts
- * import { createMorphClient, instanceModelSchema } from "@vm/provider-morph";
- * const client = createMorphClient({ apiKey: "key", baseUrl: "http://127.0.0.1:3737/api" });
- * const instance = await client.request({
- *   method: "GET", path: "instance/morphvm_1", operation: "instances.get",
- *   schema: instanceModelSchema, idempotent: true,
- * });
- * ```
- */
-export interface MorphClient {
-  readonly baseUrl: string;
-  request<T>(request: MorphRequest<T>): Promise<T>;
-  requestWithAttempts<T>(request: MorphRequest<T>): Promise<MorphResult<T>>;
-  create<T>(request: MorphCreateRequest<T>): Promise<T>;
-  /** Opens a streaming answer (SSE); never retried. Its timeout bounds the whole stream. */
-  stream(request: Omit<MorphRequest<unknown>, "schema" | "idempotent">): Promise<MorphStream>;
-  toString(): string;
-  toJSON(): { baseUrl: string };
-}
 
 const ctxOf = (operation: string) => ({ provider: PROVIDER, operation });
 
@@ -157,23 +39,30 @@ export function createMorphClient(options: MorphClientOptions = {}): MorphClient
   const policy: RetryPolicy = resolveRetryPolicy(retry);
   // The key lives only in this closure and in the hook below: never on an object that
   // could be logged, serialised or attached to an error.
+  // Whatever ky does with its options, every request goes out with redirects off and only
+  // to the configured origin: a followed redirect re-sent an exec's body (its env values)
+  // elsewhere, or turned it into a GET whose answer was taken as the command's result.
+  const guardedFetch = (input: Request | URL | string, init?: RequestInit): Promise<Response> => {
+    const url = input instanceof Request ? input.url : String(input);
+    if (new URL(url).origin !== origin) return Promise.reject(new VMError("INTERNAL", "refused a request to another origin than baseUrl's", ctxOf("fetch")));
+    return globalThis.fetch(input, { ...init, redirect: "manual" });
+  };
   const http: KyInstance = ky.create({
     prefix: baseUrl,
     retry: 0,
     throwHttpErrors: false,
     redirect: "manual",
-    // Whatever ky does with its options, every request goes out with redirects off and only
-    // to the configured origin: a followed redirect re-sent an exec's body (its env values)
-    // elsewhere, or turned it into a GET whose answer was taken as the command's result.
-    fetch: (input, init) => {
-      const url = input instanceof Request ? input.url : String(input);
-      if (new URL(url).origin !== origin) return Promise.reject(new VMError("INTERNAL", "refused a request to another origin than baseUrl's", ctxOf("fetch")));
-      return globalThis.fetch(input, { ...init, redirect: "manual" });
-    },
+    fetch: guardedFetch,
     hooks: {
       beforeRequest: [
         ({ request }) => {
           request.headers.set("authorization", `Bearer ${apiKey}`);
+        },
+      ],
+      beforeRetry: [
+        ({ request, error, retryCount }) => {
+          const status = isHTTPError(error) ? error.response.status : undefined;
+          logger?.debug("morph: retrying", { method: request.method, path: new URL(request.url).pathname, status, retry: retryCount });
         },
       ],
     },
@@ -207,22 +96,43 @@ export function createMorphClient(options: MorphClientOptions = {}): MorphClient
   };
 
   /**
-   * Sends one attempt. Its timeout is one deadline for the answer's headers (ky's timeout)
-   * and its body (the bounded reader): a body that trickles or never ends is cut there.
+   * Sends the request: one attempt, or as many as ky's retry makes of it (`retry`, see
+   * `kyRetryOptions`). Each attempt's timeout is one deadline for the answer's headers (ky's
+   * timeout) and its body (the bounded reader): a body that trickles or never ends is cut there.
+   * `attempts` counts every attempt that went out.
    */
-  async function send(request: Omit<MorphRequest<unknown>, "schema" | "idempotent">): Promise<Sent> {
+  async function send(request: Omit<MorphRequest<unknown>, "schema" | "idempotent">, retry: KyRetry, attempts: { count: number }): Promise<Sent> {
     const timeout = timeoutOf(request);
-    const deadline = timeout === false ? undefined : Date.now() + timeout;
+    let deadline: number | undefined;
     // Our own abort as well as the caller's: it drops the request when its body is cut.
     const controller = new AbortController();
-    const response = await http(request.path, {
-      method: request.method,
-      ...(request.searchParams ? { searchParams: request.searchParams } : {}),
-      ...(request.json !== undefined ? { json: request.json } : {}),
-      signal: request.signal ? AbortSignal.any([request.signal, controller.signal]) : controller.signal,
-      timeout,
-      redirect: "manual",
-    });
+    let response: Response;
+    try {
+      response = await http(request.path, {
+        method: request.method,
+        ...(request.searchParams ? { searchParams: request.searchParams } : {}),
+        ...(request.json !== undefined ? { json: request.json } : {}),
+        signal: request.signal ? AbortSignal.any([request.signal, controller.signal]) : controller.signal,
+        timeout,
+        redirect: "manual",
+        retry: retry.retry,
+        throwHttpErrors: retry.throwHttpErrors,
+        // Per attempt: the count, and the deadline of the attempt that answers.
+        fetch: (input, init) => {
+          attempts.count += 1;
+          deadline = timeout === false ? undefined : Date.now() + timeout;
+          return guardedFetch(input, init);
+        },
+      });
+    } catch (err) {
+      if (!isHTTPError(err)) throw err;
+      // ky gave up on a status it retries: it has read the body already (as `data`), so the
+      // answer is rebuilt from it and read like any other error answer.
+      response = err.response;
+      const data: unknown = err.data;
+      const text = data === undefined ? "" : typeof data === "string" ? data : JSON.stringify(data);
+      return { response, url: response.url || `${baseUrl}/${request.path}`, body: boundBody(new Response(text).body, { abort: () => undefined }) };
+    }
     const body = boundBody(response.body, {
       ...(deadline === undefined ? {} : { deadline }),
       ...(request.signal ? { signal: request.signal } : {}),
@@ -268,39 +178,41 @@ export function createMorphClient(options: MorphClientOptions = {}): MorphClient
 
   async function requestWithAttempts<T>(request: MorphRequest<T>): Promise<MorphResult<T>> {
     assertKey(request.operation);
-    for (let attempt = 1; ; attempt++) {
+    const attempts = { count: 0 };
+    // ky re-sends what failed before an answer (a status it retries, a network error); this
+    // loop only re-sends an idempotent request whose answer broke off after its headers, which
+    // is past ky's reach (its retry ends when the headers arrive).
+    for (;;) {
       let sent: Sent;
       let data: T | undefined;
       try {
-        sent = await send(request);
-        logger?.debug("morph: response", { method: request.method, path: request.path, status: sent.response.status, attempt });
+        sent = await send(request, kyRetryOptions(policy, { idempotent: request.idempotent, attemptsDone: attempts.count }), attempts);
+        logger?.debug("morph: response", { method: request.method, path: request.path, status: sent.response.status, attempt: attempts.count });
         if (isRedirect(sent.response)) throw await redirectError(sent, request);
         if (sent.response.ok) data = await decode(sent, request);
       } catch (err) {
-        // No answer, or an answer whose body broke off or stalled: like a lost answer.
         const mapped = transportError(err, request);
-        const decision = retryDecision({ attempt, idempotent: request.idempotent, networkError: mapped.code === "UNAVAILABLE" }, policy);
-        if (!decision.retry) throw mapped;
-        logger?.debug("morph: retrying after a network error", { method: request.method, path: request.path, attempt, delayMs: decision.delayMs });
+        // Only a broken body gets here with UNAVAILABLE and attempts left: ky retried (or, for a
+        // request that is not idempotent, did not retry) every network error before an answer.
+        const brokenBody = err instanceof BodyReadError && mapped.code === "UNAVAILABLE";
+        const decision = retryDecision({ attempt: attempts.count, idempotent: request.idempotent, networkError: brokenBody }, policy);
+        if (!brokenBody || !decision.retry) throw mapped;
+        logger?.debug("morph: retrying after the answer broke off", { method: request.method, path: request.path, attempt: attempts.count, delayMs: decision.delayMs });
         await sleep(decision.delayMs, request.signal).catch((e: unknown) => {
           throw transportError(e, request);
         });
         continue;
       }
       const response = sent.response;
-      if (response.ok) return { data: data as T, attempts: attempt };
-      if (response.status === 404 && attempt > 1 && request.goneIsSuccess) {
+      if (response.ok) return { data: data as T, attempts: attempts.count };
+      // A delete whose earlier attempt did the work but lost its answer: the retry finds it gone.
+      if (response.status === 404 && attempts.count > 1 && request.goneIsSuccess) {
         await sent.body.cancel();
-        return { data: undefined as T, attempts: attempt };
+        return { data: undefined as T, attempts: attempts.count };
       }
       const body = await errorBody(sent);
       const retryAfter = response.headers.get("retry-after");
-      const decision = retryDecision({ attempt, idempotent: request.idempotent, status: response.status, retryAfter }, policy);
-      if (!decision.retry) throw fromMorphResponse({ status: response.status, body, retryAfter }, ctxOf(request.operation), [apiKey, ...(request.redact ?? [])]);
-      logger?.debug("morph: retrying", { method: request.method, path: request.path, status: response.status, attempt, delayMs: decision.delayMs });
-      await sleep(decision.delayMs, request.signal).catch((e: unknown) => {
-        throw transportError(e, request);
-      });
+      throw fromMorphResponse({ status: response.status, body, retryAfter }, ctxOf(request.operation), [apiKey, ...(request.redact ?? [])]);
     }
   }
 
@@ -370,7 +282,7 @@ export function createMorphClient(options: MorphClientOptions = {}): MorphClient
     assertKey(request.operation);
     let sent: Sent;
     try {
-      sent = await send(request);
+      sent = await send(request, kyRetryOptions(policy, { idempotent: false, attemptsDone: 0 }), { count: 0 });
     } catch (err) {
       throw transportError(err, request);
     }

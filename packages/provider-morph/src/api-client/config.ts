@@ -1,6 +1,7 @@
 import type { Logger } from "@vm/core";
 import { VMError, assertInteger, type ErrorContext } from "@vm/provider-kit";
 import { MORPH_DEFAULT_MAX_RESPONSE_BYTES, MORPH_MAX_RESPONSE_BYTES_LIMIT } from "./body.js";
+import { MORPH_DEFAULT_TIMEOUT_MS } from "../defaults.js";
 import type { MorphRetryOptions } from "./retry.js";
 
 /** Morph's public API: the spec's `servers` entry is `/api` on cloud.morph.so. */
@@ -91,7 +92,7 @@ export function resolveClientOptions(raw: unknown, ctx: ErrorContext): ResolvedC
       : envUrl !== undefined && envUrl !== ""
         ? checkBaseUrl(envUrl, ctx, "MORPH_BASE_URL")
         : checkBaseUrl(MORPH_DEFAULT_BASE_URL, ctx);
-  const timeoutMs = options.timeoutMs ?? 30_000;
+  const timeoutMs = options.timeoutMs ?? MORPH_DEFAULT_TIMEOUT_MS;
   assertInteger(timeoutMs, ctx, "timeoutMs", 1, MAX_TIMEOUT_MS);
   const maxResponseBytes = options.maxResponseBytes ?? MORPH_DEFAULT_MAX_RESPONSE_BYTES;
   assertInteger(maxResponseBytes, ctx, "maxResponseBytes", 1024, MORPH_MAX_RESPONSE_BYTES_LIMIT);

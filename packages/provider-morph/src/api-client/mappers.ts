@@ -1,5 +1,5 @@
 import type { InstanceStatus, SnapshotStatus, TtlAction, VMImage, VMInstance, VMSnapshot } from "@vm/core";
-import type { ImageModel, InstanceModel, SnapshotModel } from "./schemas.js";
+import type { ImageModel, InstanceModel, SnapshotModel } from "../spec/responses.js";
 
 /**
  * Metadata key the provider adds to everything it creates, so that a create whose answer

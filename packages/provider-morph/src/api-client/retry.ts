@@ -1,3 +1,5 @@
+import { MORPH_DEFAULT_RETRY_ATTEMPTS, MORPH_DEFAULT_RETRY_BASE_DELAY_MS, MORPH_DEFAULT_RETRY_MAX_DELAY_MS } from "../defaults.js";
+
 /**
  * Retry policy of the Morph client.
  *
@@ -8,11 +10,20 @@
  * ```
  */
 export interface MorphRetryOptions {
-  /** Total attempts including the first (default 4; 1 disables retries). */
+  /**
+   * Total attempts including the first (1 disables retries).
+   * @default MORPH_DEFAULT_RETRY_ATTEMPTS (4)
+   */
   attempts?: number;
-  /** First backoff delay (default 250 ms), doubled each attempt. */
+  /**
+   * First backoff delay in ms, doubled each attempt.
+   * @default MORPH_DEFAULT_RETRY_BASE_DELAY_MS (250)
+   */
   baseDelayMs?: number;
-  /** Cap for one backoff delay and for a server's `Retry-After` (default 10 s). */
+  /**
+   * Cap in ms for one backoff delay and for a server's `Retry-After`.
+   * @default MORPH_DEFAULT_RETRY_MAX_DELAY_MS (10000)
+   */
   maxDelayMs?: number;
 }
 
@@ -29,9 +40,9 @@ export const RETRY_STATUSES: readonly number[] = [429, 502, 503, 504];
 /** Fills in the defaults of a retry policy. */
 export function resolveRetryPolicy(options: MorphRetryOptions = {}): RetryPolicy {
   return {
-    attempts: Math.max(1, Math.floor(options.attempts ?? 4)),
-    baseDelayMs: Math.max(0, options.baseDelayMs ?? 250),
-    maxDelayMs: Math.max(0, options.maxDelayMs ?? 10_000),
+    attempts: Math.max(1, Math.floor(options.attempts ?? MORPH_DEFAULT_RETRY_ATTEMPTS)),
+    baseDelayMs: Math.max(0, options.baseDelayMs ?? MORPH_DEFAULT_RETRY_BASE_DELAY_MS),
+    maxDelayMs: Math.max(0, options.maxDelayMs ?? MORPH_DEFAULT_RETRY_MAX_DELAY_MS),
   };
 }
 

@@ -2,7 +2,7 @@ import type { VMImage, VMImageService } from "@vm/core";
 import { VMError, assertId } from "@vm/provider-kit";
 import type { MorphClient } from "../api-client/base-client.js";
 import { toVMImage } from "../api-client/mappers.js";
-import { imageModelCollectionSchema } from "../api-client/schemas.js";
+import { imageModelCollectionSchema } from "../spec/responses.js";
 
 /**
  * `VMImageService` over `GET /image` (the spec has no single-image endpoint, so `get`

@@ -3,7 +3,7 @@ import type { CreateSnapshotOptions, SnapshotFilters, VMSnapshot, VMSnapshotServ
 import { VMError, assertId, matchesSnapshotFilters, readCreateSnapshotOptions, readSnapshotFilters } from "@vm/provider-kit";
 import { metadataQuery, pathOf, type MorphClient } from "../api-client/base-client.js";
 import { REQUEST_MARKER_KEY, toVMSnapshot } from "../api-client/mappers.js";
-import { snapshotModelCollectionSchema, snapshotModelSchema, type SnapshotModel } from "../api-client/schemas.js";
+import { snapshotModelCollectionSchema, snapshotModelSchema, type SnapshotModel } from "../spec/responses.js";
 
 const PROVIDER = "morph";
 
@@ -12,7 +12,7 @@ export interface MorphSnapshotServiceOptions {
   client: MorphClient;
   /** How long to wait for a new snapshot to become `ready` (ms). */
   readyTimeoutMs: number;
-  /** Called before an instance snapshot so PM2's process list is saved in it. */
+  /** Called before an instance snapshot so PM2's process list is saved in it. @default none */
   beforeSnapshot?: (instanceId: string) => Promise<void>;
 }
 

@@ -2,7 +2,9 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { z } from "zod";
-import { SPEC_ENUMS, SPEC_SCHEMAS, instanceModelSchema, snapshotModelSchema } from "./schemas.js";
+import { INSTANCE_MODEL } from "../../test/support/instance-model.js";
+import { REQUEST_SCHEMAS } from "./requests.js";
+import { SPEC_ENUMS, SPEC_SCHEMAS, instanceModelSchema, snapshotModelSchema } from "./responses.js";
 
 // The spec is a data file in the package (spec/, not published), read as is.
 const specPath = process.env.MORPH_OPENAPI_SPEC ?? join(import.meta.dirname, "../../spec/morph-openapi.json");
@@ -11,7 +13,8 @@ const spec = JSON.parse(readFileSync(specPath, "utf8")) as {
 };
 
 describe("zod schemas derived from the Morph OpenAPI spec", () => {
-  for (const [name, schema] of Object.entries(SPEC_SCHEMAS)) {
+  // The answers the client validates and the requests the emulator validates.
+  for (const [name, schema] of Object.entries({ ...SPEC_SCHEMAS, ...REQUEST_SCHEMAS })) {
     it(`${name} has the spec's properties and required keys`, () => {
       const component = spec.components.schemas[name];
       expect(component, `spec has no component ${name}`).toBeDefined();
@@ -30,23 +33,15 @@ describe("zod schemas derived from the Morph OpenAPI spec", () => {
     });
   }
 
-  it("rejects an instance without refs and accepts a full one", () => {
-    const good = {
-      id: "morphvm_1",
-      object: "instance",
-      created: 1,
-      status: "ready",
-      spec: { vcpus: 1, memory: 128, disk_size: 700 },
-      refs: { snapshot_id: "snapshot_1", image_id: "img" },
-      networking: { internal_ip: null, http_services: [] },
-      metadata: { a: "b" },
-      ttl: { ttl_seconds: null, ttl_expire_at: null, ttl_action: "stop" },
-      wake_on: { wake_on_ssh: false, wake_on_http: false },
-    };
+  it("rejects an instance without refs and accepts a full one; keeps a __proto__ metadata key", () => {
+    const good = INSTANCE_MODEL;
     expect(instanceModelSchema.safeParse(good).success).toBe(true);
     const { refs: _refs, ...bad } = good;
     expect(instanceModelSchema.safeParse(bad).success).toBe(false);
     expect(instanceModelSchema.safeParse({ ...good, status: "running" }).success).toBe(false);
+    // The generated z.record would drop it: metadataSchema keeps the parsed object's own keys.
+    const parsed = instanceModelSchema.parse({ ...good, metadata: JSON.parse('{"__proto__":"x"}') as Record<string, string> });
+    expect(Object.keys(parsed.metadata ?? {})).toEqual(["__proto__"]);
   });
 
   it("rejects a snapshot with a status outside the spec's enum", () => {

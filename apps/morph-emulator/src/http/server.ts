@@ -1,0 +1,90 @@
+import { timingSafeEqual } from "node:crypto";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { handleAdmin } from "../admin.js";
+import { answerUnderFault, applyFaultBefore } from "../fault-effects.js";
+import type { FaultQueue } from "../faults.js";
+import type { RecordedExchange } from "../types.js";
+import { fromBackend } from "./failure.js";
+import type { Answer, LoggedRequest, Router } from "./router.js";
+import { send } from "./send.js";
+
+function safeEqual(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+export interface ServerOptions {
+  apiKey: string;
+  router: Router;
+  faults: FaultQueue;
+  requestLog: LoggedRequest[];
+  log: (line: string) => void;
+  onExchange?: (exchange: RecordedExchange) => void;
+}
+
+/**
+ * The HTTP server: Bearer auth, `/_admin/`, and under `/api/` routing, the request log,
+ * injected faults and error answers (a thrown `HttpFailure` or backend `VMError`).
+ */
+export function createEmulatorServer(options: ServerOptions): Server {
+  const { router, faults, requestLog, log } = options;
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? "/", "http://emulator");
+    const method = (req.method ?? "GET").toUpperCase();
+    const auth = req.headers.authorization ?? "";
+    const token = /^Bearer (.+)$/i.exec(auth)?.[1] ?? "";
+    const authorized = token !== "" && safeEqual(token, options.apiKey);
+    if (url.pathname.startsWith("/_admin/")) {
+      if (!authorized) return send(res, { status: 401, json: { detail: "Invalid or missing API key" } });
+      return handleAdmin(req, res, url.pathname, faults, requestLog);
+    }
+    if (!url.pathname.startsWith("/api/")) return send(res, { status: 404, json: { detail: "Not Found" } });
+    const path = url.pathname.slice(4);
+    const found = router.find(method, path);
+    const template = found?.template ?? path;
+    const record = (status: number, body: unknown, contentType: string | undefined) =>
+      options.onExchange?.({ method, route: template, path, status, contentType, body });
+    if (!authorized) {
+      // FastAPI's HTTPBearer answers 401/403 with `{"detail": ...}`; never echo the key sent.
+      const body = { detail: token === "" ? "Not authenticated" : "Invalid API key" };
+      record(401, body, "application/json");
+      return send(res, { status: 401, json: body, headers: { "www-authenticate": "Bearer" } });
+    }
+    if (!found) {
+      const known = router.knows(path);
+      const body = { detail: known ? "Method Not Allowed" : "Not Found" };
+      return send(res, { status: known ? 405 : 404, json: body });
+    }
+    const logged: LoggedRequest = { method, path, route: template };
+    requestLog.push(logged);
+    const fault = faults.take(method, path);
+    const what = `${method} ${path}`;
+    if (await applyFaultBefore(fault, req, res, what, log)) return;
+    const controller = new AbortController();
+    res.on("close", () => {
+      if (!res.writableFinished) controller.abort(new Error("client went away"));
+    });
+    let answer: Answer;
+    try {
+      const match = found.re.exec(path)!;
+      const params = match.slice(1).map((p) => decodeURIComponent(p));
+      answer = await found.handler({ params, query: url.searchParams, req, res, signal: controller.signal, logged });
+    } catch (err) {
+      const failure = fromBackend(err);
+      if (failure.status === 500 && !controller.signal.aborted) log(`error in ${what}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+      answer = { status: failure.status, json: failure.body };
+    }
+    if (answer.status === "stream") return;
+    const json = answer;
+    await answerUnderFault(fault, req, res, json, what, log, () => record(json.status, json.json, json.json === undefined ? undefined : "application/json"));
+  }
+
+  return createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      log(`unhandled: ${String(err)}`);
+      send(res, { status: 500, json: { detail: "internal error" } });
+    });
+  });
+}

@@ -1,0 +1,16 @@
+import type { VMProvider } from "@vm/core";
+import type { Router } from "../http/router.js";
+import type { ImageModel } from "../models.js";
+import type { Store } from "../state/store.js";
+import type { EmulatorImage, RecordedExchange } from "../types.js";
+
+/** What the route modules share. */
+export interface RouteDeps {
+  router: Router;
+  store: Store;
+  backend: VMProvider;
+  /** The images offered, as configured and as answered. */
+  images: { configured: readonly EmulatorImage[]; models: readonly ImageModel[] };
+  log: (line: string) => void;
+  onExchange?: (exchange: RecordedExchange) => void;
+}

@@ -1,0 +1,51 @@
+import { execRequestSchema } from "@vm/provider-morph/internal";
+import { readJson } from "../http/body.js";
+import { invalid, parse } from "../http/failure.js";
+import type { RouteContext } from "../http/router.js";
+import type { RouteDeps } from "./deps.js";
+
+/** What an exec runs, for the request log: `$0` of a `bash -c` / `sh -c` script, else argv[0]. */
+export const programOf = (command: readonly string[]) => ((command[0] === "bash" || command[0] === "sh") && command[1] === "-c" ? command[3] : command[0]);
+
+/** `POST /instance/{id}/exec` and its SSE form. */
+export function addExecRoutes({ router, store, backend, log, onExchange }: RouteDeps): void {
+  // The body, logged, and the instance it runs on: the same for both forms.
+  async function prepare({ params, req, logged }: RouteContext) {
+    const body = parse(execRequestSchema, await readJson(req), "body");
+    logged.program = programOf(body.command);
+    const record = await store.readyInstance(params[0]!);
+    if (body.command.length === 0) throw invalid([{ loc: ["body", "command"], msg: "List should have at least 1 item after validation, not 0", type: "too_short" }]);
+    return { command: body.command, backendId: record.backendId };
+  }
+
+  router.add("POST", "/instance/{instance_id}/exec", async (ctx) => {
+    const { command, backendId } = await prepare(ctx);
+    const result = await backend.instances.exec(backendId, command, { signal: ctx.signal });
+    return { status: 200, json: { stdout: result.stdout, stderr: result.stderr, exit_code: result.exit_code } };
+  });
+
+  router.add("POST", "/instance/{instance_id}/exec/sse", async (ctx) => {
+    const { req, res, signal } = ctx;
+    const { command, backendId } = await prepare(ctx);
+    const stream = backend.instances.execStream(backendId, command, { signal });
+    res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive" });
+    const transcript: string[] = [];
+    const send = (event: unknown) => {
+      const line = `data: ${JSON.stringify(event)}\n\n`;
+      transcript.push(line);
+      res.write(line);
+    };
+    try {
+      for await (const chunk of stream) {
+        if (signal.aborted) break;
+        if (chunk.type === "exit") send({ type: "exit_code", content: chunk.exit_code });
+        else send({ type: chunk.type, content: chunk.data });
+      }
+    } catch (err) {
+      if (!signal.aborted) log(`exec/sse failed: ${String(err)}`);
+    }
+    res.end();
+    onExchange?.({ method: "POST", route: "/instance/{instance_id}/exec/sse", path: req.url ?? "", status: 200, contentType: "text/event-stream", body: transcript.join("") });
+    return { status: "stream" };
+  });
+}

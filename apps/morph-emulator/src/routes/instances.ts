@@ -1,0 +1,72 @@
+import { bootInstanceRequestSchema, branchInstanceRequestSchema, snapshotInstanceRequestSchema, startInstanceRequestSchema } from "@vm/provider-morph/internal";
+import { readJson } from "../http/body.js";
+import { HttpFailure, invalid, parse } from "../http/failure.js";
+import { matches, metadataFilter, queryBool, queryInt } from "../http/query.js";
+import type { RouteDeps } from "./deps.js";
+
+/** Instance life cycle: boot, start, list, get, delete, pause, snapshot, branch. */
+export function addInstanceRoutes({ router, store }: RouteDeps): void {
+  router.add("POST", "/snapshot/{snapshot_id}/boot", async ({ params, req }) => {
+    const body = parse(bootInstanceRequestSchema, await readJson(req), "body");
+    const snapshot = store.snapshotOf(params[0]!);
+    const record = store.bootFrom(snapshot, body.metadata ?? {}, body.ttl_seconds ?? null, body.ttl_action ?? "stop");
+    return { status: 200, json: record.model };
+  });
+
+  router.add("GET", "/instance", ({ query }) => {
+    const filter = metadataFilter(query);
+    return { status: 200, json: { object: "list", data: [...store.instances.values()].map((i) => i.model).filter((m) => matches(m.metadata, filter)) } };
+  });
+
+  router.add("POST", "/instance", async ({ query, req }) => {
+    const snapshotId = query.get("snapshot_id");
+    if (snapshotId === null) throw invalid([{ loc: ["query", "snapshot_id"], msg: "Field required", type: "missing" }]);
+    const raw = await readJson(req);
+    const body = raw === undefined || raw === null ? {} : parse(startInstanceRequestSchema, raw, "body");
+    const record = store.bootFrom(store.snapshotOf(snapshotId), body.metadata ?? {}, body.ttl_seconds ?? null, body.ttl_action ?? "stop");
+    return { status: 200, json: record.model };
+  });
+
+  router.add("GET", "/instance/{instance_id}", ({ params }) => ({ status: 200, json: store.instanceOf(params[0]!).model }));
+
+  router.add("DELETE", "/instance/{instance_id}", async ({ params }) => {
+    await store.deleteInstance(params[0]!);
+    return { status: 204 };
+  });
+
+  router.add("POST", "/instance/{instance_id}/pause", async ({ params, query }) => {
+    const takeSnapshot = queryBool(query, "snapshot") ?? true;
+    const id = params[0]!;
+    store.instanceOf(id);
+    if (takeSnapshot) {
+      const snapshot = await store.snapshotInstance(id, null, {});
+      await snapshot.ready;
+    }
+    return { status: 200, json: await store.pauseInstance(id) };
+  });
+
+  router.add("POST", "/instance/{instance_id}/snapshot", async ({ params, query, req }) => {
+    const raw = await readJson(req);
+    const body = raw === undefined || raw === null ? {} : parse(snapshotInstanceRequestSchema, raw, "body");
+    store.instanceOf(params[0]!);
+    const snapshot = await store.snapshotInstance(params[0]!, query.get("digest"), body.metadata ?? {});
+    return { status: 200, json: snapshot.model };
+  });
+
+  router.add("POST", "/instance/{instance_id}/branch", async ({ params, query, req }) => {
+    const count = queryInt(query, "count", 1);
+    if (count < 1) throw invalid([{ loc: ["query", "count"], msg: "Input should be greater than or equal to 1", type: "greater_than_equal" }]);
+    const raw = await readJson(req);
+    const body = raw === undefined || raw === null ? {} : parse(branchInstanceRequestSchema, raw, "body");
+    store.instanceOf(params[0]!);
+    const snapshot = await store.snapshotInstance(params[0]!, query.get("digest"), body.snapshot_metadata ?? {});
+    await snapshot.ready;
+    if (snapshot.model.status !== "ready") throw new HttpFailure(500, { detail: "branch snapshot failed" });
+    const meta = body.instance_metadata;
+    const created = Array.from({ length: count }, (_, i) => {
+      const metadata = Array.isArray(meta) ? (meta[i] ?? {}) : (meta ?? {});
+      return store.bootFrom(snapshot, { ...metadata }, null, "stop").model;
+    });
+    return { status: 200, json: { snapshot: snapshot.model, instances: created } };
+  });
+}
