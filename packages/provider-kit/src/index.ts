@@ -39,6 +39,7 @@ export {
   readOptionsObject,
   readSnapshotFilters,
 } from "./validate-options.js";
+export type { ExecCallChecks } from "./validate-options.js";
 export { DEFAULT_FILE_TIMEOUT_MS, fileCallBound } from "./files/bounds.js";
 export type { FileCallBound } from "./files/bounds.js";
 export { createExecFileService } from "./files/exec-file-service.js";
@@ -66,3 +67,12 @@ export { FILE_RESOLVE_READ_SCRIPT, FILE_RESOLVE_WRITE_SCRIPT } from "./files/res
 export { argvBytes, atomicWriteArgv, fileWriteArgv, tempFileSuffix } from "./files/write-argv.js";
 export type { FileWriteStep } from "./files/write-argv.js";
 export { EXEC_KILL_SCRIPT, EXEC_RUN_DIR, EXEC_TAG_VAR, buildExecKillArgv, execTagEntry, isExecId, newExecId } from "./exec/kill-protocol.js";
+export { CAPABILITY_NAMES, capabilitiesWithout } from "./runtime/capabilities.js";
+export type { CapabilityName } from "./runtime/capabilities.js";
+export { bootedInstance } from "./runtime/booted-instance.js";
+export { codeForHttpStatus } from "./runtime/http-status.js";
+export { lateBoundExec } from "./runtime/late-bound-exec.js";
+export type { LateBoundExec } from "./runtime/late-bound-exec.js";
+export { INSTANCE_STATUSES, INSTANCE_TRANSITIONS, SNAPSHOT_STATUSES, SNAPSHOT_TRANSITIONS } from "./runtime/status.js";
+export { canInstanceReach, canSnapshotReach, statusMapper } from "./runtime/status.js";
+export type { StatusMapperOptions } from "./runtime/status.js";
