@@ -1,6 +1,6 @@
 import type { Duplex, Readable } from "node:stream";
 import type { ExecOptions, ExecResult, ExecStreamChunk } from "@vm/core";
-import { VMError, EXEC_TAG_VAR, assertCommandSize, buildExecKillArgv, commandBytes, execTagEntry, newExecId, readExecCall } from "@vm/provider-kit";
+import { VMError, EXEC_TAG_VAR, buildExecKillArgv, commandBytes, execTagEntry, newExecId } from "@vm/provider-kit";
 import type Dockerode from "dockerode";
 import type { DockerContext } from "./context.js";
 import { createDemuxer } from "./demux.js";
@@ -37,19 +37,6 @@ interface Drive {
   /** Kill the command in the container and stop reading; the exitCode promise rejects with `reason`. */
   cancel(reason: VMError): Promise<void>;
   readonly socket: Duplex;
-}
-
-/**
- * Throws INVALID_ARGUMENT (or ABORTED for an already-aborted signal) before any engine call,
- * and returns copies of argv and options to use instead of the caller's (read once: a getter
- * cannot answer differently later). The checks are the kit's `readExecCall`, shared with every
- * provider; the size of argv and env together is this provider's: it adds no wrapper arguments.
- */
-export function validateExec(provider: string, operation: string, instanceId: unknown, argv: unknown, options: unknown): { argv: string[]; options: ExecOptions | undefined } {
-  const ctx = { provider, operation };
-  const checked = readExecCall(instanceId, argv, options, ctx);
-  assertCommandSize(checked.argv, checked.options?.env, ctx);
-  return checked;
 }
 
 // Liveness bounds of a cancel: how long it waits for the engine to start a command it has not

@@ -10,7 +10,21 @@ import type {
   VMInstance,
   VMInstanceService,
 } from "@vm/core";
-import { VMError, assertCommandSize, assertId, assertInteger, hasVMErrorCode, isVMError, matchesInstanceFilters, matchesMetadata, readBootOptions, readExecCall, readInstanceFilters } from "@vm/provider-kit";
+import {
+  VMError,
+  assertCommandSize,
+  assertId,
+  assertInteger,
+  bootedInstance,
+  canInstanceReach,
+  hasVMErrorCode,
+  isVMError,
+  matchesInstanceFilters,
+  matchesMetadata,
+  readBootOptions,
+  readExecCall,
+  readInstanceFilters,
+} from "@vm/provider-kit";
 import { createParser } from "eventsource-parser";
 import { metadataQuery, pathOf, type MorphClient } from "../api-client/base-client.js";
 import { MORPH_DEFAULT_MAX_EVENT_BYTES } from "../api-client/body.js";
@@ -138,18 +152,7 @@ export function createMorphInstanceService(options: MorphInstanceServiceOptions)
     }
   }
 
-  function booted(instance: VMInstance): BootedInstance {
-    return {
-      ...instance,
-      [Symbol.asyncDispose]: async () => {
-        try {
-          await terminate(instance.id);
-        } catch (err) {
-          if (!hasVMErrorCode(err, "NOT_FOUND")) throw err;
-        }
-      },
-    };
-  }
+  const booted = (instance: VMInstance): BootedInstance => bootedInstance(instance, (id) => terminate(id));
 
   // Polls with backoff until every instance is ready; on failure, timeout or abort every
   // one of them is deleted, so a failed boot leaks nothing.
@@ -161,9 +164,11 @@ export function createMorphInstanceService(options: MorphInstanceServiceOptions)
       for (;;) {
         for (const id of ids) {
           if (ready.has(id)) continue;
-          const model = await getModel(id, operation, signal);
-          if (model.status === "ready") ready.set(id, toVMInstance(model));
-          else if (model.status === "error") throw new VMError("UNAVAILABLE", `instance ${id} failed to boot`, ctx(operation));
+          const instance = toVMInstance(await getModel(id, operation, signal));
+          if (instance.status === "ready") ready.set(id, instance);
+          // An instance that can no longer become ready (error, or paused from outside) will not
+          // by waiting: fail now instead of at the deadline.
+          else if (!canInstanceReach(instance.status, "ready")) throw new VMError("UNAVAILABLE", `instance ${id} failed to boot (it is ${instance.status})`, ctx(operation));
         }
         if (ready.size === ids.length) return ids.map((id) => ready.get(id)!);
         if (signal?.aborted) throw new VMError("ABORTED", "boot was aborted", { ...ctx(operation), cause: signal.reason });
