@@ -68,7 +68,10 @@ export interface BootedInstance extends VMInstance, AsyncDisposable {}
 export interface BootOptions {
   /** Stop or terminate the instance this many seconds after boot, even with no client running. */
   ttl_seconds?: number;
-  /** What the TTL does; default `"stop"`. */
+  /**
+   * What the TTL does; only with `ttl_seconds` (alone it is `INVALID_ARGUMENT` on every provider).
+   * @default "stop"
+   */
   ttl_action?: TtlAction;
   /** String labels to attach; `list({ metadata })` filters on them. */
   metadata?: Record<string, string>;
