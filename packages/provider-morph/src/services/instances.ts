@@ -10,21 +10,7 @@ import type {
   VMInstance,
   VMInstanceService,
 } from "@vm/core";
-import {
-  VMError,
-  assertCommandSize,
-  assertId,
-  assertInteger,
-  bootedInstance,
-  canInstanceReach,
-  hasVMErrorCode,
-  isVMError,
-  matchesInstanceFilters,
-  matchesMetadata,
-  readBootOptions,
-  readExecCall,
-  readInstanceFilters,
-} from "@vm/provider-kit";
+import { VMError, assertCommandSize, assertId, assertInteger, bootedInstance, canInstanceReach, hasVMErrorCode, isVMError, matchesInstanceFilters, matchesMetadata, readBootOptions, readExecCall, readInstanceFilters } from "@vm/provider-kit";
 import { createParser } from "eventsource-parser";
 import { metadataQuery, pathOf, type MorphClient } from "../api-client/base-client.js";
 import { MORPH_DEFAULT_MAX_EVENT_BYTES } from "../api-client/body.js";
