@@ -4,10 +4,11 @@ import { createResourceTracker, type ResourceTracker } from "../tracker.js";
 import { PROBE_SOURCE } from "../vm-scripts.js";
 import { DEMO_METADATA_KEYS, type DeployAppOptions } from "./types.js";
 
+/** The app's PM2 name, where it lives in the VM, and how many cluster workers it runs. */
 export const APP_NAME = "demo-app";
 export const APP_DIR = "/app";
-export const CONFIG_PATH = "/app/config.json";
-export const SERVER_PATH = "/app/server.js";
+export const CONFIG_PATH = `${APP_DIR}/config.json`;
+export const SERVER_PATH = `${APP_DIR}/server.js`;
 export const WORKERS = 2;
 
 /** What the app reads from config.json. */
