@@ -37,7 +37,7 @@ const STEP_BODIES: Readonly<Record<StepId, StepBody>> = {
  * import type { VMProvider } from "@vm/core";
  * import { deployApp } from "@vm/demo";
  * async function demo(provider: VMProvider) {
- *   const result = await deployApp(provider, { imageId: "vm-base:dev" });
+ *   const result = await deployApp(provider, { imageId: "vm-base:latest" });
  *   for (const step of result.steps) console.log(step.step, step.title, step.ok, step.durationMs);
  *   return result.ok;
  * }

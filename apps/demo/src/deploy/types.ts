@@ -140,7 +140,7 @@ export type DeployProgress =
  * @example
  * ```ts
  * import type { DeployAppOptions } from "@vm/demo";
- * const options: DeployAppOptions = { imageId: "vm-base:dev", ttlSeconds: 600, onProgress: console.log };
+ * const options: DeployAppOptions = { imageId: "vm-base:latest", ttlSeconds: 600, onProgress: console.log };
  * ```
  */
 export interface DeployAppOptions {
