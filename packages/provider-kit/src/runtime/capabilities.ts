@@ -30,12 +30,6 @@ const ALL: Record<CapabilityName, true> = {
 
 /**
  * Every capability name the contract has.
- *
- * @example
- * ```ts
- * import { CAPABILITY_NAMES } from "@vm/provider-kit";
- * console.log(CAPABILITY_NAMES.includes("fork")); // true
- * ```
  */
 export const CAPABILITY_NAMES: readonly CapabilityName[] = Object.freeze(Object.keys(ALL) as CapabilityName[]);
 

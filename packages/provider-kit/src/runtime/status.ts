@@ -2,23 +2,11 @@ import type { InstanceStatus, SnapshotStatus } from "@vm/core";
 
 /**
  * Every `InstanceStatus` of the contract, in lifecycle order.
- *
- * @example
- * ```ts
- * import { INSTANCE_STATUSES } from "@vm/provider-kit";
- * console.log(INSTANCE_STATUSES.includes("ready")); // true
- * ```
  */
 export const INSTANCE_STATUSES: readonly InstanceStatus[] = Object.freeze(["booting", "ready", "stopping", "stopped", "error"]);
 
 /**
  * Every `SnapshotStatus` of the contract, in lifecycle order.
- *
- * @example
- * ```ts
- * import { SNAPSHOT_STATUSES } from "@vm/provider-kit";
- * console.log(SNAPSHOT_STATUSES.length); // 4
- * ```
  */
 export const SNAPSHOT_STATUSES: readonly SnapshotStatus[] = Object.freeze(["creating", "ready", "deleting", "error"]);
 
@@ -26,12 +14,6 @@ export const SNAPSHOT_STATUSES: readonly SnapshotStatus[] = Object.freeze(["crea
  * The contract's legal instance status changes: what a status may become next. The contract
  * has no start or resume call, so `stopped` and `error` lead nowhere (only `terminate()`, which
  * removes the instance); `stopping` ends in `stopped` or `error`.
- *
- * @example
- * ```ts
- * import { INSTANCE_TRANSITIONS } from "@vm/provider-kit";
- * console.log(INSTANCE_TRANSITIONS.booting); // ["ready", "stopping", "stopped", "error"]
- * ```
  */
 export const INSTANCE_TRANSITIONS: Readonly<Record<InstanceStatus, readonly InstanceStatus[]>> = Object.freeze({
   booting: Object.freeze(["ready", "stopping", "stopped", "error"] as const),
@@ -44,12 +26,6 @@ export const INSTANCE_TRANSITIONS: Readonly<Record<InstanceStatus, readonly Inst
 /**
  * The contract's legal snapshot status changes: a snapshot being created ends `ready` or
  * `error`, and any of them may be deleted.
- *
- * @example
- * ```ts
- * import { SNAPSHOT_TRANSITIONS } from "@vm/provider-kit";
- * console.log(SNAPSHOT_TRANSITIONS.ready); // ["deleting"]
- * ```
  */
 export const SNAPSHOT_TRANSITIONS: Readonly<Record<SnapshotStatus, readonly SnapshotStatus[]>> = Object.freeze({
   creating: Object.freeze(["ready", "error", "deleting"] as const),
