@@ -12,6 +12,7 @@ export { fileCases, HOSTILE_NAMES } from "./cases/files.js";
 export { filePathCases } from "./cases/file-paths.js";
 export { specialFileCases } from "./cases/files-special.js";
 export { instanceCases } from "./cases/instances.js";
+export { ttlCases } from "./cases/ttl.js";
 export { typeCases } from "./cases/types.js";
 export { processCases } from "./cases/processes.js";
 export { snapshotCases } from "./cases/snapshots.js";

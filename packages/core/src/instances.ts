@@ -78,7 +78,8 @@ export interface BootOptions {
    */
   ttl_seconds?: number;
   /**
-   * What the TTL does when it fires.
+   * What the TTL does when it fires; only with `ttl_seconds` (alone it is `INVALID_ARGUMENT`
+   * on every provider).
    *
    * @default `"stop"`
    */

@@ -1,5 +1,5 @@
 import type { VMErrorCode } from "@vm/core";
-import { VMError, isVMError } from "@vm/provider-kit";
+import { VMError, codeForHttpStatus, isVMError } from "@vm/provider-kit";
 import { REQUEST_TIMEOUT_CODE } from "./request-timeout.js";
 
 /**
@@ -67,11 +67,10 @@ export function dockerErrorCode(err: unknown): VMErrorCode {
     // the engine does not know ("page not found": an API version mismatch), which is no
     // statement about the caller's object.
     if (status === 404) return /^(404 )?page not found$/.test(message) ? "INTERNAL" : "NOT_FOUND";
-    if (status === 409) return "CONFLICT";
-    if (status === 400) return "INVALID_ARGUMENT";
-    if (status === 401) return "UNAUTHENTICATED";
-    if (status === 403) return "PERMISSION_DENIED";
-    if (status === 429) return "RATE_LIMITED";
+    // The HTTP status says it all, except for the 5xx (and odd statuses) the engine answers
+    // with a message that names the real cause: those are refined below.
+    const byStatus = codeForHttpStatus(status);
+    if (byStatus !== "UNAVAILABLE" && byStatus !== "INTERNAL") return byStatus;
     // The engine answers 500 for a few state conflicts; branch on them once, here.
     if (/is not running|is paused|is restarting|is already in progress|marked for removal/.test(message)) return "CONFLICT";
     // A mount point (the engine's bind-mounted /etc/hosts) that an archive upload tried to replace.
@@ -86,8 +85,7 @@ export function dockerErrorCode(err: unknown): VMErrorCode {
     if (/no space left on device|disk quota exceeded/.test(message)) return "RESOURCE_EXHAUSTED";
     // Archive extraction: a directory where a file should go, or a file where a directory should.
     if (/cannot overwrite (directory|non-directory)|not a directory|is a directory/.test(message)) return "INVALID_ARGUMENT";
-    if (status >= 500) return "UNAVAILABLE";
-    return "INTERNAL";
+    return byStatus;
   }
   const code = field(err, "code") ?? field(field(err, "cause"), "code");
   if (code === "EACCES") return "PERMISSION_DENIED";

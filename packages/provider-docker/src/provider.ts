@@ -1,6 +1,6 @@
-import type { ExecFunction, Logger, ProviderCapabilities, VMProvider } from "@vm/core";
+import type { Logger, ProviderCapabilities, VMProvider } from "@vm/core";
 import { PM2_RESURRECT_SCRIPT, createPM2ProcessService, pm2Save } from "@vm/pm2";
-import { VMError, assertInteger } from "@vm/provider-kit";
+import { VMError, assertInteger, capabilitiesWithout, lateBoundExec } from "@vm/provider-kit";
 import Dockerode from "dockerode";
 import type { DockerConnectionOptions, DockerodeInstance } from "./docker-client.js";
 import { createManagedCheck } from "./containers.js";
@@ -98,20 +98,7 @@ export interface DockerVMProviderOptions {
  * else works on an image with POSIX `sh` (and bash, coreutils, GNU find for the file
  * operations; pm2 for `processes`).
  */
-export const DOCKER_CAPABILITIES: ProviderCapabilities = Object.freeze({
-  fork: true,
-  ttl: true,
-  snapshots: true,
-  fromImage: true,
-  images: true,
-  stdin: true,
-  execUser: true,
-  execStream: true,
-  stop: true,
-  pause: false,
-  fileOwnership: true,
-  processes: true,
-});
+export const DOCKER_CAPABILITIES: ProviderCapabilities = capabilitiesWithout(["pause"]);
 
 function isDockerode(value: unknown): value is Dockerode {
   return value instanceof Dockerode || (typeof value === "object" && value !== null && "modem" in value && typeof (value as Dockerode).listContainers === "function");
@@ -172,11 +159,11 @@ export function createDockerVMProvider(options: DockerVMProviderOptions = {}): V
     extraLabels,
   };
   const ensureManaged = createManagedCheck(ctx);
-  let execRef: ExecFunction = () => Promise.reject(new Error("not ready"));
-  const exec: ExecFunction = (...args) => execRef(...args);
+  // Snapshots run `pm2 save` through the instance service, which needs the snapshots (fork).
+  const { exec, bind } = lateBoundExec("docker");
   const snapshots = createSnapshotService(ctx, exec, (run, id) => pm2Save(run, id, { provider: "docker" }));
   const instances = createInstanceService(ctx, PM2_RESURRECT_SCRIPT, snapshots, ensureManaged);
-  execRef = instances.exec.bind(instances);
+  bind(instances.exec.bind(instances));
   return {
     name: "docker",
     version: DOCKER_PROVIDER_VERSION,

@@ -1,4 +1,12 @@
 import type { InstanceStatus } from "@vm/core";
+import { statusMapper } from "@vm/provider-kit";
+
+// The engine's container states (lower case; the engine has answered "Running" too).
+const fromContainerState = statusMapper<string, InstanceStatus>(
+  { created: "booting", restarting: "booting", running: "ready", paused: "stopped", exited: "stopped", removing: "stopping", dead: "error" },
+  "error",
+  { ignoreCase: true },
+);
 
 /**
  * Maps a Docker container state onto the contract's statuses:
@@ -19,21 +27,9 @@ import type { InstanceStatus } from "@vm/core";
  * ```
  */
 export function mapContainerState(state: string | undefined, bootDeadline?: string, now: number = Date.now()): InstanceStatus {
-  switch (state?.toLowerCase()) {
-    case "created": {
-      const deadline = bootDeadline === undefined ? Number.NaN : Date.parse(bootDeadline);
-      return deadline < now ? "error" : "booting";
-    }
-    case "restarting":
-      return "booting";
-    case "running":
-      return "ready";
-    case "paused":
-    case "exited":
-      return "stopped";
-    case "removing":
-      return "stopping";
-    default:
-      return "error";
+  if (state?.toLowerCase() === "created") {
+    const deadline = bootDeadline === undefined ? Number.NaN : Date.parse(bootDeadline);
+    if (deadline < now) return "error";
   }
+  return fromContainerState(state);
 }

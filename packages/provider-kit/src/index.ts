@@ -39,6 +39,7 @@ export {
   readOptionsObject,
   readSnapshotFilters,
 } from "./validate-options.js";
+export type { ExecCallChecks } from "./validate-options.js";
 export { DEFAULT_FILE_TIMEOUT_MS, fileCallBound } from "./files/bounds.js";
 export type { FileCallBound } from "./files/bounds.js";
 export { createExecFileService } from "./files/exec-file-service.js";
@@ -78,3 +79,12 @@ export {
 export type { ExecStartFailure } from "./exec/start-failure.js";
 export { PASSWD_LOOKUP_FUNCTION, USER_LOOKUP_NONE_EXIT, USER_LOOKUP_SCRIPT, execIdentityEnv, parseUserLookup } from "./exec/identity.js";
 export type { PasswdEntry } from "./exec/identity.js";
+export { CAPABILITY_NAMES, capabilitiesWithout } from "./runtime/capabilities.js";
+export type { CapabilityName } from "./runtime/capabilities.js";
+export { bootedInstance } from "./runtime/booted-instance.js";
+export { codeForHttpStatus } from "./runtime/http-status.js";
+export { lateBoundExec } from "./runtime/late-bound-exec.js";
+export type { LateBoundExec } from "./runtime/late-bound-exec.js";
+export { INSTANCE_STATUSES, INSTANCE_TRANSITIONS, SNAPSHOT_STATUSES, SNAPSHOT_TRANSITIONS } from "./runtime/status.js";
+export { canInstanceReach, canSnapshotReach, statusMapper } from "./runtime/status.js";
+export type { StatusMapperOptions } from "./runtime/status.js";

@@ -93,6 +93,29 @@ describe("option readers", () => {
     expect(code(() => readExecOptions({ env: { A: "1", VM_EXEC_ID: "" } }, ctx))).toBe("INVALID_ARGUMENT");
     expect(code(() => readExecOptions({ env: { VM_EXEC_IDX: "1", vm_exec_id: "1" } }, ctx))).toBe("accepted");
   });
+  it("readExecCall: a bad id or argv is INVALID_ARGUMENT, an aborted signal ABORTED", () => {
+    for (const [id, argv, options] of [
+      ["", ["ls"], undefined],
+      ["abc", [], undefined],
+      ["abc", "ls", undefined],
+      ["abc", ["ls"], { cwd: "tmp" }],
+      ["abc", ["ls"], { env: { "1A": "x" } }],
+      ["abc", ["ls"], { user: "a:b" }],
+      ["abc", ["ls"], { timeoutMs: 0 }],
+    ] as const) {
+      expect(code(() => readExecCall(id, argv, options, ctx))).toBe("INVALID_ARGUMENT");
+    }
+    expect(code(() => readExecCall("abc", ["ls"], { signal: AbortSignal.abort() }, ctx))).toBe("ABORTED");
+  });
+  it("readExecCall checkSize: argv and env past MAX_COMMAND_BYTES are INVALID_ARGUMENT only when asked", () => {
+    const big = "x".repeat(100_000);
+    const argv = Array.from({ length: 21 }, () => big);
+    expect(readExecCall("abc", argv, undefined, ctx).argv).toHaveLength(21);
+    expect(code(() => readExecCall("abc", argv, undefined, ctx, { checkSize: true }))).toBe("INVALID_ARGUMENT");
+    const env = Object.fromEntries(Array.from({ length: 21 }, (_, i) => [`E${i}`, big]));
+    expect(code(() => readExecCall("abc", ["ls"], { env }, ctx, { checkSize: true }))).toBe("INVALID_ARGUMENT");
+    expect(readExecCall("abc", ["ls"], { env: { A: "1" } }, ctx, { checkSize: true }).options).toEqual({ env: { A: "1" } });
+  });
   it("readBootOptions: null and wrong fields are INVALID_ARGUMENT; ttl_action needs ttl_seconds", () => {
     expect(readBootOptions(undefined, ctx)).toEqual({});
     for (const options of [null, "x", { ttl_seconds: 1.5 }, { ttl_action: "stop" }, { ttl_seconds: 5, ttl_action: 1 }, { metadata: { a: 1 } }, { metadata: new Date() }, { signal: {} }, { timeoutMs: -1 }]) {

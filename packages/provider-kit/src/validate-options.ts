@@ -1,6 +1,7 @@
 import type { BootOptions, CreateSnapshotOptions, ExecOptions, InstanceFilters, InstanceStatus, SnapshotFilters } from "@vm/core";
 import { VMError } from "./errors.js";
-import { type ErrorContext, assertAbsolutePath, assertArgv, assertEnv, assertId, assertInteger, assertMetadata, assertMode, assertPrincipal } from "./validate.js";
+import { INSTANCE_STATUSES } from "./runtime/status.js";
+import { type ErrorContext, assertAbsolutePath, assertArgv, assertCommandSize, assertEnv, assertId, assertInteger, assertMetadata, assertMode, assertPrincipal } from "./validate.js";
 import { EXEC_TAG_VAR } from "./exec/kill-protocol.js";
 
 function invalid(ctx: ErrorContext, message: string): VMError {
@@ -28,8 +29,6 @@ export const MAX_TIMEOUT_MS = 2_147_483_647;
  * Longest snapshot `digest`, in characters.
  */
 export const MAX_DIGEST_LENGTH = 1024;
-
-const INSTANCE_STATUSES: readonly InstanceStatus[] = ["booting", "ready", "stopping", "stopped", "error"];
 
 /**
  * Reads an options or filters object into a plain copy, or returns `undefined` for `undefined`.
@@ -196,26 +195,55 @@ export function readExecOptions(options: unknown, ctx: ErrorContext): ExecOption
 }
 
 /**
+ * How `readExecCall()` checks a call beyond its arguments' types.
+ *
+ * @example
+ * ```ts
+ * import type { ExecCallChecks } from "@vm/provider-kit";
+ * const checks: ExecCallChecks = { checkSize: true };
+ * ```
+ */
+export interface ExecCallChecks {
+  /**
+   * Also reject argv and env that together exceed `MAX_COMMAND_BYTES` (`assertCommandSize`):
+   * for a provider that hands them to its backend as they are. One that wraps them (adds its
+   * own arguments, carries env or stdin in argv) checks the command it builds instead.
+   * @default false
+   */
+  checkSize?: boolean;
+}
+
+/**
  * Checks the arguments of `exec()`/`execStream()` (`instanceId`, `argv`, options) and returns
- * copies of argv and options to use instead of the caller's.
+ * copies of argv and options to use instead of the caller's (read once: a getter cannot answer
+ * differently later). Every provider's one path for exec input.
  *
  * @example
  * ```ts
  * import { readExecCall } from "@vm/provider-kit";
- * const { argv, options } = readExecCall("abc", ["echo", "hi"], undefined, { provider: "docker", operation: "instances.exec" });
+ * const { argv, options } = readExecCall("abc", ["echo", "hi"], undefined, { provider: "docker", operation: "instances.exec" }, { checkSize: true });
  * ```
  */
-export function readExecCall(instanceId: unknown, argv: unknown, options: unknown, ctx: ErrorContext): { argv: string[]; options: ExecOptions | undefined } {
+export function readExecCall(
+  instanceId: unknown,
+  argv: unknown,
+  options: unknown,
+  ctx: ErrorContext,
+  checks: ExecCallChecks = {},
+): { argv: string[]; options: ExecOptions | undefined } {
   assertId(instanceId, ctx, "instanceId");
   const argvCopy = readArgv(argv, ctx);
-  return { argv: argvCopy, options: readExecOptions(options, ctx) };
+  const optionsCopy = readExecOptions(options, ctx);
+  if (checks.checkSize === true) assertCommandSize(argvCopy, optionsCopy?.env, ctx);
+  return { argv: argvCopy, options: optionsCopy };
 }
 
 const BOOT_KEYS = ["ttl_seconds", "ttl_action", "metadata", "timeoutMs", "signal"] as const;
 
 /**
  * Checks `boot()` options and returns a copy: `ttl_seconds` a whole number from 1 to
- * `MAX_TTL_SECONDS`, `ttl_action` `"stop"` or `"terminate"` (only with `ttl_seconds`),
+ * `MAX_TTL_SECONDS`, `ttl_action` `"stop"` or `"terminate"` (only with `ttl_seconds`: a TTL action without a TTL is
+ * `INVALID_ARGUMENT` on every provider, not ignored),
  * `metadata` (`assertMetadata`), `timeoutMs` from 1 to `MAX_TIMEOUT_MS`, `signal` an
  * `AbortSignal` (`ABORTED` if already aborted).
  *

@@ -1,5 +1,5 @@
 import type { VMErrorCode } from "@vm/core";
-import { VMError, type ErrorContext } from "@vm/provider-kit";
+import { VMError, codeForHttpStatus, type ErrorContext } from "@vm/provider-kit";
 import { parseRetryAfter } from "./api-client/retry.js";
 import { httpValidationErrorSchema } from "./spec/responses.js";
 
@@ -22,18 +22,17 @@ export interface MorphErrorResponse {
 
 const MAX_DETAIL = 500;
 
-/** Maps an HTTP status to the contract's error code (the one table for this provider). */
-export function codeForStatus(status: number): VMErrorCode {
-  if (status === 400 || status === 422) return "INVALID_ARGUMENT";
-  if (status === 401) return "UNAUTHENTICATED";
-  if (status === 403) return "PERMISSION_DENIED";
-  if (status === 404) return "NOT_FOUND";
-  if (status === 408) return "TIMEOUT";
-  if (status === 409) return "CONFLICT";
-  if (status === 429) return "RATE_LIMITED";
-  if (status >= 500) return "UNAVAILABLE";
-  return "INTERNAL";
-}
+/**
+ * Maps an HTTP status to the contract's error code: the kit's one table (`codeForHttpStatus`),
+ * kept under this name for existing callers.
+ *
+ * @example
+ * ```ts
+ * import { codeForStatus } from "@vm/provider-morph";
+ * codeForStatus(404); // "NOT_FOUND"
+ * ```
+ */
+export const codeForStatus: (status: number) => VMErrorCode = codeForHttpStatus;
 
 /**
  * Reads the human detail out of a Morph error body: FastAPI's `{"detail": "..."}` or the
@@ -78,7 +77,7 @@ function clip(text: string): string {
  * ```
  */
 export function fromMorphResponse(response: MorphErrorResponse, ctx: ErrorContext, secrets?: string | readonly string[]): VMError {
-  const code = codeForStatus(response.status);
+  const code = codeForHttpStatus(response.status);
   // Longest first, so a secret that contains another is redacted whole.
   const list = (typeof secrets === "string" ? [secrets] : [...(secrets ?? [])]).filter((s) => s !== "").sort((a, b) => b.length - a.length);
   let detail = describeDetail(response.body);

@@ -1,6 +1,6 @@
-import type { ExecFunction, Logger, ProviderCapabilities, VMProvider } from "@vm/core";
+import type { Logger, ProviderCapabilities, VMProvider } from "@vm/core";
 import { createPM2ProcessService, pm2Save } from "@vm/pm2";
-import { assertInteger, createExecFileService } from "@vm/provider-kit";
+import { assertInteger, capabilitiesWithout, createExecFileService, lateBoundExec } from "@vm/provider-kit";
 import { createMorphClient, type MorphClientOptions } from "./api-client/base-client.js";
 import { MORPH_DEFAULT_MAX_EVENT_BYTES } from "./api-client/body.js";
 import { MORPH_DEFAULT_BOOT_TIMEOUT_MS, MORPH_DEFAULT_EXEC_TIMEOUT_MS, MORPH_DEFAULT_SNAPSHOT_TIMEOUT_MS } from "./defaults.js";
@@ -70,20 +70,7 @@ export interface MorphVMProviderOptions extends MorphClientOptions {
  * What the Morph provider really supports. `stop` pauses (files kept); `pause` is false
  * because the contract has no resume call; `stdin`, `execUser` work through the exec wrapper.
  */
-export const MORPH_CAPABILITIES: ProviderCapabilities = Object.freeze({
-  fork: true,
-  ttl: true,
-  snapshots: true,
-  fromImage: true,
-  images: true,
-  stdin: true,
-  execUser: true,
-  execStream: true,
-  stop: true,
-  pause: false,
-  fileOwnership: true,
-  processes: true,
-});
+export const MORPH_CAPABILITIES: ProviderCapabilities = capabilitiesWithout(["pause"]);
 
 /**
  * The `@vm/core` contract on Morph Cloud's REST API (or the local emulator).
@@ -116,7 +103,8 @@ export function createMorphVMProvider(options: MorphVMProviderOptions = {}): VMP
   resolveClientOptions(options, setup);
   const client = createMorphClient(options);
   const logger = options.logger;
-  let exec: ExecFunction = () => Promise.reject(new Error("not ready"));
+  // `pm2 save` before a fork runs through the instance service being built.
+  const { exec, bind } = lateBoundExec("morph");
   const saveProcesses = (instanceId: string) => pm2Save(exec, instanceId);
   const instances = createMorphInstanceService({
     client,
@@ -126,7 +114,7 @@ export function createMorphVMProvider(options: MorphVMProviderOptions = {}): VMP
     beforeFork: saveProcesses,
     ...(logger ? { logger } : {}),
   });
-  exec = instances.exec.bind(instances);
+  bind(instances.exec.bind(instances));
   return {
     name: "morph",
     version: MORPH_PROVIDER_VERSION,

@@ -10,6 +10,7 @@ import { fileCases } from "./files.js";
 import { instanceCases } from "./instances.js";
 import { processCases } from "./processes.js";
 import { snapshotCases } from "./snapshots.js";
+import { ttlCases } from "./ttl.js";
 import { typeCases } from "./types.js";
 
 /**
@@ -17,7 +18,7 @@ import { typeCases } from "./types.js";
  */
 export const CASE_GROUPS: readonly CaseGroup[] = [
   { id: "capabilities", title: "capabilities", cases: capabilityCases },
-  { id: "instances", title: "instances: lifecycle", cases: instanceCases },
+  { id: "instances", title: "instances: lifecycle", cases: [...instanceCases, ...ttlCases] },
   { id: "exec", title: "instances: exec", cases: [...execCases, ...execIdentityCases, ...execKillCases] },
   { id: "files", title: "files", cases: [...fileCases, ...filePathCases, ...specialFileCases] },
   { id: "snapshots", title: "snapshots and images", cases: snapshotCases },

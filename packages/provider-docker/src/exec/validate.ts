@@ -2,19 +2,6 @@ import type { ExecOptions } from "@vm/core";
 import { VMError, EXEC_TAG_VAR, assertCommandSize, commandBytes, execTagEntry, newExecId, readExecCall } from "@vm/provider-kit";
 
 /**
- * Throws INVALID_ARGUMENT (or ABORTED for an already-aborted signal) before any engine call,
- * and returns copies of argv and options to use instead of the caller's (read once: a getter
- * cannot answer differently later). The checks are the kit's `readExecCall`, shared with every
- * provider; the size of argv and env together is this provider's: it adds no wrapper arguments.
- */
-export function validateExec(provider: string, operation: string, instanceId: unknown, argv: unknown, options: unknown): { argv: string[]; options: ExecOptions | undefined } {
-  const ctx = { provider, operation };
-  const checked = readExecCall(instanceId, argv, options, ctx);
-  assertCommandSize(checked.argv, checked.options?.env, ctx);
-  return checked;
-}
-
-/**
  * Linux ARG_MAX with the usual 8 MiB stack: argv and the environment of one execve, each
  * string's bytes, its NUL and an 8-byte pointer. An exec's argv (with the provider's
  * `EXEC_WRAPPER` and its arguments), its env and the instance's own environment (its image's `ENV`) must fit in

@@ -1,5 +1,5 @@
 import type { BootOptions, BootedInstance, ExecOptions, ExecStreamChunk, VMInstance, VMInstanceService } from "@vm/core";
-import { VMError, assertId, assertInteger, hasVMErrorCode, matchesInstanceFilters, readBootOptions, readInstanceFilters } from "@vm/provider-kit";
+import { VMError, assertId, assertInteger, bootedInstance, matchesInstanceFilters, readBootOptions, readExecCall, readInstanceFilters } from "@vm/provider-kit";
 import type Dockerode from "dockerode";
 import type { DockerContext } from "../context.js";
 import { type ManagedInstance, inspectInstance, isManagedInstance, toInstance } from "../containers.js";
@@ -8,7 +8,6 @@ import { unlessEngineWentAway } from "../engine-going-away.js";
 import { fromDockerError } from "../errors.js";
 import { runExec } from "../exec/run.js";
 import { streamExec } from "../exec/stream.js";
-import { validateExec } from "../exec/validate.js";
 import { DOCKER_LABELS, buildLabels, labelFilters, readLabel } from "../labels.js";
 import { READY_MARKER, buildInitScript } from "../scripts.js";
 
@@ -118,18 +117,7 @@ export function createInstanceService(
 ): VMInstanceService {
   const initScript = buildInitScript(resurrectScript);
 
-  function booted(instance: VMInstance): BootedInstance {
-    return {
-      ...instance,
-      [Symbol.asyncDispose]: async () => {
-        try {
-          await service.terminate(instance.id);
-        } catch (err) {
-          if (!hasVMErrorCode(err, "NOT_FOUND")) throw err;
-        }
-      },
-    };
-  }
+  const booted = (instance: VMInstance): BootedInstance => bootedInstance(instance, (id) => service.terminate(id));
 
   async function bootInternal(snapshotId: string, given: BootOptions | undefined, internal: BootInternal = {}): Promise<BootedInstance> {
     const options = validateBoot(ctx, snapshotId, given);
@@ -279,7 +267,8 @@ export function createInstanceService(
 
     async exec(instanceId, givenArgv, givenOptions?: ExecOptions) {
       const operation = "instances.exec";
-      const { argv, options } = validateExec(ctx.provider, operation, instanceId, givenArgv, givenOptions);
+      // Docker hands argv and env to the engine as they are: the kit checks their size too.
+      const { argv, options } = readExecCall(instanceId, givenArgv, givenOptions, { provider: ctx.provider, operation }, { checkSize: true });
       const { env: instanceEnv } = await ensureManaged(instanceId, operation);
       return runExec(ctx, { instanceId, argv, instanceEnv, options: options ?? {}, operation });
     },
@@ -287,7 +276,7 @@ export function createInstanceService(
     execStream(instanceId, givenArgv, givenOptions?: ExecOptions): AsyncIterable<ExecStreamChunk> {
       const operation = "instances.execStream";
       // Validate now, so bad input fails at the call and not at the first `next()`.
-      const { argv, options } = validateExec(ctx.provider, operation, instanceId, givenArgv, givenOptions);
+      const { argv, options } = readExecCall(instanceId, givenArgv, givenOptions, { provider: ctx.provider, operation }, { checkSize: true });
       return {
         [Symbol.asyncIterator]: () => {
           const gen = (async function* () {

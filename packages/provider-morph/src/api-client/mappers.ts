@@ -1,4 +1,5 @@
 import type { InstanceStatus, SnapshotStatus, TtlAction, VMImage, VMInstance, VMSnapshot } from "@vm/core";
+import { statusMapper } from "@vm/provider-kit";
 import type { ImageModel, InstanceModel, SnapshotModel } from "../spec/responses.js";
 
 /**
@@ -17,34 +18,16 @@ export const BRANCH_KEY = "vm_branch";
 const HIDDEN_KEYS: readonly string[] = [REQUEST_MARKER_KEY, BRANCH_KEY];
 
 /** Morph instance status -> contract status. `saving` keeps running, so it reads as `ready`. */
-export function instanceStatusOf(status: InstanceModel["status"]): InstanceStatus {
-  switch (status) {
-    case "ready":
-    case "saving":
-      return "ready";
-    case "paused":
-      return "stopped";
-    case "error":
-      return "error";
-    default:
-      return "booting";
-  }
-}
+export const instanceStatusOf: (status: InstanceModel["status"] | undefined) => InstanceStatus = statusMapper<NonNullable<InstanceModel["status"]>, InstanceStatus>(
+  { pending: "booting", ready: "ready", saving: "ready", paused: "stopped", error: "error" },
+  "booting",
+);
 
 /** Morph snapshot status -> contract status. */
-export function snapshotStatusOf(status: SnapshotModel["status"]): SnapshotStatus {
-  switch (status) {
-    case "ready":
-      return "ready";
-    case "failed":
-      return "error";
-    case "deleting":
-    case "deleted":
-      return "deleting";
-    default:
-      return "creating";
-  }
-}
+export const snapshotStatusOf: (status: SnapshotModel["status"]) => SnapshotStatus = statusMapper<SnapshotModel["status"], SnapshotStatus>(
+  { pending: "creating", ready: "ready", failed: "error", deleting: "deleting", deleted: "deleting" },
+  "creating",
+);
 
 /** Contract TTL action -> Morph's: Morph `stop` deletes the instance, `pause` keeps it. */
 export function morphTtlAction(action: TtlAction): "stop" | "pause" {

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { BootedInstance, BootOptions, InstanceFilters, Logger, VMInstance, VMInstanceService } from "@vm/core";
-import { VMError, assertId, assertInteger, hasVMErrorCode, matchesInstanceFilters, matchesMetadata, readBootOptions, readInstanceFilters } from "@vm/provider-kit";
+import { VMError, assertId, assertInteger, bootedInstance, canInstanceReach, hasVMErrorCode, matchesInstanceFilters, matchesMetadata, readBootOptions, readInstanceFilters } from "@vm/provider-kit";
 import { metadataQuery, pathOf, type MorphClient } from "../api-client/base-client.js";
 import { MORPH_DEFAULT_MAX_EVENT_BYTES } from "../api-client/body.js";
 import { BRANCH_KEY, REQUEST_MARKER_KEY, morphTtlAction, toVMInstance } from "../api-client/mappers.js";
@@ -111,18 +111,7 @@ export function createMorphInstanceService(options: MorphInstanceServiceOptions)
     }
   }
 
-  function booted(instance: VMInstance): BootedInstance {
-    return {
-      ...instance,
-      [Symbol.asyncDispose]: async () => {
-        try {
-          await terminate(instance.id);
-        } catch (err) {
-          if (!hasVMErrorCode(err, "NOT_FOUND")) throw err;
-        }
-      },
-    };
-  }
+  const booted = (instance: VMInstance): BootedInstance => bootedInstance(instance, (id) => terminate(id));
 
   // Polls with backoff until every instance is ready; on failure, timeout or abort every
   // one of them is deleted, so a failed boot leaks nothing.
@@ -134,9 +123,11 @@ export function createMorphInstanceService(options: MorphInstanceServiceOptions)
       for (;;) {
         for (const id of ids) {
           if (ready.has(id)) continue;
-          const model = await getModel(id, operation, signal);
-          if (model.status === "ready") ready.set(id, toVMInstance(model));
-          else if (model.status === "error") throw new VMError("UNAVAILABLE", `instance ${id} failed to boot`, ctx(operation));
+          const instance = toVMInstance(await getModel(id, operation, signal));
+          if (instance.status === "ready") ready.set(id, instance);
+          // An instance that can no longer become ready (error, or paused from outside) will not
+          // by waiting: fail now instead of at the deadline.
+          else if (!canInstanceReach(instance.status, "ready")) throw new VMError("UNAVAILABLE", `instance ${id} failed to boot (it is ${instance.status})`, ctx(operation));
         }
         if (ready.size === ids.length) return ids.map((id) => ready.get(id)!);
         if (signal?.aborted) throw new VMError("ABORTED", "boot was aborted", { ...ctx(operation), cause: signal.reason });

@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import type { CreateSnapshotOptions, SnapshotFilters, VMSnapshot, VMSnapshotService } from "@vm/core";
-import { VMError, assertId, matchesSnapshotFilters, readCreateSnapshotOptions, readSnapshotFilters } from "@vm/provider-kit";
+import { VMError, assertId, canSnapshotReach, matchesSnapshotFilters, readCreateSnapshotOptions, readSnapshotFilters } from "@vm/provider-kit";
 import { metadataQuery, pathOf, type MorphClient } from "../api-client/base-client.js";
-import { REQUEST_MARKER_KEY, toVMSnapshot } from "../api-client/mappers.js";
+import { REQUEST_MARKER_KEY, snapshotStatusOf, toVMSnapshot } from "../api-client/mappers.js";
 import { snapshotModelCollectionSchema, snapshotModelSchema, type SnapshotModel } from "../spec/responses.js";
 
 const PROVIDER = "morph";
@@ -62,7 +62,9 @@ export function createMorphSnapshotService(options: MorphSnapshotServiceOptions)
     let current = model;
     let delay = 100;
     while (current.status !== "ready") {
-      if (current.status === "failed") throw new VMError("UNAVAILABLE", `snapshot ${current.id} failed`, ctx(operation));
+      // Failed, or deleted while it was made: it will not become ready by waiting.
+      const status = snapshotStatusOf(current.status);
+      if (!canSnapshotReach(status, "ready")) throw new VMError("UNAVAILABLE", `snapshot ${current.id} failed (it is ${status})`, ctx(operation));
       if (Date.now() >= deadline) throw new VMError("TIMEOUT", `snapshot ${current.id} was not ready in time`, ctx(operation));
       await new Promise((resolve) => setTimeout(resolve, delay));
       delay = Math.min(delay * 2, 1_000);
