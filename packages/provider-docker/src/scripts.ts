@@ -1,7 +1,10 @@
 /**
  * Fixed shell scripts run inside containers. User values only ever arrive as positional
- * arguments ("$1"…), never spliced into script text.
+ * arguments ("$1"…), never spliced into script text. The scripts are ./sh/*.sh, embedded at
+ * build time (scripts/embed-shell.mjs).
  */
+import { EXEC_WRAPPER_SH } from "./sh/exec-wrapper.sh.js";
+import { INIT_SH } from "./sh/init.sh.js";
 
 /**
  * Wraps every exec: runs argv through `env` (so a name like `echo` runs the program, not a
@@ -24,16 +27,13 @@
  * const argv = ["sh", "-c", EXEC_WRAPPER, "vm-exec", "ls", "-l"];
  * ```
  */
-export const EXEC_WRAPPER = [
-  'env -- "$@"; r=$?',
-  // Only a pipe or socket can be held: a file or /dev/null is shared by unrelated processes.
-  'o=; for n in 1 2; do { [ -p /proc/$$/fd/$n ] || [ -S /proc/$$/fd/$n ]; } && o="$o /proc/$$/fd/$n"; done',
-  'while [ -n "$o" ]; do h=; for f in /proc/[0-9]*/fd/1 /proc/[0-9]*/fd/2; do case $f in /proc/$$/*) continue;; esac; for t in $o; do [ "$f" -ef "$t" ] && h=1; done; [ -n "$h" ] && break; done; [ -z "$h" ] && break; sleep 0.1; done',
-  "exit $r",
-].join("\n");
+export const EXEC_WRAPPER = EXEC_WRAPPER_SH;
 
 /** Printed by the init once PM2 processes are resurrected; `boot` waits for it. */
 export const READY_MARKER = "vm-init-ready";
+
+/** Where sh/init.sh takes the resurrect snippet. */
+const RESURRECT_SLOT = "__VM_RESURRECT__";
 
 /**
  * The container's main process (PID 1 is the engine's `docker-init`, so zombies are reaped
@@ -45,11 +45,6 @@ export const READY_MARKER = "vm-init-ready";
  * argv: sh -c buildInitScript(resurrect) vm-init <ttlSeconds or "">
  */
 export function buildInitScript(resurrectScript: string): string {
-  return [
-    'if [ -n "$1" ]; then vm_deadline=$(( $(date +%s) + $1 )); fi',
-    `( ${resurrectScript}\n) >/dev/null 2>&1 </dev/null || true`,
-    `echo ${READY_MARKER}`,
-    'if [ -n "$1" ]; then vm_now=$(date +%s); if [ "$vm_now" -lt "$vm_deadline" ]; then sleep $(( vm_deadline - vm_now )); fi; exit 0; fi',
-    "while :; do sleep 86400; done",
-  ].join("\n");
+  // A function replacer: "$&" or "$1" in the snippet stay as they are.
+  return INIT_SH.replace(RESURRECT_SLOT, () => resurrectScript);
 }

@@ -4,7 +4,7 @@ import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { EXEC_RUN_DIR } from "@vm/provider-kit";
+import { EXEC_RUN_DIR, EXEC_TAG_VAR } from "@vm/provider-kit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EXEC_KILL_SCRIPT, EXEC_WRAPPER_SCRIPT, STDIN_CHUNK_CHARS, buildExecCommand, buildExecKillCommand, needsWrapper, takeTimeoutMarker } from "./wrapper-script.js";
 
@@ -16,6 +16,11 @@ function run(command: string[]) {
 }
 
 describe("buildExecCommand", () => {
+  it("the script (sh/exec-wrapper.sh) uses EXEC_RUN_DIR and tags with EXEC_TAG_VAR", () => {
+    expect(EXEC_WRAPPER_SCRIPT).toContain(`  xdir=${EXEC_RUN_DIR}; `);
+    expect(EXEC_WRAPPER_SCRIPT).toContain(`  export ${EXEC_TAG_VAR}="$xid"\n`);
+  });
+
   it("sends argv unchanged when no option needs the wrapper", () => {
     expect(buildExecCommand(["echo", "hi"])).toEqual(["echo", "hi"]);
     expect(buildExecCommand(["echo", "hi"], { env: {} })).toEqual(["echo", "hi"]);
