@@ -7,7 +7,9 @@
 # Embedded by scripts/embed-shell.mjs: the script is everything after the first blank line.
 
 p=$1 size=$2 secs=$3
-case $size$secs in ""|*[!0-9]*) fail EINVAL ;; esac
+# Each on its own: "$size$secs" let an empty one through (then `-lt ""` failed quietly).
+case $size in ""|*[!0-9]*) fail EINVAL ;; esac
+case $secs in ""|*[!0-9]*) fail EINVAL ;; esac
 if [ -L "$p" ] || [ ! -f "$p" ]; then exit 0; fi
 info=$(stat -c '%s %Z' -- "$p" 2>/dev/null) || exit 0
 now=$(date +%s) || exit 0

@@ -7,7 +7,9 @@
 # Embedded by scripts/embed-shell.mjs: the script is everything after the first blank line.
 
 p=$1 off=$2 count=$3
-case $off$count in *[!0-9]*) fail EINVAL ;; esac
+# Each on its own: "$off$count" let an empty one through (then dd failed: EIO).
+case $off in ""|*[!0-9]*) fail EINVAL ;; esac
+case $count in ""|*[!0-9]*) fail EINVAL ;; esac
 if [ -d "$p" ]; then fail EISDIR; fi
 # A FIFO, socket or device is refused before anything opens it: opening a FIFO blocks until a
 # writer comes (and would let a blocked writer go on), a device may never end. [ -f ] follows

@@ -1,0 +1,50 @@
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { mkdir, symlink, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Scratch, createScratch } from "../../test-support/helpers.js";
+import { FILE_DISCARD_PARTIAL_SCRIPT, FILE_SCRIPT_ERROR_EXIT_CODE, FILE_SCRIPT_NAME } from "../scripts.js";
+
+// FILE_DISCARD_PARTIAL_SCRIPT (sh/file-discard-partial.sh) run with the host's bash, as a provider
+// runs it after an in-place write was killed: bash -c SCRIPT vm-files <path> <size> <seconds>.
+let scratch: Scratch;
+beforeAll(async () => {
+  scratch = await createScratch("vm-discard-");
+});
+afterAll(async () => {
+  await scratch.dispose();
+});
+
+const discard = (...args: string[]) => spawnSync("bash", ["-c", FILE_DISCARD_PARTIAL_SCRIPT, FILE_SCRIPT_NAME, ...args], { encoding: "utf8" });
+
+describe("FILE_DISCARD_PARTIAL_SCRIPT (bash)", () => {
+  it("removes a fresh regular file shorter than the write's size", async () => {
+    const p = join(await scratch.fresh(), "partial");
+    await writeFile(p, "abc");
+    expect(discard(p, "10", "3600").status).toBe(0);
+    expect(existsSync(p)).toBe(false);
+  });
+
+  it("keeps a complete file, a symlink (and its target), a directory and a missing path", async () => {
+    const dir = await scratch.fresh();
+    const [full, target, link, sub] = ["full", "target", "link", "sub"].map((n) => join(dir, n)) as [string, string, string, string];
+    await writeFile(full, "0123456789");
+    await writeFile(target, "abc");
+    await symlink(target, link);
+    await mkdir(sub);
+    for (const p of [full, link, sub, join(dir, "missing")]) expect(discard(p, "10", "3600")).toMatchObject({ status: 0, stdout: "", stderr: "" });
+    for (const p of [full, target, link, sub]) expect(existsSync(p)).toBe(true);
+  });
+
+  it("refuses a size or a window that is not a number before it looks at the path", async () => {
+    const p = join(await scratch.fresh(), "partial");
+    await writeFile(p, "abc");
+    for (const [size, secs] of [["", "1"], ["10", "-1"], ["1e3", "1"], ["10", "$(id)"]] as const) {
+      const r = discard(p, size, secs);
+      expect(r.status).toBe(FILE_SCRIPT_ERROR_EXIT_CODE);
+      expect(r.stderr.trimEnd().split("\n").at(-1)).toBe("@@vm-files-error EINVAL");
+    }
+    expect(existsSync(p)).toBe(true);
+  });
+});
