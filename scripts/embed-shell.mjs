@@ -73,11 +73,14 @@ function constantName(file) {
   return `${stem.replaceAll("-", "_").toUpperCase()}_SH`;
 }
 
-/** The module for one script: a template literal, so the generated file reads like the script. */
+/**
+ * The module for one script. The text is one JSON string on one line: the module is build
+ * output that happens to be committed, never read or edited (the .sh is), and a change to a
+ * script then shows as one changed line here next to its real diff in the .sh.
+ */
 function moduleText(file, source) {
   const text = scriptText(source, file);
-  const literal = text.replaceAll("\\", "\\\\").replaceAll("`", "\\`").replaceAll("${", "\\${");
-  return `${MARK} from ${basename(file)} (the text after its header). Edit the .sh, then run \`pnpm embed:shell\`.\nexport const ${constantName(file)} = \`${literal}\`;\n`;
+  return `${MARK} from ${basename(file)} (the text after its header). Edit the .sh, then run \`pnpm embed:shell\`.\nexport const ${constantName(file)} = ${JSON.stringify(text)};\n`;
 }
 
 function read(path) {

@@ -1,9 +1,8 @@
-import { spawnSync } from "node:child_process";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Scratch, createScratch } from "../../test-support/helpers.js";
-import { FILE_READ_SCRIPT, FILE_SCRIPT_ERROR_EXIT_CODE, FILE_SCRIPT_NAME } from "../scripts.js";
+import { type Scratch, createScratch, runFileScript, scriptFailure } from "../../test-support/helpers.js";
+import { FILE_READ_SCRIPT } from "../scripts.js";
 
 // FILE_READ_SCRIPT (sh/file-read.sh) run with the host's bash. Reading itself is covered through
 // createExecFileService with a local exec (exec-file-service.test.ts and others); this pins the
@@ -16,7 +15,7 @@ afterAll(async () => {
   await scratch.dispose();
 });
 
-const read = (...args: string[]) => spawnSync("bash", ["-c", FILE_READ_SCRIPT, FILE_SCRIPT_NAME, ...args], { encoding: "utf8" });
+const read = (...args: string[]) => runFileScript(FILE_READ_SCRIPT, ...args);
 
 describe("FILE_READ_SCRIPT (bash)", () => {
   it("prints the header and the chunk in base64", async () => {
@@ -32,10 +31,6 @@ describe("FILE_READ_SCRIPT (bash)", () => {
   it("an offset or count that is not a number, empty included, is EINVAL", async () => {
     const p = join(await scratch.fresh(), "a.txt");
     await writeFile(p, "hello world");
-    for (const [off, count] of [["", "3"], ["0", ""], ["-1", "3"], ["0", "0x10"]] as const) {
-      const r = read(p, off, count);
-      expect(r.status).toBe(FILE_SCRIPT_ERROR_EXIT_CODE);
-      expect(r.stderr.trimEnd().split("\n").at(-1)).toBe("@@vm-files-error EINVAL");
-    }
+    for (const [off, count] of [["", "3"], ["0", ""], ["-1", "3"], ["0", "0x10"]] as const) expect(scriptFailure(read(p, off, count))).toBe("EINVAL");
   });
 });

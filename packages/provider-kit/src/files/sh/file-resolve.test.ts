@@ -2,9 +2,8 @@ import { spawnSync } from "node:child_process";
 import { mkdir, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Scratch, createScratch } from "../../test-support/helpers.js";
+import { type Scratch, createScratch, runFileScript, scriptFailure } from "../../test-support/helpers.js";
 import { FILE_RESOLVE_READ_SCRIPT, FILE_RESOLVE_WRITE_SCRIPT } from "../resolve-scripts.js";
-import { FILE_SCRIPT_ERROR_EXIT_CODE, FILE_SCRIPT_NAME } from "../scripts.js";
 
 // FILE_RESOLVE_READ_SCRIPT and FILE_RESOLVE_WRITE_SCRIPT (sh/file-resolve-*.sh) run with the
 // host's bash, as the Docker provider runs them before it uses the archive API.
@@ -17,10 +16,6 @@ afterAll(async () => {
 });
 
 const b64 = (s: string) => Buffer.from(s).toString("base64");
-const bash = (script: string, ...args: string[]) => spawnSync("bash", ["-c", script, FILE_SCRIPT_NAME, ...args], { encoding: "utf8" });
-/** The classification of a failed run, or the exit code when it did not fail that way. */
-const failure = (r: { status: number | null; stderr: string }) =>
-  r.status === FILE_SCRIPT_ERROR_EXIT_CODE ? r.stderr.trimEnd().split("\n").at(-1)!.replace("@@vm-files-error ", "") : `exit ${r.status}`;
 /** The mount kind the script reports for `path`: "root" when it lives on the host's / itself. */
 const where = (path: string) => (spawnSync("stat", ["-c", "%m", "--", path], { encoding: "utf8" }).stdout.trim() === "/" ? "root" : "mount");
 
@@ -42,7 +37,7 @@ describe("FILE_RESOLVE_READ_SCRIPT (bash)", () => {
   it("follows links as the kernel does and inlines a small file's content", async () => {
     const dir = await tree();
     const real = join(dir, "real", "a.txt");
-    const r = bash(FILE_RESOLVE_READ_SCRIPT, `${dir}/link/../a.txt`, "6");
+    const r = runFileScript(FILE_RESOLVE_READ_SCRIPT, `${dir}/link/../a.txt`, "6");
     expect(r.stdout).toBe(`f 6 ${where(real)} ${b64(real)}\n${b64("kernel")}`);
     expect(r.status).toBe(0);
   });
@@ -50,18 +45,18 @@ describe("FILE_RESOLVE_READ_SCRIPT (bash)", () => {
   it("a file larger than inlineMax gets the header only; something not a regular file is `o`", async () => {
     const dir = await tree();
     const real = join(dir, "real", "a.txt");
-    expect(bash(FILE_RESOLVE_READ_SCRIPT, real, "5").stdout).toBe(`f 6 ${where(real)} ${b64(real)}\n`);
+    expect(runFileScript(FILE_RESOLVE_READ_SCRIPT, real, "5").stdout).toBe(`f 6 ${where(real)} ${b64(real)}\n`);
     expect(spawnSync("mkfifo", [join(dir, "fifo")]).status).toBe(0);
-    expect(bash(FILE_RESOLVE_READ_SCRIPT, join(dir, "fifo"), "5").stdout).toBe("o\n");
+    expect(runFileScript(FILE_RESOLVE_READ_SCRIPT, join(dir, "fifo"), "5").stdout).toBe("o\n");
   });
 
   it("classifies a directory, a missing path, a dangling link and a bad inlineMax", async () => {
     const dir = await tree();
     await symlink(join(dir, "nowhere"), join(dir, "dangling"));
-    expect(failure(bash(FILE_RESOLVE_READ_SCRIPT, join(dir, "real"), "5"))).toBe("EISDIR");
-    expect(failure(bash(FILE_RESOLVE_READ_SCRIPT, join(dir, "missing"), "5"))).toBe("ENOENT");
-    expect(failure(bash(FILE_RESOLVE_READ_SCRIPT, join(dir, "dangling"), "5"))).toBe("ENOENT");
-    expect(failure(bash(FILE_RESOLVE_READ_SCRIPT, join(dir, "a.txt"), "-1"))).toBe("EINVAL");
+    expect(scriptFailure(runFileScript(FILE_RESOLVE_READ_SCRIPT, join(dir, "real"), "5"))).toBe("EISDIR");
+    expect(scriptFailure(runFileScript(FILE_RESOLVE_READ_SCRIPT, join(dir, "missing"), "5"))).toBe("ENOENT");
+    expect(scriptFailure(runFileScript(FILE_RESOLVE_READ_SCRIPT, join(dir, "dangling"), "5"))).toBe("ENOENT");
+    expect(scriptFailure(runFileScript(FILE_RESOLVE_READ_SCRIPT, join(dir, "a.txt"), "-1"))).toBe("EINVAL");
   });
 });
 
@@ -71,7 +66,7 @@ describe("FILE_RESOLVE_WRITE_SCRIPT (bash)", () => {
     const parent = join(dir, "real");
     await symlink("a.txt", join(parent, "l"));
     for (const [name, kind] of [["new.txt", "n"], ["a.txt", "f"], ["l", "l"]] as const) {
-      const r = bash(FILE_RESOLVE_WRITE_SCRIPT, `${dir}/link/../${name}`);
+      const r = runFileScript(FILE_RESOLVE_WRITE_SCRIPT, `${dir}/link/../${name}`);
       expect(r.stdout).toBe(`${kind} ${where(parent)} ${b64(parent)}\n`);
       expect(r.status).toBe(0);
     }
@@ -79,10 +74,10 @@ describe("FILE_RESOLVE_WRITE_SCRIPT (bash)", () => {
 
   it("classifies a directory, a missing or non-directory parent and a relative path", async () => {
     const dir = await tree();
-    expect(failure(bash(FILE_RESOLVE_WRITE_SCRIPT, join(dir, "real")))).toBe("EISDIR");
-    expect(failure(bash(FILE_RESOLVE_WRITE_SCRIPT, `${dir}/`))).toBe("EISDIR");
-    expect(failure(bash(FILE_RESOLVE_WRITE_SCRIPT, join(dir, "missing", "x")))).toBe("ENOENT");
-    expect(failure(bash(FILE_RESOLVE_WRITE_SCRIPT, join(dir, "a.txt", "x")))).toBe("ENOTDIR");
-    expect(failure(bash(FILE_RESOLVE_WRITE_SCRIPT, "relative/x"))).toBe("EINVAL");
+    expect(scriptFailure(runFileScript(FILE_RESOLVE_WRITE_SCRIPT, join(dir, "real")))).toBe("EISDIR");
+    expect(scriptFailure(runFileScript(FILE_RESOLVE_WRITE_SCRIPT, `${dir}/`))).toBe("EISDIR");
+    expect(scriptFailure(runFileScript(FILE_RESOLVE_WRITE_SCRIPT, join(dir, "missing", "x")))).toBe("ENOENT");
+    expect(scriptFailure(runFileScript(FILE_RESOLVE_WRITE_SCRIPT, join(dir, "a.txt", "x")))).toBe("ENOTDIR");
+    expect(scriptFailure(runFileScript(FILE_RESOLVE_WRITE_SCRIPT, "relative/x"))).toBe("EINVAL");
   });
 });
