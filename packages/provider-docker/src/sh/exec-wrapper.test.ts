@@ -57,7 +57,7 @@ describe("EXEC_WRAPPER (sh)", () => {
     const [bgPid, cmdPid] = [join(dir, "bg-held.pid"), join(dir, "cmd-held.pid")];
     const child = spawn("sh", wrapper(["sh", "-c", BACKGROUND.replace("REDIRECT", ""), "cmd", bgPid, go, cmdPid]), { stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
-    child.stdout!.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
     const done = exited(child);
     try {
       await until(() => existsSync(cmdPid) && existsSync(bgPid) && readFileSync(cmdPid, "utf8").endsWith("\n"));
