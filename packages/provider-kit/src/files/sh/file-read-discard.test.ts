@@ -3,16 +3,38 @@ import { mkdir, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Scratch, createScratch, runFileScript, scriptFailure } from "../../test-support/helpers.js";
-import { FILE_DISCARD_PARTIAL_SCRIPT } from "../scripts.js";
+import { FILE_DISCARD_PARTIAL_SCRIPT, FILE_READ_SCRIPT } from "../scripts.js";
 
-// FILE_DISCARD_PARTIAL_SCRIPT (sh/file-discard-partial.sh) run with the host's bash, as a provider
-// runs it after an in-place write was killed: bash -c SCRIPT vm-files <path> <size> <seconds>.
+// FILE_READ_SCRIPT (sh/file-read.sh) and FILE_DISCARD_PARTIAL_SCRIPT (sh/file-discard-partial.sh)
+// run with the host's bash, as a provider runs them. Reading itself is covered through
+// createExecFileService with a local exec (exec-file-service.test.ts and others); the discard
+// runs only after an in-place write was killed: bash -c SCRIPT vm-files <path> <size> <seconds>.
 let scratch: Scratch;
 beforeAll(async () => {
-  scratch = await createScratch("vm-discard-");
+  scratch = await createScratch("vm-read-discard-");
 });
 afterAll(async () => {
   await scratch.dispose();
+});
+
+const read = (...args: string[]) => runFileScript(FILE_READ_SCRIPT, ...args);
+
+describe("FILE_READ_SCRIPT (bash)", () => {
+  it("prints the header and the chunk in base64", async () => {
+    const p = join(await scratch.fresh(), "a.txt");
+    await writeFile(p, "hello world");
+    const r = read(p, "6", "3");
+    expect(r.status).toBe(0);
+    const [header, chunk] = r.stdout.split("\n");
+    expect(header).toMatch(/^f 11 \d+:\d+:\d+\.\d{9}:\d+\.\d{9}$/);
+    expect(Buffer.from(chunk!, "base64").toString()).toBe("wor");
+  });
+
+  it("an offset or count that is not a number, empty included, is EINVAL", async () => {
+    const p = join(await scratch.fresh(), "a.txt");
+    await writeFile(p, "hello world");
+    for (const [off, count] of [["", "3"], ["0", ""], ["-1", "3"], ["0", "0x10"]] as const) expect(scriptFailure(read(p, off, count))).toBe("EINVAL");
+  });
 });
 
 const discard = (...args: string[]) => runFileScript(FILE_DISCARD_PARTIAL_SCRIPT, ...args);
