@@ -32,15 +32,8 @@ export async function pm2Save(exec: ExecFunction, instanceId: string, options: {
  * `DEFAULT_PM2_HOME` and pm2 is installed, it runs `pm2 resurrect` so the processes saved by
  * `pm2Save` come back. It runs in a subshell, prints nothing, and always exits 0: a broken dump
  * never fails a boot. Run it as `["sh", "-c", PM2_RESURRECT_SCRIPT]`, or embed it in an
- * entrypoint. The script is ./sh/resurrect.sh, embedded at build time (scripts/embed-shell.mjs).
+ * entrypoint.
  *
- * @example
- * ```ts
- * import type { ExecFunction } from "@vm/core";
- * import { PM2_RESURRECT_SCRIPT } from "@vm/pm2";
- * async function afterBoot(exec: ExecFunction, instanceId: string) {
- *   await exec(instanceId, ["sh", "-c", PM2_RESURRECT_SCRIPT]);
- * }
- * ```
+ * The script is ./sh/resurrect.sh, embedded at build time (scripts/embed-shell.mjs).
  */
 export const PM2_RESURRECT_SCRIPT = RESURRECT_SH;

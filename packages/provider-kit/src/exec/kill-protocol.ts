@@ -74,12 +74,6 @@ export const EXEC_RUN_DIR = "/run/vm-exec";
  * session or process group.
  *
  * The script is ./sh/exec-kill.sh, embedded at build time (scripts/embed-shell.mjs).
- *
- * @example
- * ```ts
- * import { EXEC_KILL_SCRIPT } from "@vm/provider-kit";
- * const argv = ["sh", "-c", EXEC_KILL_SCRIPT, "vm-kill", "0b7c-…", ""];
- * ```
  */
 export const EXEC_KILL_SCRIPT = EXEC_KILL_SH;
 

@@ -32,7 +32,7 @@ run cp -T -- "$src" "$tmp"
 # A symlink at the destination is replaced like a missing file: its target is not the file
 # being replaced, so its mode and owner are not copied.
 if [ -e "$p" ] && [ ! -L "$p" ]; then
-  if [ "$EUID" = 0 ]; then chown --reference="$p" -- "$tmp" 2>/dev/null || :; fi
+  if [ "$EUID" = 0 ] && [ "${VM_FILES_NO_CHOWN:-}" != 1 ]; then chown --reference="$p" -- "$tmp" 2>/dev/null || :; fi
   try chmod --reference="$p" -- "$tmp"
 else
   m=$(stat -L -c %a -- "$src") || m=644

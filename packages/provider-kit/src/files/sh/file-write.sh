@@ -97,12 +97,13 @@ staged() {
   trap cleanup EXIT
 }
 # Mode and owner are kept from a file being replaced; a symlink being replaced is not that
-# file, and its target's mode and owner are not copied.
+# file, and its target's mode and owner are not copied. VM_FILES_NO_CHOWN=1 (a provider without
+# file ownership) turns the owner part off: nothing is chowned.
 replaces_file() { [ -e "$p" ] && [ ! -L "$p" ]; }
 finish() {
   if [ -n "$owner" ] || [ -n "$group" ]; then
     try chown -- "$owner${group:+:$group}" "$tmp"
-  elif [ "$EUID" = 0 ] && replaces_file; then
+  elif [ "$EUID" = 0 ] && [ "${VM_FILES_NO_CHOWN:-}" != 1 ] && replaces_file; then
     chown --reference="$p" -- "$tmp" 2>/dev/null || :
   fi
   if [ -n "$mode" ]; then
