@@ -2,7 +2,7 @@
 # The README's two quickstart commands:
 #
 #   bash scripts/run.sh demo [args...]   build everything, then run the demo (@vm/demo)
-#   bash scripts/run.sh test             build, typecheck, lint, unit tests, package checks, integration tests
+#   bash scripts/run.sh test             build, typecheck, lint (shellcheck too), unit tests, package checks, integration tests
 #
 # Works on a fresh Debian machine with only an old Node (and its npm): it installs Node >= 22 and
 # pnpm 10 into /usr/local when missing, installs the workspace, brings up a Docker engine
@@ -54,6 +54,16 @@ else
   pnpm install --frozen-lockfile >&2
 fi
 
+# `test` lints every shell script (pnpm lint:shell) with Debian's shellcheck.
+if [[ "$cmd" == test ]] && ! command -v shellcheck >/dev/null 2>&1; then
+  [[ -f /etc/debian_version ]] || die "shellcheck is missing and this is not Debian: install shellcheck first"
+  [[ "$(id -u)" == 0 ]] || die "shellcheck is missing and installing it needs root (apt-get install shellcheck)"
+  log "installing shellcheck (apt-get) ..."
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get -o DPkg::Lock::Timeout=300 update -q >&2
+  apt-get -o DPkg::Lock::Timeout=300 install -y -q --no-install-recommends shellcheck >&2
+fi
+
 bash scripts/docker-engine.sh
 if [[ -n "${VM_BASE_IMAGE:-}" ]]; then
   # Your own image (any image with bash, coreutils, node and pm2): use it instead of building ours.
@@ -83,6 +93,7 @@ case "$cmd" in
     pnpm vitest run --project integration --reporter=default --reporter=json --outputFile.json=reports/integration.json ||
       failed+=("integration tests")
     # One plain closing line with the integration counts, whatever the outcome.
+    # shellcheck disable=SC2016 # the ${...} are the JavaScript template literal's, not the shell's.
     node -e '
       const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
       const skipped = r.numPendingTests + r.numTodoTests;

@@ -3,6 +3,7 @@ import { chmod, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { EXEC_TAG_VAR } from "@vm/provider-kit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DRIVER_SCRIPT, PM2_MISSING_MARKER, chunk, driverArgv } from "./driver.js";
 
@@ -71,6 +72,10 @@ describe("driver script", () => {
     const [out, err] = result.stdout.split("\n");
     expect(Buffer.from(out!, "base64").toString()).toBe("2\n3333\n");
     expect(Buffer.from(err!, "base64").toString()).toBe("e\n");
+  });
+
+  it("drops the exec's kill tag (EXEC_TAG_VAR) before it may start a daemon", () => {
+    expect(DRIVER_SCRIPT).toContain(`\nunset ${EXEC_TAG_VAR}\n`);
   });
 
   it("is one fixed script: user values only ever follow it as arguments", () => {

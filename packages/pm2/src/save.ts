@@ -2,6 +2,7 @@ import type { ExecFunction } from "@vm/core";
 import { assertId } from "@vm/provider-kit";
 import { DEFAULT_PM2_HOME, DEFAULT_PROVIDER } from "./constants.js";
 import { createDriverRunner } from "./service.js";
+import { RESURRECT_SH } from "./sh/resurrect.sh.js";
 
 /**
  * Saves PM2's process list (`pm2 save --force`, into `DEFAULT_PM2_HOME/dump.pm2`) if a PM2
@@ -32,12 +33,7 @@ export async function pm2Save(exec: ExecFunction, instanceId: string, options: {
  * `pm2Save` come back. It runs in a subshell, prints nothing, and always exits 0: a broken dump
  * never fails a boot. Run it as `["sh", "-c", PM2_RESURRECT_SCRIPT]`, or embed it in an
  * entrypoint.
+ *
+ * The script is ./sh/resurrect.sh, embedded at build time (scripts/embed-shell.mjs).
  */
-export const PM2_RESURRECT_SCRIPT = `(
-  PM2_HOME='${DEFAULT_PM2_HOME}'
-  export PM2_HOME
-  if [ -s "$PM2_HOME/dump.pm2" ] && command -v pm2 >/dev/null 2>&1; then
-    pm2 resurrect >/dev/null 2>&1
-  fi
-) || true
-`;
+export const PM2_RESURRECT_SCRIPT = RESURRECT_SH;

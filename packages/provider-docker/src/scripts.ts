@@ -1,9 +1,11 @@
-import { EXEC_KILL_SCRIPT, EXEC_NO_CWD_MESSAGE, EXEC_START_FAILED_EXIT, EXEC_TAG_VAR } from "@vm/provider-kit";
-
+import { EXEC_KILL_SCRIPT } from "@vm/provider-kit";
 /**
  * Fixed shell scripts run inside containers. User values only ever arrive as positional
- * arguments ("$1"…), never spliced into script text.
+ * arguments ("$1"…), never spliced into script text. The scripts are ./sh/*.sh, embedded at
+ * build time (scripts/embed-shell.mjs).
  */
+import { EXEC_WRAPPER_SH } from "./sh/exec-wrapper.sh.js";
+import { INIT_SH } from "./sh/init.sh.js";
 
 /**
  * Wraps every exec: enters `cwd` (as the exec's user: the engine has switched to it already,
@@ -33,18 +35,7 @@ import { EXEC_KILL_SCRIPT, EXEC_NO_CWD_MESSAGE, EXEC_START_FAILED_EXIT, EXEC_TAG
  * (see `execWrapperArgv`). Exported because its bytes count against ARG_MAX with every
  * command's (see `ARG_MAX_BYTES`).
  */
-export const EXEC_WRAPPER = [
-  'c=$1 l=$2 k=$3; shift 3',
-  `if [ -n "$c" ]; then cd -- "$c" 2>/dev/null || { printf '%s%s\\n' '${EXEC_NO_CWD_MESSAGE}' "\${${EXEC_TAG_VAR}:+ [$${EXEC_TAG_VAR}]}" >&2; exit ${EXEC_START_FAILED_EXIT}; }; fi`,
-  // $! in the trap is the sleep: set by the fork itself, so a TERM right after it still finds it.
-  `w=; if [ -n "$l" ]; then ( trap 'kill $! 2>/dev/null; exit 0' TERM; sleep "$l" & wait $!; sh -c "$k" vm-kill "$${EXEC_TAG_VAR}" "" ) </dev/null >/dev/null 2>&1 & w=$!; fi`,
-  'env -- "$@"; r=$?',
-  // Only a pipe or socket can be held: a file or /dev/null is shared by unrelated processes.
-  'o=; for n in 1 2; do { [ -p /proc/$$/fd/$n ] || [ -S /proc/$$/fd/$n ]; } && o="$o /proc/$$/fd/$n"; done',
-  'while [ -n "$o" ]; do h=; for f in /proc/[0-9]*/fd/1 /proc/[0-9]*/fd/2; do case $f in /proc/$$/*) continue;; esac; for t in $o; do [ "$f" -ef "$t" ] && h=1; done; [ -n "$h" ] && break; done; [ -z "$h" ] && break; sleep 0.1; done',
-  '[ -n "$w" ] && kill "$w" 2>/dev/null',
-  "exit $r",
-].join("\n");
+export const EXEC_WRAPPER = EXEC_WRAPPER_SH;
 
 /**
  * How long after `timeoutMs` the in-container watchdog of `EXEC_WRAPPER` kills a command the
@@ -61,6 +52,9 @@ export function execWrapperArgv(argv: readonly string[], options: { cwd?: string
 /** Printed by the init once PM2 processes are resurrected; `boot` waits for it. */
 export const READY_MARKER = "vm-init-ready";
 
+/** Where sh/init.sh takes the resurrect snippet. */
+const RESURRECT_SLOT = "__VM_RESURRECT__";
+
 /**
  * The container's main process (PID 1 is the engine's `docker-init`, so zombies are reaped
  * and SIGTERM works). It computes the TTL deadline first, runs the PM2 resurrect snippet
@@ -71,11 +65,6 @@ export const READY_MARKER = "vm-init-ready";
  * argv: sh -c buildInitScript(resurrect) vm-init <ttlSeconds or "">
  */
 export function buildInitScript(resurrectScript: string): string {
-  return [
-    'if [ -n "$1" ]; then vm_deadline=$(( $(date +%s) + $1 )); fi',
-    `( ${resurrectScript}\n) >/dev/null 2>&1 </dev/null || true`,
-    `echo ${READY_MARKER}`,
-    'if [ -n "$1" ]; then vm_now=$(date +%s); if [ "$vm_now" -lt "$vm_deadline" ]; then sleep $(( vm_deadline - vm_now )); fi; exit 0; fi',
-    "while :; do sleep 86400; done",
-  ].join("\n");
+  // A function replacer: "$&" or "$1" in the snippet stay as they are.
+  return INIT_SH.replace(RESURRECT_SLOT, () => resurrectScript);
 }

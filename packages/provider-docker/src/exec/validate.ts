@@ -1,5 +1,4 @@
-import type { ExecOptions } from "@vm/core";
-import { VMError, EXEC_TAG_VAR, assertCommandSize, commandBytes, execTagEntry, newExecId, readExecCall } from "@vm/provider-kit";
+import { VMError, EXEC_TAG_VAR, commandBytes, execTagEntry, newExecId } from "@vm/provider-kit";
 
 /**
  * Linux ARG_MAX with the usual 8 MiB stack: argv and the environment of one execve, each

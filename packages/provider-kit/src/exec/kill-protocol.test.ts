@@ -24,6 +24,10 @@ describe("kill protocol", () => {
     }
   });
 
+  it("the script (sh/exec-kill.sh) looks for the tag EXEC_TAG_VAR names", () => {
+    expect(EXEC_KILL_SCRIPT).toContain(`"${EXEC_TAG_VAR}=$id"`);
+  });
+
   it("kills the tagged tree (a setsid child too) and leaves an untagged process alone", async () => {
     const id = newExecId();
     // Unique durations tell our sleeps apart; the setsid one is away from the tagged group.

@@ -1,7 +1,9 @@
+import { type SpawnSyncReturns, spawnSync } from "node:child_process";
 import { chmod, mkdir, mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { isVMError } from "../errors.js";
+import { FILE_SCRIPT_ERROR_EXIT_CODE, FILE_SCRIPT_NAME } from "../files/scripts.js";
 
 /** A scratch directory tree (0755, so a test can also act as an unprivileged user in it). */
 export interface Scratch {
@@ -51,4 +53,15 @@ export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 /** Names of leftover temp files (`.<name>.vm-tmp.<suffix>`) in a directory. */
 export async function tempFilesIn(dir: string): Promise<string[]> {
   return (await readdir(dir)).filter((name) => name.includes(".vm-tmp."));
+}
+
+/** Runs a file script with the local bash, as a provider does: `bash -c SCRIPT vm-files args...`. */
+export function runFileScript(script: string, ...args: string[]): SpawnSyncReturns<string> {
+  return spawnSync("bash", ["-c", script, FILE_SCRIPT_NAME, ...args], { encoding: "utf8" });
+}
+
+/** A file script's classified failure (`EINVAL`, ...), or `exit <code>` for a run that did not fail that way. */
+export function scriptFailure(result: SpawnSyncReturns<string>): string {
+  if (result.status !== FILE_SCRIPT_ERROR_EXIT_CODE) return `exit ${result.status}`;
+  return (result.stderr.trimEnd().split("\n").at(-1) ?? "").replace("@@vm-files-error ", "");
 }

@@ -4,7 +4,7 @@ import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { EXEC_RUN_DIR, startFailureMarker } from "@vm/provider-kit";
+import { EXEC_NO_CWD_MESSAGE, EXEC_NO_USER_MESSAGE, EXEC_RUN_DIR, EXEC_START_FAILED_EXIT, EXEC_TAG_VAR, startFailureMarker } from "@vm/provider-kit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EXEC_KILL_SCRIPT, EXEC_WRAPPER_SCRIPT, STDIN_CHUNK_CHARS, buildExecCommand, buildExecKillCommand, needsWrapper, takeTimeoutMarker } from "./wrapper-script.js";
 
@@ -15,7 +15,22 @@ function run(command: string[]) {
   return { stdout: result.stdout, stderr: result.stderr, exit_code: result.status ?? -1 };
 }
 
+describe("EXEC_WRAPPER_SCRIPT's literals", () => {
+  it("spells the kit's start-failure constants literally (a .sh cannot import them) and carries the passwd lookup", () => {
+    expect(EXEC_WRAPPER_SCRIPT).toContain(`'${EXEC_NO_USER_MESSAGE}'`);
+    expect(EXEC_WRAPPER_SCRIPT).toContain(`'${EXEC_NO_CWD_MESSAGE}'`);
+    expect(EXEC_WRAPPER_SCRIPT).toContain(`exit ${EXEC_START_FAILED_EXIT};`);
+    expect(EXEC_WRAPPER_SCRIPT).toContain("  vm_pw() {");
+    expect(EXEC_WRAPPER_SCRIPT).not.toContain("__VM_PASSWD_LOOKUP__");
+  });
+});
+
 describe("buildExecCommand", () => {
+  it("the script (sh/exec-wrapper.sh) uses EXEC_RUN_DIR and tags with EXEC_TAG_VAR", () => {
+    expect(EXEC_WRAPPER_SCRIPT).toContain(`  xdir=${EXEC_RUN_DIR}; `);
+    expect(EXEC_WRAPPER_SCRIPT).toContain(`  export ${EXEC_TAG_VAR}="$xid"\n`);
+  });
+
   it("sends argv unchanged when no option needs the wrapper", () => {
     expect(buildExecCommand(["echo", "hi"])).toEqual(["echo", "hi"]);
     expect(buildExecCommand(["echo", "hi"], { env: {} })).toEqual(["echo", "hi"]);

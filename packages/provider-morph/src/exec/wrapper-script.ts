@@ -1,5 +1,6 @@
 import type { ExecOptions } from "@vm/core";
-import { EXEC_KILL_SCRIPT, EXEC_NO_CWD_MESSAGE, EXEC_NO_USER_MESSAGE, EXEC_RUN_DIR, EXEC_START_FAILED_EXIT, PASSWD_LOOKUP_FUNCTION, buildExecKillArgv, isExecId } from "@vm/provider-kit";
+import { EXEC_KILL_SCRIPT, EXEC_RUN_DIR, PASSWD_LOOKUP_FUNCTION, buildExecKillArgv, isExecId } from "@vm/provider-kit";
+import { EXEC_WRAPPER_SH } from "./sh/exec-wrapper.sh.js";
 
 export { EXEC_KILL_SCRIPT };
 
@@ -31,68 +32,14 @@ export { EXEC_KILL_SCRIPT };
  * 125 with only `startFailureMarker(kind, killId)` (`@vm/provider-kit`) on stderr
  * when the working directory cannot be entered as the command's user or the user does not
  * exist (the provider answers `NOT_FOUND`); 130 when it was cancelled before it started.
+ *
+ * The script is ./sh/exec-wrapper.sh, embedded at build time (scripts/embed-shell.mjs), with
+ * the kit's `PASSWD_LOOKUP_FUNCTION` put in place of its placeholder line.
  */
-export const EXEC_WRAPPER_SCRIPT = [
-  "set -u",
-  'cwd=$1 user=$2 limit=$3 nenv=$4 nin=$5 xid=$6; shift 6',
-  'if [ -n "$xid" ]; then',
-  // The pid goes first, the cancel check second; the killer does the reverse, so one of them always sees the other.
-  // Every exec comes here: a test before mkdir saves a fork (≈2.5 ms of a ≈6 ms wrapper).
-  `  xdir=${EXEC_RUN_DIR}; [ -d "$xdir" ] || mkdir -m 700 -- "$xdir" 2>/dev/null`,
-  '  if [ -d "$xdir" ] && [ -O "$xdir" ] && [ ! -L "$xdir" ]; then',
-  '    printf "%s" "$$" > "$xdir/$xid.pid" 2>/dev/null; trap \'rm -f -- "$xdir/$xid.pid"\' EXIT',
-  '    if [ -e "$xdir/$xid.cancel" ]; then rm -f -- "$xdir/$xid.cancel"; printf "vm-exec: cancelled before it started\\n" >&2; exit 130; fi',
-  "  fi",
-  '  export VM_EXEC_ID="$xid"',
-  "fi",
-  "envs=(); i=0",
-  'while [ "$i" -lt "$nenv" ]; do envs+=("$1"); shift; i=$((i+1)); done',
-  "chunks=(); i=0",
-  'while [ "$i" -lt "$nin" ]; do chunks+=("$1"); shift; i=$((i+1)); done',
-  "run=()",
-  // The target's identity (see @vm/provider-kit's identity rule): its passwd entry's uid, gid and
-  // groups, or for a uid without one gid = uid; HOME/USER/LOGNAME exported before the caller's
-  // env, so the caller's own entries win. setpriv changes ids only, never the environment.
-  'if [ -n "$user" ]; then',
-  ...PASSWD_LOOKUP_FUNCTION.split("\n").map((line) => `  ${line}`),
-  '  if vm_pw "$user" 2>/dev/null; then run=(setpriv --reuid="$pw_uid" --regid="$pw_gid" --init-groups); hn=$pw_name hh=$pw_home',
-  '  elif [[ "$user" =~ ^[0-9]+$ ]]; then run=(setpriv --reuid="$user" --regid="$user" --clear-groups); hn=$user hh=/',
-  `  else printf '%s%s\\n' '${EXEC_NO_USER_MESSAGE}' "\${xid:+ [$xid]}" >&2; exit ${EXEC_START_FAILED_EXIT}; fi`,
-  '  export HOME="$hh" USER="$hn" LOGNAME="$hn"',
-  "fi",
-  'for kv in "${envs[@]}"; do export "$kv"; done',
-  // cwd is entered as the user the command runs as (a directory it may not search is refused,
-  // never entered as root first): by a shell run after the switch, which then execs the command.
-  'if [ -n "$cwd" ] && [ -n "$user" ]; then',
-  `  run+=(sh -c 'cd -- "$1" 2>/dev/null || { printf "%s\\n" "$2" >&2; exit ${EXEC_START_FAILED_EXIT}; }; shift 2; exec "$@"' vm-cd "$cwd" "${EXEC_NO_CWD_MESSAGE}\${xid:+ [$xid]}")`,
-  'elif [ -n "$cwd" ]; then',
-  `  cd -- "$cwd" 2>/dev/null || { printf '%s%s\\n' '${EXEC_NO_CWD_MESSAGE}' "\${xid:+ [$xid]}" >&2; exit ${EXEC_START_FAILED_EXIT}; }`,
-  "fi",
-  'if [ -n "$limit" ]; then run=(timeout -k 2 "$limit" "${run[@]}"); fi',
-  "start=${EPOCHREALTIME/[.,]/}",
-  'if [ "$nin" -gt 0 ]; then printf "%s" "${chunks[@]}" | base64 -d | "${run[@]}" "$@"; rc=$?; else "${run[@]}" "$@" </dev/null; rc=$?; fi',
-  'if [ -n "$limit" ]; then',
-  '  lim=$(( ${limit%.*} * 1000000 + 10#${limit#*.} * 1000 )); to=',
-  // 137: timeout's -k KILL came too (a command that outlived the TERM by 2 s).
-  '  if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then [ $(( ${EPOCHREALTIME/[.,]/} - start )) -ge "$lim" ] && to=1 rc=124; fi',
-  // A background child holding our stdout/stderr holds the result until the limit. Our
-  // ancestors hold them too (the shell that runs us) and do not count. No redirection on the
-  // scan loop: it would change the very fds it compares with.
-  // Only a pipe or socket can be held (a file or /dev/null is shared by unrelated processes),
-  // and only by a writer (flags end in 1 or 2): the pipe's reader, if visible, is not ours.
-  '  o=; for n in 1 2; do { [ -p /proc/$$/fd/$n ] || [ -S /proc/$$/fd/$n ]; } && o="$o /proc/$$/fd/$n"; done',
-  '  if [ -z "$to" ] && [ -n "$o" ]; then',
-  '    anc=" $$ "; p=$PPID; while [ "${p:-0}" -gt 1 ] && IFS= read -r s < "/proc/$p/stat"; do anc="$anc$p "; s=${s##*) }; set -f; set -- $s; set +f; p=$2; done 2>/dev/null',
-  '    while :; do h=; for f in /proc/[0-9]*/fd/1 /proc/[0-9]*/fd/2; do q=${f#/proc/}; q=${q%%/*}; [[ "$anc" == *" $q "* ]] && continue; for t in $o; do [ "$f" -ef "$t" ] || continue; fl=; { read -r _ _; read -r _ fl; } < "/proc/$q/fdinfo/${f##*/}"; [[ "$fl" == *[12] ]] && h="$h $q"; break; done; done',
-  '      [ -z "$h" ] && break',
-  '      if [ $(( ${EPOCHREALTIME/[.,]/} - start )) -ge "$lim" ]; then kill -KILL $h 2>/dev/null; to=1; rc=124; break; fi',
-  "      sleep 0.1",
-  "    done",
-  "  fi",
-  '  [ -n "$to" ] && printf "\\nvm-exec: timed out\\n" >&2',
-  "fi",
-  'exit "$rc"',
-].join("\n");
+export const EXEC_WRAPPER_SCRIPT = EXEC_WRAPPER_SH.replace(
+  "  __VM_PASSWD_LOOKUP__\n",
+  () => `${PASSWD_LOOKUP_FUNCTION.split("\n").map((line) => `  ${line}`).join("\n")}\n`,
+);
 
 /**
  * The argv of the exec that kills a wrapped command started with `killId`: `@vm/provider-kit`'s
