@@ -66,6 +66,68 @@ probe() { if [ -e "$1" ] || [ -L "$1" ]; then return 0; fi; run stat --printf= -
 # Reports an existing path that is not a regular file or a directory (a FIFO, socket or
 # device): stat names its type without opening it.
 not_regular() { printf '%s\n' "$(stat -L -c %F -- "$1" 2>/dev/null || echo special file)" >&2; fail ENOTREG; }
+# True for a FIFO, socket or device itself (a symbolic link is not one, whatever it points to).
+special() { [ ! -L "$1" ] && [ -e "$1" ] && [ ! -f "$1" ] && [ ! -d "$1" ]; }
+`;
+
+// Shared by the scripts that publish a new file by rename (atomic writes, copies). The new
+// file is made in a staging directory the writer creates (mode 0700) inside the target's
+// directory and then works in by its working directory, never by a path through the target's
+// directory: whoever owns that directory (another user, when root writes there) can rename or
+// replace any entry in it, including the staging directory, but cannot enter, list or change
+// the staging directory's contents, nor move it to another parent (that needs write
+// permission on the staging directory itself). So every step on the new file (create, write,
+// chown, chmod) and the final rename to "../<name>" (".." of the working directory: the target's
+// directory, which is checked) acts on the writer's own file, never on what a name was swapped
+// for. (Bash has no fchown or O_NOFOLLOW; the working directory is the one handle it keeps.)
+// - enter_dir: cd into the target's directory; its device:inode becomes $dirid.
+// - make_stage NAME: mkdir NAME (exclusive; fails if anything is there) and enter it.
+// - enter_stage NAME: cd into NAME and check that it is the writer's own (owner $EUID, mode
+//   0700) and that its parent is $dirid: anything else (a link or directory put in its place)
+//   is ERACE, and nothing was written.
+// - leave_stage: back to the target's directory; removes the staging directory (best effort:
+//   a name swapped by the directory's owner keeps the empty staging directory under its new name).
+const STAGING = String.raw`
+dirid= stage= stage_in=
+enter_dir() {
+  local err
+  if ! cd -P -- "$dir" 2>/dev/null; then
+    err=$(cd -P -- "$dir" 2>&1) && fail EIO
+    failed "$err"
+  fi
+  dirid=$(stat -c %d:%i .) || fail EIO
+}
+enter_stage() {
+  stage=$1
+  if ! cd -P -- "$stage" 2>/dev/null; then
+    # (A write spread over several execs finds its staging directory gone: an abort, a sweep.)
+    if [ "\${2:-}" != made ] && [ ! -e "$stage" ] && [ ! -L "$stage" ]; then stage=; printf 'staged temp file is missing\n' >&2; fail EIO; fi
+    stage=; fail ERACE
+  fi
+  stage_in=1
+  # One stat: owner and mode of the working directory, then its parent's device:inode.
+  local here
+  here=$(stat -c '%u %a %d:%i' -- . ..) || here=
+  case $here in "$EUID "*" "*$'\n'*" $dirid") ;; *) stage= stage_in=; fail ERACE ;; esac
+  here=\${here%%$'\n'*}; here=\${here#* }
+  # A default ACL on the target's directory can open it to a group: close it (a chmod of the
+  # working directory, by no name).
+  if [ "\${here%% *}" != 700 ]; then
+    chmod 700 . 2>/dev/null || :
+    [ "$(stat -c %a .)" = 700 ] || { stage= stage_in=; fail ERACE; }
+  fi
+}
+make_stage() {
+  local err
+  if ! err=$(umask 077 && mkdir -- "$1" 2>&1); then failed "$err"; fi
+  enter_stage "$1" made
+}
+leave_stage() {
+  [ -n "$stage" ] || return 0
+  if [ -n "$stage_in" ]; then rm -f -- data 2>/dev/null; cd -P .. 2>/dev/null || return 0; stage_in=; fi
+  rmdir -- "$stage" 2>/dev/null || :
+  stage=
+}
 `;
 
 // The scripts are String.raw templates so backslashes reach bash untouched; `\${` is the
@@ -114,12 +176,12 @@ run chunk
 /**
  * Writes a file, atomically or in place, in one exec or several. Args:
  * `how phase source path suffix mode owner group createDirs size [base64 pieces...]`.
- * - `how`: `atomic` (temp file + rename) or `inplace` (truncate and write the target).
- * - `phase`: `all` (one exec: the temp file is `.<name>.vm-tmp.<suffix>-<pidns>-<pid>`,
+ * - `how`: `atomic` (staged file + rename) or `inplace` (truncate and write the target).
+ * - `phase`: `all` (one exec: the staging directory is `.<name>.vm-tmp.<suffix>-<pidns>-<pid>`,
  *   naming its writer), or `begin` / `append` / `commit` for a write spread over several
- *   execs (the pieces go to the temp file `.<name>.vm-tmp.<suffix>` next to the target), or
- *   `abort` to remove that temp file (and the one-exec temp file of the same suffix, which a
- *   write killed by a timeout or an abort leaves).
+ *   execs (the pieces go to the staging directory `.<name>.vm-tmp.<suffix>` next to the
+ *   target), or `abort` to remove that staging directory (and the one-exec one of the same
+ *   suffix, which a write killed by a timeout or an abort leaves).
  * - `source`: `stdin` (raw bytes on standard input) or `base64` (the concatenated pieces).
  * - `mode`, `owner`, `group`: empty for "not given"; `createDirs`: `1` or `0`.
  * - `size`: the expected byte count of the whole content, or empty (not checked). Phases
@@ -128,13 +190,20 @@ run chunk
  *   the target, and the write fails with `ESHORT`.
  *
  * A symlink at `path` is never written through: it is replaced by the new file (an `inplace`
- * write onto a link is done the `atomic` way), and its target's mode and owner are not copied.
+ * write onto a link is done the `atomic` way; the in-place open itself is `O_NOFOLLOW`), and
+ * its target's mode and owner are not copied. A FIFO, socket or device at `path` is `ENOTREG`.
  *
- * For `atomic`, mode and owner are applied to the temp file before `mv -f -T` renames it
- * over the target, and an EXIT trap removes the temp file on any failure, so the target is
- * either the old file or the complete new one. A writer killed with SIGKILL cannot run that
- * trap; the next write to the same target (`all` or `begin`) removes such orphans: temp
- * files of that target whose writer (by pid, in the same pid namespace) no longer exists.
+ * For `atomic`, the new file is made in a staging directory (mode 0700, the writer's own)
+ * created inside the target's directory, and every step on it (write, `chown`, `chmod`, the
+ * rename to `../<name>`) runs in that directory as the working directory: whoever owns the
+ * target's directory (another user, when root writes there) can rename or replace the staging
+ * directory's name but never its contents, so no step lands on what a name was swapped for.
+ * A staging directory that is not the writer's own when entered is `ERACE`, and nothing is
+ * written. Mode and owner are applied before the rename, and an EXIT trap removes the staging
+ * directory on any failure, so the target is either the old file or the complete new one. A
+ * writer killed with SIGKILL cannot run that trap; the next write to the same target (`all`
+ * or `begin`) removes such orphans: staging directories of that target whose writer (by pid,
+ * in the same pid namespace) no longer exists.
  *
  * @example
  * ```ts
@@ -152,30 +221,40 @@ case $phase in all|begin|append|commit|abort) ;; *) fail EINVAL ;; esac
 case $src in stdin|base64) ;; *) fail EINVAL ;; esac
 case $suffix in ""|*[!a-z0-9]*) fail EINVAL ;; esac
 case $size in *[!0-9]*) fail EINVAL ;; esac
+case $mode in *[!0-7]*) fail EINVAL ;; esac
 case $p in /) fail EISDIR ;; */) fail EISDIR ;; /*) ;; *) fail EINVAL ;; esac
 # A write never follows a symlink at the path: the link itself is replaced by the new file,
 # so an in-place write onto a link goes the atomic way (temp file renamed over the link).
 if [ "$how" = inplace ] && [ -L "$p" ]; then how=atomic; fi
-umask_was=
+umask_was=$(umask)
 dir=\${p%/*}; base=\${p##*/}
 [ -n "$dir" ] || dir=/
-pfx=$dir/.\${base:0:64}.vm-tmp.
-tmp=$pfx$suffix
-# A one-exec write names its temp file after its writer: -<pid namespace>-<pid>. The staged
-# temp file of a write spread over several execs has no single writer and keeps the bare name.
+# Names in the target's directory (the working directory once enter_dir ran).
+pfx=.\${base:0:64}.vm-tmp.
+name=$pfx$suffix
+# A one-exec write names its staging directory after its writer: -<pid namespace>-<pid>. The
+# one of a write spread over several execs has no single writer and keeps the bare name.
 ns=
 case $phase in all|begin)
   ns=$(readlink /proc/self/ns/pid 2>/dev/null) || ns=
   ns=\${ns//[!0-9]/} ;;
 esac
-if [ "$phase" = all ] && [ -n "$ns" ]; then tmp=$tmp-$ns-$$; fi
-cleanup() { if [ -n "$tmp" ]; then rm -f -- "$tmp"; fi; }
-# A writer killed with SIGKILL never runs its EXIT trap. Its temp file is removed here, by
-# the next write to the same target, once the writer is provably gone: same pid namespace
-# (a writer in another container sharing the directory is never judged by our pids) and
-# kill -0 says "No such process". A live writer, a pid we may not signal (EPERM) and a name
-# of any other shape are kept. Removing an orphan cannot race its writer: it is dead, and a
-# new writer picks a fresh random suffix.
+if [ "$phase" = all ] && [ -n "$ns" ]; then name=$name-$ns-$$; fi
+${STAGING}
+# The staging directory goes with its file on any failure; an in-place write that created
+# its target also removes that target ($created) when it fails.
+created=
+cleanup() {
+  if [ -n "$created" ]; then rm -f -- "$created"; fi
+  leave_stage
+}
+trap cleanup EXIT
+# A writer killed with SIGKILL never runs its EXIT trap. Its staging directory (or the temp
+# file of an older version) is removed here, by the next write to the same target, once the
+# writer is provably gone: same pid namespace (a writer in another container sharing the
+# directory is never judged by our pids) and kill -0 says "No such process". A live writer, a
+# pid we may not signal (EPERM) and a name of any other shape are kept. Runs in the target's
+# directory.
 sweep() {
   [ -n "$ns" ] || return 0
   local f rest pid err found now mtime
@@ -187,12 +266,12 @@ sweep() {
   now=$(date +%s) || now=0
   for f in "\${found[@]}"; do
     rest=\${f#"$pfx"}
-    # The staged temp file of a write spread over several execs has no writer pid. Each of its
-    # execs appends at once, so one untouched for an hour belongs to a client that died
+    # The staging directory of a write spread over several execs has no writer pid. Each of
+    # its execs appends at once, so one untouched for an hour belongs to a client that died
     # between execs.
     if [[ $rest =~ ^[a-z0-9]+$ ]]; then
-      mtime=$(stat -c %Y -- "$f" 2>/dev/null) || continue
-      if ((now - mtime > 3600)); then rm -f -- "$f" 2>/dev/null || :; fi
+      mtime=$(stat -c %Y -- "$f/data" 2>/dev/null || stat -c %Y -- "$f" 2>/dev/null) || continue
+      if ((now - mtime > 3600)); then rm -rf -- "$f" 2>/dev/null || :; fi
       continue
     fi
     [[ $rest =~ ^[a-z0-9]+-([0-9]+)-([0-9]+)$ ]] || continue
@@ -200,62 +279,72 @@ sweep() {
     pid=\${BASH_REMATCH[2]}
     kill -0 "$pid" 2>/dev/null && continue
     err=$(kill -0 "$pid" 2>&1) && continue
-    case $err in *"No such process"*) rm -f -- "$f" 2>/dev/null || : ;; esac
+    case $err in *"No such process"*) rm -rf -- "$f" 2>/dev/null || : ;; esac
   done
 }
+# Writes the content into "$1": trunc 1 starts it, 0 appends. An in-place write opens the
+# target itself with O_NOFOLLOW (dd): a symbolic link put there since the checks above is
+# refused (ELOOP), never written through.
 put() {
-  local f=$1 trunc=$2
+  local f=$1 trunc=$2 flags=nofollow conv=
   shift 2
+  if [ "$trunc" = 0 ]; then flags=append,nofollow conv=conv=notrunc; fi
   if [ "$src" = stdin ]; then
-    if [ "$trunc" = 1 ]; then cat >"$f"; else cat >>"$f"; fi
+    dd of="$f" oflag="$flags" \${conv:+"$conv"} bs=65536 status=none
   else
-    if [ "$trunc" = 1 ]; then printf '%s' "$@" | base64 -d >"$f"; else printf '%s' "$@" | base64 -d >>"$f"; fi
+    printf '%s' "$@" | base64 -d | dd of="$f" oflag="$flags" \${conv:+"$conv"} bs=65536 status=none
   fi
 }
-# The temp file is created exclusively (set -C). It is private (umask 077) unless it will
-# simply keep the default mode of a new file, so no one reads content meant to be 0600.
+# Goes to the target's directory and makes the staging directory there, with an empty file
+# "data" in it (exclusively: nothing else is there).
 prepare() {
   if [ "$mkdirs" = 1 ] && [ ! -d "$dir" ]; then try mkdir -p -- "$dir"; fi
   if [ -d "$p" ] && [ ! -L "$p" ]; then fail EISDIR; fi
+  enter_dir
   sweep
-  if [ -n "$mode" ] || [ -e "$p" ] || [ "$how" = inplace ]; then umask_was=$(umask); umask 077; fi
+  make_stage "$name"
   set -C
-  if ! { : >"$tmp"; } 2>/dev/null; then
-    if ! err=$( { : >"$tmp"; } 2>&1 ); then failed "$err"; fi
+  if ! { : >data; } 2>/dev/null; then
+    if ! err=$( { : >data; } 2>&1 ); then failed "$err"; fi
   fi
   set +C
-  trap cleanup EXIT
 }
+# A later exec of a write spread over several: the staging directory made by "begin".
 staged() {
-  if [ ! -f "$tmp" ]; then
-    tmp=
+  enter_dir
+  enter_stage "$name"
+  if [ ! -f data ] || [ -L data ]; then
     printf 'staged temp file is missing\n' >&2
     fail EIO
   fi
-  trap cleanup EXIT
 }
-# Mode and owner are kept from a file being replaced; a symlink being replaced is not that
-# file, and its target's mode and owner are not copied.
-replaces_file() { [ -e "$p" ] && [ ! -L "$p" ]; }
+# Mode and owner are kept from a regular file being replaced (one lstat of it: type, owner,
+# mode); a symlink being replaced is not that file, and its target's are not copied. Every
+# change is to "data" in the staging directory, and the rename is to "../<name>".
 finish() {
+  local info kind= keep_owner= keep_mode=
+  info=$(stat -c '%F:%u:%g:%a' -- "../$base" 2>/dev/null) || info=
+  case $info in "regular file:"*|"regular empty file:"*) kind=file ;; esac
+  if [ "$kind" = file ]; then
+    info=\${info#*:}
+    keep_owner=\${info%:*}
+    keep_mode=\${info##*:}
+  fi
   if [ -n "$owner" ] || [ -n "$group" ]; then
-    try chown -- "$owner\${group:+:$group}" "$tmp"
-  elif [ "$EUID" = 0 ] && replaces_file; then
-    chown --reference="$p" -- "$tmp" 2>/dev/null || :
+    try chown -- "$owner\${group:+:$group}" data
+  elif [ "$EUID" = 0 ] && [ -n "$keep_owner" ]; then
+    chown -- "$keep_owner" data 2>/dev/null || :
   fi
   if [ -n "$mode" ]; then
-    case $mode in *[!0-7]*) fail EINVAL ;; esac
-    try chmod -- "$mode" "$tmp"
-  elif replaces_file; then
-    try chmod --reference="$p" -- "$tmp"
-  elif [ -L "$p" ]; then
-    # The mode a new file gets: 0666 less the umask (the temp file may have been made private).
-    try chmod -- "$(printf '%o' $(( 0666 & ~0\${umask_was:-$(umask)} )))" "$tmp"
+    try chmod -- "$mode" data
+  elif [ -n "$keep_mode" ]; then
+    try chmod -- "$keep_mode" data
+  else
+    # The mode a new file gets: 0666 less the caller's umask (the staging directory's file is private).
+    try chmod -- "$(printf '%o' $(( 0666 & ~0$umask_was )))" data
   fi
-  try mv -f -T -- "$tmp" "$p"
-  tmp=
+  try mv -f -T -- data "../$base"
 }
-copy_into() { cat -- "$tmp" >"$p"; }
 # stdin's EOF may be a client that died mid-upload: publish only the expected size.
 check_size() {
   [ -n "$size" ] || return 0
@@ -267,65 +356,59 @@ check_size() {
   fi
 }
 # An in-place write that creates its target removes it if the write fails (a full disk): no
-# partial new file. The EXIT trap's cleanup does it, with the target as its "temp" file until
-# the write is done. A target that existed is written in place and is partial then: that is
-# what in place means (writeFileAtomic keeps the old content).
-# (Assigned directly, never through $(...), which would strip a name's trailing newlines.)
+# partial new file (the EXIT trap's cleanup, through $created). A target that existed is
+# written in place and is partial then: that is what in place means (writeFileAtomic keeps
+# the old content).
 is_new() { [ ! -e "$p" ] && [ ! -L "$p" ]; }
-# An in-place write opens its target: a FIFO, socket or device there is refused, never opened.
-# (An atomic write renames over whatever is there and opens nothing of it.)
-if [ "$how" = inplace ] && [ -e "$p" ] && [ ! -f "$p" ] && [ ! -d "$p" ]; then
+# A FIFO, socket or device at the target is refused: an in-place write would open it, an
+# atomic one would replace it (deleting /dev/null breaks the instance).
+if special "$p"; then
   case $phase in all|begin|commit) not_regular "$p" ;; esac
 fi
 case $phase in
   all)
     if [ "$how" = inplace ]; then
-      tmp=
       if [ -d "$p" ]; then fail EISDIR; fi
-      if is_new; then tmp=$p; fi
-      trap cleanup EXIT
+      if is_new; then created=$p; fi
       run put "$p" 1 "$@"
       # Cut short: a new target goes (trap), an existing one is partial but the write fails.
       check_size "$p"
-      tmp=
+      created=
     else
       prepare
-      run put "$tmp" 1 "$@"
-      check_size "$tmp"
+      run put data 1 "$@"
+      check_size data
       finish
     fi ;;
   begin)
     prepare
-    run put "$tmp" 1 "$@"
-    tmp= ;;
+    run put data 1 "$@"
+    # The staging directory stays for the next exec.
+    cd .. && stage= stage_in= ;;
   append)
     staged
-    run put "$tmp" 0 "$@"
-    tmp= ;;
+    run put data 0 "$@"
+    cd .. && stage= stage_in= ;;
   commit)
     staged
-    run put "$tmp" 0 "$@"
-    check_size "$tmp"
+    run put data 0 "$@"
+    check_size data
     if [ "$how" = inplace ]; then
       if [ -d "$p" ]; then fail EISDIR; fi
-      created=
       if is_new; then created=$p; fi
-      # The staged temp file goes too (cleanup), and so does a target this write created.
-      if ! err=$(copy_into 2>&1); then
-        if [ -n "$created" ]; then rm -f -- "$created"; fi
-        failed "$err"
-      fi
+      # The staging directory goes too (cleanup), and so does a target this write created.
+      if ! err=$(dd if=data of="$p" oflag=nofollow bs=65536 status=none 2>&1); then failed "$err"; fi
+      created=
     else
       finish
     fi ;;
   abort)
-    cleanup
-    # A one-exec write that was killed (timeout, abort) left its temp file under the same
-    # random suffix plus -<pid namespace>-<pid>: it is this call's, so it goes too.
+    # This write's staging directory, and the one a one-exec write of the same suffix that
+    # was killed (timeout, abort) left under that suffix plus -<pid namespace>-<pid>.
+    enter_dir
     set +f
-    rm -f -- "$tmp"-* 2>/dev/null || :
-    set -f
-    tmp= ;;
+    rm -rf -- "$name" "$name"-* 2>/dev/null || :
+    set -f ;;
 esac
 `);
 
@@ -402,8 +485,8 @@ fi
 `);
 
 /**
- * Deletes one non-directory entry. Arg: `path`. A directory is `EISDIR`; a symlink (even
- * to a directory) is removed itself.
+ * Deletes one non-directory entry. Arg: `path`. A directory is `EISDIR`, a FIFO, socket or
+ * device `ENOTREG` (never removed); a symlink (even to a directory or a device) is removed itself.
  *
  * @example
  * ```ts
@@ -415,6 +498,8 @@ export const FILE_DELETE_SCRIPT = script(String.raw`
 p=$1
 probe "$p"
 if [ -d "$p" ] && [ ! -L "$p" ]; then fail EISDIR; fi
+# A FIFO, socket or device is not removed: deleting /dev/null breaks every later command.
+if special "$p"; then not_regular "$p"; fi
 try rm -f -- "$p"
 `);
 
@@ -442,14 +527,16 @@ try rm -rf -- "$p"
 
 /**
  * Copies a file. Args: `source destination`. The destination is always the new file's
- * own path, never a directory to copy into. The copy is made in a temp file beside the
- * destination (created exclusively, named like `FILE_WRITE_SCRIPT`'s one-exec temp files, so
- * the next write to that path sweeps one a SIGKILLed copy left) and renamed over it: a copy
- * that fails (a full disk) leaves the destination as it was and no partial file. A
- * destination that is a mount point (EBUSY on rename) is copied into in place. A new
- * destination gets the source's mode less the umask (like `cp`); an existing one keeps its
- * mode and, as root, its owner (like a write). A source that is a FIFO, socket or device
- * (after following symbolic links) is `ENOTREG` and is never opened.
+ * own path, never a directory to copy into. The copy is made in a staging directory the
+ * writer creates in the destination's directory (see `FILE_WRITE_SCRIPT`: another user who
+ * owns that directory cannot redirect the copy, its mode or its owner) and renamed over the
+ * destination: a copy that fails (a full disk) leaves the destination as it was and no
+ * partial file. The staging directory is named like `FILE_WRITE_SCRIPT`'s one-exec ones, so
+ * the next write to that path sweeps one a SIGKILLed copy left. A destination that is a mount
+ * point (EBUSY on rename) is copied into in place. A new destination gets the source's mode
+ * less the umask (like `cp`); an existing one keeps its mode and, as root, its owner (like a
+ * write). A source that is a FIFO, socket or device (after following symbolic links) is
+ * `ENOTREG` and is never opened; such a destination is `ENOTREG` and is never replaced.
  *
  * @example
  * ```ts
@@ -465,43 +552,42 @@ if [ -d "$src" ]; then fail EISDIR; fi
 if [ -e "$src" ] && [ ! -f "$src" ]; then not_regular "$src"; fi
 case $p in /) fail EISDIR ;; */) fail EISDIR ;; esac
 if [ -d "$p" ] && [ ! -L "$p" ]; then fail EISDIR; fi
+# Nor is one replaced as the destination.
+if special "$p"; then not_regular "$p"; fi
 dir=\${p%/*}; base=\${p##*/}
 [ -n "$dir" ] || dir=/
 ns=$(readlink /proc/self/ns/pid 2>/dev/null) || ns=
 ns=\${ns//[!0-9]/}
-tmp=$dir/.\${base:0:64}.vm-tmp.copy-\${ns:-0}-$$
-cleanup() { if [ -n "$tmp" ]; then rm -f -- "$tmp"; fi; }
-# The source may be private: so is the temp file until its mode is set.
 umask_was=$(umask)
-umask 077
-set -C
-if ! { : >"$tmp"; } 2>/dev/null; then
-  if ! err=$( { : >"$tmp"; } 2>&1 ); then tmp=; failed "$err"; fi
-fi
-set +C
-trap cleanup EXIT
-run cp -T -- "$src" "$tmp"
+${STAGING}
+trap leave_stage EXIT
+# The source is read by the path it was given, before the working directory changes.
+case $src in /*) ;; *) src=$PWD/$src ;; esac
+enter_dir
+make_stage ".\${base:0:64}.vm-tmp.copy-\${ns:-0}-$$"
+run cp -T -- "$src" data
 # A symlink at the destination is replaced like a missing file: its target is not the file
-# being replaced, so its mode and owner are not copied.
-if [ -e "$p" ] && [ ! -L "$p" ]; then
-  if [ "$EUID" = 0 ]; then chown --reference="$p" -- "$tmp" 2>/dev/null || :; fi
-  try chmod --reference="$p" -- "$tmp"
-else
-  m=$(stat -L -c %a -- "$src") || m=644
-  try chmod -- "$(printf '%o' $(( 0$m & ~0$umask_was & 07777 )))" "$tmp"
-fi
+# being replaced, so its mode and owner are not copied. (One lstat: type, owner, mode.)
+info=$(stat -c '%F:%u:%g:%a' -- "../$base" 2>/dev/null) || info=
+case $info in
+  "regular file:"*|"regular empty file:"*)
+    info=\${info#*:}
+    if [ "$EUID" = 0 ]; then chown -- "\${info%:*}" data 2>/dev/null || :; fi
+    try chmod -- "\${info##*:}" data ;;
+  *)
+    m=$(stat -L -c %a -- "$src") || m=644
+    try chmod -- "$(printf '%o' $(( 0$m & ~0$umask_was & 07777 )))" data ;;
+esac
 # A destination that is a mount point (a bind-mounted /etc/hosts) cannot be renamed over:
 # it gets the copy in place, as cp would have done.
-if err=$(mv -f -T -- "$tmp" "$p" 2>&1); then
-  tmp=
-else
-  # (The temp file stays set: the EXIT trap removes it after the copy.)
-  case $err in *"Device or resource busy"*) run cp -T -- "$tmp" "$p" ;; *) failed "$err" ;; esac
+if ! err=$(mv -f -T -- data "../$base" 2>&1); then
+  case $err in *"Device or resource busy"*) run cp -T -- data "$p" ;; *) failed "$err" ;; esac
 fi
 `);
 
 /**
- * Moves (renames) a file or directory. Args: `source destination` (`mv -f -T`).
+ * Moves (renames) a file or directory. Args: `source destination` (`mv -f -T`). A FIFO,
+ * socket or device on either side is `ENOTREG`: it is neither moved nor replaced.
  *
  * @example
  * ```ts
@@ -511,6 +597,9 @@ fi
  */
 export const FILE_MOVE_SCRIPT = script(String.raw`
 probe "$1"
+# A FIFO, socket or device is neither moved nor replaced (either side).
+if special "$1"; then not_regular "$1"; fi
+if special "$2"; then not_regular "$2"; fi
 run mv -f -T -- "$1" "$2"
 `);
 
