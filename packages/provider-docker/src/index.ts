@@ -11,5 +11,6 @@ export { ARG_MAX_BYTES, DEFAULT_MAX_OUTPUT_BYTES } from "./exec.js";
 export { EXEC_WRAPPER } from "./scripts.js";
 export { DEFAULT_REQUEST_TIMEOUT_MS } from "./request-timeout.js";
 export { DEFAULT_MAX_FILE_BYTES } from "./services/files.js";
-export { MAX_FORK_COUNT } from "./services/instances.js";
+// The kit's limit, re-exported: it was this package's own before every provider shared it.
+export { MAX_FORK_COUNT } from "@vm/provider-kit";
 export { SNAPSHOT_REPOSITORY } from "./services/snapshots.js";

@@ -30,7 +30,7 @@ export {
   snapshotModelSchema,
 } from "./api-client/schemas.js";
 export type { BranchInstanceResponse, ExecResponse, ImageModel, InstanceModel, SnapshotModel, ValidationErrorItem } from "./api-client/schemas.js";
-export { codeForStatus, describeDetail, fromMorphResponse } from "./errors.js";
+export { MAX_RETRY_AFTER_MS, codeForStatus, describeDetail, fromMorphResponse } from "./errors.js";
 export type { MorphErrorResponse } from "./errors.js";
 export { EXEC_KILL_SCRIPT, EXEC_TIMEOUT_MARKER, EXEC_WRAPPER_SCRIPT, STDIN_CHUNK_CHARS, buildExecCommand, buildExecKillCommand, needsWrapper, takeTimeoutMarker } from "./exec/wrapper-script.js";
 export { MORPH_CAPABILITIES, createMorphVMProvider } from "./provider.js";

@@ -1,5 +1,5 @@
 import type { BootOptions, BootedInstance, ExecOptions, ExecStreamChunk, VMInstance, VMInstanceService } from "@vm/core";
-import { VMError, assertId, assertInteger, hasVMErrorCode, matchesInstanceFilters, readBootOptions, readInstanceFilters } from "@vm/provider-kit";
+import { MAX_FORK_COUNT, VMError, assertId, assertInteger, hasVMErrorCode, matchesInstanceFilters, readBootOptions, readInstanceFilters } from "@vm/provider-kit";
 import type Dockerode from "dockerode";
 import type { DockerContext } from "../context.js";
 import { type ManagedInstance, inspectInstance, isManagedInstance, toInstance } from "../containers.js";
@@ -10,16 +10,6 @@ import { runExec, streamExec, validateExec } from "../exec.js";
 import { DOCKER_LABELS, buildLabels, labelFilters, readLabel } from "../labels.js";
 import { READY_MARKER, buildInitScript } from "../scripts.js";
 
-/**
- * Most forks one `fork()` call may make; each one is a container on this engine.
- *
- * @example
- * ```ts
- * import { MAX_FORK_COUNT } from "@vm/provider-docker";
- * const count = Math.min(10, MAX_FORK_COUNT);
- * ```
- */
-export const MAX_FORK_COUNT = 32;
 
 /** Hooks the instance service needs from the snapshot service (fork). */
 export interface ForkSupport {

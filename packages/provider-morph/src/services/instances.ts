@@ -10,7 +10,7 @@ import type {
   VMInstance,
   VMInstanceService,
 } from "@vm/core";
-import { VMError, assertCommandSize, assertId, assertInteger, hasVMErrorCode, isVMError, matchesInstanceFilters, matchesMetadata, readBootOptions, readExecCall, readInstanceFilters } from "@vm/provider-kit";
+import { MAX_FORK_COUNT, VMError, assertCommandSize, assertId, assertInteger, hasVMErrorCode, isVMError, matchesInstanceFilters, matchesMetadata, readBootOptions, readExecCall, readInstanceFilters } from "@vm/provider-kit";
 import { createParser } from "eventsource-parser";
 import { metadataQuery, pathOf, type MorphClient } from "../api-client/base-client.js";
 import { MORPH_DEFAULT_MAX_EVENT_BYTES } from "../api-client/body.js";
@@ -412,7 +412,7 @@ export function createMorphInstanceService(options: MorphInstanceServiceOptions)
     async fork(instanceId: string, count: number): Promise<BootedInstance[]> {
       const c = ctx("instances.fork");
       assertId(instanceId, c, "instanceId");
-      assertInteger(count, c, "count", 1, 64);
+      assertInteger(count, c, "count", 1, MAX_FORK_COUNT);
       await getModel(instanceId, c.operation);
       await options.beforeFork?.(instanceId);
       const deadline = Date.now() + options.bootTimeoutMs;
