@@ -58,7 +58,7 @@ afterAll(async () => {
   await cleanup();
 });
 
-/** The target's sha256 and the temp files in `dir` (left in place), in one exec. */
+/** The target's sha256 and the temp files (staging directories) in `dir` (left in place), in one exec. */
 async function inspectTarget(dir = DIR): Promise<{ sha: string; temps: string[] }> {
   const r = await provider.instances.exec(vm, [
     "bash",
@@ -193,7 +193,8 @@ console.log("finished");`,
     // The event: the temp file is there and has grown between two looks (the upload is under
     // way), polled in the VM's directory until then or until the child is gone.
     const sizes = async () => {
-      const r = await provider.instances.exec(vm, ["find", dir, "-mindepth", "1", "-name", "*.vm-tmp.*", "-printf", "%s\n"]);
+      // (The temp file is "data" in the write's staging directory, named `*.vm-tmp.*`.)
+      const r = await provider.instances.exec(vm, ["find", dir, "-mindepth", "2", "-path", "*.vm-tmp.*/data", "-printf", "%s\n"]);
       return r.stdout.split("\n").filter(Boolean).map(Number);
     };
     let last = -1;
