@@ -119,8 +119,12 @@ describe("crash-atomicity of writeFileAtomic (one shared Docker instance)", () =
         if (outcome !== "ok") stats.finishedAnyway++;
         current = next;
         // This writer got as far as its rename, so it ran the sweep first: every orphan of an
-        // earlier killed writer is gone, and its own temp file was renamed.
-        expect(temps, `round ${round}: a completed write leaves no temp file and removes earlier orphans`).toEqual([]);
+        // earlier killed writer is gone, and its own temp file was renamed. A kill that came
+        // after the rename and before the writer removed its (now empty) staging directory
+        // leaves that directory, and only that one: the next write sweeps it (a SIGTERM too,
+        // rarely: seen once in 25 SIGTERM rounds).
+        expect(temps.filter((t) => previousTemps.includes(t)), `round ${round}: a completed write removes earlier orphans`).toEqual([]);
+        expect(fresh.length, `round ${round}: a completed write leaves no temp file (${outcome})`).toBeLessThanOrEqual(outcome === "ok" ? 0 : 1);
       } else {
         expect(got, `round ${round}: target is neither the old nor the new content`).toBe(sha(current));
         stats.oldKept++;

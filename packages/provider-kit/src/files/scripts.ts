@@ -80,22 +80,21 @@ special() { [ ! -L "$1" ] && [ -e "$1" ] && [ ! -f "$1" ] && [ ! -d "$1" ]; }
 // chown, chmod) and the final rename to "../<name>" (".." of the working directory: the target's
 // directory, which is checked) acts on the writer's own file, never on what a name was swapped
 // for. (Bash has no fchown or O_NOFOLLOW; the working directory is the one handle it keeps.)
-// - enter_dir: cd into the target's directory; its device:inode becomes $dirid.
-// - make_stage NAME: mkdir NAME (exclusive; fails if anything is there) and enter it.
-// - enter_stage NAME: cd into NAME and check that it is the writer's own (owner $EUID, mode
-//   0700) and that its parent is $dirid: anything else (a link or directory put in its place)
-//   is ERACE, and nothing was written.
+// - enter_dir: cd into the target's directory.
+// - make_stage NAME: mkdir NAME (umask 077; exclusive: fails if anything is there) and enter it.
+// - enter_stage NAME: cd into NAME and check that it is the writer's own (owner $EUID) and
+//   that its parent is the target's directory: anything else (a link or directory put in its
+//   place) is ERACE, and nothing was written. Then chmod 700 of the working directory.
 // - leave_stage: back to the target's directory; removes the staging directory (best effort:
 //   a name swapped by the directory's owner keeps the empty staging directory under its new name).
 const STAGING = String.raw`
-dirid= stage= stage_in=
+stage= stage_in=
 enter_dir() {
   local err
   if ! cd -P -- "$dir" 2>/dev/null; then
     err=$(cd -P -- "$dir" 2>&1) && fail EIO
     failed "$err"
   fi
-  dirid=$(stat -c %d:%i .) || fail EIO
 }
 enter_stage() {
   stage=$1
@@ -104,26 +103,25 @@ enter_stage() {
     if [ "\${2:-}" != made ] && [ ! -e "$stage" ] && [ ! -L "$stage" ]; then stage=; printf 'staged temp file is missing\n' >&2; fail EIO; fi
     stage=; fail ERACE
   fi
+  # Builtins only (no fork, so no window in which a signal finds this directory unverified):
+  # owned by the writer, and its parent is the target's directory.
+  if [ ! -O . ] || ! [ .. -ef "$dir" ]; then stage=; fail ERACE; fi
   stage_in=1
-  # One stat: owner and mode of the working directory, then its parent's device:inode.
-  local here
-  here=$(stat -c '%u %a %d:%i' -- . ..) || here=
-  case $here in "$EUID "*" "*$'\n'*" $dirid") ;; *) stage= stage_in=; fail ERACE ;; esac
-  here=\${here%%$'\n'*}; here=\${here#* }
-  # A default ACL on the target's directory can open it to a group: close it (a chmod of the
-  # working directory, by no name).
-  if [ "\${here%% *}" != 700 ]; then
-    chmod 700 . 2>/dev/null || :
-    [ "$(stat -c %a .)" = 700 ] || { stage= stage_in=; fail ERACE; }
-  fi
+  # A default ACL on the target's directory (its owner may set one) can open the staging
+  # directory to them: the chmod (of the working directory, by no name) masks it off.
+  chmod 700 . 2>/dev/null || :
 }
 make_stage() {
   local err
-  if ! err=$(umask 077 && mkdir -- "$1" 2>&1); then failed "$err"; fi
+  # Named before it exists: a signal right after the mkdir still has the EXIT trap remove it.
+  stage=$1
+  if ! err=$(umask 077 && mkdir -- "$1" 2>&1); then stage=; failed "$err"; fi
   enter_stage "$1" made
 }
 leave_stage() {
   [ -n "$stage" ] || return 0
+  # Run from the EXIT trap too: a second signal must not cut the removal short.
+  trap '' TERM INT HUP
   if [ -n "$stage_in" ]; then rm -f -- data 2>/dev/null; cd -P .. 2>/dev/null || return 0; stage_in=; fi
   rmdir -- "$stage" 2>/dev/null || :
   stage=
