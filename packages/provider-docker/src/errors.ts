@@ -22,12 +22,6 @@ export interface DockerErrorContext {
 
 /**
  * How to bring an engine up, repeated in every UNAVAILABLE message for an unreachable engine.
- *
- * @example
- * ```ts
- * import { START_ENGINE_HINT } from "@vm/provider-docker";
- * console.error(START_ENGINE_HINT);
- * ```
  */
 export const START_ENGINE_HINT =
   "Start a Docker engine (run `bash scripts/docker-engine.sh` in the vm repository, or start Docker Desktop / `sudo systemctl start docker`) or point DOCKER_HOST at a reachable one.";

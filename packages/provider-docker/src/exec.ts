@@ -10,12 +10,6 @@ import { EXEC_WRAPPER } from "./scripts.js";
 /**
  * Default cap on what `exec()` collects (stdout + stderr together): 64 MiB. Past it the
  * command is killed and `exec()` fails with INVALID_ARGUMENT; `execStream()` has no cap.
- *
- * @example
- * ```ts
- * import { DEFAULT_MAX_OUTPUT_BYTES, createDockerVMProvider } from "@vm/provider-docker";
- * const provider = createDockerVMProvider({ maxOutputBytes: 2 * DEFAULT_MAX_OUTPUT_BYTES });
- * ```
  */
 export const DEFAULT_MAX_OUTPUT_BYTES = 64 * 1024 * 1024;
 
@@ -175,12 +169,6 @@ async function exitCodeOf(exec: Dockerode.Exec, operation: string): Promise<numb
  * `EXEC_WRAPPER`), its env and the instance's own environment (its image's `ENV`) must fit in
  * it, less 4 KiB for what the engine adds; otherwise the exec is `INVALID_ARGUMENT` before it
  * is created.
- *
- * @example
- * ```ts
- * import { ARG_MAX_BYTES } from "@vm/provider-docker";
- * console.log(ARG_MAX_BYTES); // 2097152
- * ```
  */
 export const ARG_MAX_BYTES = 2 * 1024 * 1024;
 

@@ -1,5 +1,6 @@
 export { createDockerVMProvider, DOCKER_CAPABILITIES, DOCKER_PROVIDER_VERSION, DEFAULT_BOOT_TIMEOUT_MS } from "./provider.js";
 export type { DockerVMProviderOptions } from "./provider.js";
+export type { DockerConnectionOptions, DockerodeInstance } from "./docker-client.js";
 export { fromDockerError, dockerErrorCode, START_ENGINE_HINT } from "./errors.js";
 export type { DockerErrorContext } from "./errors.js";
 export { DOCKER_LABELS, buildLabels, labelFilters, matchesMetadata, readLabel, readMetadata } from "./labels.js";

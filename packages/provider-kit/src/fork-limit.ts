@@ -2,11 +2,5 @@
  * The largest `count` one `instances.fork()` call takes, on every provider: each child is a
  * whole instance (a container, a VM), so one call cannot start an unbounded number of them.
  * A larger count is `INVALID_ARGUMENT` before any work.
- *
- * @example
- * ```ts
- * import { MAX_FORK_COUNT } from "@vm/provider-kit";
- * const batches = Math.ceil(100 / MAX_FORK_COUNT); // fork 100 children in 4 calls
- * ```
  */
 export const MAX_FORK_COUNT = 32;

@@ -60,12 +60,6 @@ function clip(text: string): string {
  * The longest `retryAfterMs` a Morph error carries: a server's `Retry-After` beyond it (an
  * hour, a year, a date far ahead) is cut to it, so a client that waits as told is not parked
  * for as long as a faulty or hostile server says. 60 s.
- *
- * @example
- * ```ts
- * import { MAX_RETRY_AFTER_MS } from "@vm/provider-morph";
- * const wait = (hint: number | undefined) => Math.min(hint ?? 1_000, MAX_RETRY_AFTER_MS);
- * ```
  */
 export const MAX_RETRY_AFTER_MS = 60_000;
 

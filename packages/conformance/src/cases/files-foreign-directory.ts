@@ -34,12 +34,6 @@ const ROUNDS = 20;
  * entry there, including the writer's temp file, between its creation and its `chmod`,
  * `chown` and rename. Neither the content nor the mode nor the owner may land anywhere but
  * the target.
- *
- * @example
- * ```ts
- * import { foreignDirectoryCases } from "@vm/conformance";
- * console.log(foreignDirectoryCases.map((c) => c.id));
- * ```
  */
 export const foreignDirectoryCases: readonly ConformanceCase[] = [
   {

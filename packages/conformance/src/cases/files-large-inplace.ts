@@ -9,12 +9,6 @@ const IDENTITY = 'stat -c "%i %u:%g %a %s" -- "$1"';
  * A non-atomic `writeFile` of an existing file writes it in place at every size: it keeps the
  * file's inode, owner and mode (Docker once replaced files over 1 MiB with a new root-owned
  * 0644 file, through the engine's archive API).
- *
- * @example
- * ```ts
- * import { largeInPlaceCases } from "@vm/conformance";
- * console.log(largeInPlaceCases.map((c) => c.id));
- * ```
  */
 export const largeInPlaceCases: readonly ConformanceCase[] = [
   {

@@ -19,12 +19,6 @@ const LIST = 'cd -- "$1" && for f in $(ls -A); do printf "%s %s\\n" "$f" "$(stat
  * A FIFO, socket or device is refused (`INVALID_ARGUMENT`) as what a delete, move or write
  * would remove or replace, before any work: `deleteFile("/dev/null")` once removed the
  * instance's null device, after which every exec failed.
- *
- * @example
- * ```ts
- * import { specialTargetCases } from "@vm/conformance";
- * console.log(specialTargetCases.map((c) => c.id));
- * ```
  */
 export const specialTargetCases: readonly ConformanceCase[] = [
   {

@@ -6,12 +6,6 @@ import type { ConformanceCase } from "../types.js";
 /**
  * The largest `fork` count is the kit's `MAX_FORK_COUNT` on every provider: one more is
  * `INVALID_ARGUMENT` before any work.
- *
- * @example
- * ```ts
- * import { forkLimitCases } from "@vm/conformance";
- * console.log(forkLimitCases.map((c) => c.id));
- * ```
  */
 export const forkLimitCases: readonly ConformanceCase[] = [
   {

@@ -5,12 +5,6 @@ import type { ConformanceCase } from "../types.js";
 /**
  * A snapshot is of a running instance (memory and disk, as Morph takes it): a stopped one is
  * `CONFLICT` on every provider, and nothing is created.
- *
- * @example
- * ```ts
- * import { stoppedSnapshotCases } from "@vm/conformance";
- * console.log(stoppedSnapshotCases.map((c) => c.id));
- * ```
  */
 export const stoppedSnapshotCases: readonly ConformanceCase[] = [
   {

@@ -71,12 +71,6 @@ export const EXEC_RUN_DIR = "/run/vm-exec";
  * for commands run as another user, util-linux `setpriv` (see the tag scan below). A process whose
  * environment the kernel hides (non-dumpable, e.g. a setuid program) is found only through its
  * session or process group.
- *
- * @example
- * ```ts
- * import { EXEC_KILL_SCRIPT } from "@vm/provider-kit";
- * const argv = ["sh", "-c", EXEC_KILL_SCRIPT, "vm-kill", "0b7c-…", ""];
- * ```
  */
 export const EXEC_KILL_SCRIPT = [
   "set -u",
