@@ -58,7 +58,7 @@ afterAll(async () => {
   await cleanup();
 });
 
-/** The target's sha256 and the temp files in `dir` (left in place), in one exec. */
+/** The target's sha256 and the temp files (staging directories) in `dir` (left in place), in one exec. */
 async function inspectTarget(dir = DIR): Promise<{ sha: string; temps: string[] }> {
   const r = await provider.instances.exec(vm, [
     "bash",
@@ -119,8 +119,12 @@ describe("crash-atomicity of writeFileAtomic (one shared Docker instance)", () =
         if (outcome !== "ok") stats.finishedAnyway++;
         current = next;
         // This writer got as far as its rename, so it ran the sweep first: every orphan of an
-        // earlier killed writer is gone, and its own temp file was renamed.
-        expect(temps, `round ${round}: a completed write leaves no temp file and removes earlier orphans`).toEqual([]);
+        // earlier killed writer is gone, and its own temp file was renamed. A kill that came
+        // after the rename and before the writer removed its (now empty) staging directory
+        // leaves that directory, and only that one: the next write sweeps it (a SIGTERM too,
+        // rarely: seen once in 25 SIGTERM rounds).
+        expect(temps.filter((t) => previousTemps.includes(t)), `round ${round}: a completed write removes earlier orphans`).toEqual([]);
+        expect(fresh.length, `round ${round}: a completed write leaves no temp file (${outcome})`).toBeLessThanOrEqual(outcome === "ok" ? 0 : 1);
       } else {
         expect(got, `round ${round}: target is neither the old nor the new content`).toBe(sha(current));
         stats.oldKept++;
@@ -193,7 +197,8 @@ console.log("finished");`,
     // The event: the temp file is there and has grown between two looks (the upload is under
     // way), polled in the VM's directory until then or until the child is gone.
     const sizes = async () => {
-      const r = await provider.instances.exec(vm, ["find", dir, "-mindepth", "1", "-name", "*.vm-tmp.*", "-printf", "%s\n"]);
+      // (The temp file is "data" in the write's staging directory, named `*.vm-tmp.*`.)
+      const r = await provider.instances.exec(vm, ["find", dir, "-mindepth", "2", "-path", "*.vm-tmp.*/data", "-printf", "%s\n"]);
       return r.stdout.split("\n").filter(Boolean).map(Number);
     };
     let last = -1;

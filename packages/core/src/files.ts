@@ -162,14 +162,30 @@ export interface VMFileService {
   readFile(instanceId: string, path: string, options?: FileOperationOptions): Promise<string>;
   /** Read a file's exact bytes. */
   readFileBytes(instanceId: string, path: string, options?: FileOperationOptions): Promise<Uint8Array>;
-  /** Write (create or replace) a file; its parent directory must exist. */
+  /**
+   * Write (create or replace) a file; its parent directory must exist. Not atomic: an
+   * existing regular file is written in place at every size, so it keeps its inode, owner and
+   * mode; a new file gets the default mode and the writer as owner. A symbolic link at the
+   * path is replaced, never written through. A FIFO, socket or device there is
+   * `INVALID_ARGUMENT` and is never opened.
+   */
   writeFile(instanceId: string, path: string, content: FileContent, options?: FileOperationOptions): Promise<void>;
-  /** Write a file so that readers see the old content or the new, never a mix. */
+  /**
+   * Write a file so that readers see the old content or the new, never a mix (a new file
+   * renamed over the path). A FIFO, socket or device at the path is `INVALID_ARGUMENT`.
+   */
   writeFileAtomic(instanceId: string, path: string, content: FileContent, options?: AtomicWriteOptions): Promise<void>;
-  /** Copy a regular file (a FIFO, socket or device source is `INVALID_ARGUMENT`, never opened). */
+  /**
+   * Copy a regular file. A FIFO, socket or device as the source (never opened) or as the
+   * destination (never replaced) is `INVALID_ARGUMENT`.
+   */
   copyFile(instanceId: string, source: string, destination: string, options?: FileOperationOptions): Promise<void>;
+  /** Move (rename) a file or directory. A FIFO, socket or device on either side is `INVALID_ARGUMENT`. */
   moveFile(instanceId: string, source: string, destination: string, options?: FileOperationOptions): Promise<void>;
-  /** Throws `NOT_FOUND` if missing; refuses a directory with `INVALID_ARGUMENT`. */
+  /**
+   * Throws `NOT_FOUND` if missing; refuses a directory, a FIFO, a socket and a device (such as
+   * `/dev/null`) with `INVALID_ARGUMENT`.
+   */
   deleteFile(instanceId: string, path: string, options?: FileOperationOptions): Promise<void>;
   /** True for any existing entry (file or directory). */
   fileExists(instanceId: string, path: string, options?: FileOperationOptions): Promise<boolean>;

@@ -261,7 +261,10 @@ export interface VMInstanceService {
   stop(instanceId: string): Promise<void>;
   /** Remove the instance and everything in it. */
   terminate(instanceId: string): Promise<void>;
-  /** Make `count` independent copies of a running instance (files and PM2 processes included). */
+  /**
+   * Make `count` independent copies of a running instance (files and PM2 processes included).
+   * `count` is 1 to 32 (`MAX_FORK_COUNT` of `@vm/provider-kit`) on every provider.
+   */
   fork(instanceId: string, count: number): Promise<BootedInstance[]>;
   /**
    * Run `argv` (no shell) and collect its output. Resolves once the command exited and its

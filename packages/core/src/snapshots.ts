@@ -93,7 +93,7 @@ export interface VMSnapshotService {
   /** Throws `NOT_FOUND` for an unknown id. */
   get(snapshotId: string): Promise<VMSnapshot>;
   list(filters?: SnapshotFilters): Promise<VMSnapshot[]>;
-  /** Save a running instance's state. */
+  /** Save a running instance's state; a stopped (or still booting) instance is `CONFLICT`. */
   create(instanceId: string, options?: CreateSnapshotOptions): Promise<VMSnapshot>;
   /** Throws `CONFLICT` while instances still use it, `NOT_FOUND` if unknown. */
   delete(snapshotId: string): Promise<void>;

@@ -13,5 +13,6 @@ export { ARG_MAX_BYTES } from "./exec/validate.js";
 export { EXEC_WRAPPER, WATCHDOG_GRACE_MS } from "./scripts.js";
 export { DEFAULT_REQUEST_TIMEOUT_MS } from "./request-timeout.js";
 export { DEFAULT_MAX_FILE_BYTES } from "./services/files.js";
-export { MAX_FORK_COUNT } from "./services/instances.js";
+// The kit's limit, re-exported: it was this package's own before every provider shared it.
+export { MAX_FORK_COUNT } from "@vm/provider-kit";
 export { SNAPSHOT_REPOSITORY } from "./services/snapshots.js";

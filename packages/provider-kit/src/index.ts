@@ -1,4 +1,5 @@
 export { VM_ERROR_CODES, VMError, hasVMErrorCode, isVMError } from "./errors.js";
+export { MAX_FORK_COUNT } from "./fork-limit.js";
 export type { VMErrorOptions } from "./errors.js";
 export { matchesInstanceFilters, matchesMetadata, matchesSnapshotFilters } from "./filters.js";
 export {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { codeForStatus, describeDetail, fromMorphResponse } from "./errors.js";
+import { MAX_RETRY_AFTER_MS, codeForStatus, describeDetail, fromMorphResponse } from "./errors.js";
 
 const ctx = { provider: "morph", operation: "instances.get" };
 
@@ -30,6 +30,13 @@ describe("fromMorphResponse", () => {
     const dated = fromMorphResponse({ status: 429, body: {}, retryAfter: inFiveSeconds }, ctx).retryAfterMs;
     expect(dated).toBeGreaterThan(0);
     expect(dated).toBeLessThanOrEqual(5_000);
+  });
+
+  it("caps retryAfterMs at MAX_RETRY_AFTER_MS (a hostile server's Retry-After of a year or a far date)", () => {
+    for (const retryAfter of ["31536000", "99999999999999999999", new Date(Date.now() + 365 * 86_400_000).toUTCString()]) {
+      expect(fromMorphResponse({ status: 429, body: {}, retryAfter }, ctx).retryAfterMs).toBe(MAX_RETRY_AFTER_MS);
+    }
+    expect(fromMorphResponse({ status: 429, body: {}, retryAfter: "59" }, ctx).retryAfterMs).toBe(59_000);
   });
 
   it("leaves retryAfterMs out without a usable Retry-After, and on other statuses", () => {

@@ -56,6 +56,13 @@ function clip(text: string): string {
 }
 
 /**
+ * The longest `retryAfterMs` a Morph error carries: a server's `Retry-After` beyond it (an
+ * hour, a year, a date far ahead) is cut to it, so a client that waits as told is not parked
+ * for as long as a faulty or hostile server says. 60 s.
+ */
+export const MAX_RETRY_AFTER_MS = 60_000;
+
+/**
  * The one place a Morph HTTP error answer becomes a `VMError`: 401 → `UNAUTHENTICATED`,
  * 403 → `PERMISSION_DENIED`, 404 → `NOT_FOUND`, 409 → `CONFLICT`, 422 → `INVALID_ARGUMENT`
  * (with the spec's `HTTPValidationError` detail in the message), 429 → `RATE_LIMITED`,
@@ -63,8 +70,8 @@ function clip(text: string): string {
  * so the API key cannot leak through it. `secrets` (the API key; an exec's `NAME=value` env
  * entries and base64 stdin chunks) are replaced with `[redacted]` in the detail and in every
  * string of the kept body, because a server may echo what it was sent (pydantic v2 validation
- * errors carry the request's `input`). A 429's `Retry-After` becomes `retryAfterMs`, so a
- * caller can wait as long as the server asked.
+ * errors carry the request's `input`). A 429's `Retry-After` becomes `retryAfterMs` (at most
+ * `MAX_RETRY_AFTER_MS`), so a caller can wait as long as the server asked.
  *
  * @example
  * ```ts
@@ -84,7 +91,8 @@ export function fromMorphResponse(response: MorphErrorResponse, ctx: ErrorContex
   if (detail !== undefined) detail = redact(detail, list);
   const message = `Morph API answered ${response.status}${detail === undefined ? "" : `: ${clip(detail)}`}`;
   const body = list.length === 0 ? response.body : redactDeep(response.body, list);
-  const retryAfterMs = code === "RATE_LIMITED" ? parseRetryAfter(response.retryAfter) : undefined;
+  const hinted = code === "RATE_LIMITED" ? parseRetryAfter(response.retryAfter) : undefined;
+  const retryAfterMs = hinted === undefined ? undefined : Math.min(hinted, MAX_RETRY_AFTER_MS);
   return new VMError(code, message, { ...ctx, cause: { status: response.status, body }, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) });
 }
 

@@ -39,7 +39,7 @@ export {
   snapshotModelSchema,
 } from "./spec/responses.js";
 export type { BranchInstanceResponse, ExecResponse, ImageModel, InstanceModel, SnapshotModel, ValidationErrorItem } from "./spec/responses.js";
-export { codeForStatus, describeDetail, fromMorphResponse } from "./errors.js";
+export { MAX_RETRY_AFTER_MS, codeForStatus, describeDetail, fromMorphResponse } from "./errors.js";
 export type { MorphErrorResponse } from "./errors.js";
 export { EXEC_KILL_SCRIPT, EXEC_TIMEOUT_MARKER, EXEC_WRAPPER_SCRIPT, STDIN_CHUNK_CHARS, buildExecCommand, buildExecKillCommand, needsWrapper, takeTimeoutMarker } from "./exec/wrapper-script.js";
 export { MORPH_CAPABILITIES, createMorphVMProvider } from "./provider.js";

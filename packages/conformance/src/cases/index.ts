@@ -5,12 +5,17 @@ import { execIdentityCases } from "./exec-identity.js";
 import { execKillCases } from "./exec-kill.js";
 import { execCases } from "./exec.js";
 import { filePathCases } from "./file-paths.js";
+import { foreignDirectoryCases } from "./files-foreign-directory.js";
+import { largeInPlaceCases } from "./files-large-inplace.js";
+import { specialTargetCases } from "./files-special-targets.js";
 import { specialFileCases } from "./files-special.js";
 import { fileCases } from "./files.js";
 import { instanceCases } from "./instances.js";
 import { processCases } from "./processes.js";
+import { forkLimitCases } from "./fork-limit.js";
 import { snapshotCases } from "./snapshots.js";
 import { ttlCases } from "./ttl.js";
+import { stoppedSnapshotCases } from "./snapshots-stopped.js";
 import { typeCases } from "./types.js";
 
 /**
@@ -18,10 +23,10 @@ import { typeCases } from "./types.js";
  */
 export const CASE_GROUPS: readonly CaseGroup[] = [
   { id: "capabilities", title: "capabilities", cases: capabilityCases },
-  { id: "instances", title: "instances: lifecycle", cases: [...instanceCases, ...ttlCases] },
+  { id: "instances", title: "instances: lifecycle", cases: [...instanceCases, ...ttlCases, ...forkLimitCases] },
   { id: "exec", title: "instances: exec", cases: [...execCases, ...execIdentityCases, ...execKillCases] },
-  { id: "files", title: "files", cases: [...fileCases, ...filePathCases, ...specialFileCases] },
-  { id: "snapshots", title: "snapshots and images", cases: snapshotCases },
+  { id: "files", title: "files", cases: [...fileCases, ...filePathCases, ...specialFileCases, ...specialTargetCases, ...largeInPlaceCases, ...foreignDirectoryCases] },
+  { id: "snapshots", title: "snapshots and images", cases: [...snapshotCases, ...stoppedSnapshotCases] },
   { id: "processes", title: "processes (PM2)", cases: processCases },
   { id: "concurrency", title: "concurrency", cases: concurrencyCases },
   { id: "types", title: "argument types", cases: typeCases },

@@ -143,8 +143,9 @@ function firstEntry(stream: Readable, ectx: TarErrorContext, limit: FirstEntryLi
  * Files with paths resolved as the kernel in the container resolves them. Reads: one exec
  * that resolves the path and returns a small file inline; a large file on the root
  * filesystem then comes over the engine's archive API (binary-safe, streamed, one request) on
- * the resolved path. Writes: a small file through the kit's exec write; a large one through
- * the archive API on the resolved parent. `writeFileAtomic` is one exec streaming the bytes on
+ * the resolved path. Writes: a small file, and any existing one (written in place: it keeps its
+ * inode, owner and mode), through the kit's exec write; a large new one through the archive
+ * API on the resolved parent. `writeFileAtomic` is one exec streaming the bytes on
  * stdin into a fixed script (temp file, mode, owner, rename), and the rest is
  * `@vm/provider-kit`'s exec scripts.
  */
@@ -335,7 +336,9 @@ export function createFileService(ctx: DockerContext, ensureManaged: (instanceId
       const found = parseWriteResolution(await resolve(instanceId, operation, path, bound, FILE_RESOLVE_WRITE_SCRIPT));
       if (found === undefined) throw malformed(operation, path);
       // Something that is not a file or a link (a FIFO) is written the exec way, with its rules.
-      if (found.existing === "other" || !found.onRoot || found.realDir === undefined) return writeViaExec(instanceId, path, data, bound);
+      // So is an existing file: written in place, it keeps its inode, owner and mode, as at
+      // every other size (the archive upload unlinks it and makes a new root-owned 0644 file).
+      if (found.existing === "other" || found.existing === "file" || !found.onRoot || found.realDir === undefined) return writeViaExec(instanceId, path, data, bound);
       const name = posix.basename(path);
       const written = posix.join(found.realDir, name);
       const tar = pack();

@@ -1,5 +1,5 @@
 import type { BootOptions, BootedInstance, ExecOptions, ExecStreamChunk, VMInstance, VMInstanceService } from "@vm/core";
-import { VMError, assertId, assertInteger, bootedInstance, matchesInstanceFilters, readBootOptions, readExecCall, readInstanceFilters } from "@vm/provider-kit";
+import { MAX_FORK_COUNT, VMError, assertId, assertInteger, bootedInstance, hasVMErrorCode, matchesInstanceFilters, readBootOptions, readExecCall, readInstanceFilters } from "@vm/provider-kit";
 import type Dockerode from "dockerode";
 import type { DockerContext } from "../context.js";
 import { type ManagedInstance, inspectInstance, isManagedInstance, toInstance } from "../containers.js";
@@ -11,10 +11,6 @@ import { streamExec } from "../exec/stream.js";
 import { DOCKER_LABELS, buildLabels, labelFilters, readLabel } from "../labels.js";
 import { READY_MARKER, buildInitScript } from "../scripts.js";
 
-/**
- * Most forks one `fork()` call may make; each one is a container on this engine.
- */
-export const MAX_FORK_COUNT = 32;
 
 /** Hooks the instance service needs from the snapshot service (fork). */
 export interface ForkSupport {
@@ -116,6 +112,25 @@ export function createInstanceService(
   ensureManaged: (instanceId: string, operation: string) => Promise<ManagedInstance>,
 ): VMInstanceService {
   const initScript = buildInitScript(resurrectScript);
+  // Boots in flight in this process, by container id. A terminate of one of them stops the
+  // boot (which removes its container and rejects ABORTED) and waits for it to settle: the
+  // engine can finish the boot's last steps (readiness, inspect) while the removal runs, and
+  // a boot resolving "ready" after terminate answered would hand out a removed instance.
+  const booting = new Map<string, { stop: AbortController; settled: Promise<unknown> }>();
+  // Container creations in flight: the engine lists (and may answer for) a container before
+  // its create request has answered, so a terminate can name a boot not yet in `booting`.
+  const creating = new Set<Promise<void>>();
+
+  /** Stops the in-flight boots `instanceId` names (a full id or a prefix); returns them. */
+  function stopBoots(instanceId: string): Promise<unknown>[] {
+    const stopped: Promise<unknown>[] = [];
+    for (const [id, boot] of booting) {
+      if (!id.startsWith(instanceId)) continue;
+      boot.stop.abort(new VMError("ABORTED", `instance ${id} was terminated while it booted`, { provider: ctx.provider, operation: "instances.boot" }));
+      stopped.push(boot.settled);
+    }
+    return stopped;
+  }
 
   const booted = (instance: VMInstance): BootedInstance => bootedInstance(instance, (id) => service.terminate(id));
 
@@ -157,6 +172,9 @@ export function createInstanceService(
       image.Config.Labels ?? {},
     );
     let container: Dockerode.Container;
+    let created = () => {};
+    const creation = new Promise<void>((resolve) => (created = resolve));
+    creating.add(creation);
     try {
       container = await ctx.docker.createContainer({
         Image: image.Id,
@@ -173,17 +191,47 @@ export function createInstanceService(
       });
     } catch (err) {
       throw fromDockerError(err, { provider: ctx.provider, operation, subject: `snapshot ${snapshotId}` });
+    } finally {
+      // A terminate waiting for this resumes in a later microtask: after `booting` has the
+      // entry set below, in this same synchronous run.
+      creating.delete(creation);
+      created();
     }
+    const stop = new AbortController();
+    let settle = () => {};
+    booting.set(container.id, { stop, settled: new Promise<void>((resolve) => (settle = resolve)) });
+    const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
     try {
       await container.start();
-      await waitReady(ctx, container, deadline, options.timeoutMs ?? ctx.bootTimeoutMs, options.signal);
+      await waitReady(ctx, container, deadline, options.timeoutMs ?? ctx.bootTimeoutMs, signal);
       const info = await container.inspect();
+      // terminate() ran during the last steps: the instance is being removed, not ready.
+      if (stop.signal.aborted) throw stop.signal.reason;
       ctx.logger?.debug("docker: booted", { id: info.Id, snapshot: image.Id });
       return booted(toInstance(info.Id, info.Config.Labels, info.State.Status, info.Created));
     } catch (err) {
       await removeQuietly(ctx, container.id);
-      throw fromDockerError(err, { provider: ctx.provider, operation, subject: `instance ${container.id}` });
+      throw stop.signal.aborted ? stop.signal.reason : fromDockerError(err, { provider: ctx.provider, operation, subject: `instance ${container.id}` });
+    } finally {
+      booting.delete(container.id);
+      settle();
     }
+  }
+
+  /** terminate's removal; `boots` collects the in-flight boots it stopped (by the full id, for a name). */
+  async function removeInstance(instanceId: string, boots: Promise<unknown>[]): Promise<void> {
+    const operation = "instances.terminate";
+    const info = await inspectInstance(ctx, instanceId, operation);
+    if (info.Id !== instanceId) boots.push(...stopBoots(info.Id));
+    try {
+      await ctx.docker.getContainer(info.Id).remove({ force: true, v: true });
+    } catch (err) {
+      const vmErr = fromDockerError(err, { provider: ctx.provider, operation, subject: `instance ${instanceId}` });
+      // "removal already in progress" (AutoRemove racing us) means it is going anyway.
+      if (vmErr.code !== "CONFLICT" && vmErr.code !== "NOT_FOUND") throw vmErr;
+    }
+    const forkSnapshot = readLabel(info.Config.Labels, DOCKER_LABELS.forkOf) ? readLabel(info.Config.Labels, DOCKER_LABELS.snapshot) : undefined;
+    if (forkSnapshot) await fork.releaseForkSnapshot(forkSnapshot);
   }
 
   const service: VMInstanceService & { bootInternal: typeof bootInternal } = {
@@ -233,16 +281,23 @@ export function createInstanceService(
     async terminate(instanceId) {
       const operation = "instances.terminate";
       assertId(instanceId, { provider: ctx.provider, operation }, "instanceId");
-      const info = await inspectInstance(ctx, instanceId, operation);
+      const boots = stopBoots(instanceId);
       try {
-        await ctx.docker.getContainer(info.Id).remove({ force: true, v: true });
+        await removeInstance(instanceId, boots);
       } catch (err) {
-        const vmErr = fromDockerError(err, { provider: ctx.provider, operation, subject: `instance ${instanceId}` });
-        // "removal already in progress" (AutoRemove racing us) means it is going anyway.
-        if (vmErr.code !== "CONFLICT" && vmErr.code !== "NOT_FOUND") throw vmErr;
+        // Not found (yet): a boot whose container the engine already lists may still be
+        // waiting for its create request to answer. Once the creations in flight have
+        // answered, such a boot is stopped here (it removes its container) and that is the
+        // termination.
+        if (!hasVMErrorCode(err, "NOT_FOUND") || creating.size === 0) throw err;
+        await Promise.all(creating);
+        const late = stopBoots(instanceId);
+        if (late.length === 0) throw err;
+        boots.push(...late);
+      } finally {
+        // A boot of this instance rejects (ABORTED) and removes its container: wait for it.
+        await Promise.all(boots);
       }
-      const forkSnapshot = readLabel(info.Config.Labels, DOCKER_LABELS.forkOf) ? readLabel(info.Config.Labels, DOCKER_LABELS.snapshot) : undefined;
-      if (forkSnapshot) await fork.releaseForkSnapshot(forkSnapshot);
     },
 
     async fork(instanceId, count) {

@@ -175,7 +175,12 @@ export function createSnapshotService(
           if (existing) return existing;
         }
         const info = await inspectInstance(ctx, instanceId, operation);
-        if (info.State.Status === "running") await pm2Save(exec, info.Id);
+        // A snapshot is of a running instance, as on Morph (memory and disk): a stopped
+        // container's commit would hold its disk alone, and it would boot without its processes.
+        if (info.State.Status !== "running") {
+          throw new VMError("CONFLICT", `instance ${instanceId} is ${info.State.Status}; only a running instance can be snapshotted`, { provider: ctx.provider, operation });
+        }
+        await pm2Save(exec, info.Id);
         return commitSnapshot(
           ctx.docker.getContainer(info.Id),
           info.Config.Labels ?? {},

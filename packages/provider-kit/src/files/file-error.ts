@@ -35,6 +35,10 @@ const TAG_CODES: Readonly<Record<string, VMErrorCode>> = {
   // The content arrived short (stdin ended early: the client or its connection died
   // mid-upload). Nothing was published; sending it again is the remedy.
   ESHORT: "UNAVAILABLE",
+  // The write's staging directory was not its own when entered: someone who may write in the
+  // target's directory replaced it. Nothing was written; the directory's owner can always
+  // make writes there fail.
+  ERACE: "CONFLICT",
 };
 
 const TAG_TEXT: Readonly<Record<string, string>> = {
@@ -48,16 +52,17 @@ const TAG_TEXT: Readonly<Record<string, string>> = {
   ENOSPC: "no space left on device",
   EBUSY: "in use or a mount point, which cannot be replaced, moved or removed (device or resource busy; a bind-mounted file such as /etc/hosts can still be written in place with writeFile)",
   ELOOP: "too many levels of symbolic links (the kernel follows at most 40 in one path)",
-  ENOTREG: "not a regular file (a FIFO, socket or device is never opened)",
+  ENOTREG: "not a regular file (a FIFO, socket or device is never opened, replaced or removed)",
   EIO: "I/O error",
   ESHORT: "the content arrived incomplete (fewer bytes than expected); nothing was published",
+  ERACE: "the directory changed under the write (its staging directory was replaced by someone who may write there); nothing was written",
 };
 
 const MARKER = /^@@vm-files-error ([A-Z]+)$/gm;
 
 /**
  * The failure tag (`ENOENT`, `EACCES`, `EISDIR`, `ENOTDIR`, `EEXIST`, `ENOTEMPTY`, `EINVAL`,
- * `ENOSPC`, `EBUSY`, `ELOOP`, `ENOTREG`, `EIO`, `ESHORT`) a file script printed, or `undefined` when the result is not a classified
+ * `ENOSPC`, `EBUSY`, `ELOOP`, `ENOTREG`, `EIO`, `ESHORT`, `ERACE`) a file script printed, or `undefined` when the result is not a classified
  * script failure (e.g. bash is missing, or the command was killed).
  *
  * @example

@@ -13,6 +13,7 @@ import { FILE_MOVE_SH } from "./sh/file-move.sh.js";
 import { FILE_READ_SH } from "./sh/file-read.sh.js";
 import { FILE_WRITE_SH } from "./sh/file-write.sh.js";
 import { PRELUDE_SH } from "./sh/prelude.sh.js";
+import { STAGING_SH } from "./sh/staging.sh.js";
 
 /**
  * The exit code a file script uses when it reports a classified failure. The classification
@@ -34,6 +35,12 @@ export function script(body: string): string {
   return `${PRELUDE_SH}${body.trim()}\n`;
 }
 
+// Puts the staging functions (sh/staging.sh) in place of a body's placeholder line (the
+// scripts that publish a new file by rename).
+function staged(body: string): string {
+  return body.replace("__VM_STAGING__\n", () => STAGING_SH);
+}
+
 /**
  * Reads one chunk of a file. Args: `path offset count`. Prints a header line
  * `<f|o> <size> <version>` (`f` = regular file) and then the chunk as one base64 line.
@@ -48,12 +55,12 @@ export const FILE_READ_SCRIPT = script(FILE_READ_SH);
 /**
  * Writes a file, atomically or in place, in one exec or several. Args:
  * `how phase source path suffix mode owner group createDirs size [base64 pieces...]`.
- * - `how`: `atomic` (temp file + rename) or `inplace` (truncate and write the target).
- * - `phase`: `all` (one exec: the temp file is `.<name>.vm-tmp.<suffix>-<pidns>-<pid>`,
+ * - `how`: `atomic` (staged file + rename) or `inplace` (truncate and write the target).
+ * - `phase`: `all` (one exec: the staging directory is `.<name>.vm-tmp.<suffix>-<pidns>-<pid>`,
  *   naming its writer), or `begin` / `append` / `commit` for a write spread over several
- *   execs (the pieces go to the temp file `.<name>.vm-tmp.<suffix>` next to the target), or
- *   `abort` to remove that temp file (and the one-exec temp file of the same suffix, which a
- *   write killed by a timeout or an abort leaves).
+ *   execs (the pieces go to the staging directory `.<name>.vm-tmp.<suffix>` next to the
+ *   target), or `abort` to remove that staging directory (and the one-exec one of the same
+ *   suffix, which a write killed by a timeout or an abort leaves).
  * - `source`: `stdin` (raw bytes on standard input) or `base64` (the concatenated pieces).
  * - `mode`, `owner`, `group`: empty for "not given"; `createDirs`: `1` or `0`.
  * - `size`: the expected byte count of the whole content, or empty (not checked). Phases
@@ -62,15 +69,22 @@ export const FILE_READ_SCRIPT = script(FILE_READ_SH);
  *   the target, and the write fails with `ESHORT`.
  *
  * A symlink at `path` is never written through: it is replaced by the new file (an `inplace`
- * write onto a link is done the `atomic` way), and its target's mode and owner are not copied.
+ * write onto a link is done the `atomic` way; the in-place open itself is `O_NOFOLLOW`), and
+ * its target's mode and owner are not copied. A FIFO, socket or device at `path` is `ENOTREG`.
  *
- * For `atomic`, mode and owner are applied to the temp file before `mv -f -T` renames it
- * over the target, and an EXIT trap removes the temp file on any failure, so the target is
- * either the old file or the complete new one. A writer killed with SIGKILL cannot run that
- * trap; the next write to the same target (`all` or `begin`) removes such orphans: temp
- * files of that target whose writer (by pid, in the same pid namespace) no longer exists.
+ * For `atomic`, the new file is made in a staging directory (mode 0700, the writer's own)
+ * created inside the target's directory, and every step on it (write, `chown`, `chmod`, the
+ * rename to `../<name>`) runs in that directory as the working directory: whoever owns the
+ * target's directory (another user, when root writes there) can rename or replace the staging
+ * directory's name but never its contents, so no step lands on what a name was swapped for.
+ * A staging directory that is not the writer's own when entered is `ERACE`, and nothing is
+ * written. Mode and owner are applied before the rename, and an EXIT trap removes the staging
+ * directory on any failure, so the target is either the old file or the complete new one. A
+ * writer killed with SIGKILL cannot run that trap; the next write to the same target (`all`
+ * or `begin`) removes such orphans: staging directories of that target whose writer (by pid,
+ * in the same pid namespace) no longer exists.
  */
-export const FILE_WRITE_SCRIPT = script(FILE_WRITE_SH);
+export const FILE_WRITE_SCRIPT = script(staged(FILE_WRITE_SH));
 
 /**
  * Lists a directory. Arg: `path`. Prints one base64 line: for each entry, four
@@ -98,8 +112,8 @@ export const FILE_IS_DIRECTORY_SCRIPT = script(FILE_IS_DIRECTORY_SH);
 export const FILE_MKDIR_SCRIPT = script(FILE_MKDIR_SH);
 
 /**
- * Deletes one non-directory entry. Arg: `path`. A directory is `EISDIR`; a symlink (even
- * to a directory) is removed itself.
+ * Deletes one non-directory entry. Arg: `path`. A directory is `EISDIR`, a FIFO, socket or
+ * device `ENOTREG` (never removed); a symlink (even to a directory or a device) is removed itself.
  */
 export const FILE_DELETE_SCRIPT = script(FILE_DELETE_SH);
 
@@ -112,19 +126,22 @@ export const FILE_DELETE_DIRECTORY_SCRIPT = script(FILE_DELETE_DIRECTORY_SH);
 
 /**
  * Copies a file. Args: `source destination`. The destination is always the new file's
- * own path, never a directory to copy into. The copy is made in a temp file beside the
- * destination (created exclusively, named like `FILE_WRITE_SCRIPT`'s one-exec temp files, so
- * the next write to that path sweeps one a SIGKILLed copy left) and renamed over it: a copy
- * that fails (a full disk) leaves the destination as it was and no partial file. A
- * destination that is a mount point (EBUSY on rename) is copied into in place. A new
- * destination gets the source's mode less the umask (like `cp`); an existing one keeps its
- * mode and, as root, its owner (like a write). A source that is a FIFO, socket or device
- * (after following symbolic links) is `ENOTREG` and is never opened.
+ * own path, never a directory to copy into. The copy is made in a staging directory the
+ * writer creates in the destination's directory (see `FILE_WRITE_SCRIPT`: another user who
+ * owns that directory cannot redirect the copy, its mode or its owner) and renamed over the
+ * destination: a copy that fails (a full disk) leaves the destination as it was and no
+ * partial file. The staging directory is named like `FILE_WRITE_SCRIPT`'s one-exec ones, so
+ * the next write to that path sweeps one a SIGKILLed copy left. A destination that is a mount
+ * point (EBUSY on rename) is copied into in place. A new destination gets the source's mode
+ * less the umask (like `cp`); an existing one keeps its mode and, as root, its owner (like a
+ * write). A source that is a FIFO, socket or device (after following symbolic links) is
+ * `ENOTREG` and is never opened; such a destination is `ENOTREG` and is never replaced.
  */
-export const FILE_COPY_SCRIPT = script(FILE_COPY_SH);
+export const FILE_COPY_SCRIPT = script(staged(FILE_COPY_SH));
 
 /**
- * Moves (renames) a file or directory. Args: `source destination` (`mv -f -T`).
+ * Moves (renames) a file or directory. Args: `source destination` (`mv -f -T`). A FIFO,
+ * socket or device on either side is `ENOTREG`: it is neither moved nor replaced.
  */
 export const FILE_MOVE_SCRIPT = script(FILE_MOVE_SH);
 

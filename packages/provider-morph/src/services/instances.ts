@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { BootedInstance, BootOptions, InstanceFilters, Logger, VMInstance, VMInstanceService } from "@vm/core";
-import { VMError, assertId, assertInteger, bootedInstance, canInstanceReach, hasVMErrorCode, matchesInstanceFilters, matchesMetadata, readBootOptions, readInstanceFilters } from "@vm/provider-kit";
+import { MAX_FORK_COUNT, VMError, assertId, assertInteger, bootedInstance, canInstanceReach, hasVMErrorCode, matchesInstanceFilters, matchesMetadata, readBootOptions, readInstanceFilters } from "@vm/provider-kit";
 import { metadataQuery, pathOf, type MorphClient } from "../api-client/base-client.js";
 import { MORPH_DEFAULT_MAX_EVENT_BYTES } from "../api-client/body.js";
 import { BRANCH_KEY, REQUEST_MARKER_KEY, morphTtlAction, toVMInstance } from "../api-client/mappers.js";
@@ -204,7 +204,7 @@ export function createMorphInstanceService(options: MorphInstanceServiceOptions)
     async fork(instanceId: string, count: number): Promise<BootedInstance[]> {
       const c = ctx("instances.fork");
       assertId(instanceId, c, "instanceId");
-      assertInteger(count, c, "count", 1, 64);
+      assertInteger(count, c, "count", 1, MAX_FORK_COUNT);
       await getModel(instanceId, c.operation);
       await options.beforeFork?.(instanceId);
       const deadline = Date.now() + options.bootTimeoutMs;

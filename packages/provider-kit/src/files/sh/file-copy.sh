@@ -13,36 +13,35 @@ if [ -d "$src" ]; then fail EISDIR; fi
 if [ -e "$src" ] && [ ! -f "$src" ]; then not_regular "$src"; fi
 case $p in /) fail EISDIR ;; */) fail EISDIR ;; esac
 if [ -d "$p" ] && [ ! -L "$p" ]; then fail EISDIR; fi
+# Nor is one replaced as the destination.
+if special "$p"; then not_regular "$p"; fi
 dir=${p%/*}; base=${p##*/}
 [ -n "$dir" ] || dir=/
 ns=$(readlink /proc/self/ns/pid 2>/dev/null) || ns=
 ns=${ns//[!0-9]/}
-tmp=$dir/.${base:0:64}.vm-tmp.copy-${ns:-0}-$$
-cleanup() { if [ -n "$tmp" ]; then rm -f -- "$tmp"; fi; }
-# The source may be private: so is the temp file until its mode is set.
 umask_was=$(umask)
-umask 077
-set -C
-if ! { : >"$tmp"; } 2>/dev/null; then
-  if ! err=$( { : >"$tmp"; } 2>&1 ); then tmp=; failed "$err"; fi
-fi
-set +C
-trap cleanup EXIT
-run cp -T -- "$src" "$tmp"
+__VM_STAGING__
+
+trap leave_stage EXIT
+# The source is read by the path it was given, before the working directory changes.
+case $src in /*) ;; *) src=$PWD/$src ;; esac
+enter_dir
+make_stage ".${base:0:64}.vm-tmp.copy-${ns:-0}-$$"
+run cp -T -- "$src" data
 # A symlink at the destination is replaced like a missing file: its target is not the file
-# being replaced, so its mode and owner are not copied.
-if [ -e "$p" ] && [ ! -L "$p" ]; then
-  if [ "$EUID" = 0 ] && [ "${VM_FILES_NO_CHOWN:-}" != 1 ]; then chown --reference="$p" -- "$tmp" 2>/dev/null || :; fi
-  try chmod --reference="$p" -- "$tmp"
-else
-  m=$(stat -L -c %a -- "$src") || m=644
-  try chmod -- "$(printf '%o' $(( 0$m & ~0$umask_was & 07777 )))" "$tmp"
-fi
+# being replaced, so its mode and owner are not copied. (One lstat: type, owner, mode.)
+info=$(stat -c '%F:%u:%g:%a' -- "../$base" 2>/dev/null) || info=
+case $info in
+  "regular file:"*|"regular empty file:"*)
+    info=${info#*:}
+    if [ "$EUID" = 0 ] && [ "${VM_FILES_NO_CHOWN:-}" != 1 ]; then chown -- "${info%:*}" data 2>/dev/null || :; fi
+    try chmod -- "${info##*:}" data ;;
+  *)
+    m=$(stat -L -c %a -- "$src") || m=644
+    try chmod -- "$(printf '%o' $(( 0$m & ~0$umask_was & 07777 )))" data ;;
+esac
 # A destination that is a mount point (a bind-mounted /etc/hosts) cannot be renamed over:
 # it gets the copy in place, as cp would have done.
-if err=$(mv -f -T -- "$tmp" "$p" 2>&1); then
-  tmp=
-else
-  # (The temp file stays set: the EXIT trap removes it after the copy.)
-  case $err in *"Device or resource busy"*) run cp -T -- "$tmp" "$p" ;; *) failed "$err" ;; esac
+if ! err=$(mv -f -T -- data "../$base" 2>&1); then
+  case $err in *"Device or resource busy"*) run cp -T -- data "$p" ;; *) failed "$err" ;; esac
 fi

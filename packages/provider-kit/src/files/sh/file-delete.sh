@@ -9,4 +9,6 @@
 p=$1
 probe "$p"
 if [ -d "$p" ] && [ ! -L "$p" ]; then fail EISDIR; fi
+# A FIFO, socket or device is not removed: deleting /dev/null breaks every later command.
+if special "$p"; then not_regular "$p"; fi
 try rm -f -- "$p"

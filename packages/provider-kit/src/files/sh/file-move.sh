@@ -7,4 +7,7 @@
 # Embedded by scripts/embed-shell.mjs: the script is everything after the first blank line.
 
 probe "$1"
+# A FIFO, socket or device is neither moved nor replaced (either side).
+if special "$1"; then not_regular "$1"; fi
+if special "$2"; then not_regular "$2"; fi
 run mv -f -T -- "$1" "$2"

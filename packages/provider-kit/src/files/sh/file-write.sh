@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # shellcheck shell=bash
+# shellcheck disable=SC1007,SC2034,SC2209 # `a= b=` sets both empty; stage and stage_in are the
+# staging functions' state (staging.sh, put in by ../scripts.ts); `kind=file` is the word, not the command.
 # FILE_WRITE_SCRIPT: a file written atomically (temp file + rename) or in place, in one exec
 # or several (begin/append/commit), checked against the expected size before it is published.
 # Runs after prelude.sh (script() in ../scripts.ts prepends it): fail, failed, run, try, probe
@@ -14,30 +16,41 @@ case $phase in all|begin|append|commit|abort) ;; *) fail EINVAL ;; esac
 case $src in stdin|base64) ;; *) fail EINVAL ;; esac
 case $suffix in ""|*[!a-z0-9]*) fail EINVAL ;; esac
 case $size in *[!0-9]*) fail EINVAL ;; esac
+case $mode in *[!0-7]*) fail EINVAL ;; esac
 case $p in /) fail EISDIR ;; */) fail EISDIR ;; /*) ;; *) fail EINVAL ;; esac
 # A write never follows a symlink at the path: the link itself is replaced by the new file,
 # so an in-place write onto a link goes the atomic way (temp file renamed over the link).
 if [ "$how" = inplace ] && [ -L "$p" ]; then how=atomic; fi
-umask_was=
+umask_was=$(umask)
 dir=${p%/*}; base=${p##*/}
 [ -n "$dir" ] || dir=/
-pfx=$dir/.${base:0:64}.vm-tmp.
-tmp=$pfx$suffix
-# A one-exec write names its temp file after its writer: -<pid namespace>-<pid>. The staged
-# temp file of a write spread over several execs has no single writer and keeps the bare name.
+# Names in the target's directory (the working directory once enter_dir ran).
+pfx=.${base:0:64}.vm-tmp.
+name=$pfx$suffix
+# A one-exec write names its staging directory after its writer: -<pid namespace>-<pid>. The
+# one of a write spread over several execs has no single writer and keeps the bare name.
 ns=
 case $phase in all|begin)
   ns=$(readlink /proc/self/ns/pid 2>/dev/null) || ns=
   ns=${ns//[!0-9]/} ;;
 esac
-if [ "$phase" = all ] && [ -n "$ns" ]; then tmp=$tmp-$ns-$$; fi
-cleanup() { if [ -n "$tmp" ]; then rm -f -- "$tmp"; fi; }
-# A writer killed with SIGKILL never runs its EXIT trap. Its temp file is removed here, by
-# the next write to the same target, once the writer is provably gone: same pid namespace
-# (a writer in another container sharing the directory is never judged by our pids) and
-# kill -0 says "No such process". A live writer, a pid we may not signal (EPERM) and a name
-# of any other shape are kept. Removing an orphan cannot race its writer: it is dead, and a
-# new writer picks a fresh random suffix.
+if [ "$phase" = all ] && [ -n "$ns" ]; then name=$name-$ns-$$; fi
+__VM_STAGING__
+
+# The staging directory goes with its file on any failure; an in-place write that created
+# its target also removes that target ($created) when it fails.
+created=
+cleanup() {
+  if [ -n "$created" ]; then rm -f -- "$created"; fi
+  leave_stage
+}
+trap cleanup EXIT
+# A writer killed with SIGKILL never runs its EXIT trap. Its staging directory (or the temp
+# file of an older version) is removed here, by the next write to the same target, once the
+# writer is provably gone: same pid namespace (a writer in another container sharing the
+# directory is never judged by our pids) and kill -0 says "No such process". A live writer, a
+# pid we may not signal (EPERM) and a name of any other shape are kept. Runs in the target's
+# directory.
 sweep() {
   [ -n "$ns" ] || return 0
   local f rest pid err found now mtime
@@ -49,12 +62,12 @@ sweep() {
   now=$(date +%s) || now=0
   for f in "${found[@]}"; do
     rest=${f#"$pfx"}
-    # The staged temp file of a write spread over several execs has no writer pid. Each of its
-    # execs appends at once, so one untouched for an hour belongs to a client that died
+    # The staging directory of a write spread over several execs has no writer pid. Each of
+    # its execs appends at once, so one untouched for an hour belongs to a client that died
     # between execs.
     if [[ $rest =~ ^[a-z0-9]+$ ]]; then
-      mtime=$(stat -c %Y -- "$f" 2>/dev/null) || continue
-      if ((now - mtime > 3600)); then rm -f -- "$f" 2>/dev/null || :; fi
+      mtime=$(stat -c %Y -- "$f/data" 2>/dev/null || stat -c %Y -- "$f" 2>/dev/null) || continue
+      if ((now - mtime > 3600)); then rm -rf -- "$f" 2>/dev/null || :; fi
       continue
     fi
     [[ $rest =~ ^[a-z0-9]+-([0-9]+)-([0-9]+)$ ]] || continue
@@ -62,63 +75,74 @@ sweep() {
     pid=${BASH_REMATCH[2]}
     kill -0 "$pid" 2>/dev/null && continue
     err=$(kill -0 "$pid" 2>&1) && continue
-    case $err in *"No such process"*) rm -f -- "$f" 2>/dev/null || : ;; esac
+    case $err in *"No such process"*) rm -rf -- "$f" 2>/dev/null || : ;; esac
   done
 }
+# Writes the content into "$1": trunc 1 starts it, 0 appends. An in-place write opens the
+# target itself with O_NOFOLLOW (dd): a symbolic link put there since the checks above is
+# refused (ELOOP), never written through.
 put() {
-  local f=$1 trunc=$2
+  local f=$1 trunc=$2 flags=nofollow conv=
   shift 2
+  if [ "$trunc" = 0 ]; then flags=append,nofollow conv=conv=notrunc; fi
   if [ "$src" = stdin ]; then
-    if [ "$trunc" = 1 ]; then cat >"$f"; else cat >>"$f"; fi
+    dd of="$f" oflag="$flags" ${conv:+"$conv"} bs=65536 status=none
   else
-    if [ "$trunc" = 1 ]; then printf '%s' "$@" | base64 -d >"$f"; else printf '%s' "$@" | base64 -d >>"$f"; fi
+    printf '%s' "$@" | base64 -d | dd of="$f" oflag="$flags" ${conv:+"$conv"} bs=65536 status=none
   fi
 }
-# The temp file is created exclusively (set -C). It is private (umask 077) unless it will
-# simply keep the default mode of a new file, so no one reads content meant to be 0600.
+# Goes to the target's directory and makes the staging directory there, with an empty file
+# "data" in it (exclusively: nothing else is there).
 prepare() {
   if [ "$mkdirs" = 1 ] && [ ! -d "$dir" ]; then try mkdir -p -- "$dir"; fi
   if [ -d "$p" ] && [ ! -L "$p" ]; then fail EISDIR; fi
+  enter_dir
   sweep
-  if [ -n "$mode" ] || [ -e "$p" ] || [ "$how" = inplace ]; then umask_was=$(umask); umask 077; fi
+  make_stage "$name"
   set -C
-  if ! { : >"$tmp"; } 2>/dev/null; then
-    if ! err=$( { : >"$tmp"; } 2>&1 ); then failed "$err"; fi
+  if ! { : >data; } 2>/dev/null; then
+    if ! err=$( { : >data; } 2>&1 ); then failed "$err"; fi
   fi
   set +C
-  trap cleanup EXIT
 }
+# A later exec of a write spread over several: the staging directory made by "begin".
 staged() {
-  if [ ! -f "$tmp" ]; then
-    tmp=
+  enter_dir
+  enter_stage "$name"
+  if [ ! -f data ] || [ -L data ]; then
     printf 'staged temp file is missing\n' >&2
     fail EIO
   fi
-  trap cleanup EXIT
 }
-# Mode and owner are kept from a file being replaced; a symlink being replaced is not that
-# file, and its target's mode and owner are not copied. VM_FILES_NO_CHOWN=1 (a provider without
-# file ownership) turns the owner part off: nothing is chowned.
-replaces_file() { [ -e "$p" ] && [ ! -L "$p" ]; }
+# Mode and owner are kept from a regular file being replaced (one lstat of it: type, owner,
+# mode); a symlink being replaced is not that file, and its target's are not copied. Every
+# change is to "data" in the staging directory, and the rename is to "../<name>".
+# VM_FILES_NO_CHOWN=1 (a provider without file ownership) turns the owner part off: nothing
+# is chowned.
 finish() {
+  local info kind= keep_owner= keep_mode=
+  info=$(stat -c '%F:%u:%g:%a' -- "../$base" 2>/dev/null) || info=
+  case $info in "regular file:"*|"regular empty file:"*) kind=file ;; esac
+  if [ "$kind" = file ]; then
+    info=${info#*:}
+    keep_owner=${info%:*}
+    keep_mode=${info##*:}
+  fi
   if [ -n "$owner" ] || [ -n "$group" ]; then
-    try chown -- "$owner${group:+:$group}" "$tmp"
-  elif [ "$EUID" = 0 ] && [ "${VM_FILES_NO_CHOWN:-}" != 1 ] && replaces_file; then
-    chown --reference="$p" -- "$tmp" 2>/dev/null || :
+    try chown -- "$owner${group:+:$group}" data
+  elif [ "$EUID" = 0 ] && [ "${VM_FILES_NO_CHOWN:-}" != 1 ] && [ -n "$keep_owner" ]; then
+    chown -- "$keep_owner" data 2>/dev/null || :
   fi
   if [ -n "$mode" ]; then
-    case $mode in *[!0-7]*) fail EINVAL ;; esac
-    try chmod -- "$mode" "$tmp"
-  elif replaces_file; then
-    try chmod --reference="$p" -- "$tmp"
-  elif [ -L "$p" ]; then
-    # The mode a new file gets: 0666 less the umask (the temp file may have been made private).
-    try chmod -- "$(printf '%o' $(( 0666 & ~0${umask_was:-$(umask)} )))" "$tmp"
+    try chmod -- "$mode" data
+  elif [ -n "$keep_mode" ]; then
+    try chmod -- "$keep_mode" data
+  else
+    # The mode a new file gets: 0666 less the caller's umask (the staging directory's file is private).
+    try chmod -- "$(printf '%o' $(( 0666 & ~0$umask_was )))" data
   fi
-  try mv -f -T -- "$tmp" "$p"
-  tmp=
+  try mv -f -T -- data "../$base"
 }
-copy_into() { cat -- "$tmp" >"$p"; }
 # stdin's EOF may be a client that died mid-upload: publish only the expected size.
 check_size() {
   [ -n "$size" ] || return 0
@@ -130,63 +154,57 @@ check_size() {
   fi
 }
 # An in-place write that creates its target removes it if the write fails (a full disk): no
-# partial new file. The EXIT trap's cleanup does it, with the target as its "temp" file until
-# the write is done. A target that existed is written in place and is partial then: that is
-# what in place means (writeFileAtomic keeps the old content).
-# (Assigned directly, never through $(...), which would strip a name's trailing newlines.)
+# partial new file (the EXIT trap's cleanup, through $created). A target that existed is
+# written in place and is partial then: that is what in place means (writeFileAtomic keeps
+# the old content).
 is_new() { [ ! -e "$p" ] && [ ! -L "$p" ]; }
-# An in-place write opens its target: a FIFO, socket or device there is refused, never opened.
-# (An atomic write renames over whatever is there and opens nothing of it.)
-if [ "$how" = inplace ] && [ -e "$p" ] && [ ! -f "$p" ] && [ ! -d "$p" ]; then
+# A FIFO, socket or device at the target is refused: an in-place write would open it, an
+# atomic one would replace it (deleting /dev/null breaks the instance).
+if special "$p"; then
   case $phase in all|begin|commit) not_regular "$p" ;; esac
 fi
 case $phase in
   all)
     if [ "$how" = inplace ]; then
-      tmp=
       if [ -d "$p" ]; then fail EISDIR; fi
-      if is_new; then tmp=$p; fi
-      trap cleanup EXIT
+      if is_new; then created=$p; fi
       run put "$p" 1 "$@"
       # Cut short: a new target goes (trap), an existing one is partial but the write fails.
       check_size "$p"
-      tmp=
+      created=
     else
       prepare
-      run put "$tmp" 1 "$@"
-      check_size "$tmp"
+      run put data 1 "$@"
+      check_size data
       finish
     fi ;;
   begin)
     prepare
-    run put "$tmp" 1 "$@"
-    tmp= ;;
+    run put data 1 "$@"
+    # The staging directory stays for the next exec.
+    cd .. && stage= stage_in= ;;
   append)
     staged
-    run put "$tmp" 0 "$@"
-    tmp= ;;
+    run put data 0 "$@"
+    cd .. && stage= stage_in= ;;
   commit)
     staged
-    run put "$tmp" 0 "$@"
-    check_size "$tmp"
+    run put data 0 "$@"
+    check_size data
     if [ "$how" = inplace ]; then
       if [ -d "$p" ]; then fail EISDIR; fi
-      created=
       if is_new; then created=$p; fi
-      # The staged temp file goes too (cleanup), and so does a target this write created.
-      if ! err=$(copy_into 2>&1); then
-        if [ -n "$created" ]; then rm -f -- "$created"; fi
-        failed "$err"
-      fi
+      # The staging directory goes too (cleanup), and so does a target this write created.
+      if ! err=$(dd if=data of="$p" oflag=nofollow bs=65536 status=none 2>&1); then failed "$err"; fi
+      created=
     else
       finish
     fi ;;
   abort)
-    cleanup
-    # A one-exec write that was killed (timeout, abort) left its temp file under the same
-    # random suffix plus -<pid namespace>-<pid>: it is this call's, so it goes too.
+    # This write's staging directory, and the one a one-exec write of the same suffix that
+    # was killed (timeout, abort) left under that suffix plus -<pid namespace>-<pid>.
+    enter_dir
     set +f
-    rm -f -- "$tmp"-* 2>/dev/null || :
-    set -f
-    tmp= ;;
+    rm -rf -- "$name" "$name"-* 2>/dev/null || :
+    set -f ;;
 esac

@@ -49,3 +49,5 @@ probe() { if [ -e "$1" ] || [ -L "$1" ]; then return 0; fi; run stat --printf= -
 # Reports an existing path that is not a regular file or a directory (a FIFO, socket or
 # device): stat names its type without opening it.
 not_regular() { printf '%s\n' "$(stat -L -c %F -- "$1" 2>/dev/null || echo special file)" >&2; fail ENOTREG; }
+# True for a FIFO, socket or device itself (a symbolic link is not one, whatever it points to).
+special() { [ ! -L "$1" ] && [ -e "$1" ] && [ ! -f "$1" ] && [ ! -d "$1" ]; }
