@@ -1,4 +1,4 @@
-import { EXEC_TAG_VAR } from "@vm/provider-kit";
+import { EXEC_TAG_VAR } from "@vm/provider-kit/internal";
 
 /**
  * Every pm2 call goes through this one fixed POSIX sh script, run as

@@ -1,6 +1,7 @@
 import type { Duplex, Readable } from "node:stream";
 import type { ExecOptions, ExecResult, ExecStreamChunk } from "@vm/core";
-import { VMError, EXEC_TAG_VAR, assertCommandSize, buildExecKillArgv, commandBytes, execTagEntry, newExecId, readExecCall } from "@vm/provider-kit";
+import { VMError, assertCommandSize, commandBytes, readExecCall } from "@vm/provider-kit";
+import { EXEC_TAG_VAR, buildExecKillArgv, execTagEntry, newExecId } from "@vm/provider-kit/internal";
 import type Dockerode from "dockerode";
 import type { DockerContext } from "./context.js";
 import { createDemuxer } from "./demux.js";
@@ -175,12 +176,6 @@ async function exitCodeOf(exec: Dockerode.Exec, operation: string): Promise<numb
  * `EXEC_WRAPPER`), its env and the instance's own environment (its image's `ENV`) must fit in
  * it, less 4 KiB for what the engine adds; otherwise the exec is `INVALID_ARGUMENT` before it
  * is created.
- *
- * @example
- * ```ts
- * import { ARG_MAX_BYTES } from "@vm/provider-docker";
- * console.log(ARG_MAX_BYTES); // 2097152
- * ```
  */
 export const ARG_MAX_BYTES = 2 * 1024 * 1024;
 

@@ -13,12 +13,6 @@ import { script } from "./scripts.js";
  * container's root filesystem itself, not on anything mounted inside it), then, when the size
  * is at most `inlineMax`, a second line with up to `inlineMax + 1` bytes of content in base64
  * (more than `inlineMax` bytes means the file grew: the caller reads it another way).
- *
- * @example
- * ```ts
- * import { FILE_RESOLVE_READ_SCRIPT, FILE_SCRIPT_NAME } from "@vm/provider-kit";
- * const argv = ["bash", "-c", FILE_RESOLVE_READ_SCRIPT, FILE_SCRIPT_NAME, "/app/link/../a.txt", "1048576"];
- * ```
  */
 export const FILE_RESOLVE_READ_SCRIPT = script(String.raw`
 p=$1 max=$2
@@ -58,12 +52,6 @@ fi
  * Prints `<n|f|l|o> <root|mount> <base64 of the resolved parent>`: what is at the path now
  * (nothing, a regular file, a symbolic link, something else) and whether the parent (and the
  * file, if any) live on the container's root filesystem itself.
- *
- * @example
- * ```ts
- * import { FILE_RESOLVE_WRITE_SCRIPT, FILE_SCRIPT_NAME } from "@vm/provider-kit";
- * const argv = ["bash", "-c", FILE_RESOLVE_WRITE_SCRIPT, FILE_SCRIPT_NAME, "/app/link/../a.txt"];
- * ```
  */
 export const FILE_RESOLVE_WRITE_SCRIPT = script(String.raw`
 p=$1

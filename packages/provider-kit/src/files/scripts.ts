@@ -5,23 +5,11 @@
 /**
  * The exit code a file script uses when it reports a classified failure. The classification
  * itself is the last line of stderr: `@@vm-files-error <TAG>`.
- *
- * @example
- * ```ts
- * import { FILE_SCRIPT_ERROR_EXIT_CODE } from "@vm/provider-kit";
- * const classified = (exitCode: number) => exitCode === FILE_SCRIPT_ERROR_EXIT_CODE;
- * ```
  */
 export const FILE_SCRIPT_ERROR_EXIT_CODE = 3;
 
 /**
  * `$0` of every file script, so bash's own messages name the script, not a user value.
- *
- * @example
- * ```ts
- * import { FILE_SCRIPT_NAME, FILE_WRITE_SCRIPT } from "@vm/provider-kit";
- * const argv = ["bash", "-c", FILE_WRITE_SCRIPT, FILE_SCRIPT_NAME, "atomic", "all", "stdin", "/app/a.txt", "0123456789abcdef", "", "", "", "0", ""];
- * ```
  */
 export const FILE_SCRIPT_NAME = "vm-files";
 
@@ -83,12 +71,6 @@ export function script(body: string): string {
  * opened (a FIFO is never opened). From a file that is neither (`o`; none today: /proc and
  * /sys files are regular) it reads `count + 1` bytes, so the caller can tell exactly `count`
  * bytes from more.
- *
- * @example
- * ```ts
- * import { FILE_READ_SCRIPT, FILE_SCRIPT_NAME } from "@vm/provider-kit";
- * const argv = ["bash", "-c", FILE_READ_SCRIPT, FILE_SCRIPT_NAME, "/etc/hostname", "0", "65536"];
- * ```
  */
 export const FILE_READ_SCRIPT = script(String.raw`
 p=$1 off=$2 count=$3
@@ -135,14 +117,6 @@ run chunk
  * either the old file or the complete new one. A writer killed with SIGKILL cannot run that
  * trap; the next write to the same target (`all` or `begin`) removes such orphans: temp
  * files of that target whose writer (by pid, in the same pid namespace) no longer exists.
- *
- * @example
- * ```ts
- * import { FILE_SCRIPT_NAME, FILE_WRITE_SCRIPT } from "@vm/provider-kit";
- * // Prefer atomicWriteArgv(), which validates the values and fills the suffix.
- * const argv = ["bash", "-c", FILE_WRITE_SCRIPT, FILE_SCRIPT_NAME,
- *   "atomic", "all", "stdin", "/app/config.json", "3f9c2a7d41b0e6a8", "600", "", "", "1", "2048"];
- * ```
  */
 export const FILE_WRITE_SCRIPT = script(String.raw`
 how=$1 phase=$2 src=$3 p=$4 suffix=$5 mode=$6 owner=$7 group=$8 mkdirs=$9 size=\${10}
@@ -334,12 +308,6 @@ esac
  * NUL-terminated fields `name`, type (`%Y`: `d` for a directory, following symlinks),
  * size in bytes and mtime in seconds. NUL separation keeps names with newlines intact;
  * base64 keeps names that are not UTF-8 intact across a text-only stdout.
- *
- * @example
- * ```ts
- * import { FILE_LIST_SCRIPT, FILE_SCRIPT_NAME } from "@vm/provider-kit";
- * const argv = ["bash", "-c", FILE_LIST_SCRIPT, FILE_SCRIPT_NAME, "/app"];
- * ```
  */
 export const FILE_LIST_SCRIPT = script(String.raw`
 p=$1
@@ -355,12 +323,6 @@ run listing
 
 /**
  * Prints `yes` when the path exists (any type, including a dangling symlink), else `no`.
- *
- * @example
- * ```ts
- * import { FILE_EXISTS_SCRIPT, FILE_SCRIPT_NAME } from "@vm/provider-kit";
- * const argv = ["bash", "-c", FILE_EXISTS_SCRIPT, FILE_SCRIPT_NAME, "/etc/hostname"];
- * ```
  */
 export const FILE_EXISTS_SCRIPT = script(String.raw`
 if [ -e "$1" ] || [ -L "$1" ]; then echo yes; else echo no; fi
@@ -368,12 +330,6 @@ if [ -e "$1" ] || [ -L "$1" ]; then echo yes; else echo no; fi
 
 /**
  * Prints `yes` when the path is a directory (following symlinks), else `no`.
- *
- * @example
- * ```ts
- * import { FILE_IS_DIRECTORY_SCRIPT, FILE_SCRIPT_NAME } from "@vm/provider-kit";
- * const argv = ["bash", "-c", FILE_IS_DIRECTORY_SCRIPT, FILE_SCRIPT_NAME, "/etc"];
- * ```
  */
 export const FILE_IS_DIRECTORY_SCRIPT = script(String.raw`
 if [ -d "$1" ]; then echo yes; else echo no; fi
@@ -383,12 +339,6 @@ if [ -d "$1" ]; then echo yes; else echo no; fi
  * Creates a directory. Args: `path recursive` (`1`: `mkdir -p`, an existing directory is
  * fine; `0`: plain `mkdir`, an existing entry is `EEXIST`). A non-directory at the path is
  * `EEXIST` either way.
- *
- * @example
- * ```ts
- * import { FILE_MKDIR_SCRIPT, FILE_SCRIPT_NAME } from "@vm/provider-kit";
- * const argv = ["bash", "-c", FILE_MKDIR_SCRIPT, FILE_SCRIPT_NAME, "/app/data", "1"];
- * ```
  */
 export const FILE_MKDIR_SCRIPT = script(String.raw`
 p=$1
@@ -404,12 +354,6 @@ fi
 /**
  * Deletes one non-directory entry. Arg: `path`. A directory is `EISDIR`; a symlink (even
  * to a directory) is removed itself.
- *
- * @example
- * ```ts
- * import { FILE_DELETE_SCRIPT, FILE_SCRIPT_NAME } from "@vm/provider-kit";
- * const argv = ["bash", "-c", FILE_DELETE_SCRIPT, FILE_SCRIPT_NAME, "/tmp/old.log"];
- * ```
  */
 export const FILE_DELETE_SCRIPT = script(String.raw`
 p=$1
@@ -422,12 +366,6 @@ try rm -f -- "$p"
  * Deletes a directory and everything in it. Arg: `path` (trailing slashes are ignored). A
  * non-directory, or a symlink (even to a directory), is `ENOTDIR`: the link's target is never
  * touched; the root directory and a last name of `.` or `..` are refused.
- *
- * @example
- * ```ts
- * import { FILE_DELETE_DIRECTORY_SCRIPT, FILE_SCRIPT_NAME } from "@vm/provider-kit";
- * const argv = ["bash", "-c", FILE_DELETE_DIRECTORY_SCRIPT, FILE_SCRIPT_NAME, "/tmp/build"];
- * ```
  */
 export const FILE_DELETE_DIRECTORY_SCRIPT = script(String.raw`
 p=$1
@@ -450,12 +388,6 @@ try rm -rf -- "$p"
  * destination gets the source's mode less the umask (like `cp`); an existing one keeps its
  * mode and, as root, its owner (like a write). A source that is a FIFO, socket or device
  * (after following symbolic links) is `ENOTREG` and is never opened.
- *
- * @example
- * ```ts
- * import { FILE_COPY_SCRIPT, FILE_SCRIPT_NAME } from "@vm/provider-kit";
- * const argv = ["bash", "-c", FILE_COPY_SCRIPT, FILE_SCRIPT_NAME, "/app/a.txt", "/app/b.txt"];
- * ```
  */
 export const FILE_COPY_SCRIPT = script(String.raw`
 src=$1 p=$2
@@ -502,12 +434,6 @@ fi
 
 /**
  * Moves (renames) a file or directory. Args: `source destination` (`mv -f -T`).
- *
- * @example
- * ```ts
- * import { FILE_MOVE_SCRIPT, FILE_SCRIPT_NAME } from "@vm/provider-kit";
- * const argv = ["bash", "-c", FILE_MOVE_SCRIPT, FILE_SCRIPT_NAME, "/app/a.txt", "/app/b.txt"];
- * ```
  */
 export const FILE_MOVE_SCRIPT = script(String.raw`
 probe "$1"
@@ -519,12 +445,6 @@ run mv -f -T -- "$1" "$2"
  * Args: `path size seconds`: the path is removed when it is a regular file shorter than the
  * `size` bytes the write was to leave and whose inode changed within the last `seconds`
  * (so during the write, by the instance's own clock). Anything else is left alone.
- *
- * @example
- * ```ts
- * import { FILE_DISCARD_PARTIAL_SCRIPT, FILE_SCRIPT_NAME } from "@vm/provider-kit";
- * const argv = ["bash", "-c", FILE_DISCARD_PARTIAL_SCRIPT, FILE_SCRIPT_NAME, "/dev/shm/a.bin", "1048576", "12"];
- * ```
  */
 export const FILE_DISCARD_PARTIAL_SCRIPT = script(String.raw`
 p=$1 size=$2 secs=$3

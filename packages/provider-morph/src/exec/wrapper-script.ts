@@ -1,5 +1,5 @@
 import type { ExecOptions } from "@vm/core";
-import { EXEC_KILL_SCRIPT, EXEC_RUN_DIR, buildExecKillArgv, isExecId } from "@vm/provider-kit";
+import { EXEC_KILL_SCRIPT, EXEC_RUN_DIR, buildExecKillArgv, isExecId } from "@vm/provider-kit/internal";
 
 export { EXEC_KILL_SCRIPT };
 
@@ -88,12 +88,6 @@ export const EXEC_WRAPPER_SCRIPT = [
  * The argv of the exec that kills a wrapped command started with `killId`: `@vm/provider-kit`'s
  * one kill protocol (`EXEC_KILL_SCRIPT`, re-exported here), with the wrapper's root-only
  * `EXEC_RUN_DIR` for its pid and cancel files.
- *
- * @example
- * ```ts
- * import { buildExecKillCommand } from "@vm/provider-morph";
- * buildExecKillCommand("0b7c…"); // ["sh", "-c", EXEC_KILL_SCRIPT, "vm-kill", "0b7c…", "/run/vm-exec"]
- * ```
  */
 export function buildExecKillCommand(killId: string): string[] {
   return buildExecKillArgv(killId, EXEC_RUN_DIR);
@@ -122,13 +116,6 @@ export function needsWrapper(options: ExecOptions | undefined): boolean {
  * and there is no `killId`, else
  * `["bash", "-c", EXEC_WRAPPER_SCRIPT, "vm-exec", cwd, user, timeout, N, M, killId, ...env, ...stdin, ...argv]`.
  * `killId` (letters, digits and `-` only) makes the command killable with `buildExecKillCommand(killId)`.
- *
- * @example
- * ```ts
- * import { buildExecCommand } from "@vm/provider-morph";
- * buildExecCommand(["ls"], { cwd: "/tmp" });
- * // ["bash", "-c", <script>, "vm-exec", "/tmp", "", "", "0", "0", "", "ls"]
- * ```
  */
 export function buildExecCommand(argv: readonly string[], options?: ExecOptions, killId?: string): string[] {
   if (killId !== undefined && !isExecId(killId)) throw new TypeError("killId must be 1-64 letters, digits or dashes");
