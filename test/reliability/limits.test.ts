@@ -1,9 +1,11 @@
 import { createHash, randomUUID } from "node:crypto";
 import { constants as bufferConstants } from "node:buffer";
-import { ARG_MAX_BYTES, DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_OUTPUT_BYTES, EXEC_WRAPPER, MAX_FORK_COUNT } from "@vm/provider-docker";
+import { DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_OUTPUT_BYTES, MAX_FORK_COUNT } from "@vm/provider-docker";
+import { ARG_MAX_BYTES, EXEC_WRAPPER } from "@vm/provider-docker/internal";
 import type { VMProvider } from "@vm/core";
 import { DEFAULT_MAX_READ_BYTES, MAX_ARGUMENT_BYTES, MAX_COMMAND_BYTES, MAX_ID_LENGTH, MAX_NAME_BYTES, MAX_PATH_BYTES, MAX_REQUEST_BYTES_LIMIT, commandBytes, isVMError } from "@vm/provider-kit";
-import { buildExecCommand, createMorphVMProvider } from "@vm/provider-morph";
+import { createMorphVMProvider } from "@vm/provider-morph";
+import { buildExecCommand } from "@vm/provider-morph/internal";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startMorphEmulator, type ReliabilityEmulator } from "./morph-emulator.js";
 import { RUN_LABEL, baseImage, createCountedDockerProvider } from "./support.js";

@@ -1,15 +1,13 @@
+// What a user calls. Test hooks (ARG_MAX_BYTES, the exec wrapper script) are in "./internal"
+// (internal.ts), with no semver guarantees.
 export { createDockerVMProvider, DOCKER_CAPABILITIES, DOCKER_PROVIDER_VERSION, DEFAULT_BOOT_TIMEOUT_MS } from "./provider.js";
 export type { DockerVMProviderOptions } from "./provider.js";
-export { fromDockerError, dockerErrorCode, START_ENGINE_HINT } from "./errors.js";
-export type { DockerErrorContext } from "./errors.js";
-export { DOCKER_LABELS, buildLabels, labelFilters, matchesMetadata, readLabel, readMetadata } from "./labels.js";
-export type { LabelSpec, ResourceKind } from "./labels.js";
-export { mapContainerState } from "./status.js";
-export { createDemuxer } from "./demux.js";
-export { toInstance } from "./containers.js";
-export { ARG_MAX_BYTES, DEFAULT_MAX_OUTPUT_BYTES } from "./exec.js";
-export { EXEC_WRAPPER } from "./scripts.js";
+export { DOCKER_LABELS } from "./labels.js";
+export { DEFAULT_MAX_OUTPUT_BYTES } from "./exec.js";
 export { DEFAULT_REQUEST_TIMEOUT_MS } from "./request-timeout.js";
 export { DEFAULT_MAX_FILE_BYTES } from "./services/files.js";
 export { MAX_FORK_COUNT } from "./services/instances.js";
-export { SNAPSHOT_REPOSITORY } from "./services/snapshots.js";
+// The same class and guards as @vm/provider-kit's (one object: instanceof works across both),
+// so a user installs only this package.
+export { VMError, hasVMErrorCode, isVMError } from "@vm/provider-kit";
+export type { VMErrorOptions } from "@vm/provider-kit";

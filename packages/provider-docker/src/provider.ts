@@ -1,5 +1,6 @@
 import type { ExecFunction, Logger, ProviderCapabilities, VMProvider } from "@vm/core";
-import { PM2_RESURRECT_SCRIPT, createPM2ProcessService, pm2Save } from "@vm/pm2";
+import { createPM2ProcessService, pm2Save } from "@vm/pm2";
+import { PM2_RESURRECT_SCRIPT } from "@vm/pm2/internal";
 import { VMError, assertInteger } from "@vm/provider-kit";
 import Dockerode from "dockerode";
 import { createManagedCheck } from "./containers.js";

@@ -17,12 +17,6 @@
  *
  * argv: sh -c EXEC_WRAPPER vm-exec <argv...>. Exported because its bytes count against
  * ARG_MAX with every command's (see `ARG_MAX_BYTES`).
- *
- * @example
- * ```ts
- * import { EXEC_WRAPPER } from "@vm/provider-docker";
- * const argv = ["sh", "-c", EXEC_WRAPPER, "vm-exec", "ls", "-l"];
- * ```
  */
 export const EXEC_WRAPPER = [
   'env -- "$@"; r=$?',

@@ -12,12 +12,6 @@ import type { ForkSupport } from "./instances.js";
 /**
  * Repository name snapshot images are tagged with (`vm-snapshot:<uuid>`), so they are never
  * dangling images that an `image prune` would remove.
- *
- * @example
- * ```ts
- * import { SNAPSHOT_REPOSITORY } from "@vm/provider-docker";
- * console.log(`docker images ${SNAPSHOT_REPOSITORY}`);
- * ```
  */
 export const SNAPSHOT_REPOSITORY = "vm-snapshot";
 

@@ -15,12 +15,6 @@ const PROVIDER = "morph";
 
 /**
  * Options of the wrapped HTTP client (a subset of `createMorphVMProvider()`'s options).
- *
- * @example
- * ```ts
- * import type { MorphClientOptions } from "@vm/provider-morph";
- * const options: MorphClientOptions = { baseUrl: "http://127.0.0.1:3737/api", timeoutMs: 30_000 };
- * ```
  */
 export interface MorphClientOptions {
   /**
@@ -110,16 +104,6 @@ export interface MorphResult<T> {
 /**
  * The one wrapped HTTP client of the Morph provider: base URL, Bearer auth, timeouts,
  * `AbortSignal`, retries, response validation and error translation all live here.
- *
- * @example
- * ```ts
- * import { createMorphClient, instanceModelSchema } from "@vm/provider-morph";
- * const client = createMorphClient({ apiKey: "key", baseUrl: "http://127.0.0.1:3737/api" });
- * const instance = await client.request({
- *   method: "GET", path: "instance/morphvm_1", operation: "instances.get",
- *   schema: instanceModelSchema, idempotent: true,
- * });
- * ```
  */
 export interface MorphClient {
   readonly baseUrl: string;
@@ -144,13 +128,6 @@ interface Sent {
 /**
  * Creates the wrapped client. A missing API key is reported (`UNAUTHENTICATED`) when the
  * first request is made, before anything is sent.
- *
- * @example
- * ```ts
- * import { createMorphClient } from "@vm/provider-morph";
- * const client = createMorphClient({ baseUrl: "http://127.0.0.1:3737/api" });
- * console.log(String(client)); // MorphClient(http://127.0.0.1:3737/api), never the key
- * ```
  */
 export function createMorphClient(options: MorphClientOptions = {}): MorphClient {
   const { apiKey, baseUrl, origin, timeoutMs, retry, logger, maxResponseBytes } = resolveClientOptions(options, ctxOf("createMorphClient"));
