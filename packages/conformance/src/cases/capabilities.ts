@@ -52,12 +52,6 @@ function unsupportedCase(capability: Capability, probe: (ctx: CaseContext) => Pr
 /**
  * Capability cases: the provider's `capabilities` match what the target declares, and every
  * capability declared `false` makes its operation throw `UNSUPPORTED`.
- *
- * @example
- * ```ts
- * import { capabilityCases } from "@vm/conformance";
- * console.log(capabilityCases.map((c) => c.id));
- * ```
  */
 export const capabilityCases: readonly ConformanceCase[] = [
   {

@@ -3,12 +3,6 @@ import type { ConformanceCase } from "../types.js";
 
 /**
  * Concurrency cases: 20 parallel execs and file writes on one instance, 4 instances at once.
- *
- * @example
- * ```ts
- * import { concurrencyCases } from "@vm/conformance";
- * console.log(concurrencyCases.length);
- * ```
  */
 export const concurrencyCases: readonly ConformanceCase[] = [
   {

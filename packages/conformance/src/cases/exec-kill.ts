@@ -57,12 +57,6 @@ async function startedFile(ctx: CaseContext, id: string, dir: string): Promise<v
 
 /**
  * Cases for the kill protocol and background children (issue 13, items 1 and 9).
- *
- * @example
- * ```ts
- * import { execKillCases } from "@vm/conformance";
- * console.log(execKillCases.map((c) => c.id));
- * ```
  */
 export const execKillCases: readonly ConformanceCase[] = [
   {

@@ -54,12 +54,6 @@ async function collect(stream: AsyncIterable<ExecStreamChunk>): Promise<ExecStre
 /**
  * Command execution cases: argv fidelity, exit codes, stdin, cwd, env, user, timeout,
  * abort, streaming and large output.
- *
- * @example
- * ```ts
- * import { execCases } from "@vm/conformance";
- * console.log(execCases.length);
- * ```
  */
 export const execCases: readonly ConformanceCase[] = [
   {

@@ -35,12 +35,6 @@ async function catInVM(ctx: CaseContext, id: string, path: string): Promise<Buff
  * Path resolution and symbolic links, as documented on `VMFileService`: paths resolve as a
  * process in the VM resolves them; mutations never follow a link in the last component;
  * trailing slashes; names that are not UTF-8.
- *
- * @example
- * ```ts
- * import { filePathCases } from "@vm/conformance";
- * console.log(filePathCases.map((c) => c.id));
- * ```
  */
 export const filePathCases: readonly ConformanceCase[] = [
   {

@@ -82,12 +82,6 @@ async function expectUntouched(ctx: CaseContext, id: string, dir: string): Promi
 /**
  * Special files (FIFOs, sockets, devices) are refused before they are opened, and every file
  * method honours `signal` and `timeoutMs`.
- *
- * @example
- * ```ts
- * import { specialFileCases } from "@vm/conformance";
- * console.log(specialFileCases.map((c) => c.id));
- * ```
  */
 export const specialFileCases: readonly ConformanceCase[] = [
   {

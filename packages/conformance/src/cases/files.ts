@@ -41,12 +41,6 @@ async function statOf(ctx: CaseContext, id: string, path: string, format: string
 /**
  * File service cases: every method, text and binary, sizes, hostile paths, atomic writes and
  * their options, and errors.
- *
- * @example
- * ```ts
- * import { fileCases } from "@vm/conformance";
- * console.log(fileCases.filter((c) => c.level === "MUST").length);
- * ```
  */
 export const fileCases: readonly ConformanceCase[] = [
   {

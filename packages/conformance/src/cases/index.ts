@@ -13,12 +13,6 @@ import { typeCases } from "./types.js";
 
 /**
  * Every case, grouped by the service whose shared instance it uses, in run order.
- *
- * @example
- * ```ts
- * import { CASE_GROUPS } from "@vm/conformance";
- * for (const group of CASE_GROUPS) console.log(group.id, group.cases.length);
- * ```
  */
 export const CASE_GROUPS: readonly CaseGroup[] = [
   { id: "capabilities", title: "capabilities", cases: capabilityCases },
@@ -33,12 +27,6 @@ export const CASE_GROUPS: readonly CaseGroup[] = [
 
 /**
  * Every case as one flat list.
- *
- * @example
- * ```ts
- * import { ALL_CASES } from "@vm/conformance";
- * console.log(ALL_CASES.filter((c) => c.level === "MUST").length, "MUST cases");
- * ```
  */
 export const ALL_CASES: readonly ConformanceCase[] = CASE_GROUPS.flatMap((g) => g.cases);
 

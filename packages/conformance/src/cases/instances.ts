@@ -5,12 +5,6 @@ import { assertHasMetadata, assertIsoDate, missingId } from "./util.js";
 
 /**
  * Lifecycle cases: boot, get, list, stop, terminate, fork, TTL and NOT_FOUND handling.
- *
- * @example
- * ```ts
- * import { instanceCases } from "@vm/conformance";
- * console.log(instanceCases.map((c) => c.id));
- * ```
  */
 export const instanceCases: readonly ConformanceCase[] = [
   {

@@ -28,12 +28,6 @@ async function mine(ctx: CaseContext, id: string, name: string): Promise<Process
 /**
  * PM2 process cases: the seed's builder example, start/list/logs/restart/stop/delete,
  * stopAll/deleteAll, cluster mode and NOT_FOUND.
- *
- * @example
- * ```ts
- * import { processCases } from "@vm/conformance";
- * console.log(processCases.every((c) => c.needs.includes("processes")));
- * ```
  */
 export const processCases: readonly ConformanceCase[] = [
   {

@@ -14,12 +14,6 @@ async function ready(ctx: CaseContext, snapshotId: string): Promise<void> {
 /**
  * Snapshot and image cases: get, list filters, create-and-restore, digest idempotency,
  * delete (and CONFLICT while in use), fromImage, images.
- *
- * @example
- * ```ts
- * import { snapshotCases } from "@vm/conformance";
- * console.log(snapshotCases.map((c) => `${c.level} ${c.id}`).join("\n"));
- * ```
  */
 export const snapshotCases: readonly ConformanceCase[] = [
   {

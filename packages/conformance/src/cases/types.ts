@@ -200,12 +200,6 @@ async function ours(ctx: CaseContext): Promise<string[]> {
 /**
  * The argument-type fuzz: every public method of every service, every argument position, wrong
  * types only, the other arguments valid.
- *
- * @example
- * ```ts
- * import { typeCases } from "@vm/conformance";
- * console.log(typeCases.map((c) => c.id));
- * ```
  */
 export const typeCases: readonly ConformanceCase[] = [
   {
