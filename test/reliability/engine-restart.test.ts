@@ -95,12 +95,25 @@ function pendingNow(): string {
   return `${[...pending.values()].map((p) => `${p.request} (${now - p.since} ms)`).join("; ") || "none"}; boot loop step: ${bootLoopStep || "-"}`;
 }
 
-/** How `work` settles: "ok", its VMError code, or "HANG" after `boundMs`; `at` is ms since `origin()`, read when it settles (the fault may come after the call started). */
+/**
+ * How `work` settles: "ok", its VMError code, or "HANG" once `boundMs` have passed since the
+ * later of its start and the fault (`origin()`, infinite until the fault). The bound counts from
+ * the fault because a call's own steps before it (a 512 MiB buffer, an exec) can take many
+ * seconds on a loaded machine, and they are not what the bound is about. `at` is ms since the
+ * fault, read when it settles (the fault may come after the call started).
+ */
 async function settleWithin(work: () => Promise<unknown>, boundMs: number, origin: () => number): Promise<Outcome> {
   let timer: NodeJS.Timeout | undefined;
-  const hang = new Promise<Outcome>(
-    (resolve) => (timer = setTimeout(() => resolve({ outcome: "HANG", message: `HANG; requests in flight: ${pendingNow()}`, at: Date.now() - origin() }), boundMs)),
-  );
+  const startedAt = Date.now();
+  const hang = new Promise<Outcome>((resolve) => {
+    const check = () => {
+      const from = Math.max(startedAt, origin());
+      const left = Number.isFinite(from) ? from + boundMs - Date.now() : boundMs;
+      if (left <= 0) resolve({ outcome: "HANG", message: `HANG; requests in flight: ${pendingNow()}`, at: Date.now() - origin() });
+      else timer = setTimeout(check, left);
+    };
+    timer = setTimeout(check, boundMs);
+  });
   const done = work().then(
     (): Outcome => ({ outcome: "ok", at: Date.now() - origin() }),
     (err: unknown): Outcome => ({ outcome: codeOf(err), message: isVMError(err) ? err.message : String(err), at: Date.now() - origin() }),
