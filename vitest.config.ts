@@ -9,6 +9,7 @@ const conformanceReporterUrl = new URL("./packages/conformance/dist/reporter-ent
 const conformanceReporters = existsSync(conformanceReporterUrl)
   ? [
       ((await import(conformanceReporterUrl.href)) as { createConformanceReporter: (options: object) => Reporter }).createConformanceReporter({
+        matrixFile: "docs/conformance-matrix.md",
         readmeFiles: ["packages/conformance/README.md"],
       }),
     ]

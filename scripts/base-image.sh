@@ -17,7 +17,9 @@
 #                         a salted build does not move vm-base:latest
 #   VM_BASE_TMPDIR        where the temporary root filesystem is built (default /dev/shm if usable, else /var/tmp)
 #   VM_BASE_DEB_CACHE     where debootstrap keeps downloaded .debs (default /var/cache/vm-base/debs)
-#   DEBIAN_MIRROR         Debian mirror for debootstrap (default http://deb.debian.org/debian)
+#   DEBIAN_MIRROR         Debian mirror for debootstrap (default: the mirror this machine's apt uses, read from
+#                         /etc/apt by scripts/apt-mirror.sh on a Debian host, so a local mirror is respected;
+#                         else http://deb.debian.org/debian). The mirror is not part of the recipe hash.
 set -euo pipefail
 
 # ---- pinned recipe ---------------------------------------------------------------------------
@@ -32,8 +34,12 @@ PM2_DEPS_BEFORE=2026-11-01T00:00:00Z
 IMAGE_REPO=vm-base
 # ----------------------------------------------------------------------------------------------
 
-DEBIAN_MIRROR="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# Only a Debian host's apt points at a Debian mirror (an Ubuntu one has no bookworm).
+if [[ -z "${DEBIAN_MIRROR:-}" ]] && grep -Eqs '^ID="?debian"?$' /etc/os-release; then
+  DEBIAN_MIRROR="$(bash "$root/scripts/apt-mirror.sh" 2>/dev/null || true)"
+fi
+DEBIAN_MIRROR="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 script="$root/scripts/base-image.sh"
 recipe_dir="$root/images/base"
 

@@ -3,10 +3,12 @@
 // pack it exactly as it would be published (`pnpm pack`, which also rewrites workspace: ranges),
 // then run publint (strict: warnings count) and arethetypeswrong (profile esm-only: our packages
 // are ESM only, so CommonJS `require` resolution is out of scope) on that tarball.
-// Any publint message or attw problem fails the run. Build first (`pnpm build`): dist/ is what ships.
+// It also unpacks the tarball and checks what those tools do not: a LICENSE file ships, and every
+// source map carries its sources (`sourcesContent`, from `inlineSources`), since src/ is not shipped.
+// Any publint message, attw problem or failed tarball check fails the run. Build first (`pnpm build`): dist/ is what ships.
 // `node scripts/check-packages.mjs <dir>...` checks just those package directories.
 import { execFile } from "node:child_process";
-import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
 import { promisify } from "node:util";
@@ -36,6 +38,26 @@ async function publicPackages(explicit) {
     dirs.push({ dir, name: pkg.name, version: pkg.version });
   }
   return dirs.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+// What publint and attw do not look at, checked on the unpacked tarball (`package/...`).
+async function tarballContents(tarball, tmp) {
+  const problems = [];
+  const out = join(tmp, "unpacked");
+  await mkdir(out);
+  await run("tar", ["-xzf", tarball, "-C", out]);
+  const pkgDir = join(out, "package");
+  const files = (await readdir(pkgDir, { recursive: true })).map((f) => f.split("\\").join("/"));
+  if (!files.includes("LICENSE")) problems.push("tarball: no LICENSE file (add it to the package and to `files`)");
+  const maps = files.filter((f) => f.endsWith(".js.map"));
+  for (const map of maps) {
+    const { sources = [], sourcesContent = [] } = JSON.parse(await readFile(join(pkgDir, map), "utf8"));
+    if (sources.length === 0 || sourcesContent.length !== sources.length || sourcesContent.some((c) => typeof c !== "string")) {
+      problems.push(`tarball: ${map} has no sourcesContent (its sources are not shipped; set inlineSources)`);
+    }
+  }
+  const verdict = problems.length === 0 ? `LICENSE ok, ${maps.length} map(s) with sources` : `tarball ${problems.length} problem(s)`;
+  return { problems, verdict };
 }
 
 async function checkOne({ dir, name, version }) {
@@ -73,7 +95,9 @@ async function checkOne({ dir, name, version }) {
       for (const k of kinds) problems.push(`attw: ${k}`);
       attwVerdict = `attw ${kinds.length} problem(s)`;
     }
-    return { name, version, problems, summary: `${publintVerdict}, ${attwVerdict} (esm-only)` };
+    const contents = await tarballContents(tarball, tmp);
+    problems.push(...contents.problems);
+    return { name, version, problems, summary: `${publintVerdict}, ${attwVerdict} (esm-only), ${contents.verdict}` };
   } catch (err) {
     problems.push(`check crashed: ${err instanceof Error ? err.message : String(err)}`);
     return { name, version, problems, summary: "could not be checked" };

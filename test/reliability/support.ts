@@ -10,7 +10,7 @@ import { inject } from "vitest";
 export const RUN_LABEL = "vm.test.reliability-run";
 
 export function baseImage(): string {
-  return inject("baseImage") ?? process.env.VM_BASE_IMAGE ?? "vm-base:dev";
+  return inject("baseImage") ?? process.env.VM_BASE_IMAGE ?? "vm-base:latest";
 }
 
 interface Modem {

@@ -27,7 +27,7 @@ export interface BenchContext {
 const repoRoot = join(import.meta.dirname, "..", "..", "..");
 
 /**
- * The base image: `VM_BASE_IMAGE`, else the last line `scripts/base-image.sh` prints, else `vm-base:dev`.
+ * The base image: `VM_BASE_IMAGE`, else the last line `scripts/base-image.sh` prints, else `vm-base:latest`.
  *
  * @example
  * ```ts
@@ -43,7 +43,7 @@ export function resolveBaseImage(): string {
     const last = out.trim().split("\n").pop()?.trim();
     if (last) return last;
   }
-  return "vm-base:dev";
+  return "vm-base:latest";
 }
 
 /**

@@ -8,7 +8,7 @@ import { summarize } from "./stats.js";
 export interface Variant {
   name: string;
   kind: "ours" | "baseline";
-  /** Failures are part of the finding (the seed's approach past the argv limit): recorded, not a harness error. */
+  /** Failures are part of the finding (the design document's approach past the argv limit): recorded, not a harness error. */
   mayFail?: boolean;
   /** Untimed preparation before each run. */
   before?: () => Promise<void> | void;

@@ -111,7 +111,7 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
             cases.push(...(await filesSuite(ctx, target)));
             // Bisection costs ten execs: the full run only (smoke sees the failure at 1 MiB anyway).
             if (!ctx.smoke) {
-              log("files: probing the seed's size limit");
+              log("files: probing the design document's approach's size limit");
               seedLimit = await probeSeedLimit(ctx, target);
             }
           }

@@ -88,8 +88,8 @@ export function renderMarkdown(r: BenchResults, chartFile: string): string {
       const s = r.seedLimit;
       out.push(
         Number.isFinite(s.smallestFailingBytes)
-          ? `The seed's approach (content as one base64 argument) writes at most **${(s.largestOkBytes / 1024).toFixed(0)} KiB** and fails from ${(s.smallestFailingBytes / 1024).toFixed(0)} KiB: \`${s.error.slice(0, 160)}\`. It is not run above 1 MiB.`
-          : "The seed's approach did not fail up to 1 MiB on this engine.",
+          ? `The design document's approach (content as one base64 argument) writes at most **${(s.largestOkBytes / 1024).toFixed(0)} KiB** and fails from ${(s.smallestFailingBytes / 1024).toFixed(0)} KiB: \`${s.error.slice(0, 160)}\`. It is not run above 1 MiB.`
+          : "The design document's approach did not fail up to 1 MiB on this engine.",
         "",
       );
     }
@@ -127,7 +127,7 @@ export function renderMarkdown(r: BenchResults, chartFile: string): string {
     "- **median** is the headline; **p95** the slow tail; **IQR** (q3 − q1) and **min–max** the spread. With few repetitions (large files, fork) p95 is close to the maximum.",
     "- **ratio**: for latency, ours ÷ baseline time (below 1 is faster than the baseline); for file transfer, ours ÷ `docker cp` throughput (above 1 is faster). *paired ratio IQR* is the spread of the per-round ratios: ours and its baseline timed back to back.",
     "- Each run's answer is checked outside the timing (exit code and exact stdout; a SHA-256 of the file in the container or of the bytes read), so a fast wrong answer fails instead of winning.",
-    "- *fails* marks a finding (the seed's approach past the argument-size limit); **FAILED** marks a broken operation.",
+    "- *fails* marks a finding (the design document's approach past the argument-size limit); **FAILED** marks a broken operation.",
     "",
   );
   return `${out.join("\n")}\n`;

@@ -144,7 +144,7 @@ export type DeployProgress =
  * @example
  * ```ts
  * import type { DeployAppOptions } from "@vm/demo";
- * const options: DeployAppOptions = { imageId: "vm-base:dev", ttlSeconds: 600, onProgress: console.log };
+ * const options: DeployAppOptions = { imageId: "vm-base:latest", ttlSeconds: 600, onProgress: console.log };
  * ```
  */
 export interface DeployAppOptions {
@@ -253,7 +253,7 @@ function renderProcesses(list: readonly ProcessInfo[]): string[] {
  * import type { VMProvider } from "@vm/core";
  * import { deployApp } from "@vm/demo";
  * async function demo(provider: VMProvider) {
- *   const result = await deployApp(provider, { imageId: "vm-base:dev" });
+ *   const result = await deployApp(provider, { imageId: "vm-base:latest" });
  *   for (const step of result.steps) console.log(step.step, step.title, step.ok, step.durationMs);
  *   return result.ok;
  * }

@@ -21,14 +21,14 @@ describe("demo failures are one clear line", () => {
   });
 
   it("no Docker engine: says how to start one, exits 2", async () => {
-    const done = await startDemo(["--image", "vm-base:dev"], { DOCKER_HOST: "unix:///tmp/vm-demo-no-engine-here.sock" }).done;
+    const done = await startDemo(["--image", "vm-base:latest"], { DOCKER_HOST: "unix:///tmp/vm-demo-no-engine-here.sock" }).done;
     expect(done.code).toBe(2);
     expectOneClearLine(done.stderr, "bash scripts/docker-engine.sh");
     expect(done.stdout).toBe("");
   });
 
   it("no Docker engine with --json: the same line on stderr, a JSON error on stdout", async () => {
-    const done = await startDemo(["--json", "--image", "vm-base:dev"], { DOCKER_HOST: "unix:///tmp/vm-demo-no-engine-here.sock" }).done;
+    const done = await startDemo(["--json", "--image", "vm-base:latest"], { DOCKER_HOST: "unix:///tmp/vm-demo-no-engine-here.sock" }).done;
     expect(done.code).toBe(2);
     expectOneClearLine(done.stderr, "bash scripts/docker-engine.sh");
     expect(JSON.parse(done.stdout)).toMatchObject({ ok: false, provider: "docker", error: { code: "UNAVAILABLE" } });

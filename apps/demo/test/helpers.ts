@@ -13,7 +13,7 @@ declare module "vitest" {
 
 /** The base image reference the integration project's global setup resolved. */
 export function baseImage(): string {
-  return inject("baseImage") ?? process.env.VM_BASE_IMAGE ?? "vm-base:dev";
+  return inject("baseImage") ?? process.env.VM_BASE_IMAGE ?? "vm-base:latest";
 }
 
 const run = promisify(execFile);

@@ -13,7 +13,7 @@ export interface StartedEmulator {
 
 /**
  * Starts the emulator from the environment: `PORT` (default 3737), `HOST` (default
- * 127.0.0.1), `MORPH_API_KEY` (required), `VM_BASE_IMAGE` (default `vm-base:dev`, offered as
+ * 127.0.0.1), `MORPH_API_KEY` (required), `VM_BASE_IMAGE` (default `vm-base:latest`, offered as
  * image `morphvm-minimal`), `MORPH_EMULATOR_SESSION` (label value; default a random id).
  *
  * @example
@@ -29,7 +29,7 @@ export async function startEmulatorFromEnv(env: NodeJS.ProcessEnv = process.env,
   const port = Number(env.PORT ?? "3737");
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, got ${JSON.stringify(env.PORT)}`);
   const session = env.MORPH_EMULATOR_SESSION ?? `emu-${process.pid}-${Date.now().toString(36)}`;
-  const reference = env.VM_BASE_IMAGE ?? "vm-base:dev";
+  const reference = env.VM_BASE_IMAGE ?? "vm-base:latest";
   const backend = createDockerVMProvider({ labels: { [EMULATOR_LABEL]: session } });
   const emulator = createMorphEmulator({
     apiKey,

@@ -1,3 +1,5 @@
+// The testcontainers helpers, at `@vm/conformance/containers` only: testcontainers (with
+// dockerode and ssh2) is an optional peer dependency, so the main entry must never load it.
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { GenericContainer, ImageName, PullPolicy, Wait, getContainerRuntimeClient } from "testcontainers";
@@ -9,7 +11,7 @@ import type { ContainerRuntimeClient, StartedTestContainer, WaitStrategy } from 
  *
  * @example
  * ```ts
- * import { findContainerEngine } from "@vm/conformance";
+ * import { findContainerEngine } from "@vm/conformance/containers";
  * const engine = await findContainerEngine();
  * console.log(engine.info.containerRuntime.serverVersion);
  * ```
@@ -29,7 +31,7 @@ export async function findContainerEngine(): Promise<ContainerRuntimeClient> {
  *
  * @example
  * ```ts
- * import type { ImageBuild } from "@vm/conformance";
+ * import type { ImageBuild } from "@vm/conformance/containers";
  * const build: ImageBuild = { context: "./images/base", dockerfile: "Dockerfile", buildArgs: { NODE_MAJOR: "24" } };
  * ```
  */
@@ -69,8 +71,10 @@ async function baseImagesOf(context: string, dockerfile: string, buildArgs: Reco
  *
  * @example
  * ```ts
- * import { ensureImage } from "@vm/conformance";
- * const image = await ensureImage("vm-base:dev", { context: "images/base" });
+ * import { ensureImage } from "@vm/conformance/containers";
+ * // A local image passes through; a missing one is built only from a context you give.
+ * const image = await ensureImage(process.env.VM_BASE_IMAGE ?? "vm-base:latest");
+ * const own = await ensureImage("my-app-base:1", { context: "./image" }); // built from ./image/Dockerfile if missing
  * ```
  */
 export async function ensureImage(image: string, build?: ImageBuild): Promise<string> {
@@ -95,7 +99,7 @@ export async function ensureImage(image: string, build?: ImageBuild): Promise<st
  *
  * @example
  * ```ts
- * import { waitForUrl } from "@vm/conformance";
+ * import { waitForUrl } from "@vm/conformance/containers";
  * const wait = waitForUrl("http://127.0.0.1:8080/health");
  * ```
  */
@@ -135,9 +139,9 @@ export function waitForUrl(url: string, options: { intervalMs?: number; headers?
  *
  * @example
  * ```ts
- * import type { ServiceSpec } from "@vm/conformance";
+ * import type { ServiceSpec } from "@vm/conformance/containers";
  * const spec: ServiceSpec = {
- *   image: "vm-base:dev",
+ *   image: "vm-base:latest",
  *   command: ["node", "/app/server.js"],
  *   env: { PORT: "18080" },
  *   bindMounts: [{ source: "/abs/path/app", target: "/app", mode: "ro" }],
@@ -166,7 +170,7 @@ export interface ServiceSpec {
  *
  * @example
  * ```ts
- * import type { StartedService } from "@vm/conformance";
+ * import type { StartedService } from "@vm/conformance/containers";
  * async function logsOf(service: StartedService) {
  *   return service.container.getId();
  * }
@@ -185,9 +189,10 @@ export interface StartedService extends AsyncDisposable {
  *
  * @example
  * ```ts
- * import { startService, waitForUrl } from "@vm/conformance";
+ * import { startService, waitForUrl } from "@vm/conformance/containers";
+ * // `await using`: Node 24+, or TypeScript compiling it to try/finally for Node 22 (or call stop()).
  * await using emulator = await startService({
- *   image: "vm-base:dev",
+ *   image: "vm-base:latest",
  *   command: ["node", "/app/dist/main.js"],
  *   env: { PORT: "18080" },
  *   bindMounts: [{ source: "/repo/apps/morph-emulator", target: "/app", mode: "ro" }],

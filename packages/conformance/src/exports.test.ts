@@ -5,9 +5,11 @@ import { describeEntryPoints } from "../../../test-setup/entry-points.js";
 describeEntryPoints(import.meta.dirname, packageJson, {
   // A provider author's API, under semver.
   ".": [
-    "MARKER_KEYS", "createConformanceReporter", "describeProviderConformance", "ensureImage",
-    "findContainerEngine", "runConformance", "startService", "waitForUrl",
+    "MARKER_KEYS", "VM_ASSUMPTIONS", "createConformanceReporter", "describeProviderConformance",
+    "runConformance",
   ],
   // The reporter alone, loading no test code.
   "./reporter": ["createConformanceReporter"],
+  // The testcontainers helpers (testcontainers is an optional peer).
+  "./containers": ["ensureImage", "findContainerEngine", "startService", "waitForUrl"],
 });

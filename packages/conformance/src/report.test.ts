@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { VM_ASSUMPTIONS } from "./assumptions.js";
 import { parseMatrix, renderJUnit, renderMatrixMarkdown, replaceBetweenMarkers, summarize } from "./report.js";
 import type { ConformanceMatrix } from "./report.js";
 
@@ -22,6 +23,12 @@ describe("report rendering", () => {
     expect(md).toContain("missing \\| command");
     expect(md).toContain("- **docker** `instances.fork` (MUST): expected 2 &lt;got> 1");
     expect(md).toContain("| docker | 1 | 1 | 0 | 1 | 0 | 0 | 2026-01-01T00:00:00Z |");
+  });
+
+  it("names no script of ours and lists every assumption about the VM", () => {
+    const md = renderMatrixMarkdown(matrix);
+    expect(md).not.toMatch(/pnpm|test:integration/);
+    for (const a of VM_ASSUMPTIONS) expect(md).toContain(`- **${a.id}**: `);
   });
 
   it("round-trips its embedded data so a later run can merge providers", () => {

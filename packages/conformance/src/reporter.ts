@@ -6,6 +6,9 @@ import { readConformanceMeta } from "./meta.js";
 import { parseMatrix, renderJUnit, renderMatrixMarkdown, renderSummary, renderTable, replaceBetweenMarkers } from "./report.js";
 import type { ConformanceMatrix, MatrixCell } from "./report.js";
 
+/** The environment variable that sets the report directory when `outputDir` is not given. */
+export const REPORT_DIR_ENV = "VM_CONFORMANCE_REPORT_DIR";
+
 /**
  * Options for `createConformanceReporter()`. Relative paths resolve against vitest's root.
  *
@@ -16,11 +19,26 @@ import type { ConformanceMatrix, MatrixCell } from "./report.js";
  * ```
  */
 export interface ConformanceReporterOptions {
-  /** JUnit XML, `matrix.md` and `results.json` go here (default `reports/conformance`). */
+  /**
+   * Where `junit.xml`, `matrix.md` and `results.json` of this run go. Without it, the
+   * `VM_CONFORMANCE_REPORT_DIR` environment variable, else `reports/conformance`.
+   *
+   * @default process.env.VM_CONFORMANCE_REPORT_DIR ?? "reports/conformance"
+   */
   outputDir?: string;
-  /** The committed matrix, regenerated (merged per provider) by every run (default `docs/conformance-matrix.md`; `false` to skip). */
+  /**
+   * A matrix file to keep across runs: each run replaces the columns of the providers it ran
+   * and keeps the others' last results. `false`: none.
+   *
+   * @default false
+   */
   matrixFile?: string | false;
-  /** Files whose `<!-- conformance-matrix:start -->…<!-- conformance-matrix:end -->` block gets the latest matrix. */
+  /**
+   * Files whose `<!-- conformance-matrix:start -->…<!-- conformance-matrix:end -->` block gets
+   * the latest matrix (merged like `matrixFile`, when one is set).
+   *
+   * @default []
+   */
   readmeFiles?: string[];
 }
 
@@ -72,10 +90,10 @@ export function collectMatrix(
 }
 
 /**
- * A vitest reporter that writes, after every run that included conformance tests:
- * `reports/conformance/junit.xml`, `reports/conformance/matrix.md`, `results.json`, and
- * regenerates `docs/conformance-matrix.md` (keeping the last results of providers that did not
- * run this time) plus the matrix block of any `readmeFiles`.
+ * A vitest reporter that writes, after every run that included conformance tests,
+ * `junit.xml`, `matrix.md` and `results.json` into `outputDir`; and, when asked, regenerates
+ * `matrixFile` (keeping the last results of providers that did not run this time) and the
+ * matrix block of each of `readmeFiles`. Runs without conformance tests write nothing.
  *
  * @example
  * ```ts
@@ -84,7 +102,7 @@ export function collectMatrix(
  * import { createConformanceReporter } from "@vm/conformance/reporter";
  *
  * export default defineConfig({
- *   test: { reporters: ["default", createConformanceReporter({ readmeFiles: ["packages/conformance/README.md"] })] },
+ *   test: { reporters: ["default", createConformanceReporter({ outputDir: "reports/conformance" })] },
  * });
  * ```
  */
@@ -99,13 +117,14 @@ export function createConformanceReporter(options: ConformanceReporterOptions = 
       const { matrix: fresh, durations } = collectMatrix(modules, runAt);
       const ran = Object.keys(fresh.providers);
       if (ran.length === 0) return;
-      const outputDir = resolve(root, options.outputDir ?? "reports/conformance");
+      const outputDir = resolve(root, options.outputDir ?? (process.env[REPORT_DIR_ENV] || "reports/conformance"));
       write(resolve(outputDir, "junit.xml"), renderJUnit(fresh, ran, durations));
       write(resolve(outputDir, "results.json"), `${JSON.stringify(fresh, null, 2)}\n`);
       write(resolve(outputDir, "matrix.md"), renderMatrixMarkdown(fresh));
-      if (options.matrixFile === false) return;
-      const matrixPath = resolve(root, options.matrixFile ?? "docs/conformance-matrix.md");
-      const merged = parseMatrix(read(matrixPath));
+      const matrixFile = options.matrixFile ?? false;
+      if (matrixFile === false && (options.readmeFiles ?? []).length === 0) return;
+      const matrixPath = matrixFile === false ? undefined : resolve(root, matrixFile);
+      const merged = parseMatrix(matrixPath === undefined ? undefined : read(matrixPath));
       // A partial run (-t filter) updates only the cells it ran; the rest keep their last result.
       for (const p of ran) {
         merged.providers[p] = { runAt: fresh.providers[p]!.runAt, results: { ...merged.providers[p]?.results, ...fresh.providers[p]!.results } };
@@ -121,7 +140,7 @@ export function createConformanceReporter(options: ConformanceReporterOptions = 
           if (!(id in merged.cases)) delete merged.providers[p]!.results[id];
         }
       }
-      write(matrixPath, renderMatrixMarkdown(merged));
+      if (matrixPath !== undefined) write(matrixPath, renderMatrixMarkdown(merged));
       for (const file of options.readmeFiles ?? []) {
         const path = resolve(root, file);
         const current = read(path);

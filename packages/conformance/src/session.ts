@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import type { BootOptions, VMProvider } from "@vm/core";
 import { isVMError } from "@vm/provider-kit";
+import { hostLeftovers, onHost, removeScratch, scratchPath } from "./scratch.js";
 import { createResourceTracker } from "./tracker.js";
 import type { CaseContext, CaseGroup, ConformanceCase, ConformanceMarker, ConformanceSetup, ConformanceTarget, ResourceTracker } from "./types.js";
 
@@ -167,6 +168,7 @@ export function createSession(target: ConformanceTarget): ConformanceSession {
           groupTracker ??= createResourceTracker(provider);
           const gt = groupTracker;
           const track = createResourceTracker(provider);
+          const scratchDirs: string[] = [];
           const boot = async (options?: BootOptions) => {
             const vm = await provider.instances.boot(setup.snapshotId, withMarker(options));
             track.instance(vm.id);
@@ -194,7 +196,9 @@ export function createSession(target: ConformanceTarget): ConformanceSession {
             },
             async scratchDir(instanceId) {
               const id = instanceId ?? (await ctx.sharedInstance());
-              const dir = `/tmp/vm-conformance/${testCase.id}-${unique("d")}`;
+              const dir = scratchPath(marker.run, testCase.id);
+              scratchDirs.push(dir);
+              track.add(`scratch directory ${dir} in ${id}`, () => removeScratch(provider, id, dir));
               const result = await provider.instances.exec(id, ["mkdir", "-p", "--", dir]);
               if (result.exit_code !== 0) throw new Error(`could not create scratch dir ${dir}: ${result.stderr}`);
               return dir;
@@ -227,8 +231,10 @@ export function createSession(target: ConformanceTarget): ConformanceSession {
             failure = err;
           }
           const cleanupErrors = await track.cleanup();
+          // Removed in the VM yet still on this host: the host is where the VM's files are.
+          for (const dir of onHost(scratchDirs)) cleanupErrors.push(new Error(`scratch directory ${dir} is still on the host after the case`));
           if (failure !== undefined) throw failure instanceof Error ? failure : new Error("the case threw a non-Error value", { cause: failure });
-          if (cleanupErrors.length > 0) throw new AggregateError(cleanupErrors, `${testCase.id}: cleanup failed`);
+          if (cleanupErrors.length > 0) throw new AggregateError(cleanupErrors, `${testCase.id}: cleanup failed: ${cleanupErrors.map((e) => e.message).join("; ")}`);
         },
         async dispose() {
           const errors = groupTracker ? await groupTracker.cleanup() : [];
@@ -250,6 +256,7 @@ export function createSession(target: ConformanceTarget): ConformanceSession {
       const afterSweep = describe(await findMarked(provider, { [MARKER_KEYS.run]: marker.run }));
       for (const item of afterSweep) if (!left.includes(item)) left.push(`${item} (survived the end sweep)`);
       if (target.leftovers) left.push(...(await target.leftovers(provider, marker)));
+      left.push(...hostLeftovers(marker.run).map((path) => `host path ${path}`));
       return left;
     },
     async finish() {

@@ -78,9 +78,16 @@ export interface ConformanceTarget {
  */
 export interface ConformanceSetup {
   provider: VMProvider;
-  /** A ready snapshot every lifecycle case boots from. */
+  /**
+   * What every lifecycle case passes to `instances.boot()`, any number of times. With snapshots,
+   * a ready snapshot; a provider without images or snapshots gives its own boot source (a
+   * template name, a rootfs, a fixed id such as `"default"`).
+   */
   snapshotId: string;
-  /** An image `snapshots.fromImage()` accepts; the `fromImage` cases are skipped (visibly) without it. */
+  /**
+   * An image `snapshots.fromImage()` accepts. Leave it out for a provider without images: the
+   * `fromImage` cases are then skipped (visibly) with the reason "target setup gave no imageId".
+   */
   imageId?: string;
   /** Undo `setup()` (runs after the end sweep). */
   teardown?: () => Promise<void>;
@@ -133,7 +140,10 @@ export interface CaseContext {
   readonly track: ResourceTracker;
   /** The service group's shared, ready instance (booted on first use, removed after the group). */
   sharedInstance(): Promise<string>;
-  /** A fresh, empty directory unique to this case inside `instanceId` (default: the shared instance). */
+  /**
+   * A fresh directory `/tmp/vm-conformance-<run id>-<case id>-d-<hex>` in `instanceId` (default:
+   * the shared instance), removed with `files.deleteDirectory` after the case.
+   */
   scratchDir(instanceId?: string): Promise<string>;
   /** Boot a fresh instance carrying the run marker; it is terminated after the case. */
   boot(options?: BootOptions): Promise<BootedInstance>;

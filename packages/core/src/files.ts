@@ -43,7 +43,11 @@ export interface FileInfo {
  * ```
  */
 export interface FileOperationOptions {
-  /** Abort the operation: the call rejects with `ABORTED` (at once if already aborted, before any work). */
+  /**
+   * Abort the operation: the call rejects with `ABORTED` (at once if already aborted, before any work).
+   *
+   * @default none (the call is bounded only by `timeoutMs`)
+   */
   signal?: AbortSignal;
   /**
    * Give up after this many milliseconds (whole call): the call rejects with `TIMEOUT`.
@@ -82,13 +86,29 @@ export interface CreateDirectoryOptions extends FileOperationOptions {
  * ```
  */
 export interface AtomicWriteOptions extends FileOperationOptions {
-  /** Octal permission bits, e.g. `"600"` or `"0755"`. */
+  /**
+   * Octal permission bits, e.g. `"600"` or `"0755"`.
+   *
+   * @default the replaced file's mode, else `0666` minus the umask (as a new file gets)
+   */
   mode?: string;
-  /** Create missing parent directories (`mkdir -p`). */
+  /**
+   * Create missing parent directories (`mkdir -p`).
+   *
+   * @default `false` (a missing parent directory is `NOT_FOUND`)
+   */
   createDirs?: boolean;
-  /** User name or uid to own the file. */
+  /**
+   * User name or uid to own the file.
+   *
+   * @default the replaced file's owner (when the provider has `fileOwnership`), else the exec user
+   */
   owner?: string;
-  /** Group name or gid to own the file. */
+  /**
+   * Group name or gid to own the file.
+   *
+   * @default the replaced file's group (when the provider has `fileOwnership`), else the exec user's group
+   */
   group?: string;
 }
 

@@ -53,6 +53,11 @@ export interface VMInstance {
  *   return provider.instances.exec(vm.id, ["uname", "-a"]);
  * } // terminated here
  * ```
+ *
+ * `await using` runs natively on Node 24+. On Node 22 it is a syntax error unless TypeScript
+ * 5.2+ compiles it (e.g. `target: "ES2023"`, `lib: ["ES2023", "ESNext.Disposable"]`) into
+ * try/finally; Node 22 already defines `Symbol.asyncDispose`, so no polyfill is needed. Without
+ * either, call `instances.terminate(vm.id)` in a `finally` block.
  */
 export interface BootedInstance extends VMInstance, AsyncDisposable {}
 
@@ -66,14 +71,35 @@ export interface BootedInstance extends VMInstance, AsyncDisposable {}
  * ```
  */
 export interface BootOptions {
-  /** Stop or terminate the instance this many seconds after boot, even with no client running. */
+  /**
+   * Stop or terminate the instance this many seconds after boot, even with no client running.
+   *
+   * @default none: the instance runs until it is stopped or terminated
+   */
   ttl_seconds?: number;
-  /** What the TTL does; default `"stop"`. */
+  /**
+   * What the TTL does when it fires.
+   *
+   * @default `"stop"`
+   */
   ttl_action?: TtlAction;
-  /** String labels to attach; `list({ metadata })` filters on them. */
+  /**
+   * String labels to attach; `list({ metadata })` filters on them.
+   *
+   * @default `{}`
+   */
   metadata?: Record<string, string>;
-  /** Give up waiting for `ready` after this long (the instance is cleaned up). */
+  /**
+   * Give up waiting for `ready` after this long (the instance is cleaned up).
+   *
+   * @default the provider's boot timeout (`bootTimeoutMs`: 60 s on Docker, 180 s on Morph)
+   */
   timeoutMs?: number;
+  /**
+   * Abort the boot: the call rejects with `ABORTED`.
+   *
+   * @default none
+   */
   signal?: AbortSignal;
 }
 
@@ -87,8 +113,17 @@ export interface BootOptions {
  * ```
  */
 export interface InstanceFilters {
+  /**
+   * Only instances in this status (or any of these).
+   *
+   * @default every status
+   */
   status?: InstanceStatus | readonly InstanceStatus[];
-  /** Every key/value here must be present on the instance. */
+  /**
+   * Every key/value here must be present on the instance.
+   *
+   * @default no metadata filter
+   */
   metadata?: Record<string, string>;
 }
 
@@ -116,11 +151,23 @@ export interface InstanceFilters {
  * ```
  */
 export interface ExecOptions {
-  /** Absolute working directory inside the VM. */
+  /**
+   * Absolute working directory inside the VM.
+   *
+   * @default the image's working directory (usually `/`)
+   */
   cwd?: string;
-  /** Extra environment variables for this command only. */
+  /**
+   * Extra environment variables for this command only.
+   *
+   * @default `{}` (the instance's own environment only)
+   */
   env?: Record<string, string>;
-  /** Fed to the command's standard input, then closed. */
+  /**
+   * Fed to the command's standard input, then closed.
+   *
+   * @default none: standard input is empty (closed at once)
+   */
   stdin?: string | Uint8Array;
   /**
    * Kill the command and everything it started in the VM after this long (a background child
@@ -128,9 +175,17 @@ export interface ExecOptions {
    * @default no limit (the provider's own request timeout still applies)
    */
   timeoutMs?: number;
-  /** Kill the command and everything it started in the VM when aborted; the call rejects with `ABORTED`. */
+  /**
+   * Kill the command and everything it started in the VM when aborted; the call rejects with `ABORTED`.
+   *
+   * @default none
+   */
   signal?: AbortSignal;
-  /** Run as this user (name or uid) inside the VM. */
+  /**
+   * Run as this user (name or uid) inside the VM.
+   *
+   * @default the image's user (usually `root`)
+   */
   user?: string;
 }
 

@@ -53,7 +53,7 @@ export interface ProcessConfig {
 
 /**
  * Options for `processes.start()`: a partial config. When `script` is given and differs
- * from the `command` argument, `command` is the interpreter (the seed's
+ * from the `command` argument, `command` is the interpreter (the design's
  * `start(id, "node", { name, script })` form).
  *
  * @example

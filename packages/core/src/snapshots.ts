@@ -40,7 +40,17 @@ export interface VMSnapshot {
  * ```
  */
 export interface SnapshotFilters {
+  /**
+   * Every key/value here must be present on the snapshot.
+   *
+   * @default no metadata filter
+   */
   metadata?: Record<string, string>;
+  /**
+   * Only the snapshot with this digest.
+   *
+   * @default no digest filter
+   */
   digest?: string;
 }
 
@@ -54,8 +64,17 @@ export interface SnapshotFilters {
  * ```
  */
 export interface CreateSnapshotOptions {
+  /**
+   * String labels to attach; `list({ metadata })` filters on them.
+   *
+   * @default `{}`
+   */
   metadata?: Record<string, string>;
-  /** Idempotency key: the same digest returns the existing snapshot instead of a new one. */
+  /**
+   * Idempotency key: the same digest returns the existing snapshot instead of a new one.
+   *
+   * @default none: every call makes a new snapshot
+   */
   digest?: string;
 }
 

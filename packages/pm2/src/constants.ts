@@ -2,12 +2,6 @@
  * Where every `@vm/pm2` call points `PM2_HOME` inside the VM. Pinning it means execs that
  * run as different users, or with a different `HOME`, all talk to the same PM2 daemon,
  * and a provider knows where PM2's dump lives when it snapshots or forks a VM.
- *
- * @example
- * ```ts
- * import { DEFAULT_PM2_HOME } from "@vm/pm2";
- * console.log(`${DEFAULT_PM2_HOME}/logs`); // where PM2 writes process logs
- * ```
  */
 export const DEFAULT_PM2_HOME = "/var/lib/vm/pm2";
 

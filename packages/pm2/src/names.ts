@@ -38,12 +38,6 @@ export function logCollisionKey(name: string): string {
  * real `pm2_env` (pm2 7.0.4; `packages/pm2/test` checks the list against it), PM2's app schema
  * and `pm2 start` options that pass `NAME_PATTERN`, and the standard POSIX variables. A name
  * equal to one of the call's own env keys is refused by `start` too.
- *
- * @example
- * ```ts
- * import { PM2_RESERVED_NAMES } from "@vm/pm2";
- * PM2_RESERVED_NAMES.has("args"); // true
- * ```
  */
 export const PM2_RESERVED_NAMES: ReadonlySet<string> = new Set([
   // pm2_env fields and app-schema keys (only those a name could spell)

@@ -32,15 +32,6 @@ export async function pm2Save(exec: ExecFunction, instanceId: string, options: {
  * `pm2Save` come back. It runs in a subshell, prints nothing, and always exits 0: a broken dump
  * never fails a boot. Run it as `["sh", "-c", PM2_RESURRECT_SCRIPT]`, or embed it in an
  * entrypoint.
- *
- * @example
- * ```ts
- * import type { ExecFunction } from "@vm/core";
- * import { PM2_RESURRECT_SCRIPT } from "@vm/pm2";
- * async function afterBoot(exec: ExecFunction, instanceId: string) {
- *   await exec(instanceId, ["sh", "-c", PM2_RESURRECT_SCRIPT]);
- * }
- * ```
  */
 export const PM2_RESURRECT_SCRIPT = `(
   PM2_HOME='${DEFAULT_PM2_HOME}'

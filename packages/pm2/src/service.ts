@@ -18,11 +18,23 @@ import { assertTarget, logCollisionKey } from "./names.js";
  * ```
  */
 export interface PM2ProcessServiceOptions {
-  /** Goes into `VMError.provider`; default `"pm2"`. */
+  /**
+   * Goes into `VMError.provider`.
+   *
+   * @default `"pm2"`
+   */
   provider?: string;
-  /** `PM2_HOME` inside the VM; default `DEFAULT_PM2_HOME` (`/var/lib/vm/pm2`). Must be absolute. */
+  /**
+   * `PM2_HOME` inside the VM. Must be absolute.
+   *
+   * @default `DEFAULT_PM2_HOME` (`/var/lib/vm/pm2`)
+   */
   pm2Home?: string;
-  /** Per-exec timeout handed to the exec function; default 120 s (a pm2 call takes about a second on an idle VM). */
+  /**
+   * Per-exec timeout handed to the exec function (a pm2 call takes about a second on an idle VM).
+   *
+   * @default `120000` (120 s)
+   */
   timeoutMs?: number;
   /**
    * Most bytes `logs()` returns per stream (out and err each), from 1 to `MAX_LOG_BYTES_LIMIT`
@@ -39,24 +51,12 @@ export const MAX_LOG_LINES = 100_000;
 
 /**
  * Default `maxLogBytes`: 4 MiB per stream.
- *
- * @example
- * ```ts
- * import { DEFAULT_MAX_LOG_BYTES } from "@vm/pm2";
- * console.log(DEFAULT_MAX_LOG_BYTES); // 4194304
- * ```
  */
 export const DEFAULT_MAX_LOG_BYTES = 4 * 1024 * 1024;
 
 /**
  * Largest `maxLogBytes`: 16 MiB per stream, so both streams in base64 (about 43 MiB) stay
  * under the providers' default exec output cap (64 MiB).
- *
- * @example
- * ```ts
- * import { MAX_LOG_BYTES_LIMIT } from "@vm/pm2";
- * console.log(MAX_LOG_BYTES_LIMIT); // 16777216
- * ```
  */
 export const MAX_LOG_BYTES_LIMIT = 16 * 1024 * 1024;
 
@@ -114,7 +114,7 @@ function describe(target: string | number): string {
 }
 
 /**
- * The seed's `VMProcessService` for any provider, driven only through `exec`. Every call runs
+ * The design's `VMProcessService` for any provider, driven only through `exec`. Every call runs
  * one fixed `sh` script with `PM2_HOME` pinned; configuration travels as a PM2 ecosystem JSON
  * file (base64 in argv, never stdin, never shell text, never hand-joined CLI flags).
  *

@@ -1,5 +1,5 @@
 // Records the unit tests' fixtures from real pm2: `pnpm --filter @vm/pm2 build && node packages/pm2/test/record-fixtures.ts`
-// (VM_BASE_IMAGE picks the image; default vm-base:dev). Each scenario runs in its own fresh container.
+// (VM_BASE_IMAGE picks the image; default vm-base:latest). Each scenario runs in its own fresh container.
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { ExecFunction } from "@vm/core";
@@ -8,7 +8,7 @@ import { SCENARIOS, type RecordedCall, type ScenarioName } from "../src/__fixtur
 import { dockerExec, removeContainer, sh, startContainer } from "./docker-exec.ts";
 
 const SERVER_JS = `require("node:http").createServer((q, s) => s.end("ok")).listen(Number(process.env.PORT || 8080), () => { console.log("listening"); console.error("warming up"); });`;
-const image = process.env.VM_BASE_IMAGE ?? "vm-base:dev";
+const image = process.env.VM_BASE_IMAGE ?? "vm-base:latest";
 
 for (const name of Object.keys(SCENARIOS) as ScenarioName[]) {
   const id = await startContainer(image);

@@ -11,12 +11,6 @@ import { EXEC_WRAPPER } from "./scripts.js";
 /**
  * Default cap on what `exec()` collects (stdout + stderr together): 64 MiB. Past it the
  * command is killed and `exec()` fails with INVALID_ARGUMENT; `execStream()` has no cap.
- *
- * @example
- * ```ts
- * import { DEFAULT_MAX_OUTPUT_BYTES, createDockerVMProvider } from "@vm/provider-docker";
- * const provider = createDockerVMProvider({ maxOutputBytes: 2 * DEFAULT_MAX_OUTPUT_BYTES });
- * ```
  */
 export const DEFAULT_MAX_OUTPUT_BYTES = 64 * 1024 * 1024;
 

@@ -2,6 +2,7 @@
 // (internal.ts), with no semver guarantees.
 export { createDockerVMProvider, DOCKER_CAPABILITIES, DOCKER_PROVIDER_VERSION, DEFAULT_BOOT_TIMEOUT_MS } from "./provider.js";
 export type { DockerVMProviderOptions } from "./provider.js";
+export type { DockerConnectionOptions, DockerodeInstance } from "./docker-client.js";
 export { DOCKER_LABELS } from "./labels.js";
 export { DEFAULT_MAX_OUTPUT_BYTES } from "./exec.js";
 export { DEFAULT_REQUEST_TIMEOUT_MS } from "./request-timeout.js";

@@ -17,12 +17,6 @@
  * - `snapshot`: the snapshot (image id) an instance was booted from.
  * - `image`: the image a snapshot was made from.
  * - `forkOf`: on a fork snapshot and its forks, the instance that was forked.
- *
- * @example
- * ```ts
- * import { DOCKER_LABELS } from "@vm/provider-docker";
- * const filter = { label: [`${DOCKER_LABELS.managed}=true`] };
- * ```
  */
 export const DOCKER_LABELS = {
   managed: "dev.vm.managed",

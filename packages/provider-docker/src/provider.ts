@@ -3,6 +3,7 @@ import { createPM2ProcessService, pm2Save } from "@vm/pm2";
 import { PM2_RESURRECT_SCRIPT } from "@vm/pm2/internal";
 import { VMError, assertInteger } from "@vm/provider-kit";
 import Dockerode from "dockerode";
+import type { DockerConnectionOptions, DockerodeInstance } from "./docker-client.js";
 import { createManagedCheck } from "./containers.js";
 import type { DockerContext } from "./context.js";
 import { DEFAULT_MAX_OUTPUT_BYTES } from "./exec.js";
@@ -14,23 +15,11 @@ import { DEFAULT_REQUEST_TIMEOUT_MS, withRequestTimeouts } from "./request-timeo
 
 /**
  * This package's version (kept equal to package.json by a unit test); also `provider.version`.
- *
- * @example
- * ```ts
- * import { DOCKER_PROVIDER_VERSION } from "@vm/provider-docker";
- * console.log(DOCKER_PROVIDER_VERSION); // "0.1.0"
- * ```
  */
 export const DOCKER_PROVIDER_VERSION = "0.1.0";
 
 /**
  * Default bound on how long `boot()` waits for an instance to be ready: 60 s.
- *
- * @example
- * ```ts
- * import { DEFAULT_BOOT_TIMEOUT_MS, createDockerVMProvider } from "@vm/provider-docker";
- * const provider = createDockerVMProvider({ bootTimeoutMs: DEFAULT_BOOT_TIMEOUT_MS * 2 });
- * ```
  */
 export const DEFAULT_BOOT_TIMEOUT_MS = 60_000;
 
@@ -48,22 +37,47 @@ export interface DockerVMProviderOptions {
    * A Dockerode instance, or options for one (`{ socketPath }`, `{ host, port, protocol }`, ...).
    * Default: `new Dockerode()`, which honours `DOCKER_HOST` (unix://, tcp://, ssh://) and
    * falls back to `/var/run/docker.sock`. The provider never starts an engine.
+   *
+   * @default `new Dockerode()` (`DOCKER_HOST`, else `/var/run/docker.sock`)
    */
-  docker?: Dockerode | Dockerode.DockerOptions;
-  /** Network for new instances: `"none"`, `"host"`, `"bridge"` or a named network. Default: the engine's default. */
+  docker?: DockerodeInstance | DockerConnectionOptions;
+  /**
+   * Network for new instances: `"none"`, `"host"`, `"bridge"` or a named network. Default: the engine's default.
+   *
+   * @default the engine's default network
+   */
   network?: string;
+  /**
+   * Gets debug lines with ids and codes, never env values or file content.
+   *
+   * @default none: nothing is logged
+   */
   logger?: Logger;
-  /** Cap on what one `exec()` collects (stdout + stderr). Default 64 MiB. `execStream` has no cap. */
+  /**
+   * Cap on what one `exec()` collects (stdout + stderr). Default 64 MiB. `execStream` has no cap.
+   *
+   * @default `DEFAULT_MAX_OUTPUT_BYTES` (64 MiB)
+   */
   maxOutputBytes?: number;
   /**
    * Largest file `files.readFile`/`readFileBytes` read (they hold it in memory): past it they fail
    * with INVALID_ARGUMENT before any content is transferred. Default 1 GiB. `readFile` is also
    * capped at the longest string V8 can hold (`buffer.constants.MAX_STRING_LENGTH` bytes).
+   *
+   * @default `DEFAULT_MAX_FILE_BYTES` (1 GiB)
    */
   maxFileBytes?: number;
-  /** Extra labels put on every container and image this provider creates (e.g. a test run id). */
+  /**
+   * Extra labels put on every container and image this provider creates (e.g. a test run id).
+   *
+   * @default `{}`
+   */
   labels?: Record<string, string>;
-  /** Default for `BootOptions.timeoutMs`. Default 60 s. */
+  /**
+   * Default for `BootOptions.timeoutMs`. Default 60 s.
+   *
+   * @default `DEFAULT_BOOT_TIMEOUT_MS` (60 s)
+   */
   bootTimeoutMs?: number;
   /**
    * How long the engine may take to answer one request before the call fails with UNAVAILABLE
@@ -74,6 +88,8 @@ export interface DockerVMProviderOptions {
    * quiet command is legitimate: use `timeoutMs`/`signal`); calls that legitimately take long
    * (commit, stop, remove, an archive upload) are not cut: while they run the engine is pinged,
    * and a ping unanswered for `requestTimeoutMs` fails them.
+   *
+   * @default `DEFAULT_REQUEST_TIMEOUT_MS` (60 s)
    */
   requestTimeoutMs?: number;
 }
@@ -82,12 +98,6 @@ export interface DockerVMProviderOptions {
  * What the Docker provider really supports. `pause` is false (never used); everything
  * else works on an image with POSIX `sh` (and bash, coreutils, GNU find for the file
  * operations; pm2 for `processes`).
- *
- * @example
- * ```ts
- * import { DOCKER_CAPABILITIES } from "@vm/provider-docker";
- * console.log(DOCKER_CAPABILITIES.fork); // true
- * ```
  */
 export const DOCKER_CAPABILITIES: ProviderCapabilities = Object.freeze({
   fork: true,
@@ -108,6 +118,11 @@ function isDockerode(value: unknown): value is Dockerode {
   return value instanceof Dockerode || (typeof value === "object" && value !== null && "modem" in value && typeof (value as Dockerode).listContainers === "function");
 }
 
+// The public option is typed by shape (no @types/dockerode in the public types); here it becomes a Dockerode.
+function dockerClientOf(docker: DockerodeInstance | DockerConnectionOptions | undefined): Dockerode {
+  return isDockerode(docker) ? docker : new Dockerode(docker as Dockerode.DockerOptions | undefined);
+}
+
 /**
  * The `@vm/core` contract on a Docker engine: instances are containers (kept alive by an
  * init that also resurrects PM2 processes and enforces the TTL), snapshots are committed
@@ -118,7 +133,8 @@ function isDockerode(value: unknown): value is Dockerode {
  * import { createDockerVMProvider } from "@vm/provider-docker";
  *
  * const provider = createDockerVMProvider({ network: "none" });
- * const snapshot = await provider.snapshots.fromImage("vm-base:dev", { digest: "readme-example" });
+ * const snapshot = await provider.snapshots.fromImage("vm-base:latest");
+ * // `await using` needs Node 24+, or TypeScript 5.2+ compiling it to try/finally (target ES2023) for Node 22.
  * await using vm = await provider.instances.boot(snapshot.id, { ttl_seconds: 600, ttl_action: "terminate" });
  * const { stdout } = await provider.instances.exec(vm.id, ["echo", "Hello World"]);
  * console.log(stdout); // "Hello World\n"
@@ -145,7 +161,7 @@ export function createDockerVMProvider(options: DockerVMProviderOptions = {}): V
     }
   }
   // Every request of this provider goes through the bounded view; a caller's Dockerode is not changed.
-  const docker = withRequestTimeouts(isDockerode(options.docker) ? options.docker : new Dockerode(options.docker), requestTimeoutMs);
+  const docker = withRequestTimeouts(dockerClientOf(options.docker), requestTimeoutMs);
   const ctx: DockerContext = {
     docker,
     provider: "docker",

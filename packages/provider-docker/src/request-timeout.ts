@@ -6,12 +6,6 @@ import type Dockerode from "dockerode";
  * request before the call fails with UNAVAILABLE (a frozen engine, a socket that accepts and
  * never answers). It does not bound a running command, a stream after it started, or a
  * call that legitimately takes long (commit, stop, remove, an upload): see the README.
- *
- * @example
- * ```ts
- * import { DEFAULT_REQUEST_TIMEOUT_MS, createDockerVMProvider } from "@vm/provider-docker";
- * const provider = createDockerVMProvider({ requestTimeoutMs: DEFAULT_REQUEST_TIMEOUT_MS / 4 });
- * ```
  */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
 

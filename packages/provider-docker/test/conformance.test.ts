@@ -1,7 +1,8 @@
 // The @vm/conformance suite against the Docker provider on the real engine.
 import Dockerode from "dockerode";
 import { inject } from "vitest";
-import { describeProviderConformance, ensureImage, MARKER_KEYS } from "@vm/conformance";
+import { describeProviderConformance, MARKER_KEYS } from "@vm/conformance";
+import { ensureImage } from "@vm/conformance/containers";
 import { createDockerVMProvider, DOCKER_CAPABILITIES, DOCKER_LABELS } from "@vm/provider-docker";
 
 declare module "vitest" {

@@ -8,7 +8,7 @@ import type { DockerVMProviderOptions } from "../src/index.js";
 export const TEST_RUN_LABEL = "vm.test.docker-run";
 
 export function baseImage(): string {
-  return inject("baseImage") ?? process.env.VM_BASE_IMAGE ?? "vm-base:dev";
+  return inject("baseImage") ?? process.env.VM_BASE_IMAGE ?? "vm-base:latest";
 }
 
 /**

@@ -2,12 +2,6 @@ import type { VMErrorCode, VMErrorShape } from "@vm/core";
 
 /**
  * Every code a `VMError` can carry, in one `as const` list (the union lives in `@vm/core`).
- *
- * @example
- * ```ts
- * import { VM_ERROR_CODES } from "@vm/provider-kit";
- * console.log(VM_ERROR_CODES.includes("NOT_FOUND")); // true
- * ```
  */
 export const VM_ERROR_CODES = [
   "NOT_FOUND",

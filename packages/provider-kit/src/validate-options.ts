@@ -14,35 +14,17 @@ function kind(value: unknown): string {
 
 /**
  * Longest `ttl_seconds` `boot()` accepts: ten years.
- *
- * @example
- * ```ts
- * import { MAX_TTL_SECONDS } from "@vm/provider-kit";
- * console.log(MAX_TTL_SECONDS); // 315360000
- * ```
  */
 export const MAX_TTL_SECONDS = 10 * 365 * 24 * 3600;
 
 /**
  * Longest `timeoutMs` any call accepts: the largest delay a Node timer honours (2^31 - 1 ms,
  * about 24.8 days); a longer one would fire at once.
- *
- * @example
- * ```ts
- * import { MAX_TIMEOUT_MS } from "@vm/provider-kit";
- * console.log(MAX_TIMEOUT_MS); // 2147483647
- * ```
  */
 export const MAX_TIMEOUT_MS = 2_147_483_647;
 
 /**
  * Longest snapshot `digest`, in characters.
- *
- * @example
- * ```ts
- * import { MAX_DIGEST_LENGTH } from "@vm/provider-kit";
- * console.log(MAX_DIGEST_LENGTH); // 1024
- * ```
  */
 export const MAX_DIGEST_LENGTH = 1024;
 

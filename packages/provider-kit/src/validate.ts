@@ -40,23 +40,11 @@ function show(value: unknown): string {
 /**
  * Longest path, in UTF-8 bytes: Linux's `PATH_MAX` (4096) counts the terminating NUL, so the
  * kernel refuses a path of 4096 bytes (`ENAMETOOLONG`).
- *
- * @example
- * ```ts
- * import { MAX_PATH_BYTES } from "@vm/provider-kit";
- * console.log(MAX_PATH_BYTES); // 4095
- * ```
  */
 export const MAX_PATH_BYTES = 4095;
 
 /**
  * Longest file or directory name (one path component), in UTF-8 bytes: Linux's `NAME_MAX`.
- *
- * @example
- * ```ts
- * import { MAX_NAME_BYTES } from "@vm/provider-kit";
- * console.log(MAX_NAME_BYTES); // 255
- * ```
  */
 export const MAX_NAME_BYTES = 255;
 
@@ -64,12 +52,6 @@ export const MAX_NAME_BYTES = 255;
  * Longest single argv argument or `NAME=value` env entry, in UTF-8 bytes: Linux's
  * `MAX_ARG_STRLEN` (128 KiB) counts the terminating NUL. A longer one makes the kernel refuse
  * to start the command (`E2BIG`).
- *
- * @example
- * ```ts
- * import { MAX_ARGUMENT_BYTES } from "@vm/provider-kit";
- * console.log(MAX_ARGUMENT_BYTES); // 131071
- * ```
  */
 export const MAX_ARGUMENT_BYTES = 128 * 1024 - 1;
 
@@ -78,23 +60,11 @@ export const MAX_ARGUMENT_BYTES = 128 * 1024 - 1;
  * (`ARG_MAX` with the usual 8 MiB stack limit) for the arguments and the environment of the
  * program it starts; 64 KiB of that is left for what the provider and the engine add (a
  * wrapper's arguments, `PATH`, `HOME`, `HOSTNAME`, the image's environment).
- *
- * @example
- * ```ts
- * import { MAX_COMMAND_BYTES } from "@vm/provider-kit";
- * console.log(MAX_COMMAND_BYTES); // 2031616
- * ```
  */
 export const MAX_COMMAND_BYTES = 2 * 1024 * 1024 - 64 * 1024;
 
 /**
  * Longest id, in characters.
- *
- * @example
- * ```ts
- * import { MAX_ID_LENGTH } from "@vm/provider-kit";
- * console.log(MAX_ID_LENGTH); // 256
- * ```
  */
 export const MAX_ID_LENGTH = 256;
 
@@ -162,12 +132,6 @@ export function assertPrincipal(name: unknown, ctx: ErrorContext, what = "user")
 /**
  * The largest numeric user or group id `assertPrincipal` accepts: 2^31 - 1, what container
  * runtimes accept; larger ids wrap around in the kernel's 32-bit `uid_t`.
- *
- * @example
- * ```ts
- * import { MAX_PRINCIPAL_ID } from "@vm/provider-kit";
- * const ok = (uid: number) => Number.isInteger(uid) && uid >= 0 && uid <= MAX_PRINCIPAL_ID;
- * ```
  */
 export const MAX_PRINCIPAL_ID = 2_147_483_647;
 

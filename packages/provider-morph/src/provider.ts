@@ -45,22 +45,29 @@ export interface MorphVMProviderOptions extends MorphClientOptions {
    * @default MORPH_DEFAULT_MAX_EVENT_BYTES (8 MiB)
    */
   maxEventBytes?: number;
-  /** Largest single argv argument used for file content (default 120 KiB; Linux caps it at 128 KiB). */
+  /**
+   * Largest single argv argument used for file content (default 120 KiB; Linux caps it at 128 KiB).
+   *
+   * @default `122880` (120 KiB)
+   */
   maxArgBytes?: number;
-  /** Largest argv of one file exec (default 1.5 MiB). */
+  /**
+   * Largest argv of one file exec (default 1.5 MiB).
+   *
+   * @default `1572864` (1.5 MiB)
+   */
   maxRequestBytes?: number;
+  /**
+   * Gets debug lines (method, path, status, attempt), never headers or the key.
+   *
+   * @default none: nothing is logged
+   */
   logger?: Logger;
 }
 
 /**
  * What the Morph provider really supports. `stop` pauses (files kept); `pause` is false
  * because the contract has no resume call; `stdin`, `execUser` work through the exec wrapper.
- *
- * @example
- * ```ts
- * import { MORPH_CAPABILITIES } from "@vm/provider-morph";
- * console.log(MORPH_CAPABILITIES.fork); // true
- * ```
  */
 export const MORPH_CAPABILITIES: ProviderCapabilities = Object.freeze({
   fork: true,
@@ -84,7 +91,8 @@ export const MORPH_CAPABILITIES: ProviderCapabilities = Object.freeze({
  * ```ts
  * import { createMorphVMProvider } from "@vm/provider-morph";
  * const provider = createMorphVMProvider({ baseUrl: "http://127.0.0.1:3737/api", apiKey: "dev-key" });
- * const snapshot = await provider.snapshots.fromImage("morphvm-minimal", { digest: "example-base" });
+ * const snapshot = await provider.snapshots.fromImage("morphvm-minimal");
+ * // `await using` needs Node 24+, or TypeScript 5.2+ compiling it to try/finally (target ES2023) for Node 22.
  * await using vm = await provider.instances.boot(snapshot.id, { ttl_seconds: 600, ttl_action: "terminate" });
  * const { stdout } = await provider.instances.exec(vm.id, ["echo", "Hello World"]);
  * console.log(stdout);
@@ -134,6 +142,7 @@ export function createMorphVMProvider(options: MorphVMProviderOptions = {}): VMP
       provider: "morph",
       exec,
       stdin: false,
+      fileOwnership: MORPH_CAPABILITIES.fileOwnership,
       ...(options.maxArgBytes === undefined ? {} : { maxArgBytes: options.maxArgBytes }),
       ...(options.maxRequestBytes === undefined ? {} : { maxRequestBytes: options.maxRequestBytes }),
     }),

@@ -35,16 +35,16 @@ async function remoteHashAndRemove(docker: Docker, containerId: string, path: st
   return stdout.toString("utf8").slice(0, 64);
 }
 
-/** The seed's writeFile: three exec calls, the content as one base64 argument (so it hits the kernel's per-argument limit). */
+/** The design document's writeFile: three exec calls, the content as one base64 argument (so it hits the kernel's per-argument limit). */
 async function seedWrite(docker: Docker, containerId: string, path: string, content: Buffer): Promise<void> {
   const dir = path.slice(0, path.lastIndexOf("/")) || "/";
   await rawExecOk(docker, containerId, ["mkdir", "-p", dir]);
   const result = await rawExec(docker, containerId, ["bash", "-c", `echo '${content.toString("base64")}' | base64 -d > "${path}"`]);
-  if (result.exitCode !== 0) throw new Error(`seed write failed (exit ${result.exitCode}): ${result.stderr.toString("utf8").trim().slice(0, 160)}`);
+  if (result.exitCode !== 0) throw new Error(`design-doc write failed (exit ${result.exitCode}): ${result.stderr.toString("utf8").trim().slice(0, 160)}`);
   await rawExecOk(docker, containerId, ["chmod", "644", path]);
 }
 
-/** Exec a write of `bytes` the seed's way, mapping an engine rejection to a failure rather than a crash. */
+/** Exec a write of `bytes` the design document's way, mapping an engine rejection to a failure rather than a crash. */
 async function seedFits(docker: Docker, containerId: string, bytes: number): Promise<{ ok: true } | { ok: false; error: string }> {
   try {
     await seedWrite(docker, containerId, "/bench/seed-probe/f", randomBytes(bytes));
@@ -54,7 +54,7 @@ async function seedFits(docker: Docker, containerId: string, bytes: number): Pro
   }
 }
 
-/** Where the seed's approach stops working. */
+/** Where the design document's approach stops working. */
 export interface SeedLimit {
   largestOkBytes: number;
   smallestFailingBytes: number;
@@ -62,7 +62,7 @@ export interface SeedLimit {
 }
 
 /**
- * Find the largest file the seed's approach can write (to 1 KiB), by bisection between 1 KiB and 1 MiB.
+ * Find the largest file the design document's approach can write (to 1 KiB), by bisection between 1 KiB and 1 MiB.
  *
  * @example
  * ```ts
@@ -89,7 +89,7 @@ export async function probeSeedLimit(ctx: BenchContext, target: Target): Promise
 
 /**
  * File write and read throughput at each size: ours (writeFile, writeFileAtomic, readFileBytes)
- * against `docker cp`, raw putArchive/getArchive and (writes up to 1 MiB) the seed's approach.
+ * against `docker cp`, raw putArchive/getArchive and (writes up to 1 MiB) the design document's approach.
  *
  * @example
  * ```ts
@@ -146,7 +146,7 @@ export async function filesSuite(ctx: BenchContext, target: Target): Promise<Cas
       });
       if (size.bytes <= MiB) {
         writes.push({
-          name: "seed: mkdir + echo base64 + chmod",
+          name: "design doc: mkdir + echo base64 + chmod",
           kind: "baseline",
           mayFail: true,
           run: () => seedWrite(docker, containerId, "/bench/seed/f", content),

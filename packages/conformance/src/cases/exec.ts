@@ -2,7 +2,7 @@ import { strict as assert } from "node:assert";
 import type { ExecStreamChunk } from "@vm/core";
 import { assertVMErrorCode, eventually, expectVMError } from "../assertions.js";
 import type { CaseContext, ConformanceCase } from "../types.js";
-import { TIMEOUT_MS } from "./util.js";
+import { commandStarted, SETTLE_MS, settlesWithin, TIMEOUT_MS } from "./util.js";
 
 /** Strings that break naive quoting; each must reach the command byte for byte. */
 export const HOSTILE_STRINGS: readonly string[] = [
@@ -35,13 +35,14 @@ export const HOSTILE_STRINGS: readonly string[] = [
   "=",
 ];
 
+// Exec only (no files call): these cases hold even where exec and files reach the VM differently.
 async function pidGone(ctx: CaseContext, instanceId: string, pidFile: string): Promise<void> {
-  const pid = (await ctx.provider.files.readFile(instanceId, pidFile)).trim();
+  const pid = (await ctx.sh(instanceId, 'cat -- "$1"', [pidFile])).stdout.trim();
   assert.match(pid, /^\d+$/, "the command wrote its pid");
   await eventually(
     `process ${pid} gone`,
     async () => ((await ctx.sh(instanceId, 'kill -0 "$1" 2>/dev/null', [pid])).exit_code !== 0 ? true : undefined),
-    { timeoutMs: 20_000 },
+    { timeoutMs: SETTLE_MS },
   );
 }
 
@@ -210,7 +211,8 @@ export const execCases: readonly ConformanceCase[] = [
     async run(ctx) {
       const id = await ctx.sharedInstance();
       const dir = await ctx.scratchDir();
-      await expectVMError(() => ctx.sh(id, 'echo $$ > "$1/pid"; exec sleep 300', [dir], { timeoutMs: TIMEOUT_MS }), "TIMEOUT");
+      const call = ctx.sh(id, 'echo $$ > "$1/pid"; exec sleep 300', [dir], { timeoutMs: TIMEOUT_MS });
+      await expectVMError(() => settlesWithin(`exec with timeoutMs ${TIMEOUT_MS}`, call, TIMEOUT_MS + SETTLE_MS), "TIMEOUT");
       await pidGone(ctx, id, `${dir}/pid`);
     },
   },
@@ -224,9 +226,9 @@ export const execCases: readonly ConformanceCase[] = [
       const dir = await ctx.scratchDir();
       const controller = new AbortController();
       const running = ctx.sh(id, 'echo $$ > "$1/pid"; exec sleep 300', [dir], { signal: controller.signal });
-      await eventually("the command started", async () => ((await ctx.provider.files.fileExists(id, `${dir}/pid`)) ? true : undefined));
+      await commandStarted(ctx, id, `${dir}/pid`);
       controller.abort();
-      await expectVMError(() => running, "ABORTED");
+      await expectVMError(() => settlesWithin("exec after its signal aborted", running), "ABORTED");
       await pidGone(ctx, id, `${dir}/pid`);
     },
   },
@@ -358,10 +360,8 @@ export const execCases: readonly ConformanceCase[] = [
     async run(ctx) {
       const id = await ctx.sharedInstance();
       const dir = await ctx.scratchDir();
-      await expectVMError(
-        () => collect(ctx.provider.instances.execStream(id, ["bash", "-c", 'echo $$ > "$1/pid"; exec sleep 300', "bash", dir], { timeoutMs: TIMEOUT_MS })),
-        "TIMEOUT",
-      );
+      const stream = collect(ctx.provider.instances.execStream(id, ["bash", "-c", 'echo $$ > "$1/pid"; exec sleep 300', "bash", dir], { timeoutMs: TIMEOUT_MS }));
+      await expectVMError(() => settlesWithin(`execStream with timeoutMs ${TIMEOUT_MS}`, stream, TIMEOUT_MS + SETTLE_MS), "TIMEOUT");
       await pidGone(ctx, id, `${dir}/pid`);
     },
   },

@@ -26,7 +26,7 @@ async function mine(ctx: CaseContext, id: string, name: string): Promise<Process
 }
 
 /**
- * PM2 process cases: the seed's builder example, start/list/logs/restart/stop/delete,
+ * PM2 process cases: the design's builder example, start/list/logs/restart/stop/delete,
  * stopAll/deleteAll, cluster mode and NOT_FOUND.
  */
 export const processCases: readonly ConformanceCase[] = [

@@ -1,5 +1,6 @@
 import { strict as assert } from "node:assert";
 import type { VMInstance } from "@vm/core";
+import { eventually } from "../assertions.js";
 import type { CaseContext } from "../types.js";
 
 /**
@@ -7,6 +8,37 @@ import type { CaseContext } from "../types.js";
  * fires: long enough for a loaded machine to start it, short next to the sleep it kills.
  */
 export const TIMEOUT_MS = 5000;
+
+/**
+ * The bound on waiting for something a working provider does at once: a command to start (its
+ * marker file to appear), or a call to settle after its signal fired or its `timeoutMs` ran
+ * out. A broken provider fails the case here, with what it missed, not at the per-case timeout.
+ */
+export const SETTLE_MS = 3 * TIMEOUT_MS;
+
+/** Settles like `call`, or rejects (an assertion naming `what`) when it has not settled within `ms`. */
+export async function settlesWithin<T>(what: string, call: Promise<T>, ms: number = SETTLE_MS): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const stuck = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new assert.AssertionError({ message: `${what} did not settle within ${ms} ms` })), ms);
+  });
+  try {
+    return await Promise.race([call, stuck]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Waits until `file` exists and is not empty in the instance, asked through exec only (so it
+ * holds even where exec and files are different paths to the VM); fails after `SETTLE_MS`.
+ */
+export async function commandStarted(ctx: CaseContext, instanceId: string, file: string): Promise<void> {
+  await eventually(`the command started (${file} written)`, async () => ((await ctx.sh(instanceId, '[ -s "$1" ]', [file])).exit_code === 0 ? true : undefined), {
+    timeoutMs: SETTLE_MS,
+    intervalMs: 100,
+  });
+}
 
 /** A random id no provider has, for NOT_FOUND checks. */
 export function missingId(kind: string): string {

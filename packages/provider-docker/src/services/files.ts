@@ -35,12 +35,6 @@ const MAX_SYMLINK_HOPS = 40;
 
 /**
  * Default `maxFileBytes`: the largest file `readFile`/`readFileBytes` read into memory, 1 GiB.
- *
- * @example
- * ```ts
- * import { DEFAULT_MAX_FILE_BYTES, createDockerVMProvider } from "@vm/provider-docker";
- * const provider = createDockerVMProvider({ maxFileBytes: 4 * DEFAULT_MAX_FILE_BYTES });
- * ```
  */
 export const DEFAULT_MAX_FILE_BYTES = 1024 * 1024 * 1024;
 

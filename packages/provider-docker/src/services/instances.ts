@@ -12,12 +12,6 @@ import { READY_MARKER, buildInitScript } from "../scripts.js";
 
 /**
  * Most forks one `fork()` call may make; each one is a container on this engine.
- *
- * @example
- * ```ts
- * import { MAX_FORK_COUNT } from "@vm/provider-docker";
- * const count = Math.min(10, MAX_FORK_COUNT);
- * ```
  */
 export const MAX_FORK_COUNT = 32;
 

@@ -6,12 +6,6 @@ import type { ErrorContext } from "../validate.js";
  * there so that nothing in the files service waits for ever (an engine or a VM that stops
  * answering), and is generous enough for a 1 GiB file over a slow link (1 GiB at 1 MB/s is
  * about 18 minutes).
- *
- * @example
- * ```ts
- * import { DEFAULT_FILE_TIMEOUT_MS } from "@vm/provider-kit";
- * console.log(DEFAULT_FILE_TIMEOUT_MS / 60_000); // 30
- * ```
  */
 export const DEFAULT_FILE_TIMEOUT_MS = 30 * 60 * 1000;
 

@@ -50,12 +50,32 @@ export interface ExecFileServiceOptions {
    * bytes on stdin in one exec. `false`: content travels base64-encoded in argv chunks.
    */
   stdin: boolean;
-  /** Largest single argv argument in bytes (stdin: false). Default `DEFAULT_MAX_ARG_BYTES` (120 KiB); at most 128 KiB. */
+  /**
+   * Largest single argv argument in bytes (stdin: false); at most 128 KiB.
+   *
+   * @default `DEFAULT_MAX_ARG_BYTES` (120 KiB)
+   */
   maxArgBytes?: number;
-  /** Largest whole argv of one exec in bytes (stdin: false). Default `DEFAULT_MAX_REQUEST_BYTES` (1.5 MiB); at most 2 MiB. */
+  /**
+   * Largest whole argv of one exec in bytes (stdin: false); at most 2 MiB.
+   *
+   * @default `DEFAULT_MAX_REQUEST_BYTES` (1.5 MiB)
+   */
   maxRequestBytes?: number;
-  /** Largest raw chunk one read exec returns. Default `DEFAULT_MAX_READ_BYTES` (3 MiB). */
+  /**
+   * Largest raw chunk one read exec returns.
+   *
+   * @default `DEFAULT_MAX_READ_BYTES` (3 MiB)
+   */
   maxReadBytes?: number;
+  /**
+   * The provider's `capabilities.fileOwnership`. `false`: a `writeFileAtomic` with `owner` or
+   * `group` fails `UNSUPPORTED` before any exec, and no call ever chowns (a file replaced or
+   * copied over, even as root, is not given the old file's owner).
+   *
+   * @default true
+   */
+  fileOwnership?: boolean;
 }
 
 const READ_ATTEMPTS = 3;
@@ -93,6 +113,12 @@ export function createExecFileService(options: ExecFileServiceOptions): VMFileSe
   }
   if (typeof options.exec !== "function") throw new VMError("INVALID_ARGUMENT", "options.exec must be a function", setup);
   if (typeof options.stdin !== "boolean") throw new VMError("INVALID_ARGUMENT", "options.stdin must be a boolean", setup);
+  if (options.fileOwnership !== undefined && typeof options.fileOwnership !== "boolean") {
+    throw new VMError("INVALID_ARGUMENT", "options.fileOwnership must be a boolean", setup);
+  }
+  const fileOwnership = options.fileOwnership ?? true;
+  // Read by the file scripts: without ownership they never chown (see FILE_WRITE_SCRIPT).
+  const scriptEnv: ExecOptions = fileOwnership ? {} : { env: { VM_FILES_NO_CHOWN: "1" } };
   const maxArgBytes = options.maxArgBytes ?? DEFAULT_MAX_ARG_BYTES;
   const maxRequestBytes = options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
   const maxReadBytes = options.maxReadBytes ?? DEFAULT_MAX_READ_BYTES;
@@ -120,7 +146,7 @@ export function createExecFileService(options: ExecFileServiceOptions): VMFileSe
     const stepBound = "step" in bound ? bound : undefined;
     let result;
     try {
-      result = await exec(instanceId, argv, { ...execOptions, ...(stepBound ? stepBound.step() : (bound as ExecOptions)) });
+      result = await exec(instanceId, argv, { ...scriptEnv, ...execOptions, ...(stepBound ? stepBound.step() : (bound as ExecOptions)) });
     } catch (err) {
       if (isVMError(err)) throw stepBound ? stepBound.translate(err) : err;
       throw new VMError("INTERNAL", `${ctx.operation} ${JSON.stringify(path)}: exec failed`, { ...ctx, cause: err });
@@ -297,6 +323,9 @@ export function createExecFileService(options: ExecFileServiceOptions): VMFileSe
       const bound = begin(instanceId, "writeFileAtomic", path, writeOptions && { signal: writeOptions.signal, timeoutMs: writeOptions.timeoutMs });
       assertFileContent(content, ctx);
       const { mode, createDirs, owner, group } = writeOptions ?? {};
+      if (!fileOwnership && (owner !== undefined || group !== undefined)) {
+        throw new VMError("UNSUPPORTED", `files.writeFileAtomic: ${provider} has no file ownership (capabilities.fileOwnership is false); leave out owner and group`, ctx);
+      }
       await write(instanceId, "writeFileAtomic", "atomic", path, content, { mode, createDirs, owner, group }, bound);
     },
 

@@ -2,12 +2,6 @@
  * Default largest single argv argument, in bytes (including its NUL). Linux refuses any one
  * argument of 128 KiB or more (`MAX_ARG_STRLEN`); 120 KiB leaves room and is a multiple of 4,
  * so every base64 piece decodes on its own.
- *
- * @example
- * ```ts
- * import { DEFAULT_MAX_ARG_BYTES } from "@vm/provider-kit";
- * console.log(DEFAULT_MAX_ARG_BYTES); // 122880
- * ```
  */
 export const DEFAULT_MAX_ARG_BYTES = 120 * 1024;
 
@@ -15,24 +9,12 @@ export const DEFAULT_MAX_ARG_BYTES = 120 * 1024;
  * Default largest whole argv of one exec, in bytes. Linux allows about 2 MiB of arguments
  * plus environment (`ARG_MAX`, a quarter of the 8 MiB stack limit); 1.5 MiB leaves 512 KiB
  * for the environment and the transport's own arguments.
- *
- * @example
- * ```ts
- * import { DEFAULT_MAX_REQUEST_BYTES } from "@vm/provider-kit";
- * console.log(DEFAULT_MAX_REQUEST_BYTES); // 1572864
- * ```
  */
 export const DEFAULT_MAX_REQUEST_BYTES = 1536 * 1024;
 
 /**
  * Default largest chunk one read exec returns, in raw bytes (its stdout is the chunk in
  * base64, about 4/3 of that: 4 MiB). Larger files are read in several execs.
- *
- * @example
- * ```ts
- * import { DEFAULT_MAX_READ_BYTES } from "@vm/provider-kit";
- * console.log(DEFAULT_MAX_READ_BYTES); // 3145728
- * ```
  */
 export const DEFAULT_MAX_READ_BYTES = 3 * 1024 * 1024;
 
@@ -43,12 +25,6 @@ export const MAX_ARG_STRLEN = 128 * 1024;
  * Largest allowed `maxRequestBytes`: 1.875 MiB, so that a file exec of that size (plus an
  * 8-byte pointer per argument) stays within `MAX_COMMAND_BYTES`, the 2 MiB `ARG_MAX` less
  * 64 KiB for what the provider and the engine add. (It was 2 MiB, which the kernel refuses.)
- *
- * @example
- * ```ts
- * import { MAX_REQUEST_BYTES_LIMIT } from "@vm/provider-kit";
- * console.log(MAX_REQUEST_BYTES_LIMIT); // 1966080
- * ```
  */
 export const MAX_REQUEST_BYTES_LIMIT = 1920 * 1024;
 

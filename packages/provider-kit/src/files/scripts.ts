@@ -209,12 +209,13 @@ staged() {
   trap cleanup EXIT
 }
 # Mode and owner are kept from a file being replaced; a symlink being replaced is not that
-# file, and its target's mode and owner are not copied.
+# file, and its target's mode and owner are not copied. VM_FILES_NO_CHOWN=1 (a provider without
+# file ownership) turns the owner part off: nothing is chowned.
 replaces_file() { [ -e "$p" ] && [ ! -L "$p" ]; }
 finish() {
   if [ -n "$owner" ] || [ -n "$group" ]; then
     try chown -- "$owner\${group:+:$group}" "$tmp"
-  elif [ "$EUID" = 0 ] && replaces_file; then
+  elif [ "$EUID" = 0 ] && [ "\${VM_FILES_NO_CHOWN:-}" != 1 ] && replaces_file; then
     chown --reference="$p" -- "$tmp" 2>/dev/null || :
   fi
   if [ -n "$mode" ]; then
@@ -416,7 +417,7 @@ run cp -T -- "$src" "$tmp"
 # A symlink at the destination is replaced like a missing file: its target is not the file
 # being replaced, so its mode and owner are not copied.
 if [ -e "$p" ] && [ ! -L "$p" ]; then
-  if [ "$EUID" = 0 ]; then chown --reference="$p" -- "$tmp" 2>/dev/null || :; fi
+  if [ "$EUID" = 0 ] && [ "\${VM_FILES_NO_CHOWN:-}" != 1 ]; then chown --reference="$p" -- "$tmp" 2>/dev/null || :; fi
   try chmod --reference="$p" -- "$tmp"
 else
   m=$(stat -L -c %a -- "$src") || m=644

@@ -9,6 +9,7 @@ export interface LocalExecCall {
   argvBytes: number;
   timeoutMs: number | undefined;
   signal: AbortSignal | undefined;
+  env: Readonly<Record<string, string>> | undefined;
 }
 
 /** A real exec: runs the argv with the local bash (no shell in between), stdin piped. */
@@ -34,6 +35,7 @@ export function createLocalExec(options: { uid?: number; gid?: number; cwd?: () 
       argvBytes: argv.reduce((sum, arg) => sum + Buffer.byteLength(arg) + 1, 0),
       timeoutMs: execOptions?.timeoutMs,
       signal: execOptions?.signal,
+      env: execOptions?.env,
     });
     const ctx = { provider: "local", operation: "exec" };
     if (execOptions?.signal?.aborted) return Promise.reject(new VMError("ABORTED", "aborted before the command started", ctx));
@@ -42,7 +44,8 @@ export function createLocalExec(options: { uid?: number; gid?: number; cwd?: () 
         ? [...argv]
         : ["setpriv", `--reuid=${options.uid}`, `--regid=${options.gid ?? options.uid}`, "--clear-groups", "--", ...argv];
     return new Promise<ExecResult>((resolve, reject) => {
-      const child = spawn(full[0]!, full.slice(1), { stdio: ["pipe", "pipe", "pipe"], cwd: options.cwd?.(), detached: true });
+      const env = execOptions?.env === undefined ? undefined : { ...process.env, ...execOptions.env };
+      const child = spawn(full[0]!, full.slice(1), { stdio: ["pipe", "pipe", "pipe"], cwd: options.cwd?.(), detached: true, env });
       let stopped: VMError | undefined;
       const stop = (reason: VMError) => {
         if (stopped || child.exitCode !== null || child.signalCode !== null) return;
