@@ -5,7 +5,8 @@ import { once } from "node:events";
 import { createRequire } from "node:module";
 import { pathToFileURL } from "node:url";
 import Dockerode from "dockerode";
-import { atomicWriteArgv, isVMError } from "@vm/provider-kit";
+import { isVMError } from "@vm/provider-kit";
+import { atomicWriteArgv } from "@vm/provider-kit/internal";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RUN_LABEL, baseImage, codeOf, createCountedDockerProvider, fcSeed } from "./support.js";
 

@@ -1,9 +1,11 @@
 import { createHash, randomUUID } from "node:crypto";
 import { constants as bufferConstants } from "node:buffer";
-import { ARG_MAX_BYTES, DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_OUTPUT_BYTES, EXEC_WRAPPER, MAX_FORK_COUNT } from "@vm/provider-docker";
+import { DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_OUTPUT_BYTES, MAX_FORK_COUNT } from "@vm/provider-docker";
+import { ARG_MAX_BYTES, execWrapperArgv } from "@vm/provider-docker/internal";
 import type { VMProvider } from "@vm/core";
 import { DEFAULT_MAX_READ_BYTES, MAX_ARGUMENT_BYTES, MAX_COMMAND_BYTES, MAX_ID_LENGTH, MAX_NAME_BYTES, MAX_PATH_BYTES, MAX_REQUEST_BYTES_LIMIT, commandBytes, isVMError } from "@vm/provider-kit";
-import { buildExecCommand, createMorphVMProvider } from "@vm/provider-morph";
+import { createMorphVMProvider } from "@vm/provider-morph";
+import { buildExecCommand } from "@vm/provider-morph/internal";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startMorphEmulator, type ReliabilityEmulator } from "./morph-emulator.js";
 import { RUN_LABEL, baseImage, createCountedDockerProvider } from "./support.js";
@@ -164,7 +166,8 @@ describe("Docker: an image whose own environment is large", () => {
     expect(env.filter((e) => e.startsWith("BIG_"))).toEqual(imageEnv);
 
     const limit = ARG_MAX_BYTES - 4 * KiB;
-    const wrapper = ["sh", "-c", EXEC_WRAPPER, "vm-exec", `VM_EXEC_ID=${"0".repeat(36)}`];
+    // The wrapper's argv for an exec without cwd or timeoutMs, and the kill tag in its env.
+    const wrapper = [...execWrapperArgv([], {}), `VM_EXEC_ID=${"0".repeat(36)}`];
     const head = ["sh", "-c", 'printf %s "$@" | sha256sum', "sh"];
     const pieces = Array.from({ length: 15 }, (_, i) => String.fromCharCode(97 + i).repeat(120_000));
     const room = limit - commandBytes([...wrapper, ...head, ...pieces]) - commandBytes(env) - 9;
@@ -469,14 +472,14 @@ describe("Morph (emulator)", () => {
     outcomes.forEach((outcome, i) => expect(outcome).toMatch(new RegExp(`^INVALID_ARGUMENT: .*morph-fifo-${DEFAULT_MAX_READ_BYTES + i}.*not a regular file`)));
   });
 
-  it("fork count: 64 forks boot; 0 and 65 are INVALID_ARGUMENT before any request", async () => {
-    for (const count of [0, 65]) {
-      expect(await rejectedBeforeAnyRequest("INVALID_ARGUMENT", () => morph.instances.fork(mvm, count))).toBe("count must be a whole number from 1 to 64, got number");
+  it("fork count: MAX_FORK_COUNT (32) forks boot; 0 and 33 are INVALID_ARGUMENT before any request", async () => {
+    for (const count of [0, MAX_FORK_COUNT + 1]) {
+      expect(await rejectedBeforeAnyRequest("INVALID_ARGUMENT", () => morph.instances.fork(mvm, count))).toBe(`count must be a whole number from 1 to ${MAX_FORK_COUNT}, got number`);
     }
-    const forks = await morph.instances.fork(mvm, 64);
+    const forks = await morph.instances.fork(mvm, MAX_FORK_COUNT);
     try {
-      expect(forks.map((f) => f.status)).toEqual(Array.from({ length: 64 }, () => "ready"));
-      expect(new Set(forks.map((f) => f.id)).size).toBe(64);
+      expect(forks.map((f) => f.status)).toEqual(Array.from({ length: MAX_FORK_COUNT }, () => "ready"));
+      expect(new Set(forks.map((f) => f.id)).size).toBe(MAX_FORK_COUNT);
     } finally {
       await Promise.all(forks.map((f) => morph.instances.terminate(f.id)));
     }

@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { VMProvider } from "@vm/core";
-import { BRANCH_KEY, MORPH_ENDPOINTS, createMorphVMProvider } from "@vm/provider-morph";
+import { createMorphVMProvider } from "@vm/provider-morph";
+import { BRANCH_KEY, MORPH_ENDPOINTS } from "@vm/provider-morph/internal";
 import { isVMError } from "@vm/provider-kit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startMorphEmulator, type ReliabilityEmulator } from "./morph-emulator.js";

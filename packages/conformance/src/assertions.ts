@@ -11,15 +11,6 @@ function describeError(err: unknown): string {
 /**
  * Resolve when `action` rejects with a `VMError` carrying one of `codes`; fail otherwise
  * (including when it resolves). Returns the error for further checks.
- *
- * @example
- * ```ts
- * import { expectVMError } from "@vm/conformance";
- * import type { VMProvider } from "@vm/core";
- * async function check(provider: VMProvider) {
- *   await expectVMError(() => provider.instances.get("no-such-instance"), "NOT_FOUND");
- * }
- * ```
  */
 export async function expectVMError(action: () => unknown, ...codes: VMErrorCode[]): Promise<Error> {
   let value: unknown;
@@ -44,17 +35,6 @@ export async function expectVMError(action: () => unknown, ...codes: VMErrorCode
 
 /**
  * Fail unless `err` is a `VMError` with one of `codes` (for errors already caught).
- *
- * @example
- * ```ts
- * import { assertVMErrorCode } from "@vm/conformance";
- * try {
- *   JSON.parse("{");
- * } catch (err) {
- *   // throws an AssertionError: a SyntaxError is not a VMError
- *   try { assertVMErrorCode(err, "INVALID_ARGUMENT"); } catch { console.log("not a VMError"); }
- * }
- * ```
  */
 export function assertVMErrorCode(err: unknown, ...codes: VMErrorCode[]): void {
   if (isVMError(err) && codes.includes(err.code)) return;
@@ -68,15 +48,6 @@ export function assertVMErrorCode(err: unknown, ...codes: VMErrorCode[]): void {
 
 /**
  * Poll `probe` until it returns a non-undefined value, or fail with `what` after `timeoutMs`.
- *
- * @example
- * ```ts
- * import { eventually } from "@vm/conformance";
- * import type { VMProvider } from "@vm/core";
- * async function waitStopped(provider: VMProvider, id: string) {
- *   await eventually("instance stopped", async () => ((await provider.instances.get(id)).status === "stopped" ? true : undefined));
- * }
- * ```
  */
 export async function eventually<T>(
   what: string,

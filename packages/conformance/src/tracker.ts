@@ -20,19 +20,6 @@ async function ignoreNotFound(action: () => Promise<void>): Promise<void> {
  * A tracker that removes instances (`terminate`) and snapshots (`delete`) of `provider` in
  * reverse order of registration. `NOT_FOUND` counts as already removed; every other failure
  * is collected and returned, and the remaining steps still run.
- *
- * @example
- * ```ts
- * import { createResourceTracker } from "@vm/conformance";
- * import type { VMProvider } from "@vm/core";
- * async function withTracker(provider: VMProvider, snapshotId: string) {
- *   const track = createResourceTracker(provider);
- *   const vm = await provider.instances.boot(snapshotId);
- *   track.instance(vm.id);
- *   const errors = await track.cleanup();
- *   if (errors.length > 0) throw new AggregateError(errors, "cleanup failed");
- * }
- * ```
  */
 export function createResourceTracker(provider: VMProvider): ResourceTracker {
   const entries: Entry[] = [];

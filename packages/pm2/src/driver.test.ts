@@ -3,7 +3,7 @@ import { chmod, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { EXEC_TAG_VAR } from "@vm/provider-kit";
+import { EXEC_TAG_VAR } from "@vm/provider-kit/internal";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DRIVER_SCRIPT, PM2_MISSING_MARKER, chunk, driverArgv } from "./driver.js";
 

@@ -1,6 +1,8 @@
+// What a user (or a provider wiring up `processes`) calls. The boot-time resurrect script is in
+// "./internal" (internal.ts), with no semver guarantees.
 export { createProcess } from "./builder.js";
 export { DEFAULT_PM2_HOME } from "./constants.js";
 export { PM2_RESERVED_NAMES } from "./names.js";
-export { PM2_RESURRECT_SCRIPT, pm2Save } from "./save.js";
+export { pm2Save } from "./save.js";
 export { DEFAULT_MAX_LOG_BYTES, MAX_LOG_BYTES_LIMIT, MAX_LOG_LINES, createPM2ProcessService } from "./service.js";
 export type { PM2ProcessServiceOptions } from "./service.js";

@@ -1,6 +1,7 @@
 // Real pm2 in a real container: one daemon, save/resurrect, the README example, and a VM without pm2.
 import type { ExecFunction } from "@vm/core";
-import { DEFAULT_PM2_HOME, PM2_RESURRECT_SCRIPT, createPM2ProcessService, createProcess, pm2Save } from "@vm/pm2";
+import { DEFAULT_PM2_HOME, createPM2ProcessService, createProcess, pm2Save } from "@vm/pm2";
+import { PM2_RESURRECT_SCRIPT } from "@vm/pm2/internal";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { docker, dockerExec, removeContainer, sh, startContainer } from "./docker-exec.js";
 import { SUITE_TIMEOUT, byName, loadReadmeExample, rejection, useContainer, waitFor } from "./helpers.js";

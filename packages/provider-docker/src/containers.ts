@@ -16,12 +16,6 @@ export function isoDate(value: string | number | undefined): string {
 
 /**
  * Builds a `VMInstance` from a container's labels, state and creation time.
- *
- * @example
- * ```ts
- * import { toInstance } from "@vm/provider-docker";
- * toInstance("abc", { "dev.vm.metadata": "{}" }, "running", "2026-01-01T00:00:00Z").status; // "ready"
- * ```
  */
 export function toInstance(id: string, labels: Record<string, string> | undefined, state: string | undefined, created: string | number | undefined): VMInstance {
   const seconds = readLabel(labels, DOCKER_LABELS.ttlSeconds);

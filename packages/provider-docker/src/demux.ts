@@ -2,13 +2,6 @@
  * Splits Docker's multiplexed attach/exec stream (8-byte header: stream type, 3 zero bytes,
  * big-endian payload length; then the payload) into frames. Headers and payloads may be cut
  * anywhere across chunks. Stream type 1 is stdout, 2 is stderr; 0 (stdin) is reported as stdout.
- *
- * @example
- * ```ts
- * import { createDemuxer } from "@vm/provider-docker";
- * const push = createDemuxer((stream, data) => console.log(stream, data.toString()));
- * push(Buffer.from([1, 0, 0, 0, 0, 0, 0, 2, 0x68, 0x69])); // stdout hi
- * ```
  */
 export function createDemuxer(onFrame: (stream: "stdout" | "stderr", data: Buffer) => void): (chunk: Buffer) => void {
   let pending: Buffer = Buffer.alloc(0);

@@ -5,12 +5,6 @@ import { REQUEST_TIMEOUT_CODE } from "./request-timeout.js";
 /**
  * Where a Docker error happened: the contract operation and, optionally, what it was about
  * (an instance id, a path), used only to make the message readable.
- *
- * @example
- * ```ts
- * import type { DockerErrorContext } from "@vm/provider-docker";
- * const ctx: DockerErrorContext = { operation: "instances.get", subject: "instance 3f2a" };
- * ```
  */
 export interface DockerErrorContext {
   operation: string;
@@ -46,12 +40,6 @@ function engineMessage(err: unknown): string {
 /**
  * Picks the VMError code for a dockerode/HTTP/socket error. Pure; exported for tests and
  * for wrappers that want the code without building an error.
- *
- * @example
- * ```ts
- * import { dockerErrorCode } from "@vm/provider-docker";
- * dockerErrorCode({ statusCode: 404 }); // "NOT_FOUND"
- * ```
  */
 export function dockerErrorCode(err: unknown): VMErrorCode {
   if (isVMError(err)) return err.code;
@@ -104,19 +92,6 @@ export function dockerErrorCode(err: unknown): VMErrorCode {
  * engine, a request the engine did not answer within `requestTimeoutMs` → UNAVAILABLE
  * "Docker engine did not answer … within N ms (requestTimeoutMs)", a caller's abort → ABORTED.
  * The original error is kept as `cause`; a `VMError` passes through unchanged.
- *
- * @example
- * ```ts
- * import Dockerode from "dockerode";
- * import { fromDockerError } from "@vm/provider-docker";
- * const docker = new Dockerode({ socketPath: "/nonexistent.sock" });
- * try {
- *   await docker.ping();
- * } catch (err) {
- *   const vmError = fromDockerError(err, { operation: "ping" });
- *   console.log(vmError.code); // "UNAVAILABLE"
- * }
- * ```
  */
 export function fromDockerError(err: unknown, ctx: DockerErrorContext): VMError {
   if (err instanceof VMError) return err;

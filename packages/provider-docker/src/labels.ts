@@ -36,23 +36,11 @@ export const DOCKER_LABELS = {
 
 /**
  * What a labelled resource is.
- *
- * @example
- * ```ts
- * import type { ResourceKind } from "@vm/provider-docker";
- * const kind: ResourceKind = "snapshot";
- * ```
  */
 export type ResourceKind = "instance" | "snapshot" | "fork-snapshot";
 
 /**
  * Input for `buildLabels`.
- *
- * @example
- * ```ts
- * import type { LabelSpec } from "@vm/provider-docker";
- * const spec: LabelSpec = { kind: "instance", metadata: { app: "demo" } };
- * ```
  */
 export interface LabelSpec {
   kind: ResourceKind;
@@ -74,13 +62,6 @@ export interface LabelSpec {
  * every `dev.vm.*` key inherited from `inherited` that this resource does not set is
  * overridden with `""`: nothing of the source's identity (its metadata, TTL, digest) carries
  * over with a value. Readers use `dev.vm.metadata` (always rewritten) as the truth.
- *
- * @example
- * ```ts
- * import { buildLabels } from "@vm/provider-docker";
- * const labels = buildLabels({ kind: "snapshot", digest: "v1" }, { "dev.vm.meta.app": "demo" });
- * // { "dev.vm.meta.app": "", "dev.vm.managed": "true", "dev.vm.kind": "snapshot", "dev.vm.metadata": "{}", "dev.vm.digest": "v1" }
- * ```
  */
 export function buildLabels(spec: LabelSpec, inherited: Record<string, string> = {}): Record<string, string> {
   const labels: Record<string, string> = {};
@@ -109,12 +90,6 @@ export function buildLabels(spec: LabelSpec, inherited: Record<string, string> =
 /**
  * Reads the caller's metadata back from labels (`dev.vm.metadata`, JSON). Unparseable or
  * missing → `{}`.
- *
- * @example
- * ```ts
- * import { readMetadata } from "@vm/provider-docker";
- * readMetadata({ "dev.vm.metadata": '{"app":"demo"}' }); // { app: "demo" }
- * ```
  */
 export function readMetadata(labels: Record<string, string> | null | undefined): Record<string, string> {
   const raw = labels?.[DOCKER_LABELS.metadata];
@@ -131,12 +106,6 @@ export function readMetadata(labels: Record<string, string> | null | undefined):
 
 /**
  * A label value, treating the `""` used to blank inherited keys as absent.
- *
- * @example
- * ```ts
- * import { readLabel } from "@vm/provider-docker";
- * readLabel({ "dev.vm.digest": "" }, "dev.vm.digest"); // undefined
- * ```
  */
 export function readLabel(labels: Record<string, string> | null | undefined, key: string): string | undefined {
   const value = labels?.[key];
@@ -146,13 +115,6 @@ export function readLabel(labels: Record<string, string> | null | undefined, key
 /**
  * Docker `label` filters for a kind and metadata. Keys holding `=` cannot be expressed as a
  * label filter; callers re-check metadata on the client (`matchesMetadata`) anyway.
- *
- * @example
- * ```ts
- * import { labelFilters } from "@vm/provider-docker";
- * labelFilters("instance", { app: "demo" });
- * // ["dev.vm.managed=true", "dev.vm.kind=instance", "dev.vm.meta.app=demo"]
- * ```
  */
 export function labelFilters(kind: ResourceKind, metadata: Record<string, string> = {}, extra: Record<string, string> = {}): string[] {
   const filters = [`${DOCKER_LABELS.managed}=true`, `${DOCKER_LABELS.kind}=${kind}`];

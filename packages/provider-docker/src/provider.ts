@@ -1,5 +1,6 @@
 import type { Logger, ProviderCapabilities, VMProvider } from "@vm/core";
-import { PM2_RESURRECT_SCRIPT, createPM2ProcessService, pm2Save } from "@vm/pm2";
+import { createPM2ProcessService, pm2Save } from "@vm/pm2";
+import { PM2_RESURRECT_SCRIPT } from "@vm/pm2/internal";
 import { VMError, assertInteger, capabilitiesWithout, lateBoundExec } from "@vm/provider-kit";
 import Dockerode from "dockerode";
 import type { DockerConnectionOptions, DockerodeInstance } from "./docker-client.js";

@@ -1,4 +1,4 @@
-import { EXEC_KILL_SCRIPT } from "@vm/provider-kit";
+import { EXEC_KILL_SCRIPT } from "@vm/provider-kit/internal";
 /**
  * Fixed shell scripts run inside containers. User values only ever arrive as positional
  * arguments ("$1"…), never spliced into script text. The scripts are ./sh/*.sh, embedded at

@@ -18,13 +18,6 @@ const fromContainerState = statusMapper<string, InstanceStatus>(
  * `dev.vm.boot.deadline` label). A container still `created` after it is a boot that was
  * abandoned between create and start (the engine or the caller's process died there, so no
  * one could remove it): nothing will ever start it, so it is `error`, not `booting` forever.
- *
- * @example
- * ```ts
- * import { mapContainerState } from "@vm/provider-docker";
- * mapContainerState("running"); // "ready"
- * mapContainerState("created", "2020-01-01T00:00:00.000Z"); // "error": that boot is long over
- * ```
  */
 export function mapContainerState(state: string | undefined, bootDeadline?: string, now: number = Date.now()): InstanceStatus {
   if (state?.toLowerCase() === "created") {

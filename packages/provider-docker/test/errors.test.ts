@@ -4,7 +4,8 @@ import { join } from "node:path";
 import Dockerode from "dockerode";
 import { isVMError } from "@vm/provider-kit";
 import { describe, expect, it } from "vitest";
-import { createDockerVMProvider, fromDockerError } from "../src/index.js";
+import { fromDockerError } from "../src/errors.js";
+import { createDockerVMProvider } from "../src/index.js";
 import { TEST_RUN_LABEL, baseImage } from "./helpers.js";
 
 describe("an unreachable engine", () => {

@@ -3,7 +3,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import type { BootedInstance } from "@vm/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { WATCHDOG_GRACE_MS } from "../src/index.js";
+import { WATCHDOG_GRACE_MS } from "../src/internal.js";
 import { baseImage, createTestProvider, waitFor } from "./helpers.js";
 
 const { provider, cleanup } = createTestProvider();

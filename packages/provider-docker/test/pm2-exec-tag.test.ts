@@ -2,7 +2,7 @@
 // exec's kill tag (the kit's EXEC_TAG_VAR): the kill protocol kills every process with the tag,
 // and a TIMEOUT or abort of a processes call would otherwise take the daemon and every app with it.
 import { DEFAULT_PM2_HOME } from "@vm/pm2";
-import { EXEC_TAG_VAR } from "@vm/provider-kit";
+import { EXEC_TAG_VAR } from "@vm/provider-kit/internal";
 import { afterAll, describe, expect, it } from "vitest";
 import { baseImage, createTestProvider } from "./helpers.js";
 

@@ -1,9 +1,10 @@
 import { copyFile, mkdtemp, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { describe, expect, it } from "vitest";
+import { describe, expect, expectTypeOf, it } from "vitest";
 import { VM_ERROR_CODES, VMError, hasVMErrorCode, isVMError } from "./errors.js";
 import type * as ErrorsModule from "./errors.js";
+import type { VMErrorCode, VMErrorShape } from "@vm/core";
 
 describe("VMError", () => {
   it("carries code, provider, operation and cause; is an Error", () => {
@@ -88,5 +89,30 @@ describe("hasVMErrorCode", () => {
     expect(hasVMErrorCode(err, "NOT_FOUND")).toBe(false);
     expect(hasVMErrorCode(new Error("x"), "INTERNAL")).toBe(false);
     expect(hasVMErrorCode(err)).toBe(false);
+  });
+
+  it("takes the codes as one array too", () => {
+    const err = new VMError("RATE_LIMITED", "slow down");
+    expect(hasVMErrorCode(err, ["UNAVAILABLE", "RATE_LIMITED"])).toBe(true);
+    expect(hasVMErrorCode(err, ["NOT_FOUND"])).toBe(false);
+    expect(hasVMErrorCode(err, [])).toBe(false);
+    expect(hasVMErrorCode("RATE_LIMITED", ["RATE_LIMITED"])).toBe(false);
+  });
+
+  // Checked by `tsc` (pnpm typecheck): these lines do not compile if the guard stops narrowing.
+  it("narrows code to the given codes", () => {
+    const caught: unknown = new VMError("NOT_FOUND", "gone");
+    if (hasVMErrorCode(caught, "NOT_FOUND")) {
+      expectTypeOf(caught).toEqualTypeOf<VMErrorShape & { readonly code: "NOT_FOUND" }>();
+      expectTypeOf(caught.code).toEqualTypeOf<"NOT_FOUND">();
+      expectTypeOf(caught.retryAfterMs).toEqualTypeOf<number | undefined>();
+    }
+    if (hasVMErrorCode(caught, "RATE_LIMITED", "UNAVAILABLE")) expectTypeOf(caught.code).toEqualTypeOf<"RATE_LIMITED" | "UNAVAILABLE">();
+    if (hasVMErrorCode(caught, ["TIMEOUT", "ABORTED"])) expectTypeOf(caught.code).toEqualTypeOf<"TIMEOUT" | "ABORTED">();
+    const codes: readonly VMErrorCode[] = ["CONFLICT"];
+    if (hasVMErrorCode(caught, codes)) expectTypeOf(caught.code).toEqualTypeOf<VMErrorCode>();
+    // @ts-expect-error not a VMErrorCode
+    hasVMErrorCode(caught, "ENOENT");
+    expect(hasVMErrorCode(caught, "NOT_FOUND")).toBe(true);
   });
 });

@@ -107,14 +107,22 @@ export function isVMError(value: unknown): value is VMErrorShape {
 }
 
 /**
- * True when `value` is a `VMError` with one of the given codes.
+ * True when `value` is a `VMError` with one of the given codes, narrowing `code` to them (the
+ * other fields are those of any `VMError`). Codes come as arguments or as one array.
  *
  * @example
  * ```ts
  * import { hasVMErrorCode } from "@vm/provider-kit";
- * const alreadyGone = (err: unknown) => hasVMErrorCode(err, "NOT_FOUND");
+ * function retryAfter(err: unknown): number | undefined {
+ *   if (hasVMErrorCode(err, ["RATE_LIMITED", "UNAVAILABLE"])) return err.retryAfterMs ?? 1_000; // err.code: "RATE_LIMITED" | "UNAVAILABLE"
+ *   return undefined;
+ * }
  * ```
  */
-export function hasVMErrorCode(value: unknown, ...codes: VMErrorCode[]): value is VMErrorShape {
-  return isVMError(value) && codes.includes(value.code);
+export function hasVMErrorCode<const C extends VMErrorCode>(value: unknown, codes: readonly C[]): value is VMErrorShape & { readonly code: C };
+export function hasVMErrorCode<const C extends VMErrorCode>(value: unknown, ...codes: C[]): value is VMErrorShape & { readonly code: C };
+export function hasVMErrorCode(value: unknown, ...codes: (VMErrorCode | readonly VMErrorCode[])[]): boolean {
+  // Narrows to the shape, not the class: like isVMError, it also accepts a duplicate install's
+  // VMError and a structured-cloned one, which are not instances of this class.
+  return isVMError(value) && codes.flat().includes(value.code);
 }

@@ -1,6 +1,8 @@
+// The provider author's API: what a provider calls. Scripts, tags, argv builders and the exec
+// kill protocol are in "./internal" (internal.ts), with no semver guarantees.
 export { VM_ERROR_CODES, VMError, hasVMErrorCode, isVMError } from "./errors.js";
-export { MAX_FORK_COUNT } from "./fork-limit.js";
 export type { VMErrorOptions } from "./errors.js";
+export { MAX_FORK_COUNT } from "./fork-limit.js";
 export { matchesInstanceFilters, matchesMetadata, matchesSnapshotFilters } from "./filters.js";
 export {
   MAX_ARGUMENT_BYTES,
@@ -40,46 +42,12 @@ export {
   readOptionsObject,
   readSnapshotFilters,
 } from "./validate-options.js";
-export type { ExecCallChecks } from "./validate-options.js";
-export { DEFAULT_FILE_TIMEOUT_MS, fileCallBound } from "./files/bounds.js";
-export type { FileCallBound } from "./files/bounds.js";
+export { DEFAULT_FILE_TIMEOUT_MS } from "./files/bounds.js";
 export { createExecFileService } from "./files/exec-file-service.js";
 export type { ExecFileServiceOptions } from "./files/exec-file-service.js";
-export { fileErrorFromExecResult, fileErrorTag } from "./files/file-error.js";
-export { assertFilePath, directoryPath } from "./files/paths.js";
-export type { FileErrorContext } from "./files/file-error.js";
+export { assertFilePath } from "./files/paths.js";
 export { DEFAULT_MAX_ARG_BYTES, DEFAULT_MAX_READ_BYTES, DEFAULT_MAX_REQUEST_BYTES, MAX_REQUEST_BYTES_LIMIT } from "./files/limits.js";
-export {
-  FILE_COPY_SCRIPT,
-  FILE_DELETE_DIRECTORY_SCRIPT,
-  FILE_DISCARD_PARTIAL_SCRIPT,
-  FILE_DELETE_SCRIPT,
-  FILE_EXISTS_SCRIPT,
-  FILE_IS_DIRECTORY_SCRIPT,
-  FILE_LIST_SCRIPT,
-  FILE_MKDIR_SCRIPT,
-  FILE_MOVE_SCRIPT,
-  FILE_READ_SCRIPT,
-  FILE_SCRIPT_ERROR_EXIT_CODE,
-  FILE_SCRIPT_NAME,
-  FILE_WRITE_SCRIPT,
-} from "./files/scripts.js";
-export { FILE_RESOLVE_READ_SCRIPT, FILE_RESOLVE_WRITE_SCRIPT } from "./files/resolve-scripts.js";
-export { argvBytes, atomicWriteArgv, fileWriteArgv, tempFileSuffix } from "./files/write-argv.js";
-export type { FileWriteStep } from "./files/write-argv.js";
-export { EXEC_KILL_SCRIPT, EXEC_RUN_DIR, EXEC_TAG_VAR, buildExecKillArgv, execTagEntry, isExecId, newExecId } from "./exec/kill-protocol.js";
-export {
-  EXEC_NO_CWD_MESSAGE,
-  EXEC_NO_USER_MESSAGE,
-  EXEC_START_FAILED_EXIT,
-  createStartFailureGate,
-  readStartFailure,
-  startFailureError,
-  startFailureMarker,
-} from "./exec/start-failure.js";
-export type { ExecStartFailure } from "./exec/start-failure.js";
-export { PASSWD_LOOKUP_FUNCTION, USER_LOOKUP_NONE_EXIT, USER_LOOKUP_SCRIPT, execIdentityEnv, parseUserLookup } from "./exec/identity.js";
-export type { PasswdEntry } from "./exec/identity.js";
+export type { ExecCallChecks } from "./validate-options.js";
 export { CAPABILITY_NAMES, capabilitiesWithout } from "./runtime/capabilities.js";
 export type { CapabilityName } from "./runtime/capabilities.js";
 export { bootedInstance } from "./runtime/booted-instance.js";

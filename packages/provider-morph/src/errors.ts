@@ -6,12 +6,6 @@ import { httpValidationErrorSchema } from "./spec/responses.js";
 /**
  * What `fromMorphResponse()` needs from a non-2xx answer: the status and the parsed body.
  * Never the request: it carries the `Authorization` header.
- *
- * @example
- * ```ts
- * import type { MorphErrorResponse } from "@vm/provider-morph";
- * const answer: MorphErrorResponse = { status: 404, body: { detail: "Instance not found" } };
- * ```
  */
 export interface MorphErrorResponse {
   status: number;
@@ -72,16 +66,6 @@ export const MAX_RETRY_AFTER_MS = 60_000;
  * string of the kept body, because a server may echo what it was sent (pydantic v2 validation
  * errors carry the request's `input`). A 429's `Retry-After` becomes `retryAfterMs` (at most
  * `MAX_RETRY_AFTER_MS`), so a caller can wait as long as the server asked.
- *
- * @example
- * ```ts
- * import { fromMorphResponse } from "@vm/provider-morph";
- * const err = fromMorphResponse({ status: 404, body: { detail: "Instance not found" } }, {
- *   provider: "morph",
- *   operation: "instances.get",
- * });
- * console.log(err.code); // "NOT_FOUND"
- * ```
  */
 export function fromMorphResponse(response: MorphErrorResponse, ctx: ErrorContext, secrets?: string | readonly string[]): VMError {
   const code = codeForHttpStatus(response.status);

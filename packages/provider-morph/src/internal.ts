@@ -1,5 +1,6 @@
-// `@vm/provider-morph/internal`: what other workspace packages share with this one but users
-// should not rely on. Today: the spec module the Morph emulator serves from.
+// "@vm/provider-morph/internal": what this repository's tests, tools and the Morph emulator use
+// beyond the user's API (the emulator serves from the spec module). No semver guarantees: any
+// release may change or remove them.
 export type { ImageModel, InstanceModel, ResourceSpec, SnapshotModel, ValidationError } from "./spec/generated/types.gen.js";
 export { metadataSchema } from "./spec/metadata.js";
 export {
@@ -12,3 +13,9 @@ export {
   startInstanceRequestSchema,
   updateTtlRequestSchema,
 } from "./spec/requests.js";
+export { createMorphClient } from "./api-client/base-client.js";
+export type { MorphClient, MorphClientOptions } from "./api-client/base-client.js";
+export { MORPH_ENDPOINTS } from "./api-client/endpoints.js";
+export { BRANCH_KEY } from "./api-client/mappers.js";
+export { instanceModelSchema } from "./spec/responses.js";
+export { buildExecCommand } from "./exec/wrapper-script.js";

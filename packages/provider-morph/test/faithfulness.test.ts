@@ -2,7 +2,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import type { RecordedExchange } from "@vm/morph-emulator";
-import { MORPH_ENDPOINTS, createMorphClient, createMorphVMProvider, instanceModelSchema } from "@vm/provider-morph";
+import { createMorphVMProvider } from "@vm/provider-morph";
+import { MORPH_ENDPOINTS, createMorphClient, instanceModelSchema } from "@vm/provider-morph/internal";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { REPO_ROOT, TEST_API_KEY, startInProcessEmulator, type TestEmulator } from "./support/emulator.js";
 

@@ -1,4 +1,5 @@
-import { createMorphClient, createMorphVMProvider, instanceModelSchema } from "@vm/provider-morph";
+import { createMorphVMProvider } from "@vm/provider-morph";
+import { createMorphClient, instanceModelSchema } from "@vm/provider-morph/internal";
 import { isVMError } from "@vm/provider-kit";
 import type { VMProvider } from "@vm/core";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";

@@ -1,7 +1,7 @@
 import { once } from "node:events";
 import { createServer, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { createMorphClient, instanceModelSchema } from "@vm/provider-morph";
+import { createMorphClient, instanceModelSchema } from "@vm/provider-morph/internal";
 import { isVMError } from "@vm/provider-kit";
 import { afterEach, describe, expect, it } from "vitest";
 import { INSTANCE_MODEL } from "./support/instance-model.js";

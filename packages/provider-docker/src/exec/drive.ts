@@ -1,6 +1,7 @@
 import type { Duplex, Readable } from "node:stream";
 import type { ExecOptions } from "@vm/core";
-import { VMError, execTagEntry, newExecId } from "@vm/provider-kit";
+import { VMError } from "@vm/provider-kit";
+import { execTagEntry, newExecId } from "@vm/provider-kit/internal";
 import type Dockerode from "dockerode";
 import type { DockerContext } from "../context.js";
 import { createDemuxer } from "../demux.js";

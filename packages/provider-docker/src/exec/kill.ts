@@ -1,5 +1,6 @@
 import type { Duplex } from "node:stream";
-import { type VMError, buildExecKillArgv } from "@vm/provider-kit";
+import { type VMError } from "@vm/provider-kit";
+import { buildExecKillArgv } from "@vm/provider-kit/internal";
 import type Dockerode from "dockerode";
 import type { DockerContext } from "../context.js";
 import { fromDockerError } from "../errors.js";

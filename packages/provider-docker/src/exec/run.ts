@@ -1,5 +1,6 @@
 import type { ExecResult } from "@vm/core";
-import { VMError, readStartFailure, startFailureError } from "@vm/provider-kit";
+import { VMError } from "@vm/provider-kit";
+import { readStartFailure, startFailureError } from "@vm/provider-kit/internal";
 import type { DockerContext } from "../context.js";
 import { type ExecRequest, startDrive } from "./drive.js";
 

@@ -1,5 +1,6 @@
 import type { ExecStreamChunk } from "@vm/core";
-import { VMError, createStartFailureGate, startFailureError } from "@vm/provider-kit";
+import { VMError } from "@vm/provider-kit";
+import { createStartFailureGate, startFailureError } from "@vm/provider-kit/internal";
 import type { DockerContext } from "../context.js";
 import { type ExecRequest, startDrive } from "./drive.js";
 

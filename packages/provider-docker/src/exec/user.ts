@@ -1,5 +1,6 @@
 import type { ExecOptions } from "@vm/core";
-import { USER_LOOKUP_NONE_EXIT, USER_LOOKUP_SCRIPT, VMError, execIdentityEnv, parseUserLookup, startFailureError } from "@vm/provider-kit";
+import { VMError } from "@vm/provider-kit";
+import { USER_LOOKUP_NONE_EXIT, USER_LOOKUP_SCRIPT, execIdentityEnv, parseUserLookup, startFailureError } from "@vm/provider-kit/internal";
 import type Dockerode from "dockerode";
 import type { DockerContext } from "../context.js";
 import { createDemuxer } from "../demux.js";

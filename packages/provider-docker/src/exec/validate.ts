@@ -1,4 +1,5 @@
-import { VMError, EXEC_TAG_VAR, commandBytes, execTagEntry, newExecId } from "@vm/provider-kit";
+import { VMError, commandBytes } from "@vm/provider-kit";
+import { EXEC_TAG_VAR, execTagEntry, newExecId } from "@vm/provider-kit/internal";
 
 /**
  * Linux ARG_MAX with the usual 8 MiB stack: argv and the environment of one execve, each

@@ -2,25 +2,18 @@ import { constants as bufferConstants } from "node:buffer";
 import { posix } from "node:path";
 import type { Readable } from "node:stream";
 import type { AtomicWriteOptions, FileContent, FileOperationOptions, VMFileService } from "@vm/core";
+import { VMError, assertAtomicWriteOptions, assertFileContent, assertFileOperationOptions, assertFilePath, assertId, createExecFileService, isVMError } from "@vm/provider-kit";
 import {
   FILE_DISCARD_PARTIAL_SCRIPT,
   FILE_RESOLVE_READ_SCRIPT,
   FILE_RESOLVE_WRITE_SCRIPT,
   FILE_SCRIPT_NAME,
   type FileCallBound,
-  VMError,
-  assertAtomicWriteOptions,
-  assertFileContent,
-  assertFileOperationOptions,
-  assertFilePath,
-  assertId,
   fileCallBound,
   fileErrorFromExecResult,
   fileWriteArgv,
-  createExecFileService,
-  isVMError,
   tempFileSuffix,
-} from "@vm/provider-kit";
+} from "@vm/provider-kit/internal";
 import { pack } from "tar-stream";
 import type { DockerContext } from "../context.js";
 import type { ManagedInstance } from "../containers.js";

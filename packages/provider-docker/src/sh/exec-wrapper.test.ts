@@ -4,7 +4,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { EXEC_NO_CWD_MESSAGE, EXEC_START_FAILED_EXIT, EXEC_TAG_VAR } from "@vm/provider-kit";
+import { EXEC_NO_CWD_MESSAGE, EXEC_START_FAILED_EXIT, EXEC_TAG_VAR } from "@vm/provider-kit/internal";
 import { EXEC_WRAPPER } from "../scripts.js";
 
 // EXEC_WRAPPER (sh/exec-wrapper.sh) run with the host's /bin/sh, as the container runs it:

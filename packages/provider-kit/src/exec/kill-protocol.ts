@@ -18,13 +18,6 @@ const EXEC_ID_RE = /^[A-Za-z0-9-]{1,64}$/;
 
 /**
  * A new random exec id for the tag (`VM_EXEC_ID=<id>`).
- *
- * @example
- * ```ts
- * import { newExecId, execTagEntry } from "@vm/provider-kit";
- * const id = newExecId();
- * const env = [execTagEntry(id)]; // ["VM_EXEC_ID=0b7c…"]
- * ```
  */
 export function newExecId(): string {
   return randomUUID();
@@ -82,12 +75,6 @@ export const EXEC_KILL_SCRIPT = EXEC_KILL_SH;
 /**
  * The argv of the root exec that kills the command tagged with `id`; `runDir` (default none)
  * enables the pid and cancel files of a wrapper that sets the tag itself.
- *
- * @example
- * ```ts
- * import { EXEC_RUN_DIR, buildExecKillArgv } from "@vm/provider-kit";
- * buildExecKillArgv("0b7c…", EXEC_RUN_DIR); // ["sh", "-c", EXEC_KILL_SCRIPT, "vm-kill", "0b7c…", "/run/vm-exec"]
- * ```
  */
 export function buildExecKillArgv(id: string, runDir = ""): string[] {
   if (!isExecId(id)) throw new TypeError("an exec id is 1-64 letters, digits or dashes");

@@ -12,12 +12,6 @@ export const DEFAULT_FILE_TIMEOUT_MS = 30 * 60 * 1000;
 /**
  * The bound of one file call (see `fileCallBound`): the caller's signal and one deadline for
  * all the steps (execs, requests) the call makes.
- *
- * @example
- * ```ts
- * import type { FileCallBound } from "@vm/provider-kit";
- * const stepOptions = (bound: FileCallBound) => ({ ...bound.step(), stdin: "x" });
- * ```
  */
 export interface FileCallBound {
   /** The whole call's limit in ms (the caller's `timeoutMs`, or the default). */
@@ -54,13 +48,6 @@ export interface FileCallBound {
 
 /**
  * Starts the bound of one file call from its (already validated) `{ signal, timeoutMs }`.
- *
- * @example
- * ```ts
- * import { fileCallBound } from "@vm/provider-kit";
- * const bound = fileCallBound({ timeoutMs: 5_000 }, { provider: "docker", operation: "files.readFile" }, "/etc/hostname");
- * console.log(bound.step().timeoutMs <= 5_000); // true
- * ```
  */
 export function fileCallBound(options: { signal?: AbortSignal; timeoutMs?: number } | undefined, ctx: ErrorContext, path: string): FileCallBound {
   const timeoutMs = options?.timeoutMs ?? DEFAULT_FILE_TIMEOUT_MS;

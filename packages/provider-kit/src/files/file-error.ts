@@ -4,12 +4,6 @@ import { FILE_SCRIPT_ERROR_EXIT_CODE } from "./scripts.js";
 
 /**
  * Where a file-script failure happened, for the `VMError` it becomes.
- *
- * @example
- * ```ts
- * import type { FileErrorContext } from "@vm/provider-kit";
- * const ctx: FileErrorContext = { provider: "docker", operation: "files.readFile", path: "/app/a.txt" };
- * ```
  */
 export interface FileErrorContext {
   provider: string;
@@ -64,12 +58,6 @@ const MARKER = /^@@vm-files-error ([A-Z]+)$/gm;
  * The failure tag (`ENOENT`, `EACCES`, `EISDIR`, `ENOTDIR`, `EEXIST`, `ENOTEMPTY`, `EINVAL`,
  * `ENOSPC`, `EBUSY`, `ELOOP`, `ENOTREG`, `EIO`, `ESHORT`, `ERACE`) a file script printed, or `undefined` when the result is not a classified
  * script failure (e.g. bash is missing, or the command was killed).
- *
- * @example
- * ```ts
- * import { fileErrorTag } from "@vm/provider-kit";
- * fileErrorTag({ exit_code: 3, stdout: "", stderr: "\n@@vm-files-error ENOENT\n" }); // "ENOENT"
- * ```
  */
 export function fileErrorTag(result: ExecResult): string | undefined {
   if (result.exit_code !== FILE_SCRIPT_ERROR_EXIT_CODE) return undefined;
@@ -97,16 +85,6 @@ function detailOf(stderr: string): string {
  * a FIFO, socket or device where a regular file is needed -> `INVALID_ARGUMENT`,
  * anything else -> `INTERNAL`). Providers that run a file script themselves (e.g. a streaming
  * `writeFileAtomic`) use it to report errors exactly like `createExecFileService`.
- *
- * @example
- * ```ts
- * import { fileErrorFromExecResult } from "@vm/provider-kit";
- * const err = fileErrorFromExecResult(
- *   { exit_code: 3, stdout: "", stderr: "\n@@vm-files-error ENOENT\n" },
- *   { provider: "docker", operation: "files.readFile", path: "/nope" },
- * );
- * console.log(err.code); // "NOT_FOUND"
- * ```
  */
 export function fileErrorFromExecResult(result: ExecResult, ctx: FileErrorContext): VMError {
   const tag = fileErrorTag(result);

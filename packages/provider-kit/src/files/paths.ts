@@ -32,12 +32,6 @@ export function assertFilePath(path: unknown, ctx: ErrorContext, what = "path"):
  * `isDirectory`, `deleteDirectory`, `fileExists`) and returns it without trailing slashes
  * (`/tmp/cur/` is `/tmp/cur`; `/` and `///` are `/`), so that a mutation never follows a
  * symlink in the last component because of a slash.
- *
- * @example
- * ```ts
- * import { directoryPath } from "@vm/provider-kit";
- * directoryPath("/tmp/build/", { provider: "docker", operation: "files.deleteDirectory" }); // "/tmp/build"
- * ```
  */
 export function directoryPath(path: unknown, ctx: ErrorContext, what = "path"): string {
   assertAbsolutePath(path, ctx, what);

@@ -7,12 +7,6 @@ import { FILE_SCRIPT_NAME, FILE_WRITE_SCRIPT } from "./scripts.js";
 
 /**
  * The positional arguments of `FILE_WRITE_SCRIPT` (see its documentation).
- *
- * @example
- * ```ts
- * import type { FileWriteStep } from "@vm/provider-kit";
- * const step: FileWriteStep = { how: "atomic", phase: "all", source: "stdin", path: "/app/a.txt", suffix: "0123456789abcdef" };
- * ```
  */
 export interface FileWriteStep {
   how: "atomic" | "inplace";
@@ -34,12 +28,6 @@ export interface FileWriteStep {
 
 /**
  * A fresh random temp-file suffix (16 lowercase hex characters).
- *
- * @example
- * ```ts
- * import { tempFileSuffix } from "@vm/provider-kit";
- * console.log(tempFileSuffix()); // e.g. "9f0c3a1be4d27a65"
- * ```
  */
 export function tempFileSuffix(): string {
   return randomBytes(8).toString("hex");
@@ -49,14 +37,6 @@ export function tempFileSuffix(): string {
  * The full argv (`bash -c FILE_WRITE_SCRIPT vm-files ...`) for one write step, with the
  * base64 pieces (if any) as the last arguments. Values are not validated here: callers
  * validate first (as `atomicWriteArgv` and `createExecFileService` do).
- *
- * @example
- * ```ts
- * import { fileWriteArgv, tempFileSuffix } from "@vm/provider-kit";
- * const argv = fileWriteArgv({ how: "inplace", phase: "all", source: "base64", path: "/tmp/a.txt", suffix: tempFileSuffix() }, [
- *   Buffer.from("hello\n").toString("base64"),
- * ]);
- * ```
  */
 export function fileWriteArgv(step: FileWriteStep, pieces: readonly string[] = []): string[] {
   return [
@@ -85,21 +65,6 @@ export function fileWriteArgv(step: FileWriteStep, pieces: readonly string[] = [
  * count of the content): the write then fails (`UNAVAILABLE`) instead of publishing a prefix
  * when stdin ends early, as it does when the client dies mid-upload. Validates `path`,
  * `options` and `size` first and throws `VMError` `INVALID_ARGUMENT`.
- *
- * @example
- * ```ts
- * import type { ExecFunction } from "@vm/core";
- * import { atomicWriteArgv, fileErrorFromExecResult } from "@vm/provider-kit";
- *
- * async function writeConfig(exec: ExecFunction, instanceId: string, json: string) {
- *   const path = "/app/config.json";
- *   const argv = atomicWriteArgv(path, { mode: "600", createDirs: true }, "docker", Buffer.byteLength(json));
- *   const result = await exec(instanceId, argv, { stdin: json });
- *   if (result.exit_code !== 0) {
- *     throw fileErrorFromExecResult(result, { provider: "docker", operation: "files.writeFileAtomic", path });
- *   }
- * }
- * ```
  */
 export function atomicWriteArgv(path: string, options: AtomicWriteOptions = {}, provider = "provider-kit", size?: number): string[] {
   const ctx = { provider, operation: "files.writeFileAtomic" };
@@ -114,12 +79,6 @@ export function atomicWriteArgv(path: string, options: AtomicWriteOptions = {}, 
 /**
  * Bytes an argv occupies in the kernel's argument area (each string plus its NUL). This is
  * what `maxArgBytes` (per argument) and `maxRequestBytes` (whole argv) are measured in.
- *
- * @example
- * ```ts
- * import { argvBytes } from "@vm/provider-kit";
- * argvBytes(["echo", "hi"]); // 8
- * ```
  */
 export function argvBytes(argv: readonly string[]): number {
   let total = 0;

@@ -2,12 +2,6 @@
  * Every Morph API endpoint this provider calls, as the spec names them (method and path
  * template). The faithfulness test checks that the emulator's answers to each match the
  * spec, and that the provider calls nothing else.
- *
- * @example
- * ```ts
- * import { MORPH_ENDPOINTS } from "@vm/provider-morph";
- * console.log(MORPH_ENDPOINTS.length);
- * ```
  */
 export const MORPH_ENDPOINTS: readonly { readonly method: "GET" | "POST" | "DELETE"; readonly path: string }[] = [
   { method: "GET", path: "/image" },

@@ -4,7 +4,7 @@ import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { EXEC_NO_CWD_MESSAGE, EXEC_NO_USER_MESSAGE, EXEC_RUN_DIR, EXEC_START_FAILED_EXIT, EXEC_TAG_VAR, startFailureMarker } from "@vm/provider-kit";
+import { EXEC_NO_CWD_MESSAGE, EXEC_NO_USER_MESSAGE, EXEC_RUN_DIR, EXEC_START_FAILED_EXIT, EXEC_TAG_VAR, startFailureMarker } from "@vm/provider-kit/internal";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EXEC_KILL_SCRIPT, EXEC_WRAPPER_SCRIPT, STDIN_CHUNK_CHARS, buildExecCommand, buildExecKillCommand, needsWrapper, takeTimeoutMarker } from "./wrapper-script.js";
 

@@ -1,5 +1,5 @@
 import type { ExecOptions } from "@vm/core";
-import { EXEC_KILL_SCRIPT, EXEC_RUN_DIR, PASSWD_LOOKUP_FUNCTION, buildExecKillArgv, isExecId } from "@vm/provider-kit";
+import { EXEC_KILL_SCRIPT, EXEC_RUN_DIR, PASSWD_LOOKUP_FUNCTION, buildExecKillArgv, isExecId } from "@vm/provider-kit/internal";
 import { EXEC_WRAPPER_SH } from "./sh/exec-wrapper.sh.js";
 
 export { EXEC_KILL_SCRIPT };

@@ -7,12 +7,6 @@ import { imageModelCollectionSchema } from "../spec/responses.js";
 /**
  * `VMImageService` over `GET /image` (the spec has no single-image endpoint, so `get`
  * looks the id up in the list).
- *
- * @example
- * ```ts
- * import { createMorphClient, createMorphImageService } from "@vm/provider-morph";
- * const images = createMorphImageService(createMorphClient({ baseUrl: "http://127.0.0.1:3737/api", apiKey: "dev" }));
- * ```
  */
 export function createMorphImageService(client: MorphClient): VMImageService {
   async function list(operation: string): Promise<VMImage[]> {

@@ -40,16 +40,6 @@ function sleep(ms: number): Promise<void> {
 
 /**
  * `VMInstanceService` over Morph's instance endpoints (see the README's mapping table).
- *
- * @example
- * ```ts
- * import { createMorphClient, createMorphInstanceService } from "@vm/provider-morph";
- * const instances = createMorphInstanceService({
- *   client: createMorphClient({ baseUrl: "http://127.0.0.1:3737/api", apiKey: "dev" }),
- *   bootTimeoutMs: 120_000,
- *   execTimeoutMs: 600_000,
- * });
- * ```
  */
 export function createMorphInstanceService(options: MorphInstanceServiceOptions): VMInstanceService {
   const { client } = options;

@@ -22,15 +22,6 @@ function ctx(operation: string) {
 
 /**
  * `VMSnapshotService` over Morph's snapshot endpoints (see the README's mapping table).
- *
- * @example
- * ```ts
- * import { createMorphClient, createMorphSnapshotService } from "@vm/provider-morph";
- * const snapshots = createMorphSnapshotService({
- *   client: createMorphClient({ baseUrl: "http://127.0.0.1:3737/api", apiKey: "dev" }),
- *   readyTimeoutMs: 300_000,
- * });
- * ```
  */
 export function createMorphSnapshotService(options: MorphSnapshotServiceOptions): VMSnapshotService {
   const { client } = options;

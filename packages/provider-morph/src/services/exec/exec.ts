@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { ExecOptions, ExecResult } from "@vm/core";
-import { VMError, hasVMErrorCode, readExecCall, readStartFailure, startFailureError } from "@vm/provider-kit";
+import { VMError, hasVMErrorCode, readExecCall } from "@vm/provider-kit";
+import { readStartFailure, startFailureError } from "@vm/provider-kit/internal";
 import { pathOf } from "../../api-client/base-client.js";
 import { execResponseSchema, type ExecResponse } from "../../spec/responses.js";
 import { ctx, type ExecDeps } from "./deps.js";

@@ -1,5 +1,6 @@
 import type { ExecOptions, ExecStreamChunk } from "@vm/core";
-import { VMError, createStartFailureGate, startFailureError, type ErrorContext } from "@vm/provider-kit";
+import { VMError, type ErrorContext } from "@vm/provider-kit";
+import { createStartFailureGate, startFailureError } from "@vm/provider-kit/internal";
 import { createParser } from "eventsource-parser";
 import { EXEC_TIMEOUT_MARKER } from "../../exec/wrapper-script.js";
 import { execSseEventSchema } from "../../spec/responses.js";

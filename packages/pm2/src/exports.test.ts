@@ -1,0 +1,13 @@
+import packageJson from "../package.json" with { type: "json" };
+import { describeEntryPoints } from "../../../test-setup/entry-points.js";
+
+// Changing what a user can import is a deliberate edit of these lists (and a changeset).
+describeEntryPoints(import.meta.dirname, packageJson, {
+  // A user's (or a provider's) API, under semver.
+  ".": [
+    "DEFAULT_MAX_LOG_BYTES", "DEFAULT_PM2_HOME", "MAX_LOG_BYTES_LIMIT", "MAX_LOG_LINES",
+    "PM2_RESERVED_NAMES", "createPM2ProcessService", "createProcess", "pm2Save",
+  ],
+  // The providers' boot snippet: no semver guarantees.
+  "./internal": ["PM2_RESURRECT_SCRIPT"],
+});

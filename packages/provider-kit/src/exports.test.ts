@@ -1,0 +1,35 @@
+import packageJson from "../package.json" with { type: "json" };
+import { describeEntryPoints } from "../../../test-setup/entry-points.js";
+
+// Changing what a user can import is a deliberate edit of these lists (and a changeset).
+describeEntryPoints(import.meta.dirname, packageJson, {
+  // A provider author's API, under semver.
+  ".": [
+    "CAPABILITY_NAMES", "DEFAULT_FILE_TIMEOUT_MS", "DEFAULT_MAX_ARG_BYTES",
+    "DEFAULT_MAX_READ_BYTES", "DEFAULT_MAX_REQUEST_BYTES", "INSTANCE_STATUSES",
+    "INSTANCE_TRANSITIONS", "MAX_ARGUMENT_BYTES", "MAX_COMMAND_BYTES", "MAX_DIGEST_LENGTH",
+    "MAX_FORK_COUNT", "MAX_ID_LENGTH", "MAX_NAME_BYTES", "MAX_PATH_BYTES", "MAX_PRINCIPAL_ID",
+    "MAX_REQUEST_BYTES_LIMIT", "MAX_TIMEOUT_MS", "MAX_TTL_SECONDS", "SNAPSHOT_STATUSES",
+    "SNAPSHOT_TRANSITIONS", "VMError", "VM_ERROR_CODES", "assertAbsolutePath", "assertArgv",
+    "assertAtomicWriteOptions", "assertCommandSize", "assertEnv", "assertFileContent",
+    "assertFileOperationOptions", "assertFilePath", "assertId", "assertInteger", "assertMetadata",
+    "assertMode", "assertPrincipal", "assertSignal", "bootedInstance", "canInstanceReach",
+    "canSnapshotReach", "capabilitiesWithout", "codeForHttpStatus", "commandBytes",
+    "createExecFileService", "hasVMErrorCode", "isVMError", "lateBoundExec",
+    "matchesInstanceFilters", "matchesMetadata", "matchesSnapshotFilters", "readArgv",
+    "readBootOptions", "readCreateSnapshotOptions", "readEnv", "readExecCall", "readExecOptions",
+    "readInstanceFilters", "readMetadata", "readOptionsObject", "readSnapshotFilters",
+    "statusMapper",
+  ],
+  // What the @vm providers and this repository's tests share beyond it: no semver guarantees.
+  "./internal": [
+    "EXEC_KILL_SCRIPT", "EXEC_NO_CWD_MESSAGE", "EXEC_NO_USER_MESSAGE", "EXEC_RUN_DIR",
+    "EXEC_START_FAILED_EXIT", "EXEC_TAG_VAR", "FILE_DISCARD_PARTIAL_SCRIPT",
+    "FILE_RESOLVE_READ_SCRIPT", "FILE_RESOLVE_WRITE_SCRIPT", "FILE_SCRIPT_NAME",
+    "PASSWD_LOOKUP_FUNCTION", "USER_LOOKUP_NONE_EXIT", "USER_LOOKUP_SCRIPT", "atomicWriteArgv",
+    "buildExecKillArgv", "createStartFailureGate", "execIdentityEnv", "execTagEntry",
+    "fileCallBound", "fileErrorFromExecResult", "fileWriteArgv", "isExecId", "newExecId",
+    "parseUserLookup", "readStartFailure", "startFailureError", "startFailureMarker",
+    "tempFileSuffix",
+  ],
+});
