@@ -73,6 +73,6 @@ describe("the in-container watchdog of timeoutMs", () => {
     await waitFor(async () => {
       const { stdout } = await provider.instances.exec(vm.id, ["ps", "-eo", "args="]);
       return stdout.split("\n").some((line) => line.startsWith("sleep ") && line.includes(marker)) ? undefined : true;
-    }, 10_000);
+    }, 30_000);
   });
 });

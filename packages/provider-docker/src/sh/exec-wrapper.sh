@@ -10,7 +10,9 @@
 #   (EXEC_START_FAILED_EXIT, EXEC_NO_CWD_MESSAGE in @vm/provider-kit; a unit test holds them equal).
 # - With a watchdog time, a background watchdog (output on /dev/null, so it holds nothing) runs
 #   the kill script at that time, so timeoutMs holds in the container even when the client died;
-#   $! in its trap is the sleep, set by the fork itself, so a TERM right after it still finds it.
+#   $! in its trap is the sleep, set by the fork itself, so a TERM right after it still finds it;
+#   it gets KILL, not TERM: a TERM reaching the forked child before it execs sleep is caught by the
+#   handler dash inherited and dropped, which left a `sleep` behind under load.
 #   It is stopped when the command is done.
 # - argv runs through `env`, so a name like `echo` runs the program, not a shell builtin.
 # - After the command exits, the wrapper stays while another process (a background child) still
@@ -25,7 +27,7 @@
 
 c=$1 l=$2 k=$3; shift 3
 if [ -n "$c" ]; then cd -- "$c" 2>/dev/null || { printf '%s%s\n' 'vm-exec: cannot enter the working directory' "${VM_EXEC_ID:+ [$VM_EXEC_ID]}" >&2; exit 125; }; fi
-w=; if [ -n "$l" ]; then ( trap 'kill $! 2>/dev/null; exit 0' TERM; sleep "$l" & wait $!; sh -c "$k" vm-kill "$VM_EXEC_ID" "" ) </dev/null >/dev/null 2>&1 & w=$!; fi
+w=; if [ -n "$l" ]; then ( trap 'kill -9 $! 2>/dev/null; exit 0' TERM; sleep "$l" & wait $!; sh -c "$k" vm-kill "$VM_EXEC_ID" "" ) </dev/null >/dev/null 2>&1 & w=$!; fi
 env -- "$@"; r=$?
 o=; for n in 1 2; do { [ -p /proc/$$/fd/$n ] || [ -S /proc/$$/fd/$n ]; } && o="$o /proc/$$/fd/$n"; done
 while [ -n "$o" ]; do h=; for f in /proc/[0-9]*/fd/1 /proc/[0-9]*/fd/2; do case $f in /proc/$$/*) continue;; esac; for t in $o; do [ "$f" -ef "$t" ] && h=1; done; [ -n "$h" ] && break; done; [ -z "$h" ] && break; sleep 0.1; done

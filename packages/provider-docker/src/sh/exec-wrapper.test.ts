@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -105,4 +105,31 @@ describe("EXEC_WRAPPER (sh)", () => {
       writeFileSync(go, "");
     }
   });
+
+  it("stops its watchdog's sleep when the command ends first, every time, also with many at once", async () => {
+    // A TERM that reached the forked `sleep` before it exec'd was caught by dash's inherited handler
+    // and lost: under load about 1 run in 50 left a `sleep <watchdog>` behind. Many wrappers at
+    // once make that window likely; each must leave nothing once its watchdog shell is gone.
+    const seconds = `${600 + Math.floor(Math.random() * 1000)}.${process.pid}`;
+    const leftovers = () =>
+      readdirSync("/proc")
+        .filter((entry) => /^\d+$/.test(entry) && alive(Number(entry)))
+        .filter((entry) => {
+          try {
+            return readFileSync(`/proc/${entry}/cmdline`, "utf8") === `sleep\0${seconds}\0`;
+          } catch {
+            return false;
+          }
+        });
+    const runOnce = () => exited(spawn("sh", ["-c", EXEC_WRAPPER, "vm-exec", "", seconds, "true", "true"], { stdio: "ignore" }));
+    try {
+      for (let round = 0; round < 10; round++) expect(await Promise.all(Array.from({ length: 30 }, runOnce))).toEqual(Array(30).fill(0));
+      // The watchdog shells end right after their wrapper; a lost TERM leaves its sleep for 600 s+.
+      const deadline = Date.now() + 30_000;
+      while (leftovers().length > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(leftovers()).toEqual([]);
+    } finally {
+      for (const pid of leftovers()) process.kill(Number(pid), "SIGKILL");
+    }
+  }, 60_000);
 });
