@@ -5,4 +5,4 @@ export { DEFAULT_PM2_HOME } from "./constants.js";
 export { PM2_RESERVED_NAMES } from "./names.js";
 export { pm2Save } from "./save.js";
 export { DEFAULT_MAX_LOG_BYTES, MAX_LOG_BYTES_LIMIT, MAX_LOG_LINES, createPM2ProcessService } from "./service.js";
-export type { PM2ProcessServiceOptions } from "./service.js";
+export type { PM2Home, PM2ProcessServiceOptions } from "./service.js";

@@ -1,7 +1,7 @@
 import type { ExecFunction } from "@vm/core";
 import { assertId } from "@vm/provider-kit";
 import { DEFAULT_PM2_HOME, DEFAULT_PROVIDER } from "./constants.js";
-import { createDriverRunner } from "./service.js";
+import { assertPM2Home, createDriverRunner, type PM2Home } from "./service.js";
 import { RESURRECT_SH } from "./sh/resurrect.sh.js";
 
 /**
@@ -21,10 +21,23 @@ import { RESURRECT_SH } from "./sh/resurrect.sh.js";
  * }
  * ```
  */
-export async function pm2Save(exec: ExecFunction, instanceId: string, options: { provider?: string; timeoutMs?: number } = {}): Promise<void> {
+export async function pm2Save(
+  exec: ExecFunction,
+  instanceId: string,
+  options: {
+    /** Goes into `VMError.provider`. @default `"pm2"` */
+    provider?: string;
+    /** @default `120000` (120 s) */
+    timeoutMs?: number;
+    /** The same `pm2Home` as the process service's. @default `DEFAULT_PM2_HOME` */
+    pm2Home?: PM2Home;
+  } = {},
+): Promise<void> {
   const ctx = { provider: options.provider ?? DEFAULT_PROVIDER, operation: "processes.save" };
   assertId(instanceId, ctx, "instanceId");
-  await createDriverRunner(exec, DEFAULT_PM2_HOME, options.timeoutMs ?? 120_000).run(instanceId, "save", [], ctx);
+  const pm2Home = options.pm2Home ?? DEFAULT_PM2_HOME;
+  assertPM2Home(pm2Home, ctx);
+  await createDriverRunner(exec, pm2Home, options.timeoutMs ?? 120_000).run(instanceId, "save", [], ctx);
 }
 
 /**

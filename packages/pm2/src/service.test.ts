@@ -1,6 +1,7 @@
 import type { ExecFunction } from "@vm/core";
 import { VMError } from "@vm/provider-kit";
 import { describe, expect, it } from "vitest";
+import { pm2Save } from "./save.js";
 import { createPM2ProcessService, newestWithin } from "./service.js";
 
 const noExec: ExecFunction = () => {
@@ -25,8 +26,38 @@ describe("createPM2ProcessService input checks", () => {
     await expect(call()).rejects.toMatchObject({ code: "INVALID_ARGUMENT", provider: "test" });
   });
 
-  it("rejects a relative pm2Home", () => {
+  it("rejects a relative pm2Home, and one of a wrong type", async () => {
     expect(() => createPM2ProcessService(noExec, { pm2Home: "pm2" })).toThrow(VMError);
+    expect(() => createPM2ProcessService(noExec, { pm2Home: 42 as unknown as string })).toThrow(VMError);
+    await expect(pm2Save(noExec, "vm", { pm2Home: "pm2" })).rejects.toMatchObject({ code: "INVALID_ARGUMENT" });
+  });
+
+  it("pm2Home as a function: the home of each instance id, pinned in argv and env", async () => {
+    const seen: { id: string; argv: readonly string[]; home: string | undefined }[] = [];
+    const exec: ExecFunction = async (id, argv, options) => {
+      seen.push({ id, argv, home: options?.env?.PM2_HOME });
+      return { stdout: "[]", stderr: "", exit_code: 0 };
+    };
+    const processes = createPM2ProcessService(exec, { pm2Home: (id) => `/srv/pm2/${id}` });
+    await processes.list("a");
+    await processes.list("b");
+    await pm2Save(exec, "c", { pm2Home: (id) => `/srv/pm2/${id}` });
+    expect(seen.map((s) => [s.id, s.home, s.argv.includes(`/srv/pm2/${s.id}`)])).toEqual([
+      ["a", "/srv/pm2/a", true],
+      ["b", "/srv/pm2/b", true],
+      ["c", "/srv/pm2/c", true],
+    ]);
+  });
+
+  it.each([
+    ["throws", () => { throw new Error("no home"); }],
+    ["returns a relative path", () => "pm2"],
+    ["returns a non-string", () => 7 as unknown as string],
+    ["returns a path with NUL", () => "/a\0b"],
+  ])("pm2Home as a function that %s → INVALID_ARGUMENT, no exec", async (_why, pm2Home: (id: string) => string) => {
+    const processes = createPM2ProcessService(noExec, { provider: "test", pm2Home });
+    await expect(processes.list("vm")).rejects.toMatchObject({ code: "INVALID_ARGUMENT", provider: "test" });
+    await expect(pm2Save(noExec, "vm", { pm2Home })).rejects.toMatchObject({ code: "INVALID_ARGUMENT" });
   });
 
   it("keeps env values out of errors", async () => {

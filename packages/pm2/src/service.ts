@@ -25,11 +25,18 @@ export interface PM2ProcessServiceOptions {
    */
   provider?: string;
   /**
-   * `PM2_HOME` inside the VM. Must be absolute.
+   * `PM2_HOME` inside the VM, or a function of the instance id that returns it: one PM2 daemon
+   * per home. Must be absolute.
+   *
+   * The default is one path per VM, so every instance with its own filesystem (Docker, Morph)
+   * has its own daemon, and a fork keeps its parent's processes. A provider whose instances
+   * share one filesystem passes a function, so two instances never share a daemon:
+   * `pm2Home: (id) => \`/var/lib/vm/pm2/${id}\``. Called before every exec; a function that
+   * throws or returns a bad path is `INVALID_ARGUMENT`, and nothing runs.
    *
    * @default `DEFAULT_PM2_HOME` (`/var/lib/vm/pm2`)
    */
-  pm2Home?: string;
+  pm2Home?: PM2Home;
   /**
    * Per-exec timeout handed to the exec function (a pm2 call takes about a second on an idle VM).
    *
@@ -83,19 +90,43 @@ export function newestWithin(bytes: Buffer, cap: number): string {
   return kept.toString("utf8").replace(/\n$/, "");
 }
 
+/** Where an instance's PM2 daemon lives: one path for every instance, or one per instance id. */
+export type PM2Home = string | ((instanceId: string) => string);
+
+/** Checks a `pm2Home` option's type up front (a string's value too). */
+export function assertPM2Home(pm2Home: unknown, ctx: ErrorContext): asserts pm2Home is PM2Home {
+  if (typeof pm2Home === "function") return;
+  homeFor(pm2Home as PM2Home, "", ctx);
+}
+
+/** The home for one instance, checked: absolute, no NUL, at most 4096 bytes. */
+function homeFor(pm2Home: PM2Home, instanceId: string, ctx: ErrorContext): string {
+  let home: unknown;
+  try {
+    home = typeof pm2Home === "function" ? pm2Home(instanceId) : pm2Home;
+  } catch (err) {
+    throw new VMError("INVALID_ARGUMENT", "pm2Home threw for this instance", { ...ctx, cause: err });
+  }
+  if (typeof home !== "string" || !home.startsWith("/") || home.includes("\0") || Buffer.byteLength(home) > 4096) {
+    throw new VMError("INVALID_ARGUMENT", "pm2Home must be an absolute path (or a function returning one)", ctx);
+  }
+  return home;
+}
+
 /** Internal runner shared with `pm2Save`: one driver op, PM2_HOME pinned, failures translated. */
 export interface DriverRunner {
   run(instanceId: string, op: string, args: string[], ctx: ErrorContext, secrets?: readonly string[]): Promise<ExecResult>;
 }
 
-export function createDriverRunner(exec: ExecFunction, pm2Home: string, timeoutMs: number): DriverRunner {
+export function createDriverRunner(exec: ExecFunction, pm2Home: PM2Home, timeoutMs: number): DriverRunner {
   return {
     async run(instanceId, op, args, ctx, secrets = []) {
+      const home = homeFor(pm2Home, instanceId, ctx);
       let result: ExecResult;
       try {
         // PM2_HOME is pinned on every call: execs as another user or with another HOME still
         // reach the same daemon and the same dump.
-        result = await exec(instanceId, driverArgv(pm2Home, op, ...args), { env: { PM2_HOME: pm2Home }, timeoutMs });
+        result = await exec(instanceId, driverArgv(home, op, ...args), { env: { PM2_HOME: home }, timeoutMs });
       } catch (err) {
         throw fromExecError(err, ctx);
       }
@@ -143,9 +174,7 @@ export function createPM2ProcessService(exec: ExecFunction, options: PM2ProcessS
   const timeoutMs = options.timeoutMs ?? 120_000;
   const maxLogBytes = options.maxLogBytes ?? DEFAULT_MAX_LOG_BYTES;
   const ctxOf = (operation: string): ErrorContext => ({ provider, operation: `processes.${operation}` });
-  if (!pm2Home.startsWith("/") || pm2Home.includes("\0")) {
-    throw new VMError("INVALID_ARGUMENT", "pm2Home must be an absolute path", ctxOf("create"));
-  }
+  assertPM2Home(pm2Home, ctxOf("create"));
   assertInteger(timeoutMs, ctxOf("create"), "timeoutMs", 1);
   assertInteger(maxLogBytes, ctxOf("create"), "maxLogBytes", 1, MAX_LOG_BYTES_LIMIT);
   const runner = createDriverRunner(exec, pm2Home, timeoutMs);
