@@ -6,12 +6,12 @@ import { describe, expect, it } from "vitest";
 import { PASSWD_LOOKUP_FUNCTION, USER_LOOKUP_SCRIPT, execIdentityEnv, parseUserLookup } from "./identity.js";
 
 // Runs the lookup function against a given passwd file (the script's /etc/passwd swapped by sed).
-function lookup(passwd: string, user: string): { code: number; stdout: string } {
+function lookup(passwd: string, user: string, shell = "sh"): { code: number; stdout: string } {
   const dir = mkdtempSync(join(tmpdir(), "vm-pw-"));
   writeFileSync(join(dir, "passwd"), passwd);
   const script = USER_LOOKUP_SCRIPT.replace("/etc/passwd", join(dir, "passwd"));
   try {
-    return { code: 0, stdout: execFileSync("sh", ["-c", script, "vm-user", user], { encoding: "utf8" }) };
+    return { code: 0, stdout: execFileSync(shell, ["-c", script, "vm-user", user], { encoding: "utf8" }) };
   } catch (err) {
     return { code: (err as { status: number }).status, stdout: "" };
   }
@@ -28,6 +28,9 @@ describe("USER_LOOKUP_SCRIPT", () => {
     expect(lookup(passwd, "4242").code).toBe(3);
     expect(lookup(passwd, "bob").code).toBe(3);
     expect(lookup(passwd, "x").code, "a name is not matched against the password field").toBe(3);
+  });
+  it("answers the same in bash (Morph's wrapper embeds the function in a bash script)", () => {
+    for (const user of ["nobody", "0", "nohome", "4242", "bob"]) expect(lookup(passwd, user, "bash")).toEqual(lookup(passwd, user, "sh"));
   });
   it("is a function other wrappers embed", () => {
     expect(USER_LOOKUP_SCRIPT.startsWith(PASSWD_LOOKUP_FUNCTION)).toBe(true);

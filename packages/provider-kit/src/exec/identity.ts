@@ -10,28 +10,23 @@
  * call's `env` sets them. The lookup reads `/etc/passwd` itself, as container runtimes do (a
  * numeric user matches by uid, a name by name), not NSS.
  */
+import { PASSWD_LOOKUP_SH } from "./sh/passwd-lookup.sh.js";
+import { USER_LOOKUP_SH } from "./sh/user-lookup.sh.js";
 
 /**
  * POSIX sh function `vm_pw NAME_OR_UID`: sets `pw_name`, `pw_uid`, `pw_gid`, `pw_home` (empty
  * home: `/`) from the first matching `/etc/passwd` entry and returns 0, or returns 1. Embedded
- * in wrapper scripts; user values reach it as arguments only.
+ * in wrapper scripts; user values reach it as arguments only. The script is
+ * ./sh/passwd-lookup.sh, embedded at build time (scripts/embed-shell.mjs).
  */
-export const PASSWD_LOOKUP_FUNCTION = [
-  "vm_pw() {",
-  '  case $1 in *[!0-9]*) k=n;; *) k=i;; esac',
-  '  while IFS=: read -r n _ i g _ h _ || [ -n "$n" ]; do',
-  '    if [ "$k" = n ]; then [ "$n" = "$1" ] || { n=; continue; }; else [ "$i" = "$1" ] || { n=; continue; }; fi',
-  '    pw_name=$n pw_uid=$i pw_gid=$g pw_home=${h:-/}; return 0',
-  "  done < /etc/passwd",
-  "  return 1",
-  "}",
-].join("\n");
+export const PASSWD_LOOKUP_FUNCTION = PASSWD_LOOKUP_SH.replace(/\n$/, "");
 
 /**
  * Prints the passwd entry of `$1` as four lines (name, uid, gid, home) and exits 0, or exits 3
  * when there is none. argv: `["sh", "-c", USER_LOOKUP_SCRIPT, "vm-user", user]`.
+ * ./sh/passwd-lookup.sh, then ./sh/user-lookup.sh.
  */
-export const USER_LOOKUP_SCRIPT = [PASSWD_LOOKUP_FUNCTION, 'vm_pw "$1" 2>/dev/null || exit 3', 'printf "%s\\n" "$pw_name" "$pw_uid" "$pw_gid" "$pw_home"'].join("\n");
+export const USER_LOOKUP_SCRIPT = `${PASSWD_LOOKUP_SH}${USER_LOOKUP_SH}`;
 
 /** Exit code of `USER_LOOKUP_SCRIPT` when the user has no passwd entry. */
 export const USER_LOOKUP_NONE_EXIT = 3;
