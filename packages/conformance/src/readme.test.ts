@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { VM_ASSUMPTIONS } from "./assumptions.js";
+import { ALL_CASES } from "./cases/index.js";
 
 // The README's test file and reporter config, copied into a project outside this repository
 // whose node_modules hold this package's build (as an install would), with the host provider
@@ -84,5 +85,11 @@ describe("README", () => {
   it("lists every assumption the code declares, and says what snapshotId and imageId mean without images", () => {
     for (const a of VM_ASSUMPTIONS) expect(readme).toContain(`| \`${a.id}\` |`);
     expect(readme).toMatch(/### `snapshotId` and `imageId` for a provider without images/);
+  });
+
+  it("states the number of cases the suite has", () => {
+    const must = ALL_CASES.filter((c) => c.level === "MUST").length;
+    const should = ALL_CASES.filter((c) => c.level === "SHOULD").length;
+    expect(readme).toContain(`${ALL_CASES.length} cases (${must} MUST, ${should} SHOULD) plus the final leak check`);
   });
 });
