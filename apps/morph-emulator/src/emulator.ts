@@ -12,6 +12,7 @@ import { createStore } from "./state/store.js";
 import type { MorphEmulator, MorphEmulatorOptions } from "./types.js";
 
 export type { EmulatorImage, MorphEmulator, MorphEmulatorOptions, RecordedExchange } from "./types.js";
+export type { ExecMode } from "./routes/exec-command.js";
 
 /**
  * A local emulator of Morph's REST API whose instances are real machines of `backend`.
@@ -45,7 +46,7 @@ export function createMorphEmulator(options: MorphEmulatorOptions): MorphEmulato
     description: image.description ?? null,
     disk_size: DEFAULT_SPEC.disk_size * 1024 * 1024,
   }));
-  const deps: RouteDeps = { router, store, backend, images: { configured: options.images, models }, log, ...(options.onExchange ? { onExchange: options.onExchange } : {}) };
+  const deps: RouteDeps = { router, store, backend, images: { configured: options.images, models }, log, execMode: options.execMode ?? "ssh", ...(options.onExchange ? { onExchange: options.onExchange } : {}) };
   addImageRoutes(deps);
   addSnapshotRoutes(deps);
   addInstanceRoutes(deps);

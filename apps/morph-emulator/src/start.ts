@@ -14,7 +14,8 @@ export interface StartedEmulator {
 /**
  * Starts the emulator from the environment: `PORT` (default 3737), `HOST` (default
  * 127.0.0.1), `MORPH_API_KEY` (required), `VM_BASE_IMAGE` (default `vm-base:latest`, offered as
- * image `morphvm-minimal`), `MORPH_EMULATOR_SESSION` (label value; default a random id).
+ * image `morphvm-minimal`), `MORPH_EMULATOR_SESSION` (label value; default a random id),
+ * `MORPH_EMULATOR_EXEC_MODE` (`ssh`, the default, or `argv`: see `MorphEmulatorOptions.execMode`).
  *
  * @example
  * ```ts
@@ -30,6 +31,8 @@ export async function startEmulatorFromEnv(env: NodeJS.ProcessEnv = process.env,
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number, got ${JSON.stringify(env.PORT)}`);
   const session = env.MORPH_EMULATOR_SESSION ?? `emu-${process.pid}-${Date.now().toString(36)}`;
   const reference = env.VM_BASE_IMAGE ?? "vm-base:latest";
+  const execMode = env.MORPH_EMULATOR_EXEC_MODE ?? "ssh";
+  if (execMode !== "ssh" && execMode !== "argv") throw new Error(`MORPH_EMULATOR_EXEC_MODE must be "ssh" or "argv", got ${JSON.stringify(execMode)}`);
   const backend = createDockerVMProvider({ labels: { [EMULATOR_LABEL]: session } });
   const emulator = createMorphEmulator({
     apiKey,
@@ -38,6 +41,7 @@ export async function startEmulatorFromEnv(env: NodeJS.ProcessEnv = process.env,
     host: env.HOST ?? "127.0.0.1",
     port,
     log,
+    execMode,
   });
   await emulator.listen();
   return { emulator, session };

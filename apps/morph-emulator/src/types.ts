@@ -1,6 +1,7 @@
 import type { Server } from "node:http";
 import type { VMProvider } from "@vm/core";
 import type { FaultQueue } from "./faults.js";
+import type { ExecMode } from "./routes/exec-command.js";
 
 /**
  * An image the emulator offers (`GET /image`), backed by a Docker image reference.
@@ -65,6 +66,13 @@ export interface MorphEmulatorOptions {
   port?: number;
   /** @default no logging */
   log?: (line: string) => void;
+  /**
+   * How exec's `command` runs: `"ssh"` joins the elements with spaces and runs the line in the
+   * user's login shell, as Morph's exec "via SSH" does; `"argv"` runs a command of two or more
+   * elements as an argv (one element is still a shell line).
+   * @default "ssh"
+   */
+  execMode?: ExecMode;
   /** Sees every answer under /api (used by the faithfulness test). */
   onExchange?: (exchange: RecordedExchange) => void;
 }

@@ -105,13 +105,17 @@ describe("instances are real containers", () => {
     await waitFor("instance ready", async () => ((await api("GET", `/instance/${id}`)).body!.status === "ready" ? true : undefined));
     expect((await labelled(SESSION)).length).toBeGreaterThanOrEqual(1);
 
-    const exec = await api("POST", `/instance/${id}/exec`, { command: ["bash", "-c", "cat /etc/os-release | head -1; echo e >&2; exit 4"] });
+    // As the official SDK sends it: one element holding a shell line (exec runs "via SSH").
+    const exec = await api("POST", `/instance/${id}/exec`, { command: ["cat /etc/os-release | head -1; echo e >&2; exit 4"] });
     expect(exec.body).toEqual({ stdout: expect.stringContaining("Debian") as string, stderr: "e\n", exit_code: 4 });
+    // Several elements are joined with spaces, as over SSH: the quoting is the caller's.
+    const joined = await api("POST", `/instance/${id}/exec`, { command: ["echo", "'hello world'", "&&", "echo", "second"] });
+    expect(joined.body).toEqual({ stdout: "hello world\nsecond\n", stderr: "", exit_code: 0 });
 
     const sse = await fetch(`${emulator.apiUrl}/instance/${id}/exec/sse`, {
       method: "POST",
       headers: { authorization: `Bearer ${KEY}`, "content-type": "application/json" },
-      body: JSON.stringify({ command: ["bash", "-c", "echo one; echo two >&2; exit 3"] }),
+      body: JSON.stringify({ command: ["echo one; echo two >&2; exit 3"] }),
     });
     expect(sse.headers.get("content-type")).toContain("text/event-stream");
     const text = await sse.text();

@@ -21,3 +21,19 @@ export const MORPH_DEFAULT_RETRY_BASE_DELAY_MS = 250;
 
 /** Cap of one backoff delay and of a server's `Retry-After` (`retry.maxDelayMs`): 10 s. */
 export const MORPH_DEFAULT_RETRY_MAX_DELAY_MS = 10_000;
+
+/**
+ * Largest base64 piece of file content in one exec argument (`maxArgBytes`): 96 KiB. Every
+ * exec is one shell line of at most 128 KiB (see `MORPH_MAX_COMMAND_LINE_BYTES`).
+ */
+export const MORPH_DEFAULT_MAX_ARG_BYTES = 96 * 1024;
+
+/**
+ * Largest argv of one file exec before it becomes the line (`maxRequestBytes`): 104 KiB, which
+ * leaves the line room for the exec wrapper (about 5 KiB) and the quoting of a path of
+ * 4,096 quote characters.
+ */
+export const MORPH_DEFAULT_MAX_REQUEST_BYTES = 104 * 1024;
+
+/** Largest `maxRequestBytes` a caller may set: 112 KiB, for the same reason. */
+export const MORPH_MAX_REQUEST_BYTES = 112 * 1024;

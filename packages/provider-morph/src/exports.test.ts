@@ -8,10 +8,10 @@ describeEntryPoints(import.meta.dirname, packageJson, {
   ".": [
     "MAX_RETRY_AFTER_MS", "MORPH_CAPABILITIES", "MORPH_DEFAULT_BASE_URL",
     "MORPH_DEFAULT_BOOT_TIMEOUT_MS", "MORPH_DEFAULT_EXEC_TIMEOUT_MS",
-    "MORPH_DEFAULT_MAX_EVENT_BYTES", "MORPH_DEFAULT_MAX_RESPONSE_BYTES",
-    "MORPH_DEFAULT_RETRY_ATTEMPTS", "MORPH_DEFAULT_RETRY_BASE_DELAY_MS",
+    "MORPH_DEFAULT_MAX_ARG_BYTES", "MORPH_DEFAULT_MAX_EVENT_BYTES", "MORPH_DEFAULT_MAX_REQUEST_BYTES",
+    "MORPH_DEFAULT_MAX_RESPONSE_BYTES", "MORPH_DEFAULT_RETRY_ATTEMPTS", "MORPH_DEFAULT_RETRY_BASE_DELAY_MS",
     "MORPH_DEFAULT_RETRY_MAX_DELAY_MS", "MORPH_DEFAULT_SNAPSHOT_TIMEOUT_MS",
-    "MORPH_DEFAULT_TIMEOUT_MS", "MORPH_MAX_RESPONSE_BYTES_LIMIT", "MORPH_PROVIDER_VERSION",
+    "MORPH_DEFAULT_TIMEOUT_MS", "MORPH_MAX_COMMAND_LINE_BYTES", "MORPH_MAX_REQUEST_BYTES", "MORPH_MAX_RESPONSE_BYTES_LIMIT", "MORPH_PROVIDER_VERSION",
     "VMError", "createMorphVMProvider", "hasVMErrorCode", "isVMError",
   ],
   // The REST client and what tests check against: no semver guarantees.
@@ -19,7 +19,7 @@ describeEntryPoints(import.meta.dirname, packageJson, {
     "BRANCH_KEY", "MORPH_ENDPOINTS", "REQUEST_SCHEMAS", "bootInstanceRequestSchema",
     "branchInstanceRequestSchema", "buildExecCommand", "createMorphClient",
     "createSnapshotRequestSchema", "execRequestSchema", "instanceModelSchema", "metadataSchema",
-    "snapshotInstanceRequestSchema", "startInstanceRequestSchema", "updateTtlRequestSchema",
+    "snapshotInstanceRequestSchema", "startInstanceRequestSchema", "toShellLine", "updateTtlRequestSchema",
   ],
 });
 

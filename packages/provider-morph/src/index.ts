@@ -5,12 +5,16 @@ export { MORPH_DEFAULT_BASE_URL } from "./api-client/config.js";
 export {
   MORPH_DEFAULT_BOOT_TIMEOUT_MS,
   MORPH_DEFAULT_EXEC_TIMEOUT_MS,
+  MORPH_DEFAULT_MAX_ARG_BYTES,
+  MORPH_DEFAULT_MAX_REQUEST_BYTES,
   MORPH_DEFAULT_RETRY_ATTEMPTS,
   MORPH_DEFAULT_RETRY_BASE_DELAY_MS,
   MORPH_DEFAULT_RETRY_MAX_DELAY_MS,
   MORPH_DEFAULT_SNAPSHOT_TIMEOUT_MS,
   MORPH_DEFAULT_TIMEOUT_MS,
+  MORPH_MAX_REQUEST_BYTES,
 } from "./defaults.js";
+export { MORPH_MAX_COMMAND_LINE_BYTES } from "./exec/shell-line.js";
 export { MAX_RETRY_AFTER_MS } from "./errors.js";
 export type { MorphRetryOptions } from "./api-client/retry.js";
 export { MORPH_CAPABILITIES, createMorphVMProvider } from "./provider.js";

@@ -19,3 +19,4 @@ export { MORPH_ENDPOINTS } from "./api-client/endpoints.js";
 export { BRANCH_KEY } from "./api-client/mappers.js";
 export { instanceModelSchema } from "./spec/responses.js";
 export { buildExecCommand } from "./exec/wrapper-script.js";
+export { toShellLine } from "./exec/shell-line.js";

@@ -3,7 +3,14 @@ import { createPM2ProcessService, pm2Save } from "@vm/pm2";
 import { assertInteger, capabilitiesWithout, createExecFileService, lateBoundExec } from "@vm/provider-kit";
 import { createMorphClient, type MorphClientOptions } from "./api-client/base-client.js";
 import { MORPH_DEFAULT_MAX_EVENT_BYTES } from "./api-client/body.js";
-import { MORPH_DEFAULT_BOOT_TIMEOUT_MS, MORPH_DEFAULT_EXEC_TIMEOUT_MS, MORPH_DEFAULT_SNAPSHOT_TIMEOUT_MS } from "./defaults.js";
+import {
+  MORPH_DEFAULT_BOOT_TIMEOUT_MS,
+  MORPH_DEFAULT_EXEC_TIMEOUT_MS,
+  MORPH_DEFAULT_MAX_ARG_BYTES,
+  MORPH_DEFAULT_MAX_REQUEST_BYTES,
+  MORPH_DEFAULT_SNAPSHOT_TIMEOUT_MS,
+  MORPH_MAX_REQUEST_BYTES,
+} from "./defaults.js";
 import { MAX_TIMEOUT_MS, checkOptionsObject, resolveClientOptions } from "./api-client/config.js";
 import { createMorphImageService } from "./services/images.js";
 import { createMorphInstanceService } from "./services/instances.js";
@@ -47,15 +54,16 @@ export interface MorphVMProviderOptions extends MorphClientOptions {
    */
   maxEventBytes?: number;
   /**
-   * Largest single argv argument used for file content (Linux caps it at 128 KiB).
+   * Largest single argv argument used for file content, from 8 bytes to `maxRequestBytes`.
    *
-   * @default `DEFAULT_MAX_ARG_BYTES` of `@vm/provider-kit` (120 KiB)
+   * @default MORPH_DEFAULT_MAX_ARG_BYTES (96 KiB)
    */
   maxArgBytes?: number;
   /**
-   * Largest argv of one file exec.
+   * Largest argv of one file exec, from 16 KiB to `MORPH_MAX_REQUEST_BYTES` (112 KiB): every
+   * exec travels as one shell line, which Linux caps at 128 KiB.
    *
-   * @default `DEFAULT_MAX_REQUEST_BYTES` of `@vm/provider-kit` (1.5 MiB)
+   * @default MORPH_DEFAULT_MAX_REQUEST_BYTES (104 KiB)
    */
   maxRequestBytes?: number;
   /**
@@ -99,6 +107,10 @@ export function createMorphVMProvider(options: MorphVMProviderOptions = {}): VMP
   if (execTimeoutMs !== false) assertInteger(execTimeoutMs, setup, "execTimeoutMs", 1, MAX_TIMEOUT_MS);
   const maxEventBytes = raw.maxEventBytes ?? MORPH_DEFAULT_MAX_EVENT_BYTES;
   assertInteger(maxEventBytes, setup, "maxEventBytes", 1024, 2 ** 30);
+  const maxRequestBytes = raw.maxRequestBytes ?? MORPH_DEFAULT_MAX_REQUEST_BYTES;
+  assertInteger(maxRequestBytes, setup, "maxRequestBytes", 16 * 1024, MORPH_MAX_REQUEST_BYTES);
+  const maxArgBytes = raw.maxArgBytes ?? Math.min(MORPH_DEFAULT_MAX_ARG_BYTES, maxRequestBytes);
+  assertInteger(maxArgBytes, setup, "maxArgBytes", 8, maxRequestBytes);
   // The client's own options, with this call's name in their errors (the client checks them again).
   resolveClientOptions(options, setup);
   const client = createMorphClient(options);
@@ -132,8 +144,8 @@ export function createMorphVMProvider(options: MorphVMProviderOptions = {}): VMP
       exec,
       stdin: false,
       fileOwnership: MORPH_CAPABILITIES.fileOwnership,
-      ...(options.maxArgBytes === undefined ? {} : { maxArgBytes: options.maxArgBytes }),
-      ...(options.maxRequestBytes === undefined ? {} : { maxRequestBytes: options.maxRequestBytes }),
+      maxArgBytes,
+      maxRequestBytes,
     }),
     processes: createPM2ProcessService(exec, { provider: "morph" }),
   };

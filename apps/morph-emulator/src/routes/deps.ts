@@ -3,6 +3,7 @@ import type { Router } from "../http/router.js";
 import type { ImageModel } from "../models.js";
 import type { Store } from "../state/store.js";
 import type { EmulatorImage, RecordedExchange } from "../types.js";
+import type { ExecMode } from "./exec-command.js";
 
 /** What the route modules share. */
 export interface RouteDeps {
@@ -12,5 +13,7 @@ export interface RouteDeps {
   /** The images offered, as configured and as answered. */
   images: { configured: readonly EmulatorImage[]; models: readonly ImageModel[] };
   log: (line: string) => void;
+  /** How exec's `command` runs. */
+  execMode: ExecMode;
   onExchange?: (exchange: RecordedExchange) => void;
 }

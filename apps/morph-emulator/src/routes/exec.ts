@@ -3,19 +3,19 @@ import { readJson } from "../http/body.js";
 import { invalid, parse } from "../http/failure.js";
 import type { RouteContext } from "../http/router.js";
 import type { RouteDeps } from "./deps.js";
+import { backendArgv, programOf } from "./exec-command.js";
 
-/** What an exec runs, for the request log: `$0` of a `bash -c` / `sh -c` script, else argv[0]. */
-export const programOf = (command: readonly string[]) => ((command[0] === "bash" || command[0] === "sh") && command[1] === "-c" ? command[3] : command[0]);
+export { programOf } from "./exec-command.js";
 
 /** `POST /instance/{id}/exec` and its SSE form. */
-export function addExecRoutes({ router, store, backend, log, onExchange }: RouteDeps): void {
+export function addExecRoutes({ router, store, backend, log, onExchange, execMode }: RouteDeps): void {
   // The body, logged, and the instance it runs on: the same for both forms.
   async function prepare({ params, req, logged }: RouteContext) {
     const body = parse(execRequestSchema, await readJson(req), "body");
     logged.program = programOf(body.command);
     const record = await store.readyInstance(params[0]!);
     if (body.command.length === 0) throw invalid([{ loc: ["body", "command"], msg: "List should have at least 1 item after validation, not 0", type: "too_short" }]);
-    return { command: body.command, backendId: record.backendId };
+    return { command: backendArgv(body.command, execMode), backendId: record.backendId };
   }
 
   router.add("POST", "/instance/{instance_id}/exec", async (ctx) => {

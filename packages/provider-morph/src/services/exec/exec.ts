@@ -6,7 +6,7 @@ import { pathOf } from "../../api-client/base-client.js";
 import { execResponseSchema, type ExecResponse } from "../../spec/responses.js";
 import { ctx, type ExecDeps } from "./deps.js";
 import { killCommand } from "./kill.js";
-import { execCommand, execHttpTimeout, execSecrets, isWrapped } from "./request.js";
+import { execHttpTimeout, execRequest } from "./request.js";
 import { toExecResult } from "./result.js";
 
 /** `instances.exec` over `POST /instance/{id}/exec`. */
@@ -20,8 +20,7 @@ export async function execOnce(deps: ExecDeps, instanceId: string, givenArgv: re
   // one, a call that failed with TIMEOUT could still have run its command after the fact.
   const canGiveUp = execOptions?.signal !== undefined || limit !== undefined || deps.execTimeoutMs !== false;
   const killId = canGiveUp ? randomUUID() : undefined;
-  const command = execCommand(argv, execOptions, killId, c);
-  const redact = execSecrets(command, isWrapped(execOptions, killId));
+  const { command, redact } = execRequest(argv, execOptions, killId, c);
   let answer: ExecResponse;
   try {
     answer = await deps.client.request({

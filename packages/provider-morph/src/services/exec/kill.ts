@@ -1,8 +1,8 @@
 import { isVMError } from "@vm/provider-kit";
 import { pathOf } from "../../api-client/base-client.js";
-import { buildExecKillCommand } from "../../exec/wrapper-script.js";
 import { execResponseSchema } from "../../spec/responses.js";
 import type { ExecDeps } from "./deps.js";
+import { killRequestCommand } from "./request.js";
 
 // How long the follow-up exec that kills an aborted or timed-out command may take, retries included.
 const KILL_BUDGET_MS = 10_000;
@@ -17,7 +17,7 @@ export async function killCommand(deps: ExecDeps, instanceId: string, killId: st
       method: "POST",
       path: pathOf("instance", instanceId, "exec"),
       operation,
-      json: { command: buildExecKillCommand(killId) },
+      json: { command: killRequestCommand(killId) },
       schema: execResponseSchema,
       // Killing twice is harmless, so this one may be re-sent.
       idempotent: true,

@@ -1,9 +1,10 @@
 import type { ExecOptions } from "@vm/core";
-import { assertCommandSize, type ErrorContext } from "@vm/provider-kit";
-import { buildExecCommand, needsWrapper } from "../../exec/wrapper-script.js";
+import { VMError, type ErrorContext } from "@vm/provider-kit";
+import { MORPH_MAX_COMMAND_LINE_BYTES, shellQuote, toShellLine } from "../../exec/shell-line.js";
+import { buildExecCommand, buildExecKillCommand, needsWrapper } from "../../exec/wrapper-script.js";
 
-// Morph's exec takes one argv: env entries and stdin (base64) travel in it as the wrapper's
-// arguments, so they count against the kernel's argument limit together with argv.
+// Morph's exec takes one command: env entries and stdin (base64) travel in it as the wrapper's
+// arguments, so they count against the one line's limit together with argv.
 const COMMAND_WHAT = "argv, env and stdin (as base64) in the exec command";
 
 /**
@@ -13,25 +14,43 @@ const COMMAND_WHAT = "argv, env and stdin (as base64) in the exec command";
 export const EXEC_TIMEOUT_GRACE_MS = 15_000;
 
 /**
- * The parts of a wrapped exec command that must never reach an error, should the server echo
- * the request: its `NAME=value` env entries and its stdin chunks (base64). Layout:
- * `bash -c SCRIPT vm-exec cwd user timeout N M killId <N env> <M stdin> argv...`.
+ * The parts of a wrapped argv that must never reach an error, should the server echo the
+ * request: its `NAME=value` env entries and its stdin chunks (base64), as given and as quoted
+ * in the line. Layout: `bash -c SCRIPT vm-exec cwd user timeout N M killId <N env> <M stdin> argv...`.
  */
-export function execSecrets(command: readonly string[], wrapped: boolean): string[] {
-  if (!wrapped) return [];
-  return command.slice(10, 10 + Number(command[7]) + Number(command[8]));
+function wrappedSecrets(wrapped: readonly string[]): string[] {
+  const parts = wrapped.slice(10, 10 + Number(wrapped[7]) + Number(wrapped[8]));
+  return [...parts, ...parts.map(shellQuote)];
 }
 
-/** The command sent for `argv` (wrapped when options or a kill id need it), checked for size. */
-export function execCommand(argv: readonly string[], options: ExecOptions | undefined, killId: string | undefined, c: ErrorContext): string[] {
-  const command = buildExecCommand(argv, options, killId);
-  assertCommandSize(command, undefined, c, COMMAND_WHAT);
-  return command;
+/** One exec's `command` (the argv as one quoted shell line) and what must be redacted from echoes of it. */
+export interface ExecRequest {
+  command: [string];
+  redact: string[];
 }
 
-/** Whether `execCommand` wrapped the command (so `execSecrets` has something to hide). */
-export function isWrapped(options: ExecOptions | undefined, killId: string | undefined): boolean {
-  return needsWrapper(options) || killId !== undefined;
+/**
+ * What an exec sends for `argv` (wrapped when options or a kill id need it): one element, a
+ * shell line that means the same under every exec semantics Morph may have (see
+ * ../../exec/shell-line.ts). `INVALID_ARGUMENT` when the line is longer than one argument may be.
+ */
+export function execRequest(argv: readonly string[], options: ExecOptions | undefined, killId: string | undefined, c: ErrorContext): ExecRequest {
+  const wrapped = buildExecCommand(argv, options, killId);
+  const line = toShellLine(wrapped);
+  const bytes = Buffer.byteLength(line);
+  if (bytes > MORPH_MAX_COMMAND_LINE_BYTES) {
+    throw new VMError(
+      "INVALID_ARGUMENT",
+      `${COMMAND_WHAT} take ${bytes} bytes as one shell line; the limit is ${MORPH_MAX_COMMAND_LINE_BYTES} bytes (one argument of the shell that runs it, Linux's 128 KiB)`,
+      c,
+    );
+  }
+  return { command: [line], redact: needsWrapper(options) || killId !== undefined ? wrappedSecrets(wrapped) : [] };
+}
+
+/** The `command` of the exec that kills what `killId` started, as one shell line. */
+export function killRequestCommand(killId: string): [string] {
+  return [toShellLine(buildExecKillCommand(killId))];
 }
 
 /** The HTTP timeout of one exec request: its limit plus the grace, else the provider's. */

@@ -4,7 +4,7 @@ import { VMError, isVMError, readExecCall, type ErrorContext } from "@vm/provide
 import { pathOf } from "../../api-client/base-client.js";
 import { ctx, type ExecDeps } from "./deps.js";
 import { killCommand } from "./kill.js";
-import { execCommand, execHttpTimeout, execSecrets } from "./request.js";
+import { execHttpTimeout, execRequest, type ExecRequest } from "./request.js";
 import { createExecSseDecoder } from "./sse.js";
 
 /** `instances.execStream` over `POST /instance/{id}/exec/sse`. Validates at the call, like every provider: bad input fails before the first `next()`. */
@@ -14,11 +14,11 @@ export function execStream(deps: ExecDeps, instanceId: string, givenArgv: readon
   // Every stream gets a kill id: closing it early (break, error, abort, timeout) aborts the
   // request and then kills the command with a second exec.
   const killId = randomUUID();
-  const command = execCommand(argv, execOptions, killId, c);
-  return streamChecked(deps, instanceId, command, killId, execOptions, c);
+  const request = execRequest(argv, execOptions, killId, c);
+  return streamChecked(deps, instanceId, request, killId, execOptions, c);
 }
 
-async function* streamChecked(deps: ExecDeps, instanceId: string, command: string[], killId: string, execOptions: ExecOptions | undefined, c: ErrorContext & { operation: string }): AsyncIterable<ExecStreamChunk> {
+async function* streamChecked(deps: ExecDeps, instanceId: string, { command, redact }: ExecRequest, killId: string, execOptions: ExecOptions | undefined, c: ErrorContext & { operation: string }): AsyncIterable<ExecStreamChunk> {
   const controller = new AbortController();
   const outer = execOptions?.signal;
   const onAbort = () => controller.abort(outer?.reason);
@@ -33,7 +33,7 @@ async function* streamChecked(deps: ExecDeps, instanceId: string, command: strin
         path: pathOf("instance", instanceId, "exec", "sse"),
         operation: c.operation,
         json: { command },
-        redact: execSecrets(command, true),
+        redact,
         signal: controller.signal,
         timeoutMs: execHttpTimeout(execOptions?.timeoutMs, deps.execTimeoutMs),
       })
