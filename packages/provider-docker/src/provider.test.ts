@@ -4,7 +4,7 @@ import Dockerode from "dockerode";
 import { describe, expect, it } from "vitest";
 import { DOCKER_CAPABILITIES, DOCKER_PROVIDER_VERSION, createDockerVMProvider } from "./provider.js";
 import type { DockerVMProviderOptions } from "./provider.js";
-import { DEFAULT_REQUEST_TIMEOUT_MS } from "./request-timeout.js";
+import { DEFAULT_REQUEST_TIMEOUT_MS } from "./defaults.js";
 
 describe("createDockerVMProvider", () => {
   it("reports the package version and its capabilities", () => {

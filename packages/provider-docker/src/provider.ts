@@ -6,12 +6,12 @@ import Dockerode from "dockerode";
 import type { DockerConnectionOptions, DockerodeInstance } from "./docker-client.js";
 import { createManagedCheck } from "./containers.js";
 import type { DockerContext } from "./context.js";
-import { DEFAULT_MAX_OUTPUT_BYTES } from "./exec/run.js";
-import { DEFAULT_MAX_FILE_BYTES, createFileService } from "./services/files.js";
+import { createFileService } from "./services/files.js";
+import { DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_OUTPUT_BYTES, DEFAULT_REQUEST_TIMEOUT_MS } from "./defaults.js";
 import { createImageService } from "./services/images.js";
 import { createInstanceService } from "./services/instances.js";
 import { createSnapshotService } from "./services/snapshots.js";
-import { DEFAULT_REQUEST_TIMEOUT_MS, withRequestTimeouts } from "./request-timeout.js";
+import { withRequestTimeouts } from "./request-timeout.js";
 
 /**
  * This package's version (kept equal to package.json by a unit test); also `provider.version`.
