@@ -11,3 +11,4 @@ export { MAX_FORK_COUNT } from "@vm/provider-kit";
 // so a user installs only this package.
 export { VMError, hasVMErrorCode, isVMError } from "@vm/provider-kit";
 export type { VMErrorOptions } from "@vm/provider-kit";
+export type { VMErrorCode } from "@vm/core";

@@ -12,7 +12,7 @@ describeEntryPoints(import.meta.dirname, packageJson, {
     "MAX_REQUEST_BYTES_LIMIT", "MAX_TIMEOUT_MS", "MAX_TTL_SECONDS", "SNAPSHOT_STATUSES",
     "SNAPSHOT_TRANSITIONS", "VMError", "VM_ERROR_CODES", "assertAbsolutePath", "assertArgv",
     "assertAtomicWriteOptions", "assertCommandSize", "assertEnv", "assertFileContent",
-    "assertFileOperationOptions", "assertFilePath", "assertId", "assertInteger", "assertMetadata",
+    "assertFileOperationOptions", "assertFilePath", "assertId", "assertInteger", "assertLogger", "assertMetadata",
     "assertMode", "assertPrincipal", "assertSignal", "bootedInstance", "canInstanceReach",
     "canSnapshotReach", "capabilitiesWithout", "codeForHttpStatus", "commandBytes",
     "createExecFileService", "hasVMErrorCode", "isVMError", "lateBoundExec",

@@ -52,6 +52,7 @@ export { CAPABILITY_NAMES, capabilitiesWithout } from "./runtime/capabilities.js
 export type { CapabilityName } from "./runtime/capabilities.js";
 export { bootedInstance } from "./runtime/booted-instance.js";
 export { codeForHttpStatus } from "./runtime/http-status.js";
+export { assertLogger } from "./runtime/provider-options.js";
 export { lateBoundExec } from "./runtime/late-bound-exec.js";
 export type { LateBoundExec } from "./runtime/late-bound-exec.js";
 export { INSTANCE_STATUSES, INSTANCE_TRANSITIONS, SNAPSHOT_STATUSES, SNAPSHOT_TRANSITIONS } from "./runtime/status.js";
