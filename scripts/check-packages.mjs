@@ -4,7 +4,8 @@
 // then run publint (strict: warnings count) and arethetypeswrong (profile esm-only: our packages
 // are ESM only, so CommonJS `require` resolution is out of scope) on that tarball.
 // It also unpacks the tarball and checks what those tools do not: a LICENSE file ships, and every
-// source map carries its sources (`sourcesContent`, from `inlineSources`), since src/ is not shipped.
+// source map carries its sources (`sourcesContent`, from `inlineSources`), since src/ is not shipped,
+// and the public declarations import only modules a consumer has types for (./public-types.mjs).
 // Any publint message, attw problem or failed tarball check fails the run. Build first (`pnpm build`): dist/ is what ships.
 // `node scripts/check-packages.mjs <dir>...` checks just those package directories.
 import { execFile } from "node:child_process";
@@ -14,6 +15,7 @@ import { join, relative, resolve } from "node:path";
 import { promisify } from "node:util";
 import { publint } from "publint";
 import { formatMessage } from "publint/utils";
+import { publicTypeProblems } from "./public-types.mjs";
 
 const run = promisify(execFile);
 const root = join(import.meta.dirname, "..");
@@ -41,7 +43,7 @@ async function publicPackages(explicit) {
 }
 
 // What publint and attw do not look at, checked on the unpacked tarball (`package/...`).
-async function tarballContents(tarball, tmp) {
+async function tarballContents(tarball, tmp, sourceDir) {
   const problems = [];
   const out = join(tmp, "unpacked");
   await mkdir(out);
@@ -56,7 +58,9 @@ async function tarballContents(tarball, tmp) {
       problems.push(`tarball: ${map} has no sourcesContent (its sources are not shipped; set inlineSources)`);
     }
   }
-  const verdict = problems.length === 0 ? `LICENSE ok, ${maps.length} map(s) with sources` : `tarball ${problems.length} problem(s)`;
+  const types = await publicTypeProblems(pkgDir, sourceDir);
+  problems.push(...types.problems);
+  const verdict = problems.length === 0 ? `LICENSE ok, ${maps.length} map(s) with sources, ${types.files} public .d.ts typed` : `tarball ${problems.length} problem(s)`;
   return { problems, verdict };
 }
 
@@ -95,7 +99,7 @@ async function checkOne({ dir, name, version }) {
       for (const k of kinds) problems.push(`attw: ${k}`);
       attwVerdict = `attw ${kinds.length} problem(s)`;
     }
-    const contents = await tarballContents(tarball, tmp);
+    const contents = await tarballContents(tarball, tmp, dir);
     problems.push(...contents.problems);
     return { name, version, problems, summary: `${publintVerdict}, ${attwVerdict} (esm-only), ${contents.verdict}` };
   } catch (err) {

@@ -304,7 +304,7 @@ describe("Docker: ids, names and counts", () => {
       await Promise.all(forks.map((f) => provider.instances.terminate(f.id)));
     }
     for (const count of [0, MAX_FORK_COUNT + 1]) {
-      expect(await rejectedBeforeAnyCall(docker, "INVALID_ARGUMENT", () => provider.instances.fork(vm, count))).toBe(`count must be a whole number from 1 to 32, got number`);
+      expect(await rejectedBeforeAnyCall(docker, "INVALID_ARGUMENT", () => provider.instances.fork(vm, count))).toBe(`count must be a whole number from 1 to 32, got number ${count}`);
     }
   });
 });
@@ -336,7 +336,7 @@ describe("Docker: PM2 processes", () => {
     const logs = await provider.processes.logs(vm, name, 100_000);
     expect(logs).toEqual({ out: "", err: "" });
     expect(await rejectedBeforeAnyCall(docker, "INVALID_ARGUMENT", () => provider.processes.logs(vm, name, 100_001))).toBe(
-      "lines must be a whole number from 1 to 100000, got number",
+      "lines must be a whole number from 1 to 100000, got number 100001",
     );
   });
 
@@ -345,7 +345,7 @@ describe("Docker: PM2 processes", () => {
     expect(workers.length).toBe(256);
     expect((await processesMatching("sleep 7303")).length).toBe(256);
     expect(await rejectedBeforeAnyCall(docker, "INVALID_ARGUMENT", () => provider.processes.start(vm, "sleep", { name: "many", args: ["1"], instances: 257 }))).toBe(
-      "instances must be a whole number from 1 to 256, got number",
+      "instances must be a whole number from 1 to 256, got number 257",
     );
     await provider.processes.deleteAll(vm);
     expect(await processesMatching("sleep 730")).toEqual([]);
@@ -447,10 +447,10 @@ describe("Morph (emulator)", () => {
     expect(sha256(await wide.files.readFileBytes(mvm, "/tmp/morph-wide.bin"))).toBe(sha256(content));
     await wide.files.deleteFile(mvm, "/tmp/morph-wide.bin");
     expect(() => createMorphVMProvider({ baseUrl: emu.apiUrl, apiKey: emu.apiKey, maxRequestBytes: MAX_REQUEST_BYTES_LIMIT + 1 })).toThrow(
-      expect.objectContaining({ code: "INVALID_ARGUMENT", message: "maxRequestBytes must be a whole number from 16384 to 1966080, got number" }) as Error,
+      expect.objectContaining({ code: "INVALID_ARGUMENT", message: `maxRequestBytes must be a whole number from 16384 to 1966080, got number ${MAX_REQUEST_BYTES_LIMIT + 1}` }) as Error,
     );
     expect(() => createMorphVMProvider({ baseUrl: emu.apiUrl, apiKey: emu.apiKey, maxArgBytes: 128 * KiB + 1 })).toThrow(
-      expect.objectContaining({ code: "INVALID_ARGUMENT", message: "maxArgBytes must be a whole number from 8 to 131072, got number" }) as Error,
+      expect.objectContaining({ code: "INVALID_ARGUMENT", message: `maxArgBytes must be a whole number from 8 to 131072, got number ${128 * KiB + 1}` }) as Error,
     );
   });
 
@@ -474,7 +474,7 @@ describe("Morph (emulator)", () => {
 
   it("fork count: MAX_FORK_COUNT (32) forks boot; 0 and 33 are INVALID_ARGUMENT before any request", async () => {
     for (const count of [0, MAX_FORK_COUNT + 1]) {
-      expect(await rejectedBeforeAnyRequest("INVALID_ARGUMENT", () => morph.instances.fork(mvm, count))).toBe(`count must be a whole number from 1 to ${MAX_FORK_COUNT}, got number`);
+      expect(await rejectedBeforeAnyRequest("INVALID_ARGUMENT", () => morph.instances.fork(mvm, count))).toBe(`count must be a whole number from 1 to ${MAX_FORK_COUNT}, got number ${count}`);
     }
     const forks = await morph.instances.fork(mvm, MAX_FORK_COUNT);
     try {

@@ -12,6 +12,16 @@ function describeError(err: unknown): string {
  * Resolve when `action` rejects with a `VMError` carrying one of `codes`; fail otherwise
  * (including when it resolves). Returns the error for further checks.
  */
+/** `expectVMError`, with `what` (e.g. `"execStream"`) leading the failure message: which of several calls failed. */
+export async function expectVMErrorFrom(what: string, action: () => unknown, ...codes: VMErrorCode[]): Promise<Error> {
+  try {
+    return await expectVMError(action, ...codes);
+  } catch (err) {
+    if (err instanceof AssertionError) err.message = `${what}: ${err.message}`;
+    throw err;
+  }
+}
+
 export async function expectVMError(action: () => unknown, ...codes: VMErrorCode[]): Promise<Error> {
   let value: unknown;
   try {

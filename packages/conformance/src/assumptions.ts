@@ -59,6 +59,11 @@ export const VM_ASSUMPTIONS: readonly VMAssumption[] = [
     cases: "files.device-socket-refused, processes.* (only with the processes capability)",
   },
   {
+    id: "init-reaps",
+    text: "the instance's PID 1 reaps orphaned processes (an init such as tini, catatonit, systemd or Docker's --init; `sleep infinity` as PID 1 does not), so a killed command and its children leave no zombies",
+    cases: "exec.timeout, exec.abort, exec.kill-escalation and the other exec.*kill* cases (they check the processes are gone)",
+  },
+  {
     id: "boot-snapshot",
     text: "setup's snapshotId is something instances.boot() accepts any number of times (4 at once in concurrency.parallel-boot); each boot is a fresh, isolated instance",
     cases: "instances.*, concurrency.parallel-boot, every case that boots its own instance",

@@ -75,6 +75,8 @@ describe("README", () => {
       (err: { stdout?: string; stderr?: string }) => ({ ok: false, stdout: `${err.stdout ?? ""}\n${err.stderr ?? ""}` }),
     );
     expect(result.ok, result.stdout).toBe(true);
+    // The reporter's one line per provider (skips: the host provider's missing capabilities).
+    expect(result.stdout).toMatch(new RegExp(`conformance my-vm: 4 pass, 0 fail, \\d+ skip \\(reasons and failures: ${join(out, "matrix.md").replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\)`));
     const results = JSON.parse(await readFile(join(out, "results.json"), "utf8")) as { providers: Record<string, { results: Record<string, { state: string }> }> };
     expect(Object.fromEntries(cases.map((id) => [id, results.providers["my-vm"]?.results[id]?.state]))).toEqual(Object.fromEntries(cases.map((id) => [id, "pass"])));
     expect(await readFile(join(out, "junit.xml"), "utf8")).toContain('<testsuite name="my-vm"');

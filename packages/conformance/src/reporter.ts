@@ -121,6 +121,12 @@ export function createConformanceReporter(options: ConformanceReporterOptions = 
       write(resolve(outputDir, "junit.xml"), renderJUnit(fresh, ran, durations));
       write(resolve(outputDir, "results.json"), `${JSON.stringify(fresh, null, 2)}\n`);
       write(resolve(outputDir, "matrix.md"), renderMatrixMarkdown(fresh));
+      // One line per provider: vitest's own output hides skip reasons on a green run.
+      for (const p of ran) {
+        const cells = Object.values(fresh.providers[p]!.results);
+        const count = (state: MatrixCell["state"]) => cells.filter((c) => c.state === state).length;
+        process.stdout.write(`conformance ${p}: ${count("pass")} pass, ${count("fail")} fail, ${count("skip")} skip (reasons and failures: ${resolve(outputDir, "matrix.md")})\n`);
+      }
       const matrixFile = options.matrixFile ?? false;
       if (matrixFile === false && (options.readmeFiles ?? []).length === 0) return;
       const matrixPath = matrixFile === false ? undefined : resolve(root, matrixFile);

@@ -200,7 +200,7 @@ export function createSession(target: ConformanceTarget): ConformanceSession {
               scratchDirs.push(dir);
               track.add(`scratch directory ${dir} in ${id}`, () => removeScratch(provider, id, dir));
               const result = await provider.instances.exec(id, ["mkdir", "-p", "--", dir]);
-              if (result.exit_code !== 0) throw new Error(`could not create scratch dir ${dir}: ${result.stderr}`);
+              if (result.exit_code !== 0) throw new Error(`could not create scratch dir ${dir} (assumption writable-tmp: /tmp must be writable by the default exec user): ${result.stderr}`);
               return dir;
             },
             boot,

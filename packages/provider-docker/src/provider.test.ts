@@ -4,7 +4,7 @@ import Dockerode from "dockerode";
 import { describe, expect, it } from "vitest";
 import { DOCKER_CAPABILITIES, DOCKER_PROVIDER_VERSION, createDockerVMProvider } from "./provider.js";
 import type { DockerVMProviderOptions } from "./provider.js";
-import { DEFAULT_REQUEST_TIMEOUT_MS } from "./request-timeout.js";
+import { DEFAULT_REQUEST_TIMEOUT_MS } from "./defaults.js";
 
 describe("createDockerVMProvider", () => {
   it("reports the package version and its capabilities", () => {
@@ -18,7 +18,9 @@ describe("createDockerVMProvider", () => {
   });
 
   it("rejects bad options with INVALID_ARGUMENT", () => {
-    for (const options of [{ maxOutputBytes: 0 }, { network: "" }, { labels: { "dev.vm.managed": "false" } }, { bootTimeoutMs: -1 }, { requestTimeoutMs: 0 }, { requestTimeoutMs: 1.5 }, { requestTimeoutMs: "1000" }, { requestTimeoutMs: 2 ** 31 }, { requestTimeoutMs: Number.NaN }]) {
+    for (const options of [{ maxOutputBytes: 0 }, { network: "" }, { labels: { "dev.vm.managed": "false" } }, { bootTimeoutMs: -1 }, { requestTimeoutMs: 0 }, { requestTimeoutMs: 1.5 }, { requestTimeoutMs: "1000" }, { requestTimeoutMs: 2 ** 31 }, { requestTimeoutMs: Number.NaN },
+      // An outside user's finds: each was accepted, then failed every call (or did nothing).
+      { logger: {} }, { logger: 5 }, { labels: "x" }, { labels: 5 }, { labels: ["a"] }, { docker: 5 }, { netwrok: "none" }, [], null, 5]) {
       expect(() => createDockerVMProvider(options as DockerVMProviderOptions)).toThrow(expect.objectContaining({ code: "INVALID_ARGUMENT" }) as Error);
     }
   });

@@ -1,17 +1,17 @@
 import type { Logger, ProviderCapabilities, VMProvider } from "@vm/core";
 import { createPM2ProcessService, pm2Save } from "@vm/pm2";
 import { PM2_RESURRECT_SCRIPT } from "@vm/pm2/internal";
-import { VMError, assertInteger, capabilitiesWithout, lateBoundExec } from "@vm/provider-kit";
+import { VMError, assertInteger, assertLogger, capabilitiesWithout, lateBoundExec, readOptionsObject } from "@vm/provider-kit";
 import Dockerode from "dockerode";
 import type { DockerConnectionOptions, DockerodeInstance } from "./docker-client.js";
 import { createManagedCheck } from "./containers.js";
 import type { DockerContext } from "./context.js";
-import { DEFAULT_MAX_OUTPUT_BYTES } from "./exec/run.js";
-import { DEFAULT_MAX_FILE_BYTES, createFileService } from "./services/files.js";
+import { createFileService } from "./services/files.js";
+import { DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_OUTPUT_BYTES, DEFAULT_REQUEST_TIMEOUT_MS } from "./defaults.js";
 import { createImageService } from "./services/images.js";
 import { createInstanceService } from "./services/instances.js";
 import { createSnapshotService } from "./services/snapshots.js";
-import { DEFAULT_REQUEST_TIMEOUT_MS, withRequestTimeouts } from "./request-timeout.js";
+import { withRequestTimeouts } from "./request-timeout.js";
 
 /**
  * This package's version (kept equal to package.json by a unit test); also `provider.version`.
@@ -106,6 +106,18 @@ function isDockerode(value: unknown): value is Dockerode {
 }
 
 // The public option is typed by shape (no @types/dockerode in the public types); here it becomes a Dockerode.
+// Every option's name: a record over the options type, so a new option fails to compile until listed.
+const OPTION_KEYS: Record<keyof DockerVMProviderOptions, true> = {
+  docker: true,
+  network: true,
+  logger: true,
+  maxOutputBytes: true,
+  maxFileBytes: true,
+  labels: true,
+  bootTimeoutMs: true,
+  requestTimeoutMs: true,
+};
+
 function dockerClientOf(docker: DockerodeInstance | DockerConnectionOptions | undefined): Dockerode {
   return isDockerode(docker) ? docker : new Dockerode(docker as Dockerode.DockerOptions | undefined);
 }
@@ -129,7 +141,12 @@ function dockerClientOf(docker: DockerodeInstance | DockerConnectionOptions | un
  */
 export function createDockerVMProvider(options: DockerVMProviderOptions = {}): VMProvider {
   const setup = { provider: "docker", operation: "createDockerVMProvider" };
-  if (typeof options !== "object" || options === null) throw new VMError("INVALID_ARGUMENT", "options must be an object", setup);
+  // A copy, checked: a plain object with only known keys (a typo is an error, not ignored).
+  options = readOptionsObject(options, setup, "options", Object.keys(OPTION_KEYS)) ?? {};
+  assertLogger(options.logger, setup);
+  if (options.docker !== undefined && (typeof options.docker !== "object" || options.docker === null || Array.isArray(options.docker))) {
+    throw new VMError("INVALID_ARGUMENT", "docker must be a Dockerode instance or its connection options (an object)", setup);
+  }
   const maxOutputBytes = options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
   assertInteger(maxOutputBytes, setup, "maxOutputBytes", 1, 2 ** 31);
   const maxFileBytes = options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
@@ -142,6 +159,8 @@ export function createDockerVMProvider(options: DockerVMProviderOptions = {}): V
     throw new VMError("INVALID_ARGUMENT", "network must be a non-empty string", setup);
   }
   const extraLabels = options.labels ?? {};
+  const labelsProto = typeof extraLabels === "object" && extraLabels !== null ? (Object.getPrototypeOf(extraLabels) as unknown) : undefined;
+  if (labelsProto !== Object.prototype && labelsProto !== null) throw new VMError("INVALID_ARGUMENT", "labels must be a plain object of strings", setup);
   for (const [key, value] of Object.entries(extraLabels)) {
     if (typeof value !== "string" || key.length === 0 || key.startsWith("dev.vm.")) {
       throw new VMError("INVALID_ARGUMENT", `label ${JSON.stringify(key)} must be a string outside the reserved dev.vm.* namespace`, setup);

@@ -1,13 +1,6 @@
 import type { IncomingMessage } from "node:http";
 import type Dockerode from "dockerode";
 
-/**
- * Default `requestTimeoutMs`: 60 s. How long the provider waits for the engine to answer one
- * request before the call fails with UNAVAILABLE (a frozen engine, a socket that accepts and
- * never answers). It does not bound a running command, a stream after it started, or a
- * call that legitimately takes long (commit, stop, remove, an upload): see the README.
- */
-export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
 
 /** `code` of the error a bounded request fails with; `fromDockerError` turns it into UNAVAILABLE. */
 export const REQUEST_TIMEOUT_CODE = "VM_DOCKER_REQUEST_TIMEOUT";

@@ -52,6 +52,10 @@ export { CAPABILITY_NAMES, capabilitiesWithout } from "./runtime/capabilities.js
 export type { CapabilityName } from "./runtime/capabilities.js";
 export { bootedInstance } from "./runtime/booted-instance.js";
 export { codeForHttpStatus } from "./runtime/http-status.js";
+export { assertLogger } from "./runtime/provider-options.js";
+// The one exec kill protocol: a provider tags a command (EXEC_TAG_VAR=newExecId() in its env)
+// and kills it and everything it started with a second exec of buildExecKillArgv(id).
+export { EXEC_KILL_SCRIPT, EXEC_TAG_VAR, buildExecKillArgv, newExecId } from "./exec/kill-protocol.js";
 export { lateBoundExec } from "./runtime/late-bound-exec.js";
 export type { LateBoundExec } from "./runtime/late-bound-exec.js";
 export { INSTANCE_STATUSES, INSTANCE_TRANSITIONS, SNAPSHOT_STATUSES, SNAPSHOT_TRANSITIONS } from "./runtime/status.js";

@@ -33,7 +33,8 @@ function hasAccessor(value: object): boolean {
 // Values are echoed in messages only through JSON.stringify and truncated, so a hostile
 // value cannot forge log lines and a large one cannot flood them.
 function show(value: unknown): string {
-  const text = typeof value === "string" ? JSON.stringify(value) : typeof value;
+  // Numbers (and booleans, bigints) are shown: "-1" or "NaN" says what was wrong; other values only by type.
+  const text = typeof value === "string" ? JSON.stringify(value) : typeof value === "number" || typeof value === "boolean" || typeof value === "bigint" ? `${typeof value} ${String(value)}` : typeof value;
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 

@@ -24,3 +24,4 @@ export { MORPH_PROVIDER_VERSION } from "./version.js";
 // so a user installs only this package.
 export { VMError, hasVMErrorCode, isVMError } from "@vm/provider-kit";
 export type { VMErrorOptions } from "@vm/provider-kit";
+export type { VMErrorCode } from "@vm/core";

@@ -62,6 +62,8 @@ describe("createMorphVMProvider checks its options when it is created", () => {
     { maxEventBytes: 10 },
     { maxArgBytes: "120k" },
     { maxRequestBytes: -1 },
+    { logger: {} },
+    { baseUrll: "http://127.0.0.1:3737/api" },
   ];
   for (const options of bad) {
     it(`${JSON.stringify(options)}: INVALID_ARGUMENT`, () => {

@@ -1,6 +1,6 @@
 import type { Logger, ProviderCapabilities, VMProvider } from "@vm/core";
 import { createPM2ProcessService, pm2Save } from "@vm/pm2";
-import { assertInteger, capabilitiesWithout, createExecFileService, lateBoundExec } from "@vm/provider-kit";
+import { assertInteger, capabilitiesWithout, createExecFileService, lateBoundExec, readOptionsObject } from "@vm/provider-kit";
 import { createMorphClient, type MorphClientOptions } from "./api-client/base-client.js";
 import { MORPH_DEFAULT_MAX_EVENT_BYTES } from "./api-client/body.js";
 import {
@@ -11,7 +11,7 @@ import {
   MORPH_DEFAULT_SNAPSHOT_TIMEOUT_MS,
   MORPH_MAX_REQUEST_BYTES,
 } from "./defaults.js";
-import { MAX_TIMEOUT_MS, checkOptionsObject, resolveClientOptions } from "./api-client/config.js";
+import { MAX_TIMEOUT_MS, resolveClientOptions } from "./api-client/config.js";
 import { createMorphImageService } from "./services/images.js";
 import { createMorphInstanceService } from "./services/instances.js";
 import { createMorphSnapshotService } from "./services/snapshots.js";
@@ -74,6 +74,22 @@ export interface MorphVMProviderOptions extends MorphClientOptions {
   logger?: Logger;
 }
 
+// Every option's name: a record over the options type, so a new option fails to compile until listed.
+const OPTION_KEYS: Record<keyof MorphVMProviderOptions, true> = {
+  apiKey: true,
+  baseUrl: true,
+  timeoutMs: true,
+  retry: true,
+  logger: true,
+  maxResponseBytes: true,
+  bootTimeoutMs: true,
+  snapshotTimeoutMs: true,
+  execTimeoutMs: true,
+  maxEventBytes: true,
+  maxArgBytes: true,
+  maxRequestBytes: true,
+};
+
 /**
  * What the Morph provider really supports. `stop` pauses (files kept); `pause` is false
  * because the contract has no resume call; `stdin`, `execUser` work through the exec wrapper.
@@ -98,7 +114,9 @@ export function createMorphVMProvider(options: MorphVMProviderOptions = {}): VMP
   // Every option is checked here, before anything is made: a wrong one is INVALID_ARGUMENT now,
   // not a TypeError (or an INTERNAL on every call) later. The client checks its own.
   const setup = { provider: "morph", operation: "createMorphVMProvider" };
-  const raw = checkOptionsObject(options, setup);
+  // A checked copy: a plain object with only known keys (a typo is an error, not ignored).
+  const raw = (readOptionsObject(options, setup, "options", Object.keys(OPTION_KEYS)) ?? {}) as MorphVMProviderOptions;
+  options = raw;
   const bootTimeoutMs = raw.bootTimeoutMs ?? MORPH_DEFAULT_BOOT_TIMEOUT_MS;
   assertInteger(bootTimeoutMs, setup, "bootTimeoutMs", 1, MAX_TIMEOUT_MS);
   const snapshotTimeoutMs = raw.snapshotTimeoutMs ?? MORPH_DEFAULT_SNAPSHOT_TIMEOUT_MS;

@@ -1,5 +1,5 @@
 import { strict as assert } from "node:assert";
-import { expectVMError } from "../assertions.js";
+import { expectVMError, expectVMErrorFrom } from "../assertions.js";
 import type { CaseContext, ConformanceCase } from "../types.js";
 import { collect } from "./exec.js";
 
@@ -55,8 +55,8 @@ export const execIdentityCases: readonly ConformanceCase[] = [
     async run(ctx) {
       const id = await ctx.sharedInstance();
       const missing = `${await ctx.scratchDir()}/missing`;
-      await expectVMError(() => ctx.provider.instances.exec(id, ["true"], { cwd: missing }), "NOT_FOUND");
-      await expectVMError(() => collect(ctx.provider.instances.execStream(id, ["true"], { cwd: missing })), "NOT_FOUND");
+      await expectVMErrorFrom("exec", () => ctx.provider.instances.exec(id, ["true"], { cwd: missing }), "NOT_FOUND");
+      await expectVMErrorFrom("execStream", () => collect(ctx.provider.instances.execStream(id, ["true"], { cwd: missing })), "NOT_FOUND");
       assert.deepEqual(await ctx.sh(id, "echo out; echo err >&2; exit 125"), { stdout: "out\n", stderr: "err\n", exit_code: 125 });
       assert.deepEqual(await ctx.provider.instances.exec(id, ["sh", "-c", "exit 125"], { cwd: "/" }), { stdout: "", stderr: "", exit_code: 125 });
     },
@@ -68,8 +68,8 @@ export const execIdentityCases: readonly ConformanceCase[] = [
     needs: ["execUser"],
     async run(ctx) {
       const id = await ctx.sharedInstance();
-      await expectVMError(() => ctx.provider.instances.exec(id, ["true"], { user: "vmc-no-such-user" }), "NOT_FOUND");
-      await expectVMError(() => collect(ctx.provider.instances.execStream(id, ["true"], { user: "vmc-no-such-user" })), "NOT_FOUND");
+      await expectVMErrorFrom("exec", () => ctx.provider.instances.exec(id, ["true"], { user: "vmc-no-such-user" }), "NOT_FOUND");
+      await expectVMErrorFrom("execStream", () => collect(ctx.provider.instances.execStream(id, ["true"], { user: "vmc-no-such-user" })), "NOT_FOUND");
     },
   },
   {

@@ -2,7 +2,7 @@ import { strict as assert } from "node:assert";
 import type { ExecOptions } from "@vm/core";
 import { eventually, expectVMError } from "../assertions.js";
 import type { CaseContext, ConformanceCase } from "../types.js";
-import { commandStarted, SETTLE_MS, settlesWithin, TIMEOUT_MS } from "./util.js";
+import { commandStarted, processGone, SETTLE_MS, settlesWithin, TIMEOUT_MS } from "./util.js";
 
 // Kill cases: after TIMEOUT or ABORTED nothing the command started runs on, a kill reaches the
 // command's own processes and nothing else, and background children follow one rule.
@@ -69,9 +69,7 @@ export const execKillCases: readonly ConformanceCase[] = [
           await expectVMError(() => settlesWithin(`exec with timeoutMs ${TIMEOUT_MS}`, call, TIMEOUT_MS + SETTLE_MS), "TIMEOUT");
           const pid = (await ctx.provider.files.readFile(id, `${dir}/own/pid`)).trim();
           assert.match(pid, /^\d+$/, "the hostile command ran");
-          await eventually(`hostile command ${pid} gone`, async () => ((await ctx.sh(id, 'kill -0 "$1" 2>/dev/null', [pid])).exit_code !== 0 ? true : undefined), {
-            timeoutMs: 20_000,
-          });
+          await processGone(ctx, id, pid, `hostile command ${pid} gone`, 20_000);
           const alive = await ctx.sh(id, 'kill -0 "$1" && kill -0 1 && tr "\\0" " " < "/proc/$1/cmdline"', [victim]);
           assert.equal(alive.exit_code, 0, `the victim (pid ${victim}) and pid 1 live after the kill of a command that wrote ${target} everywhere`);
           assert.equal(alive.stdout.trim(), victimCmd, "the victim pid is still the victim");

@@ -1,8 +1,8 @@
 import { strict as assert } from "node:assert";
 import type { ExecStreamChunk } from "@vm/core";
-import { assertVMErrorCode, eventually, expectVMError } from "../assertions.js";
+import { assertVMErrorCode, expectVMError } from "../assertions.js";
 import type { CaseContext, ConformanceCase } from "../types.js";
-import { commandStarted, SETTLE_MS, settlesWithin, TIMEOUT_MS } from "./util.js";
+import { commandStarted, processGone, SETTLE_MS, settlesWithin, TIMEOUT_MS } from "./util.js";
 
 /** Strings that break naive quoting; each must reach the command byte for byte. */
 export const HOSTILE_STRINGS: readonly string[] = [
@@ -39,11 +39,7 @@ export const HOSTILE_STRINGS: readonly string[] = [
 async function pidGone(ctx: CaseContext, instanceId: string, pidFile: string): Promise<void> {
   const pid = (await ctx.sh(instanceId, 'cat -- "$1"', [pidFile])).stdout.trim();
   assert.match(pid, /^\d+$/, "the command wrote its pid");
-  await eventually(
-    `process ${pid} gone`,
-    async () => ((await ctx.sh(instanceId, 'kill -0 "$1" 2>/dev/null', [pid])).exit_code !== 0 ? true : undefined),
-    { timeoutMs: SETTLE_MS },
-  );
+  await processGone(ctx, instanceId, pid, `process ${pid} gone`);
 }
 
 export async function collect(stream: AsyncIterable<ExecStreamChunk>): Promise<ExecStreamChunk[]> {

@@ -65,3 +65,30 @@ export async function sharedScratch(ctx: CaseContext): Promise<{ id: string; dir
   const id = await ctx.sharedInstance();
   return { id, dir: await ctx.scratchDir() };
 }
+
+// Gone: `kill -0` fails. A zombie (state Z) says so: the VM's PID 1 does not reap orphans.
+const PROCESS_STATE = 'kill -0 "$1" 2>/dev/null || { echo gone; exit 0; }; s=$(cat "/proc/$1/stat" 2>/dev/null) && s=${s##*) } && echo "${s%% *}"';
+
+/**
+ * Waits until process `pid` in the VM is gone. One left as a zombie names the `init-reaps`
+ * assumption in the failure: the VM's init does not reap the orphans a kill leaves.
+ */
+export async function processGone(ctx: CaseContext, instanceId: string, pid: string, what: string, timeoutMs: number = SETTLE_MS): Promise<void> {
+  let state = "";
+  try {
+    await eventually(
+      what,
+      async () => {
+        state = (await ctx.sh(instanceId, PROCESS_STATE, [pid])).stdout.trim();
+        return state === "gone" ? true : undefined;
+      },
+      { timeoutMs },
+    );
+  } catch (err) {
+    if (state !== "Z") throw err;
+    throw new assert.AssertionError({
+      message: `${what}: process ${pid} was killed but stays a zombie: the VM's PID 1 does not reap orphans (assumption init-reaps; e.g. run containers with an init such as --init)`,
+    });
+  }
+}
+

@@ -4,11 +4,6 @@ import { readStartFailure, startFailureError } from "@vm/provider-kit/internal";
 import type { DockerContext } from "../context.js";
 import { type ExecRequest, startDrive } from "./drive.js";
 
-/**
- * Default cap on what `exec()` collects (stdout + stderr together): 64 MiB. Past it the
- * command is killed and `exec()` fails with INVALID_ARGUMENT; `execStream()` has no cap.
- */
-export const DEFAULT_MAX_OUTPUT_BYTES = 64 * 1024 * 1024;
 
 /**
  * When the engine could not even start the wrapper (missing `cwd`, unknown `user`), it

@@ -33,10 +33,6 @@ const ARCHIVE_MIN_BYTES = 1024 * 1024;
 /** Most symbolic links a read of a stopped instance follows (the kernel's own limit, 40). */
 const MAX_SYMLINK_HOPS = 40;
 
-/**
- * Default `maxFileBytes`: the largest file `readFile`/`readFileBytes` read into memory, 1 GiB.
- */
-export const DEFAULT_MAX_FILE_BYTES = 1024 * 1024 * 1024;
 
 // The bound of a clean-up exec after a stopped write: the caller's own bound has run out.
 const CLEANUP_TIMEOUT_MS = 30_000;
