@@ -3,9 +3,9 @@ import { constants as bufferConstants } from "node:buffer";
 import { DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_OUTPUT_BYTES, MAX_FORK_COUNT } from "@vm/provider-docker";
 import { ARG_MAX_BYTES, execWrapperArgv } from "@vm/provider-docker/internal";
 import type { VMProvider } from "@vm/core";
-import { DEFAULT_MAX_READ_BYTES, MAX_ARGUMENT_BYTES, MAX_COMMAND_BYTES, MAX_ID_LENGTH, MAX_NAME_BYTES, MAX_PATH_BYTES, MAX_REQUEST_BYTES_LIMIT, commandBytes, isVMError } from "@vm/provider-kit";
-import { createMorphVMProvider } from "@vm/provider-morph";
-import { buildExecCommand } from "@vm/provider-morph/internal";
+import { DEFAULT_MAX_READ_BYTES, MAX_ARGUMENT_BYTES, MAX_COMMAND_BYTES, MAX_ID_LENGTH, MAX_NAME_BYTES, MAX_PATH_BYTES, commandBytes, isVMError } from "@vm/provider-kit";
+import { MORPH_DEFAULT_MAX_REQUEST_BYTES, MORPH_MAX_COMMAND_LINE_BYTES, MORPH_MAX_REQUEST_BYTES, createMorphVMProvider } from "@vm/provider-morph";
+import { buildExecCommand, toShellLine } from "@vm/provider-morph/internal";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startMorphEmulator, type ReliabilityEmulator } from "./morph-emulator.js";
 import { RUN_LABEL, baseImage, createCountedDockerProvider } from "./support.js";
@@ -389,27 +389,32 @@ describe("Morph (emulator)", () => {
     return stdout.split("\n").filter((line) => line.includes(marker) && !line.includes("ps -eo"));
   }
 
-  it("exec: one argument of 131071 bytes arrives whole; 131072 is INVALID_ARGUMENT before any request", async () => {
-    const arg = "m".repeat(MAX_ARGUMENT_BYTES);
-    expect((await morph.instances.exec(mvm, ["sh", "-c", 'printf %s "$1" | wc -c', "sh", arg])).stdout).toBe(`${MAX_ARGUMENT_BYTES}\n`);
-    expect(await rejectedBeforeAnyRequest("INVALID_ARGUMENT", () => morph.instances.exec(mvm, ["printf", `${arg}m`]))).toBe(
-      "argv[1] is 131072 bytes; one argument may be at most 131071 bytes (Linux MAX_ARG_STRLEN)",
+  // Every Morph exec is one quoted shell line (exec runs "via SSH"), which the VM's shell gets as
+  // one argument: the whole command, wrapper and kill id included, is at most 131071 bytes.
+  // Every exec carries a kill id (a UUID: 36 characters) in the wrapper's argv.
+  const lineBytes = (argv: string[], options?: Parameters<typeof buildExecCommand>[1]) => Buffer.byteLength(toShellLine(buildExecCommand(argv, options, randomUUID())));
+
+  it("exec: a command whose shell line is exactly MORPH_MAX_COMMAND_LINE_BYTES arrives whole; one byte more is INVALID_ARGUMENT before any request", async () => {
+    expect(MORPH_MAX_COMMAND_LINE_BYTES).toBe(128 * KiB - 1);
+    const argv = (n: number) => ["sh", "-c", 'printf %s "$1" | wc -c', "sh", "m".repeat(n)];
+    const room = MORPH_MAX_COMMAND_LINE_BYTES - lineBytes(argv(0));
+    expect(lineBytes(argv(room))).toBe(MORPH_MAX_COMMAND_LINE_BYTES);
+    expect((await morph.instances.exec(mvm, argv(room))).stdout).toBe(`${room}\n`);
+    expect(await rejectedBeforeAnyRequest("INVALID_ARGUMENT", () => morph.instances.exec(mvm, argv(room + 1)))).toMatch(
+      new RegExp(`^argv, env and stdin \\(as base64\\) in the exec command take ${MORPH_MAX_COMMAND_LINE_BYTES + 1} bytes as one shell line; the limit is ${MORPH_MAX_COMMAND_LINE_BYTES} bytes`),
     );
   });
 
-  it("exec: argv, env and stdin (base64 in the wrapper's argv) of exactly MAX_COMMAND_BYTES run with stdin intact; one byte more is INVALID_ARGUMENT before any request", async () => {
+  it("exec: argv, env and stdin (base64 in the wrapper's argv) filling the one shell line run with stdin intact; one byte more is INVALID_ARGUMENT before any request", async () => {
     const argv = ["sha256sum"];
-    const stdin = new Uint8Array(1400 * KiB).map((_, i) => (i * 31) % 251);
+    const stdin = new Uint8Array(64 * KiB).map((_, i) => (i * 31) % 251);
     const sized = (fill: number) => ({ stdin, env: { FILL: "f".repeat(fill) } });
-    // Every exec carries a kill id (a UUID: 36 characters) in the wrapper's argv.
-    const killId = randomUUID();
-    const room = MAX_COMMAND_BYTES - commandBytes(buildExecCommand(argv, sized(0), killId));
+    const room = MORPH_MAX_COMMAND_LINE_BYTES - lineBytes(argv, sized(0));
     expect(room).toBeGreaterThan(0);
-    expect(room).toBeLessThan(MAX_ARGUMENT_BYTES - "FILL=".length);
-    expect(commandBytes(buildExecCommand(argv, sized(room), killId))).toBe(MAX_COMMAND_BYTES);
+    expect(lineBytes(argv, sized(room))).toBe(MORPH_MAX_COMMAND_LINE_BYTES);
     expect((await morph.instances.exec(mvm, argv, sized(room))).stdout).toBe(`${sha256(stdin)}  -\n`);
     expect(await rejectedBeforeAnyRequest("INVALID_ARGUMENT", () => morph.instances.exec(mvm, argv, sized(room + 1)))).toMatch(
-      new RegExp(`^argv, env and stdin \\(as base64\\) in the exec command take ${MAX_COMMAND_BYTES + 1} bytes .*the limit is ${MAX_COMMAND_BYTES} bytes`),
+      new RegExp(`^argv, env and stdin \\(as base64\\) in the exec command take ${MORPH_MAX_COMMAND_LINE_BYTES + 1} bytes as one shell line`),
     );
   });
 
@@ -436,21 +441,21 @@ describe("Morph (emulator)", () => {
     await morph.files.deleteDirectory(mvm, "/tmp/morph-limits");
   });
 
-  it("files: maxRequestBytes at its maximum (1.875 MiB) and maxArgBytes at 128 KiB write a 4 MiB file through argv chunks; one more is INVALID_ARGUMENT", async () => {
-    expect(MAX_REQUEST_BYTES_LIMIT).toBe(1920 * KiB);
-    const wide = createMorphVMProvider({ baseUrl: emu.apiUrl, apiKey: emu.apiKey, maxRequestBytes: MAX_REQUEST_BYTES_LIMIT, maxArgBytes: 128 * KiB });
-    const content = new Uint8Array(4 * MiB).map((_, i) => (i * 7 + (i >> 12)) % 256);
+  it("files: maxRequestBytes and maxArgBytes at their maximum (112 KiB) write a 1 MiB file through argv chunks, each exec one shell line; one more is INVALID_ARGUMENT", async () => {
+    expect(MORPH_MAX_REQUEST_BYTES).toBe(112 * KiB);
+    const wide = createMorphVMProvider({ baseUrl: emu.apiUrl, apiKey: emu.apiKey, maxRequestBytes: MORPH_MAX_REQUEST_BYTES, maxArgBytes: MORPH_MAX_REQUEST_BYTES });
+    const content = new Uint8Array(MiB).map((_, i) => (i * 7 + (i >> 12)) % 256);
     await emu.clearRequests();
     await wide.files.writeFileAtomic(mvm, "/tmp/morph-wide.bin", content);
-    // 4 MiB is 5.33 MiB of base64: three execs of at most 1.875 MiB of argv each (two full ones).
-    expect((await emu.requests()).filter((r) => r.route === "/instance/{instance_id}/exec").length).toBe(3);
+    // 1 MiB is 1.33 MiB of base64: at least 13 execs of at most 112 KiB of argv each.
+    expect((await emu.requests()).filter((r) => r.route === "/instance/{instance_id}/exec").length).toBeGreaterThanOrEqual(13);
     expect(sha256(await wide.files.readFileBytes(mvm, "/tmp/morph-wide.bin"))).toBe(sha256(content));
     await wide.files.deleteFile(mvm, "/tmp/morph-wide.bin");
-    expect(() => createMorphVMProvider({ baseUrl: emu.apiUrl, apiKey: emu.apiKey, maxRequestBytes: MAX_REQUEST_BYTES_LIMIT + 1 })).toThrow(
-      expect.objectContaining({ code: "INVALID_ARGUMENT", message: `maxRequestBytes must be a whole number from 16384 to 1966080, got number ${MAX_REQUEST_BYTES_LIMIT + 1}` }) as Error,
+    expect(() => createMorphVMProvider({ baseUrl: emu.apiUrl, apiKey: emu.apiKey, maxRequestBytes: MORPH_MAX_REQUEST_BYTES + 1 })).toThrow(
+      expect.objectContaining({ code: "INVALID_ARGUMENT", message: `maxRequestBytes must be a whole number from 16384 to ${MORPH_MAX_REQUEST_BYTES}, got number ${MORPH_MAX_REQUEST_BYTES + 1}` }) as Error,
     );
-    expect(() => createMorphVMProvider({ baseUrl: emu.apiUrl, apiKey: emu.apiKey, maxArgBytes: 128 * KiB + 1 })).toThrow(
-      expect.objectContaining({ code: "INVALID_ARGUMENT", message: `maxArgBytes must be a whole number from 8 to 131072, got number ${128 * KiB + 1}` }) as Error,
+    expect(() => createMorphVMProvider({ baseUrl: emu.apiUrl, apiKey: emu.apiKey, maxArgBytes: MORPH_DEFAULT_MAX_REQUEST_BYTES + 1 })).toThrow(
+      expect.objectContaining({ code: "INVALID_ARGUMENT", message: `maxArgBytes must be a whole number from 8 to ${MORPH_DEFAULT_MAX_REQUEST_BYTES}, got number ${MORPH_DEFAULT_MAX_REQUEST_BYTES + 1}` }) as Error,
     );
   });
 

@@ -1,4 +1,4 @@
-import { createMorphVMProvider } from "@vm/provider-morph";
+import { MORPH_DEFAULT_MAX_REQUEST_BYTES, createMorphVMProvider } from "@vm/provider-morph";
 import { createMorphClient, instanceModelSchema } from "@vm/provider-morph/internal";
 import { isVMError } from "@vm/provider-kit";
 import type { VMProvider } from "@vm/core";
@@ -211,14 +211,15 @@ describe("files over exec", () => {
     expect(await provider.files.readFile(instanceId, "/tmp/one-request.txt")).toBe("small\n");
   });
 
-  it("a 5 MiB file is chunked under the argv limit, in few requests, and arrives intact", async () => {
+  it("a 5 MiB file is chunked into exec lines under the 128 KiB limit, in as few requests as fit, and arrives intact", async () => {
     const bytes = new Uint8Array(5 * 1024 * 1024);
     for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 7919) % 251;
     await control.clearRequests();
     await provider.files.writeFileAtomic(instanceId, "/tmp/big.bin", bytes);
     const writes = (await control.requests()).length;
-    // base64 is 4/3 of the bytes; the kit packs ~1.5 MiB of argv per exec.
-    expect(writes).toBeLessThanOrEqual(Math.ceil((bytes.length * 4) / 3 / (1.4 * 1024 * 1024)) + 1);
+    // base64 is 4/3 of the bytes; the kit packs MORPH_DEFAULT_MAX_REQUEST_BYTES of argv per exec,
+    // less the write script (under 16 KiB), and each exec is one shell line of at most 128 KiB.
+    expect(writes).toBeLessThanOrEqual(Math.ceil((bytes.length * 4) / 3 / (MORPH_DEFAULT_MAX_REQUEST_BYTES - 16 * 1024)) + 1);
     const back = await provider.files.readFileBytes(instanceId, "/tmp/big.bin");
     expect(back.length).toBe(bytes.length);
     expect(Buffer.from(back).equals(Buffer.from(bytes))).toBe(true);
