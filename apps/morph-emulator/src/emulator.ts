@@ -1,13 +1,13 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createFaultQueue } from "./faults.js";
 import { createRouter, type LoggedRequest } from "./http/router.js";
 import { createEmulatorServer } from "./http/server.js";
 import { DEFAULT_SPEC, nowSeconds, type ImageModel } from "./models.js";
+import { addAllRoutes } from "./routes/all.js";
 import type { RouteDeps } from "./routes/deps.js";
-import { addExecRoutes } from "./routes/exec.js";
-import { addImageRoutes } from "./routes/images.js";
-import { addInstanceRoutes } from "./routes/instances.js";
-import { addSnapshotRoutes } from "./routes/snapshots.js";
+import { serveHttpService } from "./services/http-proxy.js";
+import { dockerContainerEngine } from "./engine/container-engine.js";
 import { createStore } from "./state/store.js";
 import type { MorphEmulator, MorphEmulatorOptions } from "./types.js";
 
@@ -34,10 +34,11 @@ export function createMorphEmulator(options: MorphEmulatorOptions): MorphEmulato
   const { backend } = options;
   const log = options.log ?? (() => undefined);
   const faults = createFaultQueue();
-  const store = createStore(backend, log);
+  const store = createStore(backend, options.engine ?? dockerContainerEngine(), log);
   const router = createRouter();
   const requestLog: LoggedRequest[] = [];
   const startedAt = nowSeconds();
+  let address = "";
   const models: ImageModel[] = options.images.map((image) => ({
     id: image.id,
     object: "image",
@@ -46,15 +47,12 @@ export function createMorphEmulator(options: MorphEmulatorOptions): MorphEmulato
     description: image.description ?? null,
     disk_size: DEFAULT_SPEC.disk_size * 1024 * 1024,
   }));
-  const deps: RouteDeps = { router, store, backend, images: { configured: options.images, models }, log, execMode: options.execMode ?? "ssh", ...(options.onExchange ? { onExchange: options.onExchange } : {}) };
-  addImageRoutes(deps);
-  addSnapshotRoutes(deps);
-  addInstanceRoutes(deps);
-  addExecRoutes(deps);
-  const server = createEmulatorServer({ apiKey: options.apiKey, router, faults, requestLog, log, ...(options.onExchange ? { onExchange: options.onExchange } : {}) });
+  const deps: RouteDeps = { router, store, backend, images: { configured: options.images, models }, log, execMode: options.execMode ?? "ssh", baseUrl: () => address, ...(options.onExchange ? { onExchange: options.onExchange } : {}) };
+  addAllRoutes(deps);
+  const services = (req: IncomingMessage, res: ServerResponse, url: URL, authorized: boolean) => serveHttpService(req, res, url, authorized, store, backend);
+  const server = createEmulatorServer({ apiKey: options.apiKey, router, faults, requestLog, log, services, ...(options.onExchange ? { onExchange: options.onExchange } : {}) });
 
   let closing = false;
-  let address = "";
   return {
     server,
     faults,

@@ -1,5 +1,7 @@
 export { createMorphEmulator } from "./emulator.js";
 export type { EmulatorImage, ExecMode, MorphEmulator, MorphEmulatorOptions, RecordedExchange } from "./emulator.js";
+export { dockerContainerEngine } from "./engine/container-engine.js";
+export type { ContainerEngine } from "./engine/container-engine.js";
 export { createFaultQueue, faultSchema, faultsBodySchema } from "./faults.js";
 export type { Fault, FaultQueue } from "./faults.js";
 export { EMULATOR_LABEL, startEmulatorFromEnv } from "./start.js";

@@ -1,5 +1,6 @@
 import type { Server } from "node:http";
 import type { VMProvider } from "@vm/core";
+import type { ContainerEngine } from "./engine/container-engine.js";
 import type { FaultQueue } from "./faults.js";
 import type { ExecMode } from "./routes/exec-command.js";
 
@@ -73,6 +74,12 @@ export interface MorphEmulatorOptions {
    * @default "ssh"
    */
   execMode?: ExecMode;
+  /**
+   * Pauses, resumes and restarts instances' containers on the engine (the `VMProvider` API has
+   * no pause): backend instance ids are container ids.
+   * @default a dockerode client on `DOCKER_HOST`, the engine `@vm/provider-docker` uses by default
+   */
+  engine?: ContainerEngine;
   /** Sees every answer under /api (used by the faithfulness test). */
   onExchange?: (exchange: RecordedExchange) => void;
 }

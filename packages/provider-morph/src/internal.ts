@@ -17,6 +17,12 @@ export { createMorphClient } from "./api-client/base-client.js";
 export type { MorphClient, MorphClientOptions } from "./api-client/base-client.js";
 export { MORPH_ENDPOINTS } from "./api-client/endpoints.js";
 export { BRANCH_KEY } from "./api-client/mappers.js";
-export { instanceModelSchema } from "./spec/responses.js";
+export { branchInstanceResponseSchema, execResponseSchema, httpValidationErrorSchema, instanceModelSchema, snapshotModelSchema } from "./spec/responses.js";
+// Spec components of endpoints only the emulator serves (the provider never calls them).
+export {
+  zExposeHttpServiceRequest as exposeHttpServiceRequestSchema,
+  zInstanceSshKey as instanceSshKeySchema,
+  zUpdateWakeRequest as updateWakeRequestSchema,
+} from "./spec/generated/zod.gen.js";
 export { buildExecCommand } from "./exec/wrapper-script.js";
 export { toShellLine } from "./exec/shell-line.js";

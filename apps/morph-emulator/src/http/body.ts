@@ -18,6 +18,13 @@ export function readAhead(req: IncomingMessage): void {
   bodiesReadAhead.set(req, body);
 }
 
+/** A required JSON body: none at all is the spec's 422, as FastAPI answers it. */
+export async function readRequiredJson(req: IncomingMessage): Promise<unknown> {
+  const body = await readJson(req);
+  if (body === undefined) throw invalid([{ loc: ["body"], msg: "Field required", type: "missing" }]);
+  return body;
+}
+
 /** The request's JSON body (`undefined` when empty); bad JSON is the spec's 422. */
 export async function readJson(req: IncomingMessage): Promise<unknown> {
   const text = await (bodiesReadAhead.get(req) ?? readText(req));

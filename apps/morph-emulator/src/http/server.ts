@@ -21,10 +21,13 @@ export interface ServerOptions {
   requestLog: LoggedRequest[];
   log: (line: string) => void;
   onExchange?: (exchange: RecordedExchange) => void;
+  /** Serves `/_services/...` (exposed HTTP services); `authorized`: the request carries the key. */
+  services?: (req: IncomingMessage, res: ServerResponse, url: URL, authorized: boolean) => Promise<void>;
 }
 
 /**
- * The HTTP server: Bearer auth, `/_admin/`, and under `/api/` routing, the request log,
+ * The HTTP server: Bearer auth, `/_admin/`, `/_services/` (exposed HTTP services, whose own
+ * auth mode decides), and under `/api/` routing, the request log,
  * injected faults and error answers (a thrown `HttpFailure` or backend `VMError`).
  */
 export function createEmulatorServer(options: ServerOptions): Server {
@@ -40,6 +43,7 @@ export function createEmulatorServer(options: ServerOptions): Server {
       if (!authorized) return send(res, { status: 401, json: { detail: "Invalid or missing API key" } });
       return handleAdmin(req, res, url.pathname, faults, requestLog);
     }
+    if (options.services && url.pathname.startsWith("/_services/")) return options.services(req, res, url, authorized);
     if (!url.pathname.startsWith("/api/")) return send(res, { status: 404, json: { detail: "Not Found" } });
     const path = url.pathname.slice(4);
     const found = router.find(method, path);

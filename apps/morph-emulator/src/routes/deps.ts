@@ -16,4 +16,6 @@ export interface RouteDeps {
   /** How exec's `command` runs. */
   execMode: ExecMode;
   onExchange?: (exchange: RecordedExchange) => void;
+  /** The emulator's own `http://host:port` (exposed services are served below it). */
+  baseUrl: () => string;
 }

@@ -1,10 +1,10 @@
 import { bootInstanceRequestSchema, branchInstanceRequestSchema, snapshotInstanceRequestSchema, startInstanceRequestSchema } from "@vm/provider-morph/internal";
 import { readJson } from "../http/body.js";
 import { HttpFailure, invalid, parse } from "../http/failure.js";
-import { matches, metadataFilter, queryBool, queryInt } from "../http/query.js";
+import { matches, metadataFilter, queryInt } from "../http/query.js";
 import type { RouteDeps } from "./deps.js";
 
-/** Instance life cycle: boot, start, list, get, delete, pause, snapshot, branch. */
+/** Instance life cycle: boot, start, list, get, delete, snapshot, branch (pause and the like: `instance-power.ts`). */
 export function addInstanceRoutes({ router, store }: RouteDeps): void {
   router.add("POST", "/snapshot/{snapshot_id}/boot", async ({ params, req }) => {
     const body = parse(bootInstanceRequestSchema, await readJson(req), "body");
@@ -34,17 +34,6 @@ export function addInstanceRoutes({ router, store }: RouteDeps): void {
     return { status: 204 };
   });
 
-  router.add("POST", "/instance/{instance_id}/pause", async ({ params, query }) => {
-    const takeSnapshot = queryBool(query, "snapshot") ?? true;
-    const id = params[0]!;
-    store.instanceOf(id);
-    if (takeSnapshot) {
-      const snapshot = await store.snapshotInstance(id, null, {});
-      await snapshot.ready;
-    }
-    return { status: 200, json: await store.pauseInstance(id) };
-  });
-
   router.add("POST", "/instance/{instance_id}/snapshot", async ({ params, query, req }) => {
     const raw = await readJson(req);
     const body = raw === undefined || raw === null ? {} : parse(snapshotInstanceRequestSchema, raw, "body");
@@ -54,8 +43,9 @@ export function addInstanceRoutes({ router, store }: RouteDeps): void {
   });
 
   router.add("POST", "/instance/{instance_id}/branch", async ({ params, query, req }) => {
-    const count = queryInt(query, "count", 1);
-    if (count < 1) throw invalid([{ loc: ["query", "count"], msg: "Input should be greater than or equal to 1", type: "greater_than_equal" }]);
+    // The spec gives `count` no minimum: 0 (or less) is valid and branches no instance, as a
+    // server looping `range(count)` would; only the snapshot is made.
+    const count = Math.max(0, queryInt(query, "count", 1));
     const raw = await readJson(req);
     const body = raw === undefined || raw === null ? {} : parse(branchInstanceRequestSchema, raw, "body");
     store.instanceOf(params[0]!);

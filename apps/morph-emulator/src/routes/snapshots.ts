@@ -1,5 +1,5 @@
 import { createSnapshotRequestSchema } from "@vm/provider-morph/internal";
-import { readJson } from "../http/body.js";
+import { readRequiredJson } from "../http/body.js";
 import { HttpFailure, fromBackend, notFound, parse } from "../http/failure.js";
 import { matches, metadataFilter } from "../http/query.js";
 import { DEFAULT_SPEC } from "../models.js";
@@ -17,7 +17,7 @@ export function addSnapshotRoutes({ router, store, backend, images }: RouteDeps)
   });
 
   router.add("POST", "/snapshot", async ({ req }) => {
-    const body = parse(createSnapshotRequestSchema, (await readJson(req)) ?? {}, "body");
+    const body = parse(createSnapshotRequestSchema, await readRequiredJson(req), "body");
     const existing = store.byDigest(body.digest);
     if (existing) return { status: 200, json: existing.model };
     const imageId = body.image_id ?? "morphvm-minimal";

@@ -1,5 +1,6 @@
 import type { VMProvider } from "@vm/core";
 import { isVMError } from "@vm/provider-kit";
+import type { ContainerEngine } from "../engine/container-engine.js";
 import { HttpFailure, notFound } from "../http/failure.js";
 import { newId, nowSeconds, type ExpireAction, type InstanceModel, type SnapshotModel } from "../models.js";
 
@@ -8,6 +9,8 @@ export interface InstanceRecord {
   backendId?: string;
   ready: Promise<void>;
   ttlTimer?: NodeJS.Timeout;
+  /** The key pair `GET /instance/{id}/ssh/key` answers, made on first use. */
+  sshKey?: { private_key: string; public_key: string; password: string };
 }
 
 export interface SnapshotRecord {
@@ -33,14 +36,21 @@ export interface Store {
   byDigest(digest: string | null | undefined): SnapshotRecord | undefined;
   snapshotInstance(instanceId: string, digest: string | null, metadata: Record<string, string>): Promise<SnapshotRecord>;
   deleteInstance(id: string): Promise<void>;
+  /** Freezes the container (engine pause): processes and memory are kept. */
   pauseInstance(id: string): Promise<InstanceModel>;
+  /** Thaws a paused instance; a ready one is answered as is. */
+  resumeInstance(id: string): Promise<InstanceModel>;
+  /** Restarts the container (processes end, files stay), then the instance is ready again. */
+  rebootInstance(id: string): Promise<InstanceModel>;
+  /** Sets the TTL, counted from now (`null` seconds clears it). */
+  setTtl(record: InstanceRecord, seconds: number | null, action: ExpireAction): void;
   /** Waits for deletions still removing their container (a snapshot delete needs its image free). */
   removalsSettled(): Promise<void>;
   /** Removes every container and owned snapshot. */
   clear(): Promise<void>;
 }
 
-export function createStore(backend: VMProvider, log: (line: string) => void): Store {
+export function createStore(backend: VMProvider, engine: ContainerEngine, log: (line: string) => void): Store {
   const instances = new Map<string, InstanceRecord>();
   const snapshots = new Map<string, SnapshotRecord>();
   // Deletions still removing their container: a snapshot delete waits for them, or the
@@ -68,6 +78,8 @@ export function createStore(backend: VMProvider, log: (line: string) => void): S
   }
 
   function scheduleTtl(record: InstanceRecord): void {
+    if (record.ttlTimer) clearTimeout(record.ttlTimer);
+    record.ttlTimer = undefined;
     const seconds = record.model.ttl.ttl_seconds;
     if (seconds === null) return;
     record.ttlTimer = setTimeout(() => {
@@ -111,7 +123,9 @@ export function createStore(backend: VMProvider, log: (line: string) => void): S
         record.model.status = "ready";
         record.model.networking.internal_ip = "127.0.0.1";
         // The TTL counts from when the machine is up, so a slow boot does not eat it.
-        record.model.ttl.ttl_expire_at = ttlSeconds === null ? null : nowSeconds() + ttlSeconds;
+        // (Read from the model: `POST /instance/{id}/ttl` may have changed it during the boot.)
+        const seconds = record.model.ttl.ttl_seconds;
+        record.model.ttl.ttl_expire_at = seconds === null ? null : nowSeconds() + seconds;
         scheduleTtl(record);
       } catch (err) {
         record.model.status = "error";
@@ -189,10 +203,40 @@ export function createStore(backend: VMProvider, log: (line: string) => void): S
     const record = instanceOf(id);
     await record.ready.catch(() => undefined);
     if (record.model.status === "paused") return record.model;
-    if (!record.backendId) throw new HttpFailure(409, { detail: `Instance ${id} is not running` });
-    await backend.instances.stop(record.backendId);
+    if (!record.backendId || record.model.status !== "ready") throw new HttpFailure(409, { detail: `Instance ${id} is not running (${record.model.status})` });
+    await engine.pause(record.backendId);
     record.model.status = "paused";
     return record.model;
+  }
+
+  async function resumeInstance(id: string): Promise<InstanceModel> {
+    const record = instanceOf(id);
+    await record.ready.catch(() => undefined);
+    if (record.model.status === "ready") return record.model;
+    if (record.model.status !== "paused" || !record.backendId) throw new HttpFailure(409, { detail: `Instance ${id} is not paused (${record.model.status})` });
+    await engine.unpause(record.backendId);
+    record.model.status = "ready";
+    return record.model;
+  }
+
+  async function rebootInstance(id: string): Promise<InstanceModel> {
+    const record = await readyInstance(id);
+    if (record.model.status !== "ready") throw new HttpFailure(409, { detail: `Instance ${id} is busy (${record.model.status})` });
+    record.model.status = "pending";
+    try {
+      await engine.restart(record.backendId);
+      record.model.status = "ready";
+    } catch (err) {
+      record.model.status = "error";
+      throw err;
+    }
+    return record.model;
+  }
+
+  function setTtl(record: InstanceRecord, seconds: number | null, action: ExpireAction): void {
+    record.model.ttl = { ttl_seconds: seconds, ttl_expire_at: seconds === null ? null : nowSeconds() + seconds, ttl_action: action };
+    // Before the machine is up, the boot schedules it (the TTL counts from ready).
+    if (record.backendId) scheduleTtl(record);
   }
 
   return {
@@ -208,6 +252,9 @@ export function createStore(backend: VMProvider, log: (line: string) => void): S
     snapshotInstance,
     deleteInstance,
     pauseInstance,
+    resumeInstance,
+    rebootInstance,
+    setTtl,
     removalsSettled: async () => {
       await Promise.allSettled([...removals]);
     },
