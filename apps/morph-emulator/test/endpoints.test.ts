@@ -25,7 +25,8 @@ let id = "";
 async function api(method: string, path: string, body?: unknown) {
   const response = await fetch(`${emulator.apiUrl}${path}`, {
     method,
-    headers: { authorization: `Bearer ${KEY}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+    // As the SDK sends every request: JSON content type even with no body.
+    headers: { authorization: `Bearer ${KEY}`, "content-type": "application/json", accept: "application/json" },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   const text = await response.text();
@@ -76,7 +77,7 @@ beforeAll(async () => {
     images: [{ id: "morphvm-minimal", name: "morphvm-minimal", reference: inject("baseImage") }],
   });
   await emulator.listen();
-  snapshotId = snapshotModelSchema.parse((await api("POST", "/snapshot", { image_id: "morphvm-minimal" })).body).id;
+  snapshotId = snapshotModelSchema.parse((await api("POST", "/snapshot", { image_id: "morphvm-minimal", readiness_check: { type: "timeout", timeout: 10 }, metadata: {} })).body).id;
   id = (await instance("POST", `/instance?snapshot_id=${snapshotId}`, { metadata: { suite: "endpoints" } })).id;
   await waitStatus("ready");
 });
