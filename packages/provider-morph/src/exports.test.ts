@@ -17,9 +17,11 @@ describeEntryPoints(import.meta.dirname, packageJson, {
   // The REST client and what tests check against: no semver guarantees.
   "./internal": [
     "BRANCH_KEY", "MORPH_ENDPOINTS", "REQUEST_SCHEMAS", "bootInstanceRequestSchema",
-    "branchInstanceRequestSchema", "buildExecCommand", "createMorphClient",
-    "createSnapshotRequestSchema", "execRequestSchema", "instanceModelSchema", "metadataSchema",
-    "snapshotInstanceRequestSchema", "startInstanceRequestSchema", "toShellLine", "updateTtlRequestSchema",
+    "branchInstanceRequestSchema", "branchInstanceResponseSchema", "buildExecCommand", "createMorphClient",
+    "createSnapshotRequestSchema", "execRequestSchema", "execResponseSchema", "exposeHttpServiceRequestSchema",
+    "httpValidationErrorSchema", "instanceModelSchema", "instanceSshKeySchema", "metadataSchema",
+    "snapshotInstanceRequestSchema", "snapshotModelSchema", "startInstanceRequestSchema", "toShellLine",
+    "updateTtlRequestSchema", "updateWakeRequestSchema",
   ],
 });
 
