@@ -1,18 +1,10 @@
-import { execFile, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { join } from "node:path";
-import { promisify } from "node:util";
-import { createDockerVMProvider } from "@vm/provider-docker";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { EMULATOR_LABEL, createMorphEmulator, type MorphEmulator } from "../src/index.js";
-
-declare module "vitest" {
-  export interface ProvidedContext {
-    baseImage: string;
-  }
-}
+import type { MorphEmulator } from "../src/index.js";
+import { labelled, removeLeftovers, run, startTestEmulator, waitFor } from "./support.js";
 
 // The emulator over raw HTTP, in this process, with real containers behind it.
-const run = promisify(execFile);
 const KEY = `emu-test-${Math.random().toString(36).slice(2)}`;
 const SESSION = `emu-test-${process.pid}-${Date.now().toString(36)}`;
 let emulator: MorphEmulator;
@@ -27,37 +19,13 @@ async function api(method: string, path: string, body?: unknown, key = KEY) {
   return { status: response.status, headers: response.headers, body: text === "" ? undefined : (JSON.parse(text) as Record<string, unknown>) };
 }
 
-async function labelled(session: string): Promise<string[]> {
-  const filter = `label=${EMULATOR_LABEL}=${session}`;
-  const containers = (await run("docker", ["ps", "-aq", "--filter", filter])).stdout.split("\n").filter(Boolean);
-  const images = (await run("docker", ["images", "-q", "--filter", filter])).stdout.split("\n").filter(Boolean);
-  return [...containers, ...images];
-}
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 beforeAll(async () => {
-  emulator = createMorphEmulator({
-    apiKey: KEY,
-    backend: createDockerVMProvider({ labels: { [EMULATOR_LABEL]: SESSION } }),
-    images: [{ id: "morphvm-minimal", name: "morphvm-minimal", reference: inject("baseImage") }],
-  });
-  await emulator.listen();
+  emulator = await startTestEmulator(KEY, SESSION);
 });
 
 afterAll(async () => {
   await emulator?.close();
-  const left = await labelled(SESSION);
-  if (left.length > 0) await run("docker", ["rm", "-f", ...left]).catch(() => run("docker", ["rmi", "-f", ...left]).catch(() => undefined));
-  expect(left).toEqual([]);
+  expect(await removeLeftovers(SESSION)).toEqual([]);
 });
 
 describe("auth and validation", () => {

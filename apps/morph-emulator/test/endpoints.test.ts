@@ -1,6 +1,3 @@
-import { execFile } from "node:child_process";
-import { promisify } from "node:util";
-import { createDockerVMProvider } from "@vm/provider-docker";
 import {
   branchInstanceResponseSchema,
   execResponseSchema,
@@ -9,13 +6,13 @@ import {
   instanceSshKeySchema,
   snapshotModelSchema,
 } from "@vm/provider-morph/internal";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { EMULATOR_LABEL, createMorphEmulator, type MorphEmulator } from "../src/index.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { EMULATOR_LABEL, type MorphEmulator } from "../src/index.js";
+import { removeLeftovers, run, startTestEmulator, waitFor } from "./support.js";
 
 // The endpoints beyond the provider's: requests shaped as the official SDK sends them (the
 // metadata object itself as the body, `{name, port}`, ...), answers checked with the spec's
 // generated schemas. One instance for the whole file.
-const run = promisify(execFile);
 const KEY = `emu-endpoints-${Math.random().toString(36).slice(2)}`;
 const SESSION = `emu-endpoints-${process.pid}-${Date.now().toString(36)}`;
 let emulator: MorphEmulator;
@@ -45,16 +42,6 @@ async function sh(line: string) {
   return execResponseSchema.parse(answer.body);
 }
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
 const waitStatus = (status: string) => waitFor(`instance ${status}`, async () => ((await instance("GET", `/instance/${id}`)).status === status ? true : undefined));
 
 /** The engine's state of the instance's container (found by the session label). */
@@ -71,12 +58,7 @@ function expectValidationError(answer: { status: number; body: unknown }, loc: u
 }
 
 beforeAll(async () => {
-  emulator = createMorphEmulator({
-    apiKey: KEY,
-    backend: createDockerVMProvider({ labels: { [EMULATOR_LABEL]: SESSION } }),
-    images: [{ id: "morphvm-minimal", name: "morphvm-minimal", reference: inject("baseImage") }],
-  });
-  await emulator.listen();
+  emulator = await startTestEmulator(KEY, SESSION);
   snapshotId = snapshotModelSchema.parse((await api("POST", "/snapshot", { image_id: "morphvm-minimal", readiness_check: { type: "timeout", timeout: 10 }, metadata: {} })).body).id;
   id = (await instance("POST", `/instance?snapshot_id=${snapshotId}`, { metadata: { suite: "endpoints" } })).id;
   await waitStatus("ready");
@@ -84,10 +66,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await emulator?.close();
-  const filter = `label=${EMULATOR_LABEL}=${SESSION}`;
-  const left = [...(await run("docker", ["ps", "-aq", "--filter", filter])).stdout.split("\n"), ...(await run("docker", ["images", "-q", "--filter", filter])).stdout.split("\n")].filter(Boolean);
-  if (left.length > 0) await run("docker", ["rm", "-f", ...left]).catch(() => run("docker", ["rmi", "-f", ...left]).catch(() => undefined));
-  expect(left).toEqual([]);
+  expect(await removeLeftovers(SESSION)).toEqual([]);
 });
 
 describe("validation the spec asks for", () => {
