@@ -51,7 +51,7 @@ export const VM_ASSUMPTIONS: readonly VMAssumption[] = [
   {
     id: "linux-kernel-paths",
     text: "a Linux /proc (/proc/version, /proc/self/status, /proc/<pid>/cmdline), a tmpfs at /dev/shm writable by root, and mkfifo",
-    cases: "files.fifo-refused, files.device-socket-refused, files.symlinked-parent-into-dev-shm, exec.kill-escalation",
+    cases: "files.fifo-refused, files.device-socket-refused, files.symlinked-parent-into-dev-shm, exec.kill-escalation, processes.fork-runs-each-app-once",
   },
   {
     id: "node",

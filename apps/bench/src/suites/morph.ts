@@ -4,6 +4,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { join } from "node:path";
 import type { VMProvider } from "@vm/core";
 import { createMorphVMProvider } from "@vm/provider-morph";
+import { toShellLine } from "@vm/provider-morph/internal";
 import type { BenchContext } from "../context.js";
 import { EMULATOR_SESSION_LABEL } from "../context.js";
 import type { CaseResult, Variant } from "../harness.js";
@@ -85,7 +86,9 @@ export async function morphSuite(ctx: BenchContext): Promise<MorphSuiteResult> {
     if (!res.ok) throw new Error(`${method} ${path}: HTTP ${res.status} ${(await res.text()).slice(0, 200)}`);
     return (await res.json()) as T;
   };
-  const rawExec = (id: string, command: string[]) => raw<ExecResponse>("POST", `/instance/${encodeURIComponent(id)}/exec`, { command });
+  // Morph runs exec "via SSH" (the elements joined, then a shell): a raw client sends the argv
+  // as one quoted shell line too, as the provider does.
+  const rawExec = (id: string, argv: string[]) => raw<ExecResponse>("POST", `/instance/${encodeURIComponent(id)}/exec`, { command: [toShellLine(argv)] });
   const provider: VMProvider = createMorphVMProvider({ apiKey, baseUrl: apiUrl });
   const cases: CaseResult[] = [];
   let instanceId: string | undefined;

@@ -12,6 +12,7 @@ import { specialFileCases } from "./files-special.js";
 import { fileCases } from "./files.js";
 import { instanceCases } from "./instances.js";
 import { processCases } from "./processes.js";
+import { processForkCases } from "./processes-fork.js";
 import { forkLimitCases } from "./fork-limit.js";
 import { snapshotCases } from "./snapshots.js";
 import { ttlCases } from "./ttl.js";
@@ -27,7 +28,7 @@ export const CASE_GROUPS: readonly CaseGroup[] = [
   { id: "exec", title: "instances: exec", cases: [...execCases, ...execIdentityCases, ...execKillCases] },
   { id: "files", title: "files", cases: [...fileCases, ...filePathCases, ...specialFileCases, ...specialTargetCases, ...largeInPlaceCases, ...foreignDirectoryCases] },
   { id: "snapshots", title: "snapshots and images", cases: [...snapshotCases, ...stoppedSnapshotCases] },
-  { id: "processes", title: "processes (PM2)", cases: processCases },
+  { id: "processes", title: "processes (PM2)", cases: [...processCases, ...processForkCases] },
   { id: "concurrency", title: "concurrency", cases: concurrencyCases },
   { id: "types", title: "argument types", cases: typeCases },
 ];
