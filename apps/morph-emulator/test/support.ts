@@ -19,6 +19,10 @@ export async function startTestEmulator(apiKey: string, session: string): Promis
     apiKey,
     backend: createDockerVMProvider({ labels: { [EMULATOR_LABEL]: session } }),
     images: [{ id: "morphvm-minimal", name: "morphvm-minimal", reference: inject("baseImage") }],
+    // Only errors (500s, failed TTL actions): what a failing test needs to say why.
+    log: (line) => {
+      if (/^(error in|unhandled|ttl .* failed)/.test(line)) console.error(`[emulator ${session}] ${line}`);
+    },
   });
   await emulator.listen();
   return emulator;
