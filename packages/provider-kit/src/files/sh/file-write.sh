@@ -41,8 +41,13 @@ __VM_STAGING__
 # its target also removes that target ($created) when it fails.
 created=
 cleanup() {
+  local rc=$?
   if [ -n "$created" ]; then rm -f -- "$created"; fi
   leave_stage
+  # A failed write from stdin reads the rest of it (discarded) before it exits: a writer still
+  # sending would meet a closed pipe (EPIPE; a reset connection on Docker) instead of this
+  # answer, and lose its reason (a full disk) with it. A writer that died gives EOF at once.
+  if [ "$rc" != 0 ] && [ "$src" = stdin ]; then cat >/dev/null 2>&1 || :; fi
 }
 trap cleanup EXIT
 # A writer killed with SIGKILL never runs its EXIT trap. Its staging directory (or the temp
