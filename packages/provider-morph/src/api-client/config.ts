@@ -1,5 +1,5 @@
 import type { Logger } from "@vm/core";
-import { VMError, assertInteger, type ErrorContext } from "@vm/provider-kit";
+import { VMError, assertInteger, assertLogger, type ErrorContext } from "@vm/provider-kit";
 import { MORPH_DEFAULT_MAX_RESPONSE_BYTES, MORPH_MAX_RESPONSE_BYTES_LIMIT } from "./body.js";
 import { MORPH_DEFAULT_TIMEOUT_MS } from "../defaults.js";
 import type { MorphRetryOptions } from "./retry.js";
@@ -60,16 +60,6 @@ function checkRetry(raw: unknown, ctx: ErrorContext): MorphRetryOptions | undefi
   return retry;
 }
 
-/** Checks a `logger`: an object with the four `Logger` methods. */
-export function checkLogger(raw: unknown, ctx: ErrorContext): Logger | undefined {
-  if (raw === undefined) return undefined;
-  const logger = raw as Record<string, unknown> | null;
-  if (typeof logger !== "object" || logger === null || !["debug", "info", "warn", "error"].every((m) => typeof logger[m] === "function")) {
-    invalid("logger must be an object with debug, info, warn and error methods", ctx);
-  }
-  return raw as Logger;
-}
-
 /** Checks that `options` is an object (or absent). */
 export function checkOptionsObject(raw: unknown, ctx: ErrorContext): Record<string, unknown> {
   if (raw === undefined) return {};
@@ -96,5 +86,7 @@ export function resolveClientOptions(raw: unknown, ctx: ErrorContext): ResolvedC
   assertInteger(timeoutMs, ctx, "timeoutMs", 1, MAX_TIMEOUT_MS);
   const maxResponseBytes = options.maxResponseBytes ?? MORPH_DEFAULT_MAX_RESPONSE_BYTES;
   assertInteger(maxResponseBytes, ctx, "maxResponseBytes", 1024, MORPH_MAX_RESPONSE_BYTES_LIMIT);
-  return { apiKey, baseUrl, origin, timeoutMs, retry: checkRetry(options.retry, ctx), logger: checkLogger(options.logger, ctx), maxResponseBytes };
+  const logger = options.logger;
+  assertLogger(logger, ctx);
+  return { apiKey, baseUrl, origin, timeoutMs, retry: checkRetry(options.retry, ctx), logger, maxResponseBytes };
 }
