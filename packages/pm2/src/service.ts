@@ -1,5 +1,5 @@
 import type { ExecFunction, ExecResult, ProcessInfo, ProcessLogs, VMProcessService } from "@vm/core";
-import { VMError, assertId, assertInteger, isVMError, type ErrorContext } from "@vm/provider-kit";
+import { VMError, assertAbsolutePath, assertId, assertInteger, isVMError, type ErrorContext } from "@vm/provider-kit";
 import { createProcess } from "./builder.js";
 import { ecosystemJson, resolveStart } from "./config.js";
 import { DEFAULT_PM2_HOME, DEFAULT_PROVIDER } from "./constants.js";
@@ -99,7 +99,7 @@ export function assertPM2Home(pm2Home: unknown, ctx: ErrorContext): asserts pm2H
   homeFor(pm2Home as PM2Home, "", ctx);
 }
 
-/** The home for one instance, checked: absolute, no NUL, at most 4096 bytes. */
+/** The home for one instance, checked as the kit checks every path (absolute, no NUL, PATH_MAX). */
 function homeFor(pm2Home: PM2Home, instanceId: string, ctx: ErrorContext): string {
   let home: unknown;
   try {
@@ -107,9 +107,7 @@ function homeFor(pm2Home: PM2Home, instanceId: string, ctx: ErrorContext): strin
   } catch (err) {
     throw new VMError("INVALID_ARGUMENT", "pm2Home threw for this instance", { ...ctx, cause: err });
   }
-  if (typeof home !== "string" || !home.startsWith("/") || home.includes("\0") || Buffer.byteLength(home) > 4096) {
-    throw new VMError("INVALID_ARGUMENT", "pm2Home must be an absolute path (or a function returning one)", ctx);
-  }
+  assertAbsolutePath(home, ctx, "pm2Home");
   return home;
 }
 
