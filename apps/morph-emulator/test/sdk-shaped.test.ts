@@ -66,8 +66,8 @@ describe("the official SDK's requests", () => {
   it("creates a snapshot with resources, and the instance gets them and has them enforced", async () => {
     expect(snapshot.spec).toEqual({ vcpus: 1, memory: 512, disk_size: 8192 });
     expect((await getInstance(instance.id)).spec).toEqual({ vcpus: 1, memory: 512, disk_size: 8192 });
-    // The memory limit is in force inside (a cgroup limit in the emulator; the VM's RAM on Morph).
-    const limit = await exec(instance.id, "cat /sys/fs/cgroup/memory.max");
+    // The memory limit is in force inside (a cgroup limit in the emulator, v2 or v1; the VM's RAM on Morph).
+    const limit = await exec(instance.id, "cat /sys/fs/cgroup/memory.max 2>/dev/null || cat /sys/fs/cgroup/memory/memory.limit_in_bytes");
     expect(limit).toMatchObject({ exit_code: 0, stdout: `${512 * 1024 * 1024}\n` });
   });
 
