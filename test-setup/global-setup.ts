@@ -9,6 +9,8 @@ import { daemonKey, listPm2Daemons } from "./pm2-daemons.js";
 declare module "vitest" {
   export interface ProvidedContext {
     baseImage: string;
+    /** `unix:///…/podman.sock`: Podman's Docker-compatible API (scripts/podman-engine.sh), with `baseImage` loaded. */
+    podmanHost: string;
     /** `{ "dev.vm.test-run": <this run's id> }`: pass to `createDockerVMProvider({ labels })` / `docker run --label`. */
     testRunLabels: Record<string, string>;
   }
@@ -162,6 +164,12 @@ export function setup(project: TestProject): () => Promise<void> {
   }
   process.env.VM_BASE_IMAGE = image;
   project.provide("baseImage", image);
+  // The second engine: Podman serving the Docker API, the base image loaded from Docker.
+  const podmanHost = lines(
+    execFileSync("bash", [join(root, "scripts", "podman-engine.sh"), image], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] }),
+  ).pop();
+  if (!podmanHost) throw new Error("scripts/podman-engine.sh printed no socket");
+  project.provide("podmanHost", podmanHost);
   // Test workers inherit this; tests label what they create with it (see TEST_RUN_LABEL).
   const runId = (process.env.VM_TEST_RUN_ID ||= `run-${randomUUID()}`);
   project.provide("testRunLabels", { [TEST_RUN_LABEL]: runId });
