@@ -1,5 +1,6 @@
 import type { Logger } from "@vm/core";
 import type Dockerode from "dockerode";
+import type { EngineKind } from "./engine-kind.js";
 
 /** What every service of one provider shares. Internal. */
 export interface DockerContext {
@@ -11,4 +12,6 @@ export interface DockerContext {
   readonly maxFileBytes: number;
   readonly bootTimeoutMs: number;
   readonly extraLabels: Record<string, string>;
+  /** Which engine answers (asked once): only for what must differ between engines. */
+  readonly engineKind: () => Promise<EngineKind>;
 }

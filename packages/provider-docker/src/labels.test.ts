@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DOCKER_LABELS, buildLabels, labelFilters, matchesMetadata, readLabel, readMetadata } from "./labels.js";
+import { DOCKER_LABELS, buildLabels, labelFilters, matchesLabelFilters, matchesMetadata, podmanLabelChanges, readLabel, readMetadata } from "./labels.js";
 
 describe("buildLabels", () => {
   it("labels an instance with kind, metadata (JSON and one label per key), TTL and extras", () => {
@@ -80,5 +80,29 @@ describe("labelFilters / matchesMetadata", () => {
     expect(matchesMetadata({}, { toString: "x" })).toBe(false);
     expect(matchesMetadata({ a: "" }, { a: "" })).toBe(true);
     expect(matchesMetadata({ a: "1" }, undefined)).toBe(true);
+  });
+});
+
+describe("podmanLabelChanges", () => {
+  it("quotes each label as Podman reads it back (outer quotes stripped, nothing unescaped)", () => {
+    expect(podmanLabelChanges({ "dev.vm.kind": "snapshot", "a b": 'say "hi" \\n', empty: "" })).toEqual([
+      'LABEL "dev.vm.kind"="snapshot"',
+      'LABEL "a b"="say "hi" \\n"',
+      'LABEL "empty"=""',
+    ]);
+  });
+  it("leaves out what Podman cannot store: line breaks anywhere, = or \" in a key", () => {
+    expect(podmanLabelChanges({ "x\ny": "v", "k=v": "v", 'q"k': "v", ok: "a\nb", cr: "a\rb", kept: "v" })).toEqual(['LABEL "kept"="v"']);
+  });
+});
+
+describe("matchesLabelFilters", () => {
+  it("ANDs key=value and bare-key filters, as the engine does", () => {
+    const labels = { a: "1", b: "x=y", c: "" };
+    expect(matchesLabelFilters(labels, ["a=1", "b=x=y", "c"])).toBe(true);
+    expect(matchesLabelFilters(labels, ["a=1", "b=x"])).toBe(false);
+    expect(matchesLabelFilters(labels, ["d"])).toBe(false);
+    expect(matchesLabelFilters({ ["__proto__"]: "1" }, ["toString"])).toBe(false);
+    expect(matchesLabelFilters(null, [])).toBe(true);
   });
 });

@@ -125,5 +125,41 @@ export function labelFilters(kind: ResourceKind, metadata: Record<string, string
   return filters;
 }
 
+/**
+ * The engine-side filter for image lists: ONE label (the kind), because Podman answers `[]` to
+ * an image list with two or more `label` filters (Docker ANDs them). Check the rest of a
+ * `labelFilters` list on the client with `matchesLabelFilters`.
+ */
+export function imageLabelFilter(kind: ResourceKind): string[] {
+  return [`${DOCKER_LABELS.kind}=${kind}`];
+}
+
+/** True when `labels` satisfies every `key=value` (or bare `key`: present) filter, as the engine would. */
+export function matchesLabelFilters(labels: Record<string, string> | null | undefined, filters: readonly string[]): boolean {
+  return filters.every((filter) => {
+    const eq = filter.indexOf("=");
+    if (eq < 0) return labels != null && Object.hasOwn(labels, filter);
+    const key = filter.slice(0, eq);
+    return labels != null && Object.hasOwn(labels, key) && labels[key] === filter.slice(eq + 1);
+  });
+}
+
+/**
+ * Podman's `POST /commit` ignores the JSON body (where Docker takes the new image's Labels), so
+ * there labels travel as `changes`: `LABEL "key"="value"`. Podman strips the outer quotes and
+ * keeps the rest byte for byte (no unescaping), but splits changes on line breaks, so a label
+ * with a line break in its key or value, or a key holding `=` or `"`, cannot be stored: it is
+ * left out. Nothing is lost with it: `dev.vm.metadata` (JSON, never a raw line break) stays the
+ * truth, and lists check metadata on the client.
+ */
+export function podmanLabelChanges(labels: Record<string, string>): string[] {
+  const changes: string[] = [];
+  for (const [key, value] of Object.entries(labels)) {
+    if (/[\r\n="]/.test(key) || /[\r\n]/.test(value)) continue;
+    changes.push(`LABEL "${key}"="${value}"`);
+  }
+  return changes;
+}
+
 // The one matcher both providers use lives in @vm/provider-kit; re-exported here for existing importers.
 export { matchesMetadata } from "@vm/provider-kit";

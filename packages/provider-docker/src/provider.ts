@@ -11,6 +11,7 @@ import { DEFAULT_MAX_FILE_BYTES, DEFAULT_MAX_OUTPUT_BYTES, DEFAULT_REQUEST_TIMEO
 import { createImageService } from "./services/images.js";
 import { createInstanceService } from "./services/instances.js";
 import { createSnapshotService } from "./services/snapshots.js";
+import { engineKindProbe } from "./engine-kind.js";
 import { withRequestTimeouts } from "./request-timeout.js";
 
 /**
@@ -177,6 +178,7 @@ export function createDockerVMProvider(options: DockerVMProviderOptions = {}): V
     maxFileBytes,
     bootTimeoutMs,
     extraLabels,
+    engineKind: engineKindProbe(docker),
   };
   const ensureManaged = createManagedCheck(ctx);
   // Snapshots run `pm2 save` through the instance service, which needs the snapshots (fork).

@@ -5,7 +5,7 @@ import type Dockerode from "dockerode";
 import type { DockerContext } from "../context.js";
 import { inspectInstance, isoDate } from "../containers.js";
 import { fromDockerError } from "../errors.js";
-import { DOCKER_LABELS, buildLabels, labelFilters, readLabel, readMetadata } from "../labels.js";
+import { DOCKER_LABELS, buildLabels, imageLabelFilter, labelFilters, matchesLabelFilters, podmanLabelChanges, readLabel, readMetadata } from "../labels.js";
 import { snapshotSourceLabels, sweepSnapshotSources } from "../snapshot-source.js";
 import type { ForkSupport } from "./instances.js";
 
@@ -54,12 +54,12 @@ export function createSnapshotService(
   async function findByDigest(digest: string, operation: string): Promise<VMSnapshot | undefined> {
     let images: Dockerode.ImageInfo[];
     try {
-      images = await ctx.docker.listImages({ filters: { label: [...labelFilters("snapshot"), `${DOCKER_LABELS.digest}=${digest}`] } });
+      images = await ctx.docker.listImages({ filters: { label: imageLabelFilter("snapshot") } });
     } catch (err) {
       throw fromDockerError(err, { provider: ctx.provider, operation });
     }
     const match = images
-      .filter((i) => isKind(i.Labels, "snapshot") && i.Labels[DOCKER_LABELS.digest] === digest)
+      .filter((i) => isKind(i.Labels, "snapshot") && i.Labels[DOCKER_LABELS.digest] === digest && matchesLabelFilters(i.Labels, labelFilters("snapshot", {}, ctx.extraLabels)))
       .sort((a, b) => a.Created - b.Created)[0];
     return match ? toSnapshot(match.Id, match.Labels, match.Created) : undefined;
   }
@@ -87,8 +87,10 @@ export function createSnapshotService(
     try {
       // Query and body are separate: the body is the new image's config (merged by the
       // engine with the container's), and its Labels override every inherited dev.vm.* key.
+      // Podman ignores that body: there the labels go as `changes` (see podmanLabelChanges).
+      const podman = (await ctx.engineKind()) === "podman";
       const result = (await container.commit({
-        _query: { container: container.id, repo: SNAPSHOT_REPOSITORY, tag, pause: true },
+        _query: { container: container.id, repo: SNAPSHOT_REPOSITORY, tag, pause: true, ...(podman ? { changes: podmanLabelChanges(labels) } : {}) },
         _body: { Labels: labels },
       })) as { Id?: string };
       if (!result.Id) throw new VMError("INTERNAL", "the engine returned no image id for the commit", { provider: ctx.provider, operation });
@@ -156,12 +158,14 @@ export function createSnapshotService(
       const extra = filters.digest !== undefined ? { ...ctx.extraLabels, [DOCKER_LABELS.digest]: filters.digest } : ctx.extraLabels;
       let images: Dockerode.ImageInfo[];
       try {
-        images = await ctx.docker.listImages({ filters: { label: labelFilters("snapshot", filters.metadata, extra) } });
+        images = await ctx.docker.listImages({ filters: { label: imageLabelFilter("snapshot") } });
       } catch (err) {
         throw fromDockerError(err, ectx);
       }
+      // Metadata is checked from dev.vm.metadata below (per-key labels may be missing on Podman).
+      const wanted = labelFilters("snapshot", {}, extra);
       return images
-        .filter((i) => isKind(i.Labels, "snapshot"))
+        .filter((i) => isKind(i.Labels, "snapshot") && matchesLabelFilters(i.Labels, wanted))
         .map((i) => toSnapshot(i.Id, i.Labels, i.Created))
         .filter((s) => matchesSnapshotFilters(s, filters));
     },
@@ -290,7 +294,8 @@ export function createSnapshotService(
   /** Fork snapshots whose forks were removed without `terminate` (TTL terminate, docker rm). */
   async function releaseOrphans(): Promise<void> {
     try {
-      const images = await ctx.docker.listImages({ filters: { label: labelFilters("fork-snapshot", {}, ctx.extraLabels) } });
+      const wanted = labelFilters("fork-snapshot", {}, ctx.extraLabels);
+      const images = (await ctx.docker.listImages({ filters: { label: imageLabelFilter("fork-snapshot") } })).filter((i) => matchesLabelFilters(i.Labels, wanted));
       for (const image of images) {
         if ((await usersOf(image.Id, "instances.fork")).length > 0) continue;
         // Only images at least a minute old: a concurrent fork may be about to boot from a new one.
