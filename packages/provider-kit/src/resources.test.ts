@@ -33,8 +33,9 @@ describe("readResources", () => {
     expect(failure(() => readResources({ diskMb: 255 }, ctx)).message).toBe("resources.diskMb must be a whole number from 256 to 16777216, got number 255");
     // A memory size in bytes is refused, not read as petabytes.
     expect(failure(() => readResources({ memoryMb: 2 * 1024 ** 3 }, ctx)).message).toContain("got number 2147483648");
-    for (const bad of [1.5, NaN, Infinity, "2", null, 2n, true, [2], {}]) {
-      for (const key of ["vcpus", "memoryMb", "diskMb"]) expect(failure(() => readResources({ [key]: bad }, ctx)).code, `${key}: ${String(bad)}`).toBe("INVALID_ARGUMENT");
+    const bad: [string, unknown][] = [["1.5", 1.5], ["NaN", NaN], ["Infinity", Infinity], ['"2"', "2"], ["null", null], ["2n", 2n], ["true", true], ["[2]", [2]], ["{}", {}]];
+    for (const [label, value] of bad) {
+      for (const key of ["vcpus", "memoryMb", "diskMb"]) expect(failure(() => readResources({ [key]: value }, ctx)).code, `${key}: ${label}`).toBe("INVALID_ARGUMENT");
     }
     expect(failure(() => readResources({ vcpus: VM_RESOURCE_LIMITS.vcpus.max + 1 }, ctx)).code).toBe("INVALID_ARGUMENT");
   });

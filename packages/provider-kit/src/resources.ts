@@ -47,7 +47,7 @@ export function readResources(value: unknown, ctx: ErrorContext): VMResources | 
   for (const key of KEYS) {
     if (copy[key] !== undefined) assertInteger(copy[key], ctx, `resources.${key}`, VM_RESOURCE_LIMITS[key].min, VM_RESOURCE_LIMITS[key].max);
   }
-  return copy as VMResources;
+  return copy;
 }
 
 /**
