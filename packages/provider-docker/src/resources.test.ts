@@ -8,7 +8,7 @@ import { hostConfigFor, resourcesOf } from "./resources.js";
 function contextWith(ncpu: number | undefined): DockerContext & { asked: () => number } {
   let asked = 0;
   const docker = { info: () => (asked++, Promise.resolve({ NCPU: ncpu })) } as unknown as Dockerode;
-  return { docker, provider: "docker", network: undefined, logger: undefined, maxOutputBytes: 1, maxFileBytes: 1, bootTimeoutMs: 1, extraLabels: {}, asked: () => asked };
+  return { docker, provider: "docker", network: undefined, logger: undefined, maxOutputBytes: 1, maxFileBytes: 1, bootTimeoutMs: 1, extraLabels: {}, engineKind: () => Promise.resolve("docker"), asked: () => asked };
 }
 
 describe("hostConfigFor", () => {
