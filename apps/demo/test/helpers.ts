@@ -92,17 +92,19 @@ export function startDemo(args: readonly string[], env: NodeJS.ProcessEnv = {}):
 }
 
 /** Containers and images on the engine that carry this run's label (through the Docker API socket). */
-export async function leftovers(runId: string): Promise<{ containers: string[]; images: string[] }> {
+export async function leftovers(runId: string, host?: string): Promise<{ containers: string[]; images: string[] }> {
   const filter = `label=${RUN_LABEL}=${runId}`;
-  const containers = await run("docker", ["ps", "-a", "-q", "--no-trunc", "--filter", filter]);
-  const images = await run("docker", ["images", "-a", "-q", "--no-trunc", "--filter", filter]);
+  const on = host === undefined ? [] : ["-H", host];
+  const containers = await run("docker", [...on, "ps", "-a", "-q", "--no-trunc", "--filter", filter]);
+  const images = await run("docker", [...on, "images", "-a", "-q", "--no-trunc", "--filter", filter]);
   const lines = (text: string) => text.split("\n").filter(Boolean);
   return { containers: lines(containers.stdout), images: lines(images.stdout) };
 }
 
 /** Last-resort cleanup so a failing test does not leak: removes only this run's resources. */
-export async function removeLeftovers(runId: string): Promise<void> {
-  const { containers, images } = await leftovers(runId);
-  if (containers.length > 0) await run("docker", ["rm", "-f", "-v", ...containers]).catch(() => undefined);
-  for (const image of images) await run("docker", ["rmi", "-f", image]).catch(() => undefined);
+export async function removeLeftovers(runId: string, host?: string): Promise<void> {
+  const { containers, images } = await leftovers(runId, host);
+  const on = host === undefined ? [] : ["-H", host];
+  if (containers.length > 0) await run("docker", [...on, "rm", "-f", "-v", ...containers]).catch(() => undefined);
+  for (const image of images) await run("docker", [...on, "rmi", "-f", image]).catch(() => undefined);
 }
