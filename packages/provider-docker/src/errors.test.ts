@@ -31,6 +31,8 @@ describe("fromDockerError", () => {
     [404, "page not found", "INTERNAL"],
     [500, "open /x: permission denied", "PERMISSION_DENIED"],
     [500, 'Error processing tar file(exit status 1): cannot overwrite directory "/d/sub" with non-directory "/d"', "INVALID_ARGUMENT"],
+    // Podman 4.3's answer to the same upload.
+    [500, 'copier: put: error creating "/d/sub": creating "/d/sub": file exists', "INVALID_ARGUMENT"],
     [500, "extraction point is not a directory", "INVALID_ARGUMENT"],
     [500, "mkdir /proc/x: read-only file system", "PERMISSION_DENIED"],
     [500, "write /var/lib/docker/overlay2/abc/merged/tmp/a: no space left on device", "RESOURCE_EXHAUSTED"],

@@ -71,8 +71,9 @@ export function dockerErrorCode(err: unknown): VMErrorCode {
     if (/permission denied|read-only file system|operation not permitted/.test(message)) return "PERMISSION_DENIED";
     // A full file system: the instance's (an archive upload) or the engine's (a commit, a create).
     if (/no space left on device|disk quota exceeded/.test(message)) return "RESOURCE_EXHAUSTED";
-    // Archive extraction: a directory where a file should go, or a file where a directory should.
-    if (/cannot overwrite (directory|non-directory)|not a directory|is a directory/.test(message)) return "INVALID_ARGUMENT";
+    // Archive extraction: a directory where a file should go, or a file where a directory should
+    // (Docker: "cannot overwrite directory"; Podman's copier: "copier: put: error creating …: file exists").
+    if (/cannot overwrite (directory|non-directory)|not a directory|is a directory|copier: put: .*file exists/.test(message)) return "INVALID_ARGUMENT";
     return byStatus;
   }
   const code = field(err, "code") ?? field(field(err, "cause"), "code");
