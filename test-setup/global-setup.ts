@@ -26,8 +26,9 @@ export const MANAGED_LABEL = "dev.vm.managed";
  */
 export const TEST_RUN_LABEL = "dev.vm.test-run";
 
-function docker(args: string[]): string {
-  return execFileSync("docker", args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+/** The docker CLI against Docker's engine, or another engine's Docker API at `host` (Podman's). */
+function docker(args: string[], host?: string): string {
+  return execFileSync("docker", host === undefined ? args : ["-H", host, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
 }
 
 function lines(text: string): string[] {
@@ -43,18 +44,18 @@ interface Inventory {
 }
 
 /** Everything the leak check watches: labelled containers and images, and containers of the base image. */
-function inventory(baseImage: string): Inventory {
+function inventory(baseImage: string, host?: string): Inventory {
   const containers = new Map<string, string>();
   const format = "{{.ID}}\t{{.Image}}\t{{.Names}}\t{{.Status}}";
   for (const filter of [`label=${MANAGED_LABEL}`, `ancestor=${baseImage}`]) {
-    for (const line of lines(docker(["ps", "-a", "--no-trunc", "--filter", filter, "--format", format]))) {
+    for (const line of lines(docker(["ps", "-a", "--no-trunc", "--filter", filter, "--format", format], host))) {
       const [id = "", image, name, status] = line.split("\t");
       containers.set(id, `container ${id.slice(0, 12)} ${name} (image ${image}, ${status})`);
     }
   }
   const images = new Map<string, string>();
   const imageFormat = "{{.ID}}\t{{.Repository}}:{{.Tag}}\t{{.CreatedSince}}";
-  for (const line of lines(docker(["images", "-a", "--no-trunc", "--filter", `label=${MANAGED_LABEL}`, "--format", imageFormat]))) {
+  for (const line of lines(docker(["images", "-a", "--no-trunc", "--filter", `label=${MANAGED_LABEL}`, "--format", imageFormat], host))) {
     const [id = "", ref, created] = line.split("\t");
     images.set(id, `image ${id.replace(/^sha256:/, "").slice(0, 12)} ${ref} (created ${created})`);
   }
@@ -62,11 +63,11 @@ function inventory(baseImage: string): Inventory {
 }
 
 /** The test-run label of each object ("" when it has none); objects that vanished meanwhile are left out. */
-function runLabels(kind: "container" | "image", ids: string[]): Map<string, string> {
+function runLabels(kind: "container" | "image", ids: string[], host?: string): Map<string, string> {
   const out = new Map<string, string>();
   for (const id of ids) {
     try {
-      const label = docker([kind, "inspect", "--format", `{{index .Config.Labels "${TEST_RUN_LABEL}"}}`, id]).trim();
+      const label = docker([kind, "inspect", "--format", `{{index .Config.Labels "${TEST_RUN_LABEL}"}}`, id], host).trim();
       out.set(id, label === "<no value>" ? "" : label);
     } catch {
       // Removed between listing and inspecting: not a leak.
@@ -75,15 +76,15 @@ function runLabels(kind: "container" | "image", ids: string[]): Map<string, stri
   return out;
 }
 
-function leftovers(before: Inventory, baseImage: string, runId: string): string[] {
-  const now = inventory(baseImage);
+function leftovers(before: Inventory, baseImage: string, runId: string, host?: string): string[] {
+  const now = inventory(baseImage, host);
   const out: string[] = [];
   for (const kind of ["container", "image"] as const) {
     const current = kind === "container" ? now.containers : now.images;
     const known = kind === "container" ? before.containers : before.images;
     const fresh = [...current.keys()].filter((id) => !known.has(id));
-    for (const [id, label] of runLabels(kind, fresh)) {
-      if (label === "" || label === runId) out.push(current.get(id) ?? id);
+    for (const [id, label] of runLabels(kind, fresh, host)) {
+      if (label === "" || label === runId) out.push(`${host === undefined ? "" : "Podman: "}${current.get(id) ?? id}`);
     }
   }
   return out;
@@ -176,6 +177,7 @@ export function setup(project: TestProject): () => Promise<void> {
 
   // Leak check: whatever carries our label, or runs the base image, and was not there before the run.
   const before = inventory(image);
+  const podmanBefore = inventory(image, podmanHost);
   const pm2Before = new Set(listPm2Daemons().map(daemonKey));
   const baseImage = image;
   return async () => {
@@ -183,7 +185,7 @@ export function setup(project: TestProject): () => Promise<void> {
     if (mode === "off") return;
     // Cleanups that finish just after their test (and other runs sharing this engine) get a short grace.
     const engines = privateEngineLeftovers(runId);
-    const check = () => [...leftovers(before, baseImage, runId), ...pm2Leftovers(pm2Before, runId)];
+    const check = () => [...leftovers(before, baseImage, runId), ...leftovers(podmanBefore, baseImage, runId, podmanHost), ...pm2Leftovers(pm2Before, runId)];
     let leaked = check();
     // Up to 60 s (it ends as soon as nothing is left): a loaded engine removes containers late.
     for (let i = 0; i < 120 && leaked.length > 0; i++) {
