@@ -5,10 +5,11 @@
 # positional arguments. Ops:
 #   probe   <prefix>                               prints node=<version>, pm2=<version> (empty: not on
 #                                                  PATH), user=, arch=, libc=, fetch= (curl, wget or empty)
-#   unpack  <prefix> <node.gz|""> <pm2.tgz|""> <dir>  installs an uploaded gzip'd node executable as
-#                                                  <prefix>/bin/node and an uploaded tar.gz whose top
-#                                                  directory <dir> is the pm2 package as
-#                                                  <prefix>/lib/node_modules/pm2; deletes the uploads
+#   unpack  <prefix> <upload dir> <top>            installs what the client uploaded to <upload dir>, then
+#                                                  deletes the directory: node.gz.* (parts, in name order,
+#                                                  of a gzip'd node executable) as <prefix>/bin/node, and
+#                                                  pm2.tgz.* (parts of a tar.gz whose top directory <top>
+#                                                  is the pm2 package) as <prefix>/lib/node_modules/pm2
 #   network <prefix> <node version|""> <pm2 version|"">  downloads Node from nodejs.org (curl or wget)
 #                                                  and installs pm2 with that Node's npm
 # <prefix>/bin goes first on PATH for the checks, as it does for the execs that run pm2 later
@@ -45,19 +46,20 @@ case "$op" in
       "$node_v" "$(pm2_version)" "$(id -un 2>/dev/null || id -u)" "$(uname -m)" "$libc" "$fetch"
     ;;
   unpack)
-    node_gz="$1"; pm2_tgz="$2"; top="$3"
-    trap 'rm -f "$node_gz" "$pm2_tgz"; rm -rf "$prefix/lib/node_modules/.vm-pm2-install.$$"' EXIT
+    uploads="$1"; top="$2"
+    trap 'rm -rf "$uploads" "$prefix/lib/node_modules/.vm-pm2-install.$$" "$prefix/bin/.node.$$"' EXIT
     mkdir -p "$prefix/bin" "$prefix/lib/node_modules"
-    if [ -n "$node_gz" ]; then
+    # The parts were written in parallel; their zero-padded names sort in upload order.
+    if [ -e "$uploads/node.gz.0000" ]; then
       # Written next to its place, then renamed over it: a running node keeps its old file.
-      gzip -dc "$node_gz" >"$prefix/bin/.node.$$"
+      cat "$uploads"/node.gz.* | gzip -dc >"$prefix/bin/.node.$$"
       chmod 755 "$prefix/bin/.node.$$"
       mv -f "$prefix/bin/.node.$$" "$prefix/bin/node"
     fi
-    if [ -n "$pm2_tgz" ]; then
+    if [ -e "$uploads/pm2.tgz.0000" ]; then
       stage="$prefix/lib/node_modules/.vm-pm2-install.$$"
       mkdir -p "$stage"
-      tar -xzf "$pm2_tgz" -C "$stage" --no-same-owner
+      cat "$uploads"/pm2.tgz.* | tar -xzf - -C "$stage" --no-same-owner
       [ -f "$stage/$top/bin/pm2" ] || { echo "the uploaded pm2 tree has no $top/bin/pm2" >&2; exit 1; }
       rm -rf "$prefix/lib/node_modules/pm2"
       mv "$stage/$top" "$prefix/lib/node_modules/pm2"
