@@ -71,7 +71,8 @@ else
   log "starting dockerd --bridge=none --iptables=false --ip6tables=false (log: ${log_file})"
   mkdir -p "$(dirname "$log_file")"
   # setsid + nohup: the daemon outlives this script and the caller's session and terminal.
-  setsid nohup dockerd --bridge=none --iptables=false --ip6tables=false >>"$log_file" 2>&1 </dev/null &
+  # 9>&-: the daemon must not hold the start lock (it outlives this script).
+  setsid nohup dockerd --bridge=none --iptables=false --ip6tables=false >>"$log_file" 2>&1 </dev/null 9>&- &
   disown 2>/dev/null || true
   started=1
 fi

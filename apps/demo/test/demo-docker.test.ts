@@ -43,6 +43,7 @@ describe("the demo on Docker, run as `vm-demo --json`", () => {
   it("booted with the TTL and wrote the config with mode 600", () => {
     const boot = result.steps.find((s) => s.id === "boot")!;
     expect(boot.details.ttl).toEqual({ seconds: 600, action: "terminate" });
+    expect(result.steps.find((s) => s.id === "snapshot-base")!.details.resources).toEqual({ vcpus: 2, memoryMb: 2048, diskMb: 8192 });
     expect(result.steps.find((s) => s.id === "write-config")!.details.mode).toBe("600");
   });
 

@@ -34,7 +34,8 @@ export function createMorphEmulator(options: MorphEmulatorOptions): MorphEmulato
   const { backend } = options;
   const log = options.log ?? (() => undefined);
   const faults = createFaultQueue();
-  const store = createStore(backend, options.engine ?? dockerContainerEngine(), log);
+  const engine = options.engine ?? dockerContainerEngine();
+  const store = createStore(backend, engine, log);
   const router = createRouter();
   const requestLog: LoggedRequest[] = [];
   const startedAt = nowSeconds();
@@ -49,7 +50,7 @@ export function createMorphEmulator(options: MorphEmulatorOptions): MorphEmulato
   }));
   const deps: RouteDeps = { router, store, backend, images: { configured: options.images, models }, log, execMode: options.execMode ?? "ssh", baseUrl: () => address, ...(options.onExchange ? { onExchange: options.onExchange } : {}) };
   addAllRoutes(deps);
-  const services = (req: IncomingMessage, res: ServerResponse, url: URL, authorized: boolean) => serveHttpService(req, res, url, authorized, store, backend);
+  const services = (req: IncomingMessage, res: ServerResponse, url: URL, authorized: boolean) => serveHttpService(req, res, url, authorized, store, engine);
   const server = createEmulatorServer({ apiKey: options.apiKey, router, faults, requestLog, log, services, ...(options.onExchange ? { onExchange: options.onExchange } : {}) });
 
   let closing = false;

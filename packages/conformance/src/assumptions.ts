@@ -68,4 +68,9 @@ export const VM_ASSUMPTIONS: readonly VMAssumption[] = [
     text: "setup's snapshotId is something instances.boot() accepts any number of times (4 at once in concurrency.parallel-boot); each boot is a fresh, isolated instance",
     cases: "instances.*, concurrency.parallel-boot, every case that boots its own instance",
   },
+  {
+    id: "memory-limit-visible",
+    text: "an instance's memory limit is visible inside it: the cgroup v2 /sys/fs/cgroup/memory.max, the cgroup v1 /sys/fs/cgroup/memory/memory.limit_in_bytes, or /proc/meminfo's MemTotal (a VM without a cgroup limit shows its size there); the least of them is taken as the limit",
+    cases: "instances.resources-memory-limit (only with the resources capability)",
+  },
 ];

@@ -1,4 +1,4 @@
-import type { BootOptions, BootedInstance, CreateSnapshotOptions, ExecOptions, ExecResult, ProviderCapabilities, VMProvider, VMSnapshot } from "@vm/core";
+import type { BootOptions, BootedInstance, CreateSnapshotOptions, ExecOptions, ExecResult, FromImageOptions, ProviderCapabilities, VMProvider, VMSnapshot } from "@vm/core";
 
 /**
  * How binding a case is. `MUST` cases check the `@vm/core` contract: a provider that fails
@@ -152,7 +152,7 @@ export interface CaseContext {
   /** Create a snapshot carrying the run marker (plus `options.metadata`) and track it. */
   createSnapshot(instanceId: string, options?: CreateSnapshotOptions): Promise<VMSnapshot>;
   /** `snapshots.fromImage()` with the run marker, tracked. */
-  fromImage(imageId: string, options?: CreateSnapshotOptions): Promise<VMSnapshot>;
+  fromImage(imageId: string, options?: FromImageOptions): Promise<VMSnapshot>;
   /** `bash -c script bash ...args` in the instance (user values go in `args`, never in `script`). */
   sh(instanceId: string, script: string, args?: readonly string[], options?: ExecOptions): Promise<ExecResult>;
   /** A short random token for unique names. */

@@ -37,4 +37,9 @@ export interface ProviderCapabilities {
   readonly fileOwnership: boolean;
   /** `processes` (PM2) works in booted instances. */
   readonly processes: boolean;
+  /**
+   * `fromImage()` and `boot()` honour `resources`: the memory and vCPU limits are in force in
+   * the instance (disk: see the provider), and `get()`/`list()` report them.
+   */
+  readonly resources: boolean;
 }

@@ -26,4 +26,5 @@ export type {
   VMProcessService,
 } from "./processes.js";
 export type { ExecFunction, VMProvider } from "./provider.js";
-export type { CreateSnapshotOptions, SnapshotFilters, SnapshotStatus, VMSnapshot, VMSnapshotService } from "./snapshots.js";
+export type { VMResources, VMResourcesInForce } from "./resources.js";
+export type { CreateSnapshotOptions, FromImageOptions, SnapshotFilters, SnapshotStatus, VMSnapshot, VMSnapshotService } from "./snapshots.js";

@@ -1,3 +1,5 @@
+import type { VMResources, VMResourcesInForce } from "./resources.js";
+
 /**
  * Lifecycle state of an instance, as every provider reports it.
  *
@@ -39,6 +41,8 @@ export interface VMInstance {
   /** The snapshot this instance was booted from, when the provider knows it. */
   readonly snapshot_id?: string;
   readonly ttl?: { readonly seconds?: number; readonly action?: TtlAction };
+  /** The resources in force (the snapshot's, with the boot's overrides). Absent when the provider does not know them. */
+  readonly resources?: VMResourcesInForce;
 }
 
 /**
@@ -90,6 +94,13 @@ export interface BootOptions {
    * @default `{}`
    */
   metadata?: Record<string, string>;
+  /**
+   * The size of this instance, field by field over the snapshot's (`VMSnapshot.resources`):
+   * `{ memoryMb: 4096 }` changes the memory only. A fork gets its parent's.
+   *
+   * @default the snapshot's resources
+   */
+  resources?: VMResources;
   /**
    * Give up waiting for `ready` after this long (the instance is cleaned up).
    *

@@ -1,3 +1,5 @@
+import type { VMResources, VMResourcesInForce } from "./resources.js";
+
 /**
  * Lifecycle state of a snapshot.
  *
@@ -28,6 +30,12 @@ export interface VMSnapshot {
   readonly digest?: string;
   /** The image this snapshot was made from, when known. */
   readonly image_id?: string;
+  /**
+   * The resources instances booted from it get (unless `BootOptions.resources` overrides them):
+   * those given to `fromImage()` (defaults filled in), or for `create()` the instance's. Absent
+   * when the provider does not know them (a snapshot made before it recorded them).
+   */
+  readonly resources?: VMResourcesInForce;
 }
 
 /**
@@ -55,7 +63,7 @@ export interface SnapshotFilters {
 }
 
 /**
- * Options for `snapshots.create()` and `snapshots.fromImage()`.
+ * Options for `snapshots.create()` (and, with `resources`, `FromImageOptions` for `fromImage()`).
  *
  * @example
  * ```ts
@@ -79,6 +87,28 @@ export interface CreateSnapshotOptions {
 }
 
 /**
+ * Options for `snapshots.fromImage()`: those of `create()` plus the machine size. `create()`
+ * takes no `resources`: a snapshot of an instance keeps that instance's (as on Morph, whose
+ * instance snapshot request has no size), and `boot()` can override them.
+ *
+ * @example
+ * ```ts
+ * import type { FromImageOptions } from "@vm/core";
+ * const options: FromImageOptions = { digest: "base-v1", resources: { vcpus: 2, memoryMb: 1024 } };
+ * ```
+ */
+export interface FromImageOptions extends CreateSnapshotOptions {
+  /**
+   * The size of the instances booted from this snapshot; each missing field takes the
+   * provider's default. With a `digest` that names an existing snapshot, that snapshot is
+   * returned as it is (its own resources).
+   *
+   * @default the provider's defaults (`DEFAULT_VM_RESOURCES` of `@vm/provider-kit`: 2 vCPUs, 2048 MB memory, 8192 MB disk)
+   */
+  resources?: VMResources;
+}
+
+/**
  * Snapshot management.
  *
  * @example
@@ -98,5 +128,5 @@ export interface VMSnapshotService {
   /** Throws `CONFLICT` while instances still use it, `NOT_FOUND` if unknown. */
   delete(snapshotId: string): Promise<void>;
   /** Make a bootable snapshot from an image (`images.list()` ids or a provider-specific reference). */
-  fromImage(imageId: string, options?: CreateSnapshotOptions): Promise<VMSnapshot>;
+  fromImage(imageId: string, options?: FromImageOptions): Promise<VMSnapshot>;
 }

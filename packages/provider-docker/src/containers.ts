@@ -1,5 +1,5 @@
 import type { InstanceStatus, VMInstance } from "@vm/core";
-import { VMError } from "@vm/provider-kit";
+import { VMError, parseResources } from "@vm/provider-kit";
 import type Dockerode from "dockerode";
 import type { DockerContext } from "./context.js";
 import { fromDockerError } from "./errors.js";
@@ -22,6 +22,7 @@ export function toInstance(id: string, labels: Record<string, string> | undefine
   const action = readLabel(labels, DOCKER_LABELS.ttlAction);
   const snapshot = readLabel(labels, DOCKER_LABELS.snapshot);
   const status: InstanceStatus = mapContainerState(state, readLabel(labels, DOCKER_LABELS.bootDeadline));
+  const resources = parseResources(readLabel(labels, DOCKER_LABELS.resources));
   return {
     id,
     status,
@@ -31,6 +32,7 @@ export function toInstance(id: string, labels: Record<string, string> | undefine
     ...(seconds || action
       ? { ttl: { ...(seconds ? { seconds: Number(seconds) } : {}), ...(action === "stop" || action === "terminate" ? { action: action } : {}) } }
       : {}),
+    ...(resources ? { resources } : {}),
   };
 }
 

@@ -2,6 +2,12 @@ import { describe, expect, it } from "vitest";
 import { DOCKER_LABELS, buildLabels, labelFilters, matchesMetadata, readLabel, readMetadata } from "./labels.js";
 
 describe("buildLabels", () => {
+  it("records the resources in force as JSON (dev.vm.resources), and blanks an inherited one it does not set", () => {
+    const resources = { vcpus: 2, memoryMb: 512, diskMb: 8192 };
+    expect(buildLabels({ kind: "snapshot", resources })[DOCKER_LABELS.resources]).toBe('{"vcpus":2,"memoryMb":512,"diskMb":8192}');
+    expect(buildLabels({ kind: "snapshot" }, { [DOCKER_LABELS.resources]: '{"vcpus":1}' })[DOCKER_LABELS.resources]).toBe("");
+  });
+
   it("labels an instance with kind, metadata (JSON and one label per key), TTL and extras", () => {
     const labels = buildLabels({
       kind: "instance",

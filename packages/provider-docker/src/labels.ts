@@ -1,3 +1,5 @@
+import type { VMResourcesInForce } from "@vm/core";
+
 /**
  * The label keys this provider puts on every container and image it creates. A cleanup or
  * a leak check can find exactly what the provider made with
@@ -17,6 +19,8 @@
  * - `snapshot`: the snapshot (image id) an instance was booted from.
  * - `image`: the image a snapshot was made from.
  * - `forkOf`: on a fork snapshot and its forks, the instance that was forked.
+ * - `resources`: the resources in force as JSON (`{"vcpus":2,"memoryMb":2048,"diskMb":8192}`):
+ *   on a snapshot what its instances get, on an instance what it got (the container's limits).
  */
 export const DOCKER_LABELS = {
   managed: "dev.vm.managed",
@@ -32,6 +36,7 @@ export const DOCKER_LABELS = {
   snapshot: "dev.vm.snapshot",
   image: "dev.vm.image",
   forkOf: "dev.vm.fork-of",
+  resources: "dev.vm.resources",
 } as const;
 
 /**
@@ -52,6 +57,7 @@ export interface LabelSpec {
   snapshot?: string;
   image?: string;
   forkOf?: string;
+  resources?: VMResourcesInForce;
   /** Extra labels from `createDockerVMProvider({ labels })`. */
   extra?: Record<string, string>;
 }
@@ -84,6 +90,7 @@ export function buildLabels(spec: LabelSpec, inherited: Record<string, string> =
   if (spec.snapshot !== undefined) labels[DOCKER_LABELS.snapshot] = spec.snapshot;
   if (spec.image !== undefined) labels[DOCKER_LABELS.image] = spec.image;
   if (spec.forkOf !== undefined) labels[DOCKER_LABELS.forkOf] = spec.forkOf;
+  if (spec.resources !== undefined) labels[DOCKER_LABELS.resources] = JSON.stringify(spec.resources);
   return labels;
 }
 

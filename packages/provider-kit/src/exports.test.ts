@@ -6,20 +6,20 @@ describeEntryPoints(import.meta.dirname, packageJson, {
   // A provider author's API, under semver.
   ".": [
     "CAPABILITY_NAMES", "DEFAULT_FILE_TIMEOUT_MS", "DEFAULT_MAX_ARG_BYTES",
-    "DEFAULT_MAX_READ_BYTES", "DEFAULT_MAX_REQUEST_BYTES", "EXEC_KILL_SCRIPT", "EXEC_TAG_VAR",
+    "DEFAULT_MAX_READ_BYTES", "DEFAULT_MAX_REQUEST_BYTES", "DEFAULT_VM_RESOURCES", "EXEC_KILL_SCRIPT", "EXEC_TAG_VAR",
     "INSTANCE_STATUSES", "INSTANCE_TRANSITIONS", "MAX_ARGUMENT_BYTES", "MAX_COMMAND_BYTES",
     "MAX_DIGEST_LENGTH", "MAX_FORK_COUNT", "MAX_ID_LENGTH", "MAX_NAME_BYTES", "MAX_PATH_BYTES",
     "MAX_PRINCIPAL_ID", "MAX_REQUEST_BYTES_LIMIT", "MAX_TIMEOUT_MS", "MAX_TTL_SECONDS",
-    "SNAPSHOT_STATUSES", "SNAPSHOT_TRANSITIONS", "VMError", "VM_ERROR_CODES", "assertAbsolutePath",
+    "SNAPSHOT_STATUSES", "SNAPSHOT_TRANSITIONS", "VMError", "VM_ERROR_CODES", "VM_RESOURCE_LIMITS", "assertAbsolutePath",
     "assertArgv", "assertAtomicWriteOptions", "assertCommandSize", "assertEnv", "assertFileContent",
     "assertFileOperationOptions", "assertFilePath", "assertId", "assertInteger", "assertLogger",
     "assertMetadata", "assertMode", "assertPrincipal", "assertSignal", "bootedInstance",
     "buildExecKillArgv", "canInstanceReach", "canSnapshotReach", "capabilitiesWithout",
     "codeForHttpStatus", "commandBytes", "createExecFileService", "hasVMErrorCode", "isVMError",
     "lateBoundExec", "matchesInstanceFilters", "matchesMetadata", "matchesSnapshotFilters",
-    "newExecId", "readArgv", "readBootOptions", "readCreateSnapshotOptions", "readEnv",
-    "readExecCall", "readExecOptions", "readInstanceFilters", "readMetadata", "readOptionsObject",
-    "readSnapshotFilters", "statusMapper",
+    "newExecId", "parseResources", "readArgv", "readBootOptions", "readCreateSnapshotOptions", "readEnv",
+    "readExecCall", "readExecOptions", "readFromImageOptions", "readInstanceFilters", "readMetadata",
+    "readOptionsObject", "readResources", "readSnapshotFilters", "resolveResources", "statusMapper",
   ],
   // What the @vm providers and this repository's tests share beyond it: no semver guarantees.
   "./internal": [

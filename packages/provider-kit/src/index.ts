@@ -37,11 +37,13 @@ export {
   readEnv,
   readExecCall,
   readExecOptions,
+  readFromImageOptions,
   readInstanceFilters,
   readMetadata,
   readOptionsObject,
   readSnapshotFilters,
 } from "./validate-options.js";
+export { DEFAULT_VM_RESOURCES, VM_RESOURCE_LIMITS, parseResources, readResources, resolveResources } from "./resources.js";
 export { DEFAULT_FILE_TIMEOUT_MS } from "./files/bounds.js";
 export { createExecFileService } from "./files/exec-file-service.js";
 export type { ExecFileServiceOptions } from "./files/exec-file-service.js";

@@ -1,8 +1,9 @@
-import type { BootOptions, CreateSnapshotOptions, ExecOptions, InstanceFilters, InstanceStatus, SnapshotFilters } from "@vm/core";
+import type { BootOptions, CreateSnapshotOptions, ExecOptions, FromImageOptions, InstanceFilters, InstanceStatus, SnapshotFilters } from "@vm/core";
 import { VMError } from "./errors.js";
 import { INSTANCE_STATUSES } from "./runtime/status.js";
 import { type ErrorContext, assertAbsolutePath, assertArgv, assertCommandSize, assertEnv, assertId, assertInteger, assertMetadata, assertMode, assertPrincipal } from "./validate.js";
 import { EXEC_TAG_VAR } from "./exec/kill-protocol.js";
+import { readResources } from "./resources.js";
 
 function invalid(ctx: ErrorContext, message: string): VMError {
   return new VMError("INVALID_ARGUMENT", message, ctx);
@@ -238,14 +239,14 @@ export function readExecCall(
   return { argv: argvCopy, options: optionsCopy };
 }
 
-const BOOT_KEYS = ["ttl_seconds", "ttl_action", "metadata", "timeoutMs", "signal"] as const;
+const BOOT_KEYS = ["ttl_seconds", "ttl_action", "metadata", "resources", "timeoutMs", "signal"] as const;
 
 /**
  * Checks `boot()` options and returns a copy: `ttl_seconds` a whole number from 1 to
  * `MAX_TTL_SECONDS`, `ttl_action` `"stop"` or `"terminate"` (only with `ttl_seconds`: a TTL action without a TTL is
  * `INVALID_ARGUMENT` on every provider, not ignored),
- * `metadata` (`assertMetadata`), `timeoutMs` from 1 to `MAX_TIMEOUT_MS`, `signal` an
- * `AbortSignal` (`ABORTED` if already aborted).
+ * `metadata` (`assertMetadata`), `resources` (`readResources`), `timeoutMs` from 1 to
+ * `MAX_TIMEOUT_MS`, `signal` an `AbortSignal` (`ABORTED` if already aborted).
  *
  * @example
  * ```ts
@@ -259,6 +260,7 @@ export function readBootOptions(options: unknown, ctx: ErrorContext): BootOption
   if (o.ttl_action !== undefined && o.ttl_action !== "stop" && o.ttl_action !== "terminate") throw invalid(ctx, 'ttl_action must be "stop" or "terminate"');
   if (o.ttl_action !== undefined && o.ttl_seconds === undefined) throw invalid(ctx, "ttl_action needs ttl_seconds");
   if (o.metadata !== undefined) o.metadata = readMetadata(o.metadata, ctx);
+  if (o.resources !== undefined) o.resources = readResources(o.resources, ctx);
   if (o.timeoutMs !== undefined) assertInteger(o.timeoutMs, ctx, "timeoutMs", 1, MAX_TIMEOUT_MS);
   assertSignal(o.signal, ctx);
   return o;
@@ -325,8 +327,9 @@ export function readSnapshotFilters(filters: unknown, ctx: ErrorContext): Snapsh
 }
 
 /**
- * Checks `snapshots.create()`/`fromImage()` options (`metadata`, `digest`: a non-empty
- * NUL-free string of at most `MAX_DIGEST_LENGTH` characters) and returns a copy.
+ * Checks `snapshots.create()` options (`metadata`, `digest`: a non-empty NUL-free string of
+ * at most `MAX_DIGEST_LENGTH` characters) and returns a copy. `resources` is an unknown key
+ * here: a snapshot of an instance keeps the instance's (see `readFromImageOptions`).
  *
  * @example
  * ```ts
@@ -335,9 +338,28 @@ export function readSnapshotFilters(filters: unknown, ctx: ErrorContext): Snapsh
  * ```
  */
 export function readCreateSnapshotOptions(options: unknown, ctx: ErrorContext): CreateSnapshotOptions {
-  const o = readOptionsObject(options, ctx, "options", ["metadata", "digest"] satisfies (keyof CreateSnapshotOptions)[]) ?? {};
+  return readSnapshotOptions(options, ctx, ["metadata", "digest"] satisfies (keyof CreateSnapshotOptions)[]);
+}
+
+/**
+ * Checks `snapshots.fromImage()` options: those of `readCreateSnapshotOptions` plus
+ * `resources` (`readResources`), and returns a copy.
+ *
+ * @example
+ * ```ts
+ * import { readFromImageOptions } from "@vm/provider-kit";
+ * const options = readFromImageOptions({ resources: { memoryMb: 1024 } }, { provider: "docker", operation: "snapshots.fromImage" });
+ * ```
+ */
+export function readFromImageOptions(options: unknown, ctx: ErrorContext): FromImageOptions {
+  return readSnapshotOptions(options, ctx, ["metadata", "digest", "resources"] satisfies (keyof FromImageOptions)[]);
+}
+
+function readSnapshotOptions(options: unknown, ctx: ErrorContext, keys: readonly string[]): FromImageOptions {
+  const o = readOptionsObject(options, ctx, "options", keys) ?? {};
   if (o.metadata !== undefined) o.metadata = readMetadata(o.metadata, ctx);
   if (o.digest !== undefined) assertDigest(o.digest, ctx);
+  if (o.resources !== undefined) o.resources = readResources(o.resources, ctx);
   return o;
 }
 

@@ -16,7 +16,7 @@ describeEntryPoints(import.meta.dirname, packageJson, {
   ],
   // The REST client and what tests check against: no semver guarantees.
   "./internal": [
-    "BRANCH_KEY", "MORPH_ENDPOINTS", "REQUEST_SCHEMAS", "bootInstanceRequestSchema",
+    "BRANCH_KEY", "MORPH_ENDPOINTS", "REQUEST_SCHEMAS", "bootInstanceFromImageRequestSchema", "bootInstanceRequestSchema",
     "branchInstanceRequestSchema", "branchInstanceResponseSchema", "buildExecCommand", "createMorphClient",
     "createSnapshotRequestSchema", "execRequestSchema", "execResponseSchema", "exposeHttpServiceRequestSchema",
     "httpValidationErrorSchema", "instanceModelSchema", "instanceSshKeySchema", "metadataSchema",

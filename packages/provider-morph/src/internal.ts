@@ -5,6 +5,7 @@ export type { ImageModel, InstanceModel, ResourceSpec, SnapshotModel, Validation
 export { metadataSchema } from "./spec/metadata.js";
 export {
   REQUEST_SCHEMAS,
+  bootInstanceFromImageRequestSchema,
   bootInstanceRequestSchema,
   branchInstanceRequestSchema,
   createSnapshotRequestSchema,

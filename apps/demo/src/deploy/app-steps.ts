@@ -1,5 +1,5 @@
 import type { ProcessInfo } from "@vm/core";
-import { VMError } from "@vm/provider-kit";
+import { DEFAULT_VM_RESOURCES, VMError } from "@vm/provider-kit";
 import { formatBytes, renderTable } from "../render.js";
 import { SERVER_SOURCE } from "../vm-scripts.js";
 import { APP_DIR, APP_NAME, CONFIG_PATH, SERVER_PATH, WORKERS, type AppConfig, type DeployRun, execIn, probe, responseLines, statMode, tail, writeConfig } from "./run.js";
@@ -29,7 +29,10 @@ export async function snapshotBase(run: DeployRun, ctx: StepContext): Promise<vo
     return;
   }
   ctx.update(`snapshots.fromImage(${imageId})`);
-  const snapshot = await provider.snapshots.fromImage(imageId, { metadata: run.metadata });
+  // Sized explicitly, the same on Docker and Morph (whose API default, 128 MB, is too small):
+  // PM2's daemon and the 2 cluster workers measured 219 MB RSS together (ps), 2 GB leaves room.
+  const snapshot = await provider.snapshots.fromImage(imageId, { metadata: run.metadata, resources: DEFAULT_VM_RESOURCES });
+  ctx.detail("resources", snapshot.resources ?? null);
   run.tracker.addSnapshot(snapshot.id);
   state.baseSnapshotId = snapshot.id;
   ctx.detail("imageId", imageId);

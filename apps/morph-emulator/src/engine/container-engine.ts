@@ -1,4 +1,6 @@
+import type { Duplex } from "node:stream";
 import Dockerode from "dockerode";
+import { openTunnel, type TunnelOptions } from "./tcp-tunnel.js";
 
 /**
  * What the emulator does to an instance's container directly on the engine, beyond the
@@ -12,6 +14,11 @@ export interface ContainerEngine {
   unpause(id: string): Promise<void>;
   /** Restarts the container (`docker restart`): processes end, files stay. */
   restart(id: string): Promise<void>;
+  /**
+   * One TCP connection to a port on the container's own loopback, carried through the engine
+   * (never to a container address): what exposed HTTP services are proxied over.
+   */
+  connect(id: string, options: TunnelOptions): Promise<Duplex>;
 }
 
 /**
@@ -28,6 +35,9 @@ export function dockerContainerEngine(docker: Dockerode = new Dockerode()): Cont
     },
     async restart(id) {
       await docker.getContainer(id).restart({ t: 5 });
+    },
+    connect(id, options) {
+      return openTunnel(docker, id, options);
     },
   };
 }

@@ -1,15 +1,33 @@
-import { bootInstanceRequestSchema, branchInstanceRequestSchema, snapshotInstanceRequestSchema, startInstanceRequestSchema } from "@vm/provider-morph/internal";
+import { bootInstanceFromImageRequestSchema, bootInstanceRequestSchema, branchInstanceRequestSchema, snapshotInstanceRequestSchema, startInstanceRequestSchema } from "@vm/provider-morph/internal";
 import { readJson } from "../http/body.js";
-import { HttpFailure, invalid, parse } from "../http/failure.js";
+import { HttpFailure, invalid, notFound, parse } from "../http/failure.js";
+import { DEFAULT_SPEC } from "../models.js";
+import { specWith } from "../state/spec.js";
 import { matches, metadataFilter, queryInt } from "../http/query.js";
 import type { RouteDeps } from "./deps.js";
 
 /** Instance life cycle: boot, start, list, get, delete, snapshot, branch (pause and the like: `instance-power.ts`). */
-export function addInstanceRoutes({ router, store }: RouteDeps): void {
+export function addInstanceRoutes({ router, store, backend, images }: RouteDeps): void {
   router.add("POST", "/snapshot/{snapshot_id}/boot", async ({ params, req }) => {
     const body = parse(bootInstanceRequestSchema, await readJson(req), "body");
     const snapshot = store.snapshotOf(params[0]!);
-    const record = store.bootFrom(snapshot, body.metadata ?? {}, body.ttl_seconds ?? null, body.ttl_action ?? "stop");
+    // The boot's size fields override the snapshot's.
+    const spec = specWith(snapshot.model.spec, body);
+    const record = store.bootFrom(snapshot, body.metadata ?? {}, body.ttl_seconds ?? null, body.ttl_action ?? "stop", spec);
+    return { status: 200, json: record.model };
+  });
+
+  router.add("POST", "/image/{image_id}/boot", async ({ params, req }) => {
+    const body = parse(bootInstanceFromImageRequestSchema, (await readJson(req)) ?? {}, "body");
+    const image = images.configured.find((i) => i.id === params[0]);
+    if (!image) throw notFound(`Image ${params[0]!}`);
+    // No disk size: the image's (the emulator's images have Morph's default, 700 MB).
+    const spec = specWith(DEFAULT_SPEC, body);
+    // Booting from an image goes through a snapshot of it, as the instance's refs name one;
+    // it is the emulator's own (removed at shutdown) and carries no user metadata.
+    const snapshot = store.newSnapshot(image.id, spec, null, {}, true);
+    store.settle(snapshot, async () => (await backend.snapshots.fromImage(image.reference, { metadata: { "morph-emulator-id": snapshot.model.id } })).id);
+    const record = store.bootFrom(snapshot, body.metadata ?? {}, body.ttl_seconds ?? null, body.ttl_action ?? "stop", spec);
     return { status: 200, json: record.model };
   });
 

@@ -3,7 +3,6 @@
  * why. A unit test checks that each spec path is either routed or listed here.
  */
 export const NOT_EMULATED: readonly { method: string; path: string; reason: string }[] = [
-  { method: "POST", path: "/image/{image_id}/boot", reason: "booting straight from an image: neither the provider nor the official SDK calls it (boot a snapshot made with POST /snapshot)" },
   { method: "POST", path: "/snapshot/{snapshot_id}/token", reason: "snapshot sharing between accounts: the emulator has one account" },
   { method: "POST", path: "/snapshot/pull", reason: "pulls a snapshot shared by another account (needs /snapshot/{id}/token)" },
   { method: "GET", path: "/user/api-key", reason: "account management: the emulator has one fixed key (MORPH_API_KEY)" },

@@ -3,6 +3,7 @@ import { readRequiredJson } from "../http/body.js";
 import { HttpFailure, fromBackend, notFound, parse } from "../http/failure.js";
 import { matches, metadataFilter } from "../http/query.js";
 import { DEFAULT_SPEC } from "../models.js";
+import { specWith } from "../state/spec.js";
 import type { RouteDeps } from "./deps.js";
 
 /** `/snapshot` and `/snapshot/{snapshot_id}` (list, create, get, delete). */
@@ -23,7 +24,9 @@ export function addSnapshotRoutes({ router, store, backend, images }: RouteDeps)
     const imageId = body.image_id ?? "morphvm-minimal";
     const image = images.configured.find((i) => i.id === imageId);
     if (!image) throw notFound(`Image ${imageId}`);
-    const spec = { vcpus: body.vcpus ?? DEFAULT_SPEC.vcpus, memory: body.memory ?? DEFAULT_SPEC.memory, disk_size: body.disk_size ?? DEFAULT_SPEC.disk_size };
+    // Morph's defaults (1 vCPU, 128 MB, 700 MB) when the client omits a field; they are what
+    // instances of this snapshot get, enforced by the backend's boot.
+    const spec = specWith(DEFAULT_SPEC, body);
     const record = store.newSnapshot(imageId, spec, body.digest ?? null, body.metadata ?? {}, true);
     store.settle(record, async () => (await backend.snapshots.fromImage(image.reference, { metadata: { "morph-emulator-id": record.model.id } })).id);
     return { status: 200, json: record.model };

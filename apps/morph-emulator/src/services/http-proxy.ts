@@ -1,8 +1,8 @@
-import type { IncomingMessage, ServerResponse } from "node:http";
-import type { VMProvider } from "@vm/core";
+import { request as httpRequest, type IncomingMessage, type ServerResponse } from "node:http";
+import { pipeline } from "node:stream/promises";
+import type { ContainerEngine } from "../engine/container-engine.js";
 import { send } from "../http/send.js";
 import type { Store } from "../state/store.js";
-import { PROXY_SCRIPT } from "./proxy-script.js";
 
 /** Bounds of one proxied request. */
 export const PROXY_LIMITS = { requestBytes: 1024 * 1024, responseBytes: 8 * 1024 * 1024, timeoutMs: 30_000 } as const;
@@ -10,11 +10,12 @@ export const PROXY_LIMITS = { requestBytes: 1024 * 1024, responseBytes: 8 * 1024
 /** Where exposed services are served, below the emulator's own URL. */
 export const SERVICES_PREFIX = "/_services/";
 
-// Hop-by-hop headers, and what fetch sets itself or refuses; `authorization` is the emulator's
-// key for `api_key` services, not the service's.
+// Hop-by-hop headers, and what the proxy sets itself (the request body is read whole, so its
+// length is ours to set); `authorization` is the emulator's key for `api_key` services, not the
+// service's.
 const DROPPED_REQUEST = new Set(["host", "connection", "keep-alive", "transfer-encoding", "content-length", "upgrade", "expect", "authorization", "proxy-connection", "te", "trailer"]);
-// fetch inside the instance already decoded the body, and the length is ours to set.
-const DROPPED_RESPONSE = new Set(["connection", "keep-alive", "transfer-encoding", "content-length", "content-encoding"]);
+// Hop-by-hop: the emulator's own connection to the client decides these.
+const DROPPED_RESPONSE = new Set(["connection", "keep-alive", "transfer-encoding", "proxy-connection", "trailer", "upgrade"]);
 
 async function readCapped(req: IncomingMessage, max: number): Promise<Buffer | undefined> {
   const chunks: Buffer[] = [];
@@ -27,14 +28,13 @@ async function readCapped(req: IncomingMessage, max: number): Promise<Buffer | u
   return Buffer.concat(chunks);
 }
 
-type ProxyOutcome = { status: number; headers: [string, string][]; body: string } | { error: string };
-
 /**
- * Serves `/_services/<instance_id>/<service name>/<path>`: the request runs inside the
- * instance (`node -e`, through the backend's exec) against the service's port on the
- * instance's loopback. Nothing connects to a container address.
+ * Serves `/_services/<instance_id>/<service name>/<path>`: the request goes to the service's
+ * port on the instance's loopback through a tunnel over the engine (`ContainerEngine.connect`,
+ * which needs only bash in the instance). Nothing connects to a container address. The answer
+ * streams back as it comes, cut off past `PROXY_LIMITS.responseBytes`.
  */
-export async function serveHttpService(req: IncomingMessage, res: ServerResponse, url: URL, authorized: boolean, store: Store, backend: VMProvider): Promise<void> {
+export async function serveHttpService(req: IncomingMessage, res: ServerResponse, url: URL, authorized: boolean, store: Store, engine: ContainerEngine): Promise<void> {
   const [instanceId = "", name = "", ...rest] = url.pathname.slice(SERVICES_PREFIX.length).split("/");
   const record = store.instances.get(decodeURIComponent(instanceId));
   const service = record?.model.networking.http_services?.find((s) => s.name === decodeURIComponent(name));
@@ -49,31 +49,43 @@ export async function serveHttpService(req: IncomingMessage, res: ServerResponse
   for (const [key, value] of Object.entries(req.headers)) {
     if (value !== undefined && !DROPPED_REQUEST.has(key)) headers[key] = Array.isArray(value) ? value.join(", ") : value;
   }
-  const request = {
-    port: service.port,
-    method: req.method ?? "GET",
-    path: `/${rest.join("/")}${url.search}`,
-    headers,
-    body: body.length > 0 ? body.toString("base64") : "",
-    timeoutMs: PROXY_LIMITS.timeoutMs,
-    maxBytes: PROXY_LIMITS.responseBytes,
-  };
-  let outcome: ProxyOutcome;
+  headers["content-length"] = String(body.length);
+  let tunnel;
   try {
-    const result = await backend.instances.exec(record.backendId, ["node", "-e", PROXY_SCRIPT], { stdin: JSON.stringify(request), timeoutMs: PROXY_LIMITS.timeoutMs + 5_000 });
-    outcome = JSON.parse(result.stdout) as ProxyOutcome;
-  } catch {
-    return send(res, { status: 502, json: { detail: "the proxy failed in the instance (it needs node there)" } });
+    tunnel = await engine.connect(record.backendId, { port: service.port, lifetimeSeconds: Math.ceil(PROXY_LIMITS.timeoutMs / 1000) + 5 });
+  } catch (error) {
+    return send(res, { status: 502, json: { detail: `service ${service.name}: the instance refused the tunnel (${(error as Error).message})` } });
   }
-  if ("error" in outcome) return send(res, { status: 502, json: { detail: `service ${service.name}: ${outcome.error}` } });
-  const answer = Buffer.from(outcome.body, "base64");
+  const opened = tunnel;
+  const upstream = await new Promise<IncomingMessage | Error>((resolve) => {
+    // No agent: one connection per request, asked to close (the tunnel ends with it).
+    const forward = httpRequest({ method: req.method ?? "GET", path: `/${rest.join("/")}${url.search}`, headers: { ...headers, host: `127.0.0.1:${service.port}` }, createConnection: () => opened, timeout: PROXY_LIMITS.timeoutMs });
+    forward.on("response", resolve);
+    forward.on("timeout", () => forward.destroy(new Error(`no answer within ${PROXY_LIMITS.timeoutMs} ms`)));
+    forward.on("error", resolve);
+    forward.end(body);
+  });
+  if (upstream instanceof Error) {
+    opened.destroy();
+    return send(res, { status: 502, json: { detail: `service ${service.name}: ${upstream.message}` } });
+  }
   const out: Record<string, string | string[]> = {};
-  for (const [key, value] of outcome.headers) {
-    if (DROPPED_RESPONSE.has(key)) continue;
-    const prior = out[key];
-    out[key] = prior === undefined ? value : [...(Array.isArray(prior) ? prior : [prior]), value];
+  for (const [key, value] of Object.entries(upstream.headers)) {
+    if (value !== undefined && !DROPPED_RESPONSE.has(key)) out[key] = value;
   }
-  if (res.headersSent || res.destroyed) return;
-  res.writeHead(outcome.status, { ...out, "content-length": String(answer.length) });
-  res.end(answer);
+  if (res.headersSent || res.destroyed) {
+    opened.destroy();
+    return;
+  }
+  res.writeHead(upstream.statusCode ?? 502, out);
+  let size = 0;
+  upstream.on("data", (chunk: Buffer) => {
+    size += chunk.length;
+    // Past the bound the answer is cut: the client sees a connection that ended early.
+    if (size > PROXY_LIMITS.responseBytes) upstream.destroy(new Error("too large"));
+  });
+  await pipeline(upstream, res).catch(() => {
+    res.destroy();
+  });
+  opened.destroy();
 }

@@ -2,7 +2,8 @@ import type { VMProvider } from "@vm/core";
 import { isVMError } from "@vm/provider-kit";
 import type { ContainerEngine } from "../engine/container-engine.js";
 import { HttpFailure, notFound } from "../http/failure.js";
-import { newId, nowSeconds, type ExpireAction, type InstanceModel, type SnapshotModel } from "../models.js";
+import { newId, nowSeconds, type ExpireAction, type InstanceModel, type ResourceSpec, type SnapshotModel } from "../models.js";
+import { resourcesOf } from "./spec.js";
 
 export interface InstanceRecord {
   model: InstanceModel;
@@ -29,7 +30,8 @@ export interface Store {
   snapshotOf(id: string): SnapshotRecord;
   /** The instance once booted; 409 when it is paused or not ready. */
   readyInstance(id: string): Promise<InstanceRecord & { backendId: string }>;
-  bootFrom(snapshot: SnapshotRecord, metadata: Record<string, string>, ttlSeconds: number | null, ttlAction: ExpireAction): InstanceRecord;
+  /** Boots with `spec` (default: the snapshot's), enforced on the backend (memory and CPU limits). */
+  bootFrom(snapshot: SnapshotRecord, metadata: Record<string, string>, ttlSeconds: number | null, ttlAction: ExpireAction, spec?: ResourceSpec): InstanceRecord;
   newSnapshot(imageId: string, spec: SnapshotModel["spec"], digest: string | null, metadata: Record<string, string>, owned: boolean): SnapshotRecord;
   /** Makes the snapshot ready (or failed) once `work` gives its backend id. */
   settle(record: SnapshotRecord, work: () => Promise<string>): void;
@@ -91,7 +93,7 @@ export function createStore(backend: VMProvider, engine: ContainerEngine, log: (
     record.ttlTimer.unref();
   }
 
-  function bootFrom(snapshot: SnapshotRecord, metadata: Record<string, string>, ttlSeconds: number | null, ttlAction: ExpireAction): InstanceRecord {
+  function bootFrom(snapshot: SnapshotRecord, metadata: Record<string, string>, ttlSeconds: number | null, ttlAction: ExpireAction, spec: ResourceSpec = snapshot.model.spec): InstanceRecord {
     const id = newId("morphvm");
     const created = nowSeconds();
     const record: InstanceRecord = {
@@ -100,7 +102,7 @@ export function createStore(backend: VMProvider, engine: ContainerEngine, log: (
         object: "instance",
         created,
         status: "pending",
-        spec: { ...snapshot.model.spec },
+        spec: { ...spec },
         refs: { snapshot_id: snapshot.model.id, image_id: snapshot.model.refs.image_id },
         networking: { internal_ip: null, http_services: [] },
         metadata,
@@ -113,7 +115,8 @@ export function createStore(backend: VMProvider, engine: ContainerEngine, log: (
       try {
         await snapshot.ready;
         if (!snapshot.backendId) throw new Error("snapshot has no backing image");
-        const booted = await backend.instances.boot(snapshot.backendId, { metadata: { "morph-emulator-id": id } });
+        // The size is enforced, so a machine too small fails here as it would on Morph.
+        const booted = await backend.instances.boot(snapshot.backendId, { metadata: { "morph-emulator-id": id }, resources: resourcesOf(record.model.spec) });
         record.backendId = booted.id;
         if (!instances.has(id)) {
           // Deleted while booting.

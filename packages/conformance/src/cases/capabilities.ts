@@ -18,6 +18,7 @@ export const CAPABILITIES: readonly Capability[] = [
   "pause",
   "fileOwnership",
   "processes",
+  "resources",
 ];
 
 // How to call the operation each capability gates. `pause` has no method in @vm/core.
@@ -34,6 +35,7 @@ const PROBES: Partial<Record<Capability, (ctx: CaseContext) => Promise<unknown>>
   },
   fileOwnership: async (ctx) => ctx.provider.files.writeFileAtomic(await ctx.sharedInstance(), `/tmp/${ctx.unique("own")}`, "x", { owner: "root" }),
   processes: async (ctx) => ctx.provider.processes.list(await ctx.sharedInstance()),
+  resources: (ctx) => ctx.boot({ resources: { memoryMb: 512 } }),
 };
 
 function unsupportedCase(capability: Capability, probe: (ctx: CaseContext) => Promise<unknown>): ConformanceCase {
@@ -56,7 +58,7 @@ function unsupportedCase(capability: Capability, probe: (ctx: CaseContext) => Pr
 export const capabilityCases: readonly ConformanceCase[] = [
   {
     id: "provider.identity",
-    title: "the provider has a name, a version and all twelve capability flags",
+    title: "the provider has a name, a version and all thirteen capability flags",
     level: "MUST",
     needs: [],
     run(ctx) {

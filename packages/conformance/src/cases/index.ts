@@ -14,6 +14,7 @@ import { instanceCases } from "./instances.js";
 import { processCases } from "./processes.js";
 import { processForkCases } from "./processes-fork.js";
 import { forkLimitCases } from "./fork-limit.js";
+import { resourceCases } from "./resources.js";
 import { snapshotCases } from "./snapshots.js";
 import { ttlCases } from "./ttl.js";
 import { stoppedSnapshotCases } from "./snapshots-stopped.js";
@@ -24,7 +25,7 @@ import { typeCases } from "./types.js";
  */
 export const CASE_GROUPS: readonly CaseGroup[] = [
   { id: "capabilities", title: "capabilities", cases: capabilityCases },
-  { id: "instances", title: "instances: lifecycle", cases: [...instanceCases, ...ttlCases, ...forkLimitCases] },
+  { id: "instances", title: "instances: lifecycle", cases: [...instanceCases, ...ttlCases, ...forkLimitCases, ...resourceCases] },
   { id: "exec", title: "instances: exec", cases: [...execCases, ...execIdentityCases, ...execKillCases] },
   { id: "files", title: "files", cases: [...fileCases, ...filePathCases, ...specialFileCases, ...specialTargetCases, ...largeInPlaceCases, ...foreignDirectoryCases] },
   { id: "snapshots", title: "snapshots and images", cases: [...snapshotCases, ...stoppedSnapshotCases] },

@@ -22,6 +22,7 @@ export const HOST_CAPABILITIES: ProviderCapabilities = {
   pause: false,
   fileOwnership: false,
   processes: false,
+  resources: false,
 };
 
 /** The one snapshot id `boot()` accepts: the host as it is (there are no images). */
@@ -106,6 +107,8 @@ export function createHostProvider(options: { ignoreSignal?: boolean; keepDirect
       boot: (snapshotId, bootOptions) =>
         settle(() => {
           if (snapshotId !== HOST_SNAPSHOT_ID) throw new VMError("NOT_FOUND", `no snapshot ${snapshotId}`, { provider: "host", operation: "instances.boot" });
+          // The host has the size it has.
+          if (bootOptions?.resources !== undefined) unsupported("instances.boot");
           const vm: VMInstance = { id: `host-${++next}`, status: "ready", metadata: { ...bootOptions?.metadata }, created_at: new Date().toISOString() };
           instances.set(vm.id, vm);
           const booted: BootedInstance = { ...vm, [Symbol.asyncDispose]: () => provider.instances.terminate(vm.id) };

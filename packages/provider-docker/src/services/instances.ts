@@ -1,5 +1,5 @@
 import type { BootOptions, BootedInstance, ExecOptions, ExecStreamChunk, VMInstance, VMInstanceService } from "@vm/core";
-import { MAX_FORK_COUNT, VMError, assertId, assertInteger, bootedInstance, hasVMErrorCode, matchesInstanceFilters, readBootOptions, readExecCall, readInstanceFilters } from "@vm/provider-kit";
+import { MAX_FORK_COUNT, VMError, assertId, assertInteger, bootedInstance, hasVMErrorCode, matchesInstanceFilters, readBootOptions, readExecCall, readInstanceFilters, resolveResources } from "@vm/provider-kit";
 import type Dockerode from "dockerode";
 import type { DockerContext } from "../context.js";
 import { type ManagedInstance, inspectInstance, isManagedInstance, toInstance } from "../containers.js";
@@ -9,6 +9,7 @@ import { fromDockerError } from "../errors.js";
 import { runExec } from "../exec/run.js";
 import { streamExec } from "../exec/stream.js";
 import { DOCKER_LABELS, buildLabels, labelFilters, readLabel } from "../labels.js";
+import { hostConfigFor, resourcesOf } from "../resources.js";
 import { READY_MARKER, buildInitScript } from "../scripts.js";
 
 
@@ -159,6 +160,9 @@ export function createInstanceService(
     const ttlSeconds = options.ttl_seconds;
     const ttlAction = options.ttl_action ?? "stop";
     const ttl = ttlSeconds === undefined ? undefined : { seconds: ttlSeconds, action: ttlAction, deadline: new Date(Date.now() + ttlSeconds * 1000).toISOString() };
+    // The snapshot's size, field by field overridden by the boot's.
+    const resources = resolveResources(options.resources, resourcesOf(image.Config.Labels));
+    const limits = await hostConfigFor(ctx, resources, operation);
     const labels = buildLabels(
       {
         kind: "instance",
@@ -167,6 +171,7 @@ export function createInstanceService(
         bootDeadline: new Date(deadline).toISOString(),
         snapshot: image.Id,
         ...(internal.forkOf ? { forkOf: internal.forkOf } : {}),
+        resources,
         extra: ctx.extraLabels,
       },
       image.Config.Labels ?? {},
@@ -184,6 +189,7 @@ export function createInstanceService(
         Tty: false,
         OpenStdin: false,
         HostConfig: {
+          ...limits,
           Init: true,
           AutoRemove: ttl?.action === "terminate",
           ...(ctx.network ? { NetworkMode: ctx.network } : {}),

@@ -1,11 +1,12 @@
 import { randomUUID } from "node:crypto";
-import type { CreateSnapshotOptions, ExecFunction, SnapshotFilters, VMSnapshot, VMSnapshotService } from "@vm/core";
-import { VMError, assertId, matchesSnapshotFilters, readCreateSnapshotOptions, readSnapshotFilters } from "@vm/provider-kit";
+import type { CreateSnapshotOptions, ExecFunction, FromImageOptions, SnapshotFilters, VMSnapshot, VMSnapshotService } from "@vm/core";
+import { VMError, assertId, matchesSnapshotFilters, readCreateSnapshotOptions, readFromImageOptions, readSnapshotFilters, resolveResources } from "@vm/provider-kit";
 import type Dockerode from "dockerode";
 import type { DockerContext } from "../context.js";
 import { inspectInstance, isoDate } from "../containers.js";
 import { fromDockerError } from "../errors.js";
 import { DOCKER_LABELS, buildLabels, labelFilters, readLabel, readMetadata } from "../labels.js";
+import { resourcesOf } from "../resources.js";
 import { snapshotSourceLabels, sweepSnapshotSources } from "../snapshot-source.js";
 import type { ForkSupport } from "./instances.js";
 
@@ -25,6 +26,8 @@ function toSnapshot(id: string, labels: Record<string, string> | undefined, crea
     metadata: readMetadata(labels),
     ...(digest ? { digest } : {}),
     ...(image ? { image_id: image } : {}),
+    // A snapshot made before resources were recorded boots with the defaults: those are in force.
+    resources: resourcesOf(labels),
   };
 }
 
@@ -36,6 +39,12 @@ function validateCreate(ctx: DockerContext, operation: string, id: unknown, what
   const ectx = { provider: ctx.provider, operation };
   assertId(id, ectx, what);
   return readCreateSnapshotOptions(options, ectx);
+}
+
+function validateFromImage(ctx: DockerContext, id: unknown, options: unknown): FromImageOptions {
+  const ectx = { provider: ctx.provider, operation: "snapshots.fromImage" };
+  assertId(id, ectx, "imageId");
+  return readFromImageOptions(options, ectx);
 }
 
 /**
@@ -189,6 +198,8 @@ export function createSnapshotService(
             ...(options.metadata ? { metadata: options.metadata } : {}),
             ...(options.digest !== undefined ? { digest: options.digest } : {}),
             image: info.Image,
+            // A snapshot of an instance keeps its size, as on Morph.
+            resources: resourcesOf(info.Config.Labels),
           },
           operation,
         );
@@ -216,7 +227,7 @@ export function createSnapshotService(
 
     async fromImage(imageId, given) {
       const operation = "snapshots.fromImage";
-      const options = validateCreate(ctx, operation, imageId, "imageId", given);
+      const options = validateFromImage(ctx, imageId, given);
       return withDigest(options.digest, async () => {
         if (options.digest !== undefined) {
           const existing = await findByDigest(options.digest, operation);
@@ -255,6 +266,7 @@ export function createSnapshotService(
               ...(options.metadata ? { metadata: options.metadata } : {}),
               ...(options.digest !== undefined ? { digest: options.digest } : {}),
               image: image.Id,
+              resources: resolveResources(options.resources),
             },
             operation,
           );
@@ -269,7 +281,8 @@ export function createSnapshotService(
       const info = await inspectInstance(ctx, instanceId, operation);
       await pm2Save(exec, info.Id);
       await releaseOrphans();
-      return commit(ctx.docker.getContainer(info.Id), info.Config.Labels ?? {}, { kind: "fork-snapshot", image: info.Image, forkOf: info.Id }, operation);
+      // Forks get their parent's size: the fork snapshot carries it to their boot.
+      return commit(ctx.docker.getContainer(info.Id), info.Config.Labels ?? {}, { kind: "fork-snapshot", image: info.Image, forkOf: info.Id, resources: resourcesOf(info.Config.Labels) }, operation);
     },
 
     async releaseForkSnapshot(imageId) {

@@ -26,6 +26,7 @@ const ALL: Record<CapabilityName, true> = {
   pause: true,
   fileOwnership: true,
   processes: true,
+  resources: true,
 };
 
 /**

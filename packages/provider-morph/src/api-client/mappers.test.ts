@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { REQUEST_MARKER_KEY, contractTtlAction, instanceStatusOf, morphTtlAction, snapshotStatusOf, toVMInstance } from "./mappers.js";
+import { REQUEST_MARKER_KEY, contractTtlAction, instanceStatusOf, morphTtlAction, resourcesOfSpec, snapshotStatusOf, toVMInstance } from "./mappers.js";
 
 type InstanceModel = Parameters<typeof toVMInstance>[0];
 
@@ -45,7 +45,15 @@ describe("mappers", () => {
       created_at: "2023-11-14T22:13:20.000Z",
       snapshot_id: "snapshot_1",
       ttl: { seconds: 60, action: "terminate" },
+      resources: { vcpus: 1, memoryMb: 128, diskMb: 700 },
     });
+  });
+
+  it("maps spec (MB) to resources, and leaves out a spec it cannot read", () => {
+    expect(resourcesOfSpec({ vcpus: 2, memory: 2048, disk_size: 8192 })).toEqual({ vcpus: 2, memoryMb: 2048, diskMb: 8192 });
+    expect(resourcesOfSpec(undefined)).toBeUndefined();
+    expect(resourcesOfSpec({ vcpus: 0, memory: 2048, disk_size: 8192 })).toBeUndefined();
+    expect(toVMInstance(instanceModel({ spec: { vcpus: 1.5, memory: 1, disk_size: 1 } })).resources).toBeUndefined();
   });
 
   it("keeps metadata keys that are Object.prototype names (JSON gives them as own keys)", () => {

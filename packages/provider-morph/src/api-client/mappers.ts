@@ -1,5 +1,6 @@
-import type { InstanceStatus, SnapshotStatus, TtlAction, VMImage, VMInstance, VMSnapshot } from "@vm/core";
-import { statusMapper } from "@vm/provider-kit";
+import type { InstanceStatus, SnapshotStatus, TtlAction, VMImage, VMInstance, VMResourcesInForce, VMSnapshot } from "@vm/core";
+import { parseResources, statusMapper } from "@vm/provider-kit";
+import type { ResourceSpec } from "../spec/generated/types.gen.js";
 import type { ImageModel, InstanceModel, SnapshotModel } from "../spec/responses.js";
 
 /**
@@ -48,6 +49,11 @@ function userMetadata(metadata: Record<string, string> | undefined): Record<stri
   return Object.fromEntries(Object.entries(metadata ?? {}).filter(([key]) => !HIDDEN_KEYS.includes(key)));
 }
 
+/** Morph's `ResourceSpec` (memory and disk in MB) -> the contract's resources; unreadable -> none. */
+export function resourcesOfSpec(spec: ResourceSpec | undefined): VMResourcesInForce | undefined {
+  return spec === undefined ? undefined : parseResources({ vcpus: spec.vcpus, memoryMb: spec.memory, diskMb: spec.disk_size });
+}
+
 /** `InstanceModel` -> `VMInstance`. */
 export function toVMInstance(model: InstanceModel): VMInstance {
   const ttlSeconds = model.ttl.ttl_seconds;
@@ -60,6 +66,7 @@ export function toVMInstance(model: InstanceModel): VMInstance {
     ...(ttlSeconds === null || ttlSeconds === undefined
       ? {}
       : { ttl: { seconds: ttlSeconds, action: contractTtlAction(model.ttl.ttl_action) } }),
+    ...withResources(model.spec),
   };
 }
 
@@ -72,7 +79,13 @@ export function toVMSnapshot(model: SnapshotModel): VMSnapshot {
     metadata: userMetadata(model.metadata),
     ...(model.digest ? { digest: model.digest } : {}),
     image_id: model.refs.image_id,
+    ...withResources(model.spec),
   };
+}
+
+function withResources(spec: ResourceSpec | undefined): { resources?: VMResourcesInForce } {
+  const resources = resourcesOfSpec(spec);
+  return resources ? { resources } : {};
 }
 
 /** `ImageModel` -> `VMImage`. */

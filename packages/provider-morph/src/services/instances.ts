@@ -4,6 +4,7 @@ import { MAX_FORK_COUNT, VMError, assertId, assertInteger, bootedInstance, canIn
 import { metadataQuery, pathOf, type MorphClient } from "../api-client/base-client.js";
 import { MORPH_DEFAULT_MAX_EVENT_BYTES } from "../api-client/body.js";
 import { BRANCH_KEY, REQUEST_MARKER_KEY, morphTtlAction, toVMInstance } from "../api-client/mappers.js";
+import type { BootInstanceRequest } from "../spec/generated/types.gen.js";
 import { branchInstanceResponseSchema, instanceModelCollectionSchema, instanceModelSchema, type InstanceModel } from "../spec/responses.js";
 import type { ExecDeps } from "./exec/deps.js";
 import { execOnce } from "./exec/exec.js";
@@ -131,9 +132,13 @@ export function createMorphInstanceService(options: MorphInstanceServiceOptions)
     }
   }
 
-  function bootBody(boot: BootOptions, marker: string): Record<string, unknown> {
+  function bootBody(boot: BootOptions, marker: string): BootInstanceRequest {
     return {
       metadata: { ...(boot.metadata ?? {}), [REQUEST_MARKER_KEY]: marker },
+      // Only the fields given: the rest stay the snapshot's (Morph's boot overrides).
+      ...(boot.resources?.vcpus === undefined ? {} : { vcpus: boot.resources.vcpus }),
+      ...(boot.resources?.memoryMb === undefined ? {} : { memory: boot.resources.memoryMb }),
+      ...(boot.resources?.diskMb === undefined ? {} : { disk_size: boot.resources.diskMb }),
       ...(boot.ttl_seconds === undefined ? {} : { ttl_seconds: boot.ttl_seconds, ttl_action: morphTtlAction(boot.ttl_action ?? "stop") }),
     };
   }

@@ -1,8 +1,9 @@
 import { randomUUID } from "node:crypto";
-import type { CreateSnapshotOptions, SnapshotFilters, VMSnapshot, VMSnapshotService } from "@vm/core";
-import { VMError, assertId, canSnapshotReach, matchesSnapshotFilters, readCreateSnapshotOptions, readSnapshotFilters } from "@vm/provider-kit";
+import type { CreateSnapshotOptions, FromImageOptions, SnapshotFilters, VMSnapshot, VMSnapshotService } from "@vm/core";
+import { VMError, assertId, canSnapshotReach, matchesSnapshotFilters, readCreateSnapshotOptions, readFromImageOptions, readSnapshotFilters, resolveResources } from "@vm/provider-kit";
 import { metadataQuery, pathOf, type MorphClient } from "../api-client/base-client.js";
 import { REQUEST_MARKER_KEY, snapshotStatusOf, toVMSnapshot } from "../api-client/mappers.js";
+import type { CreateSnapshotRequest } from "../spec/generated/types.gen.js";
 import { snapshotModelCollectionSchema, snapshotModelSchema, type SnapshotModel } from "../spec/responses.js";
 
 const PROVIDER = "morph";
@@ -106,10 +107,13 @@ export function createMorphSnapshotService(options: MorphSnapshotServiceOptions)
       await client.request({ method: "DELETE", path: pathOf("snapshot", snapshotId), operation: c.operation, idempotent: true, goneIsSuccess: true });
     },
 
-    async fromImage(imageId: string, given?: CreateSnapshotOptions): Promise<VMSnapshot> {
+    async fromImage(imageId: string, given?: FromImageOptions): Promise<VMSnapshot> {
       const c = ctx("snapshots.fromImage");
       assertId(imageId, c, "imageId");
-      const create = readCreateSnapshotOptions(given, c);
+      const create = readFromImageOptions(given, c);
+      // Always sent: Morph's own defaults (1 vCPU, 128 MB, 700 MB) are too small for Node, and
+      // the contract's defaults are the kit's on every provider.
+      const resources = resolveResources(create.resources);
       const deadline = Date.now() + options.readyTimeoutMs;
       const marker = randomUUID();
       const model = await client.create({
@@ -118,9 +122,12 @@ export function createMorphSnapshotService(options: MorphSnapshotServiceOptions)
         operation: c.operation,
         json: {
           image_id: imageId,
+          vcpus: resources.vcpus,
+          memory: resources.memoryMb,
+          disk_size: resources.diskMb,
           metadata: { ...(create.metadata ?? {}), [REQUEST_MARKER_KEY]: marker },
           ...(create.digest === undefined ? {} : { digest: create.digest }),
-        },
+        } satisfies CreateSnapshotRequest,
         schema: snapshotModelSchema,
         recover: async () =>
           (await listModels({ metadata: { [REQUEST_MARKER_KEY]: marker } }, c.operation))[0] ??

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import {
+  zBootInstanceFromImageRequest,
   zBootInstanceRequest,
   zBranchInstanceRequest,
   zCreateSnapshotRequest,
@@ -17,6 +18,8 @@ import { metadataSchema } from "./metadata.js";
 export const execRequestSchema = zExecRequest;
 /** `BootInstanceRequest` (POST /snapshot/{id}/boot). */
 export const bootInstanceRequestSchema = zBootInstanceRequest.extend({ metadata: metadataSchema.nullish() });
+/** `BootInstanceFromImageRequest` (POST /image/{id}/boot). */
+export const bootInstanceFromImageRequestSchema = zBootInstanceFromImageRequest.extend({ metadata: metadataSchema.nullish() });
 /** `StartInstanceRequest` (POST /instance?snapshot_id=). */
 export const startInstanceRequestSchema = zStartInstanceRequest.extend({ metadata: metadataSchema.nullish() });
 /** `CreateSnapshotRequest` (POST /snapshot). */
@@ -35,6 +38,7 @@ export const updateTtlRequestSchema = zUpdateTtlRequest;
 export const REQUEST_SCHEMAS = {
   ExecRequest: execRequestSchema,
   BootInstanceRequest: bootInstanceRequestSchema,
+  BootInstanceFromImageRequest: bootInstanceFromImageRequestSchema,
   StartInstanceRequest: startInstanceRequestSchema,
   CreateSnapshotRequest: createSnapshotRequestSchema,
   SnapshotInstanceRequest: snapshotInstanceRequestSchema,

@@ -1,0 +1,22 @@
+#!/bin/bash
+# shellcheck shell=bash
+# TCP_TUNNEL (../engine/tcp-tunnel.ts): one TCP connection to a port on the instance's own
+# loopback, carried over an exec's stdin and stdout, so the emulator reaches a service inside
+# the instance without ever connecting to a container address. It needs only bash (built with
+# /dev/tcp, as Debian's is) and cat: no Node, no curl, so it works on a minimal image.
+# The emulator runs it under `timeout -s KILL` (which kills the whole process group), so a
+# service that never answers cannot leave it behind.
+# argv: bash -c TCP_TUNNEL vm-tunnel <port>
+#
+# Embedded by scripts/embed-shell.mjs: the script is everything after the first blank line.
+
+exec 3<>"/dev/tcp/127.0.0.1/$1" || exit 7
+# A background job's stdin would be /dev/null: keep the exec's stdin on fd 4 for the writer.
+exec 4<&0
+cat <&4 >&3 &
+writer=$!
+# The connection ends when the service closes it (the client asks for `Connection: close`),
+# whether or not the client has closed its side yet.
+cat <&3
+kill "$writer" 2>/dev/null
+exit 0
