@@ -88,6 +88,7 @@ describe("the demo on the Morph emulator (real HTTP, real containers)", () => {
       expect(result.steps.map((s) => [s.id, s.status, s.checks.filter((c) => !c.ok)])).toEqual(
         ["snapshot-base", "boot", "write-config", "write-server", "start-app", "http-check", "inspect", "fork", "cleanup"].map((id) => [id, "ok", []]),
       );
+      expect(result.steps[0]!.details.resources).toEqual({ vcpus: 2, memoryMb: 2048, diskMb: 8192 });
       const perFork = result.steps.find((s) => s.id === "fork")!.details.perFork as { message: string }[];
       expect(perFork.map((f) => f.message)).toEqual(["Hello from fork 1", "Hello from fork 2"]);
       return result.steps[0]!.details as { digest: string; provisioned: { reused: boolean; snapshotId: string; uploadedBytes?: number; installMs?: number } };

@@ -1,5 +1,6 @@
 import type { InstallPM2Options } from "@vm/pm2";
 import { installPM2 } from "@vm/pm2";
+import { DEFAULT_VM_RESOURCES } from "@vm/provider-kit";
 import type { DeployRun } from "./run.js";
 import type { StepContext } from "./step-runner.js";
 
@@ -32,13 +33,15 @@ export async function provisionedSnapshot(run: DeployRun, ctx: StepContext, imag
   const existing = (await provider.snapshots.list({ digest: provision.digest })).find((s) => s.status === "ready");
   ctx.detail("digest", provision.digest);
   if (existing) {
+    ctx.detail("resources", existing.resources ?? null);
     ctx.detail("provisioned", { reused: true, snapshotId: existing.id });
     ctx.check("the Node and PM2 snapshot is ready", existing.status === "ready", `snapshot ${existing.id} is ${existing.status}`);
     ctx.print(`reusing snapshot ${existing.id} (digest ${provision.digest}): Node and PM2 are installed in it`);
     return existing.id;
   }
   ctx.update(`snapshots.fromImage(${imageId})`);
-  const image = await provider.snapshots.fromImage(imageId, { metadata: run.metadata });
+  // Sized as step 1 sizes an unprovisioned image; a snapshot of the builder keeps its size.
+  const image = await provider.snapshots.fromImage(imageId, { metadata: run.metadata, resources: DEFAULT_VM_RESOURCES });
   tracker.addSnapshot(image.id);
   ctx.update(`instances.boot(${image.id}) to install Node and PM2`);
   const builder = await provider.instances.boot(image.id, { ttl_seconds: run.ttlSeconds, ttl_action: "terminate", metadata: { ...run.metadata }, timeoutMs: 180_000, ...(signal ? { signal } : {}) });
@@ -51,6 +54,7 @@ export async function provisionedSnapshot(run: DeployRun, ctx: StepContext, imag
   // Not tracked: the point is that the next run finds it by its digest.
   const snapshot = await provider.snapshots.create(builder.id, { digest: provision.digest, metadata: { app: "vm-demo", "vm-demo-provisioned": "node-pm2" } });
   await provider.instances.terminate(builder.id);
+  ctx.detail("resources", snapshot.resources ?? null);
   ctx.detail("provisioned", { reused: false, snapshotId: snapshot.id, node: installed.node, pm2: installed.pm2, uploadedBytes: installed.uploadedBytes, installMs });
   ctx.check("Node and PM2 are installed", installed.node !== "" && installed.pm2 !== "", `node ${installed.node}, pm2 ${installed.pm2}`);
   ctx.check("the Node and PM2 snapshot is ready", snapshot.status === "ready", `snapshot ${snapshot.id} is ${snapshot.status}`);
