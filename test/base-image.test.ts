@@ -9,6 +9,11 @@ async function docker(args: string[]): Promise<{ stdout: string; stderr: string 
   return run("docker", args, { encoding: "utf8", maxBuffer: 16 * 1024 * 1024 });
 }
 
+/** The image's default command. */
+async function defaultCommand(image: string): Promise<unknown> {
+  return JSON.parse((await docker(["image", "inspect", image, "--format", "{{json .Config.Cmd}}"])).stdout);
+}
+
 /** One long-lived container from an image, created like a provider would (default network, an idle init command). */
 function imageContainer(image: () => string, role: string) {
   const name = `vm-root-test-${role}-image-${randomUUID().slice(0, 8)}`;
@@ -38,8 +43,7 @@ describe("the VM minimal image (like Morph's morphvm-minimal)", () => {
   const { sh } = imageContainer(() => image, "minimal");
 
   it("has bash as its default command, bash, base64, mv and tar, and no Node, npm or PM2 anywhere", async () => {
-    const { stdout } = await docker(["image", "inspect", image, "--format", "{{json .Config.Cmd}}"]);
-    expect(JSON.parse(stdout)).toEqual(["/bin/bash"]);
+    expect(await defaultCommand(image)).toEqual(["/bin/bash"]);
     const out = await sh(
       'set -e; for c in bash base64 mv tar ps; do command -v "$c" >/dev/null; done; echo tools; command -v node npm pm2 || true; find / -xdev \\( -name "node" -o -name "pm2" \\) -type f 2>/dev/null || true',
     );
@@ -62,8 +66,7 @@ describe("the VM base image", () => {
   const { sh } = imageContainer(() => image, "base");
 
   it("is an image whose default command is bash", async () => {
-    const { stdout } = await docker(["image", "inspect", image, "--format", "{{json .Config.Cmd}}"]);
-    expect(JSON.parse(stdout)).toEqual(["/bin/bash"]);
+    expect(await defaultCommand(image)).toEqual(["/bin/bash"]);
   });
 
   it("runs Node 24 from /usr/local/bin", async () => {
