@@ -29,6 +29,13 @@ describe("installPM2 (source upload) on the minimal image", () => {
     await tree?.remove();
   });
 
+  it("a call that runs out of time is TIMEOUT and leaves nothing in the VM", async () => {
+    // 1.5 s cannot hold an install of 47 MiB, wherever the deadline falls (probe, gzip, upload parts, unpack): TIMEOUT, and the cleanup removes any parts written.
+    const err = await installPM2(target, id, { pm2Directory: tree!.dir, timeoutMs: 1_500 }).catch((e: unknown) => e);
+    expect(isVMError(err) ? err.code : err).toBe("TIMEOUT");
+    expect(await sh(id, "ls -A /tmp; command -v node || echo no-node")).toBe("no-node\n");
+  });
+
   it("installs this client's Node and the given pm2 once; pm2 then runs a process; a second call is a no-op", async () => {
     const processes = createPM2ProcessService(dockerExec, { provider: "docker" });
     await expect(processes.list(id)).rejects.toMatchObject({ code: "UNSUPPORTED" });
