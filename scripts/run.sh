@@ -6,8 +6,8 @@
 #
 # Works on a fresh Debian machine with only an old Node (and its npm): it installs Node >= 22 and
 # pnpm 10 into /usr/local when missing, installs the workspace, brings up a Docker engine
-# (scripts/docker-engine.sh) and builds the VM base image (scripts/base-image.sh) unless
-# VM_BASE_IMAGE already names an image in the engine.
+# (scripts/docker-engine.sh) and builds the VM images (scripts/base-image.sh: vm-minimal and vm-base)
+# unless VM_MINIMAL_IMAGE and VM_BASE_IMAGE already name images in the engine.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -65,18 +65,22 @@ if [[ "$cmd" == test ]] && ! command -v shellcheck >/dev/null 2>&1; then
 fi
 
 bash scripts/docker-engine.sh
-if [[ -n "${VM_BASE_IMAGE:-}" ]]; then
-  # Your own image (any image with bash, coreutils, node and pm2): use it instead of building ours.
-  docker image inspect "$VM_BASE_IMAGE" >/dev/null 2>&1 ||
-    die "VM_BASE_IMAGE=$VM_BASE_IMAGE is not in the Docker engine (docker pull it first, or unset VM_BASE_IMAGE to build vm-base)"
-  log "base image: $VM_BASE_IMAGE (from VM_BASE_IMAGE)"
-else
-  base_out="$(bash scripts/base-image.sh)"
-  VM_BASE_IMAGE="$(printf '%s\n' "$base_out" | tail -n 1)"
-  [[ -n "$VM_BASE_IMAGE" ]] || die "scripts/base-image.sh printed no image reference"
-  log "base image: $VM_BASE_IMAGE"
+# Two images: vm-base (Debian + Node + PM2) and vm-minimal (the same Debian without them, like
+# Morph's morphvm-minimal). Each may be your own (VM_BASE_IMAGE, VM_MINIMAL_IMAGE); the missing
+# ones are built (cached by recipe hash).
+if [[ -z "${VM_BASE_IMAGE:-}" || -z "${VM_MINIMAL_IMAGE:-}" ]]; then
+  images_out="$(bash scripts/base-image.sh)"
+  VM_BASE_IMAGE="${VM_BASE_IMAGE:-$(printf '%s\n' "$images_out" | tail -n 1)}"
+  VM_MINIMAL_IMAGE="${VM_MINIMAL_IMAGE:-$(printf '%s\n' "$images_out" | tail -n 2 | head -n 1)}"
 fi
-export VM_BASE_IMAGE
+[[ -n "$VM_BASE_IMAGE" && -n "$VM_MINIMAL_IMAGE" ]] || die "scripts/base-image.sh did not print the two image references"
+# Your own base image needs bash, coreutils, node and pm2; your own minimal image bash and coreutils.
+for var in VM_BASE_IMAGE VM_MINIMAL_IMAGE; do
+  docker image inspect "${!var}" >/dev/null 2>&1 ||
+    die "$var=${!var} is not in the Docker engine (docker pull it first, or unset $var to build it)"
+done
+log "base image: $VM_BASE_IMAGE, minimal image: $VM_MINIMAL_IMAGE"
+export VM_BASE_IMAGE VM_MINIMAL_IMAGE
 
 case "$cmd" in
   test)

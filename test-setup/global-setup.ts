@@ -8,9 +8,12 @@ import { daemonKey, listPm2Daemons } from "./pm2-daemons.js";
 
 declare module "vitest" {
   export interface ProvidedContext {
+    /** Debian with Node and PM2 (`vm-base`, VM_BASE_IMAGE). */
     baseImage: string;
     /** `unix:///…/podman.sock`: Podman's Docker-compatible API (scripts/podman-engine.sh), with `baseImage` loaded. */
     podmanHost: string;
+    /** The same Debian without Node and PM2 (`vm-minimal`, VM_MINIMAL_IMAGE): what Morph's `morphvm-minimal` is like. */
+    minimalImage: string;
     /** `{ "dev.vm.test-run": <this run's id> }`: pass to `createDockerVMProvider({ labels })` / `docker run --label`. */
     testRunLabels: Record<string, string>;
   }
@@ -43,11 +46,11 @@ interface Inventory {
   images: Map<string, string>;
 }
 
-/** Everything the leak check watches: labelled containers and images, and containers of the base image. */
-function inventory(baseImage: string, host?: string): Inventory {
+/** Everything the leak check watches: labelled containers and images, and containers of the test images. */
+function inventory(testImages: readonly string[], host?: string): Inventory {
   const containers = new Map<string, string>();
   const format = "{{.ID}}\t{{.Image}}\t{{.Names}}\t{{.Status}}";
-  for (const filter of [`label=${MANAGED_LABEL}`, `ancestor=${baseImage}`]) {
+  for (const filter of [`label=${MANAGED_LABEL}`, ...testImages.map((i) => `ancestor=${i}`)]) {
     for (const line of lines(docker(["ps", "-a", "--no-trunc", "--filter", filter, "--format", format], host))) {
       const [id = "", image, name, status] = line.split("\t");
       containers.set(id, `container ${id.slice(0, 12)} ${name} (image ${image}, ${status})`);
@@ -76,8 +79,8 @@ function runLabels(kind: "container" | "image", ids: string[], host?: string): M
   return out;
 }
 
-function leftovers(before: Inventory, baseImage: string, runId: string, host?: string): string[] {
-  const now = inventory(baseImage, host);
+function leftovers(before: Inventory, images: readonly string[], runId: string, host?: string): string[] {
+  const now = inventory(images, host);
   const out: string[] = [];
   for (const kind of ["container", "image"] as const) {
     const current = kind === "container" ? now.containers : now.images;
@@ -150,21 +153,33 @@ export function setup(project: TestProject): () => Promise<void> {
   }
 
   let image = process.env.VM_BASE_IMAGE;
-  if (!image) {
-    const out = execFileSync("bash", [join(root, "scripts", "base-image.sh")], {
-      encoding: "utf8",
-      stdio: ["ignore", "pipe", "inherit"],
-    });
-    image = lines(out).pop();
+  let minimal = process.env.VM_MINIMAL_IMAGE;
+  if (!image || !minimal) {
+    // It prints the minimal image, then the base image (both cached by recipe hash: a warm run only looks them up).
+    const out = lines(
+      execFileSync("bash", [join(root, "scripts", "base-image.sh")], {
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "inherit"],
+      }),
+    );
+    image ||= out.at(-1);
+    minimal ||= out.at(-2);
   }
-  if (!image) throw new Error("scripts/base-image.sh printed no image reference");
-  try {
-    docker(["image", "inspect", image]);
-  } catch (err) {
-    throw new Error(`The base image ${image} (VM_BASE_IMAGE) is not in the Docker engine.`, { cause: err });
+  if (!image || !minimal) throw new Error("scripts/base-image.sh did not print the minimal and base image references");
+  for (const [ref, variable] of [
+    [image, "VM_BASE_IMAGE"],
+    [minimal, "VM_MINIMAL_IMAGE"],
+  ] as const) {
+    try {
+      docker(["image", "inspect", ref]);
+    } catch (err) {
+      throw new Error(`The image ${ref} (${variable}) is not in the Docker engine.`, { cause: err });
+    }
   }
   process.env.VM_BASE_IMAGE = image;
+  process.env.VM_MINIMAL_IMAGE = minimal;
   project.provide("baseImage", image);
+  project.provide("minimalImage", minimal);
   // The second engine: Podman serving the Docker API, the base image loaded from Docker.
   const podmanHost = lines(
     execFileSync("bash", [join(root, "scripts", "podman-engine.sh"), image], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] }),
@@ -175,17 +190,17 @@ export function setup(project: TestProject): () => Promise<void> {
   const runId = (process.env.VM_TEST_RUN_ID ||= `run-${randomUUID()}`);
   project.provide("testRunLabels", { [TEST_RUN_LABEL]: runId });
 
-  // Leak check: whatever carries our label, or runs the base image, and was not there before the run.
-  const before = inventory(image);
-  const podmanBefore = inventory(image, podmanHost);
+  // Leak check: whatever carries our label, or runs a test image, and was not there before the run.
+  const testImages = [image, minimal];
+  const before = inventory(testImages);
+  const podmanBefore = inventory([image], podmanHost);
   const pm2Before = new Set(listPm2Daemons().map(daemonKey));
-  const baseImage = image;
   return async () => {
     const mode = process.env.VM_LEAK_CHECK ?? "fail";
     if (mode === "off") return;
     // Cleanups that finish just after their test (and other runs sharing this engine) get a short grace.
     const engines = privateEngineLeftovers(runId);
-    const check = () => [...leftovers(before, baseImage, runId), ...leftovers(podmanBefore, baseImage, runId, podmanHost), ...pm2Leftovers(pm2Before, runId)];
+    const check = () => [...leftovers(before, testImages, runId), ...leftovers(podmanBefore, [image], runId, podmanHost), ...pm2Leftovers(pm2Before, runId)];
     let leaked = check();
     // Up to 60 s (it ends as soon as nothing is left): a loaded engine removes containers late.
     for (let i = 0; i < 120 && leaked.length > 0; i++) {

@@ -9,16 +9,19 @@ async function docker(args: string[]): Promise<{ stdout: string; stderr: string 
   return run("docker", args, { encoding: "utf8", maxBuffer: 16 * 1024 * 1024 });
 }
 
-// One long-lived container from the base image, created like a provider would (default network,
-// an idle init command), so every check runs against the same real container.
-describe("the VM base image", () => {
-  const image = inject("baseImage");
-  const name = `vm-root-test-base-image-${randomUUID().slice(0, 8)}`;
+/** The image's default command. */
+async function defaultCommand(image: string): Promise<unknown> {
+  return JSON.parse((await docker(["image", "inspect", image, "--format", "{{json .Config.Cmd}}"])).stdout);
+}
+
+/** One long-lived container from an image, created like a provider would (default network, an idle init command). */
+function imageContainer(image: () => string, role: string) {
+  const name = `vm-root-test-${role}-image-${randomUUID().slice(0, 8)}`;
   let started: Promise<void> | undefined;
 
   function container(): Promise<void> {
     const labels = Object.entries(inject("testRunLabels")).flatMap(([k, v]) => ["--label", `${k}=${v}`]);
-    started ??= docker(["run", "-d", "--name", name, ...labels, "--init", image, "sleep", "infinity"]).then(() => undefined);
+    started ??= docker(["run", "-d", "--name", name, ...labels, "--init", image(), "sleep", "infinity"]).then(() => undefined);
     return started;
   }
 
@@ -32,10 +35,38 @@ describe("the VM base image", () => {
     // Remove the container even when a check failed; `rm -f` of a container that never started is fine.
     await docker(["rm", "-f", "-v", name]).catch(() => undefined);
   });
+  return { sh };
+}
+
+describe("the VM minimal image (like Morph's morphvm-minimal)", () => {
+  const image = inject("minimalImage");
+  const { sh } = imageContainer(() => image, "minimal");
+
+  it("has bash as its default command, bash, base64, mv and tar, and no Node, npm or PM2 anywhere", async () => {
+    expect(await defaultCommand(image)).toEqual(["/bin/bash"]);
+    const out = await sh(
+      'set -e; for c in bash base64 mv tar ps; do command -v "$c" >/dev/null; done; echo tools; command -v node npm pm2 || true; find / -xdev \\( -name "node" -o -name "pm2" \\) -type f 2>/dev/null || true',
+    );
+    expect(out.trim()).toBe("tools");
+  });
+
+  it("is the layer vm-base is built on", async () => {
+    const layers = async (ref: string) =>
+      JSON.parse((await docker(["image", "inspect", ref, "--format", "{{json .RootFS.Layers}}"])).stdout) as string[];
+    const [minimal, base] = await Promise.all([layers(image), layers(inject("baseImage"))]);
+    // Only when the base image is ours (VM_BASE_IMAGE may name another image with Node and PM2).
+    if ((await docker(["image", "inspect", inject("baseImage"), "--format", "{{index .Config.Labels \"org.opencontainers.image.title\"}}"])).stdout.trim() !== "vm-base") return;
+    expect(base.slice(0, minimal.length)).toEqual(minimal);
+    expect(base.length).toBe(minimal.length + 1);
+  });
+});
+
+describe("the VM base image", () => {
+  const image = inject("baseImage");
+  const { sh } = imageContainer(() => image, "base");
 
   it("is an image whose default command is bash", async () => {
-    const { stdout } = await docker(["image", "inspect", image, "--format", "{{json .Config.Cmd}}"]);
-    expect(JSON.parse(stdout)).toEqual(["/bin/bash"]);
+    expect(await defaultCommand(image)).toEqual(["/bin/bash"]);
   });
 
   it("runs Node 24 from /usr/local/bin", async () => {

@@ -8,7 +8,7 @@ import { MORPH_DEFAULT_MAX_REQUEST_BYTES, MORPH_MAX_COMMAND_LINE_BYTES, MORPH_MA
 import { buildExecCommand, toShellLine } from "@vm/provider-morph/internal";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startMorphEmulator, type ReliabilityEmulator } from "./morph-emulator.js";
-import { RUN_LABEL, baseImage, createCountedDockerProvider } from "./support.js";
+import { RUN_LABEL, baseImage, createCountedDockerProvider, testImages } from "./support.js";
 
 // Every documented limit, on the real engine: at the limit it works (exactly), one past it is
 // a VMError with the right code and a message naming the limit, and nothing is left behind
@@ -362,9 +362,10 @@ describe("Morph (emulator)", () => {
   let mvm = "";
 
   beforeAll(async () => {
-    emu = await startMorphEmulator(baseImage());
+    emu = await startMorphEmulator(testImages());
     morph = createMorphVMProvider({ baseUrl: emu.apiUrl, apiKey: emu.apiKey });
-    const snapshot = await morph.snapshots.fromImage("morphvm-minimal", { digest: "reliability-limits" });
+    // PM2 calls run in this VM: the emulator's vm-base image has it (morphvm-minimal, like Morph's, has no Node or PM2).
+    const snapshot = await morph.snapshots.fromImage("vm-base", { digest: "reliability-limits" });
     mvm = (await morph.instances.boot(snapshot.id, { metadata: { suite: "reliability-limits" } })).id;
   });
 

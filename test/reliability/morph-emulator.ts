@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { EMULATOR_LABEL, createMorphEmulator } from "@vm/morph-emulator";
+import { EMULATOR_LABEL, createMorphEmulator, emulatorImages } from "@vm/morph-emulator";
 import { createDockerVMProvider } from "@vm/provider-docker";
 import Dockerode from "dockerode";
 import { RUN_LABEL } from "./support.js";
@@ -19,13 +19,13 @@ export interface LoggedRequest {
  * counts of what it made, and a `stop()` that removes everything, even after a failure. (The same as
  * packages/provider-morph/test/support/emulator.ts, without reaching into another package's tests.)
  */
-export async function startMorphEmulator(baseImage: string) {
+export async function startMorphEmulator(images: { minimal: string; base: string }) {
   const apiKey = `reliability-${randomUUID()}`;
   const session = `reliability-${randomUUID()}`;
   const emulator = createMorphEmulator({
     apiKey,
     backend: createDockerVMProvider({ labels: { [EMULATOR_LABEL]: session, [RUN_LABEL]: session } }),
-    images: [{ id: "morphvm-minimal", name: "morphvm-minimal", reference: baseImage }],
+    images: emulatorImages(images),
   });
   await emulator.listen();
   const docker = new Dockerode();

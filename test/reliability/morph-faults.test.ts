@@ -6,7 +6,7 @@ import { BRANCH_KEY, MORPH_ENDPOINTS } from "@vm/provider-morph/internal";
 import { isVMError } from "@vm/provider-kit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startMorphEmulator, type ReliabilityEmulator } from "./morph-emulator.js";
-import { baseImage, codeOf } from "./support.js";
+import { codeOf, testImages } from "./support.js";
 
 // Every endpoint the Morph provider calls (MORPH_ENDPOINTS), through every provider method
 // that uses it, under every fault the emulator's switch can inject: 429 with Retry-After,
@@ -108,13 +108,14 @@ const stats = {
 };
 
 beforeAll(async () => {
-  emu = await startMorphEmulator(baseImage());
+  emu = await startMorphEmulator(testImages());
   const common = { baseUrl: emu.apiUrl, apiKey: emu.apiKey, retry: RETRY };
   calm = createMorphVMProvider({ ...common, timeoutMs: CALM.timeoutMs, execTimeoutMs: CALM.execTimeoutMs, bootTimeoutMs: CALM.deadlineMs, snapshotTimeoutMs: CALM.deadlineMs });
   impatient = createMorphVMProvider({ ...common, timeoutMs: REQUEST_TIMEOUT_MS, execTimeoutMs: REQUEST_TIMEOUT_MS, bootTimeoutMs: DEADLINE_MS, snapshotTimeoutMs: DEADLINE_MS });
   // A request timeout shorter than the latency, a call deadline longer than it.
   withinDeadline = createMorphVMProvider({ ...common, timeoutMs: REQUEST_TIMEOUT_MS, execTimeoutMs: CALM.execTimeoutMs, bootTimeoutMs: CALM.deadlineMs, snapshotTimeoutMs: CALM.deadlineMs });
-  snapshotId = (await calm.snapshots.fromImage("morphvm-minimal", { metadata: { suite: "morph-faults" } })).id;
+  // processes.list runs PM2 in this VM: the emulator's vm-base image has it (morphvm-minimal, like Morph's, has no Node or PM2).
+  snapshotId = (await calm.snapshots.fromImage("vm-base", { metadata: { suite: "morph-faults" } })).id;
   vmId = (await calm.instances.boot(snapshotId, { metadata: { suite: "morph-faults" } })).id;
 });
 

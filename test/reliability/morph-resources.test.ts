@@ -4,7 +4,7 @@ import { DEFAULT_VM_RESOURCES } from "@vm/provider-kit";
 import { createMorphVMProvider } from "@vm/provider-morph";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startMorphEmulator, type ReliabilityEmulator } from "./morph-emulator.js";
-import { baseImage } from "./support.js";
+import { testImages } from "./support.js";
 
 // A machine too small for its work fails offline the way it would on Morph: the emulator
 // enforces the size the Morph provider asks for, so a process that needs more memory than the
@@ -16,7 +16,7 @@ let provider: VMProvider;
 const ALLOCATE = ["node", "-e", "const a = []; for (let i = 0; i < 160; i++) a.push(Buffer.alloc(1 << 20, 1)); console.log('allocated', a.length)"];
 
 beforeAll(async () => {
-  emulator = await startMorphEmulator(baseImage());
+  emulator = await startMorphEmulator(testImages());
   provider = createMorphVMProvider({ baseUrl: emulator.apiUrl, apiKey: emulator.apiKey });
 }, 60_000);
 
@@ -27,7 +27,8 @@ afterAll(async () => {
 describe("resources through the Morph provider on the emulator", () => {
   it("a 64 MB VM is OOM-killed (exit 137) by work the default size runs", async () => {
     const metadata = { "vm-resources-test": randomUUID() };
-    const snapshot = await provider.snapshots.fromImage("morphvm-minimal", { metadata, resources: { memoryMb: 64 } });
+    // The work is a node program: the emulator's vm-base image has Node (morphvm-minimal, like Morph's, has none).
+    const snapshot = await provider.snapshots.fromImage("vm-base", { metadata, resources: { memoryMb: 64 } });
     try {
       expect(snapshot.resources).toEqual({ ...DEFAULT_VM_RESOURCES, memoryMb: 64 });
       {

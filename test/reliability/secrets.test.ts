@@ -7,7 +7,7 @@ import type { Logger, VMProvider } from "@vm/core";
 import { createMorphVMProvider } from "@vm/provider-morph";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startMorphEmulator, type ReliabilityEmulator } from "./morph-emulator.js";
-import { baseImage, createCountedDockerProvider } from "./support.js";
+import { baseImage, createCountedDockerProvider, testImages } from "./support.js";
 
 // Secrets never leave through the library: the Morph API key and every env value given to exec
 // or to PM2 must not appear in any error (message, stack, cause chain, JSON.stringify,
@@ -224,10 +224,11 @@ describe("Morph (emulator)", () => {
   let mvm = "";
 
   beforeAll(async () => {
-    emu = await startMorphEmulator(baseImage());
+    emu = await startMorphEmulator(testImages());
     secrets.push(emu.apiKey);
     morph = createMorphVMProvider({ baseUrl: emu.apiUrl, apiKey: emu.apiKey, logger, retry: { attempts: 2, baseDelayMs: 50, maxDelayMs: 200 } });
-    const snapshot = await morph.snapshots.fromImage("morphvm-minimal", { digest: "reliability-secrets" });
+    // PM2 calls run in this VM: the emulator's vm-base image has it (morphvm-minimal, like Morph's, has no Node or PM2).
+    const snapshot = await morph.snapshots.fromImage("vm-base", { digest: "reliability-secrets" });
     mvm = (await morph.instances.boot(snapshot.id, { metadata: { suite: "reliability-secrets" } })).id;
   });
 

@@ -13,6 +13,11 @@ export function baseImage(): string {
   return inject("baseImage") ?? process.env.VM_BASE_IMAGE ?? "vm-base:latest";
 }
 
+/** Both test images: the Morph emulator serves `minimal` as `morphvm-minimal` (no Node, no PM2) and `base` as `vm-base`. */
+export function testImages(): { minimal: string; base: string } {
+  return { minimal: inject("minimalImage") ?? process.env.VM_MINIMAL_IMAGE ?? "vm-minimal:latest", base: baseImage() };
+}
+
 interface Modem {
   dial: (options: unknown, callback: unknown) => unknown;
 }

@@ -22,6 +22,10 @@ export interface CliOptions {
   ttlSeconds: number;
   /** Test hook: after this step, wait for SIGINT/SIGTERM. */
   pauseAfter?: StepId;
+  /** How step 1 gets Node and PM2 into the image (default: `upload` on Morph, `none` on Docker). */
+  provision?: "upload" | "network" | "none";
+  /** pm2 package directory to upload (`--provision upload`). */
+  pm2Dir?: string;
 }
 
 /**
@@ -43,6 +47,12 @@ Options:
   --image <ref>            image to snapshot in step 1 (Docker default: $VM_BASE_IMAGE, else
                            what scripts/base-image.sh builds; Morph default: morphvm-minimal)
   --base-url <url>         Morph API base URL (default: $MORPH_BASE_URL, else Morph Cloud)
+  --provision <how>        how step 1 installs Node and PM2 in an image without them, once, into
+                           a snapshot later runs reuse by digest: upload (this machine's Node and
+                           pm2, through the provider's file writes), network (the VM downloads
+                           them), none (the image has them). Default: upload on Morph, none on Docker
+  --pm2-dir <dir>          pm2 package directory to upload (default: npm installs pm2 into
+                           ~/.cache/vm-demo once)
   --ttl <seconds>          TTL of the booted VM, terminate when it runs out (default: 600)
   --pause-after <step>     test hook: stop after this step (number or id) until SIGINT/SIGTERM
   -h, --help               show this help
@@ -96,6 +106,8 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
         "base-url": { type: "string" },
         ttl: { type: "string" },
         "pause-after": { type: "string" },
+        provision: { type: "string" },
+        "pm2-dir": { type: "string" },
         help: { type: "boolean", short: "h", default: false },
       },
     }));
@@ -126,5 +138,15 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
   if (values["base-url"] !== undefined) options.baseUrl = values["base-url"];
   if (values.image !== undefined) options.image = values.image;
   if (values["pause-after"] !== undefined) options.pauseAfter = parseStep(values["pause-after"]);
+  if (values.provision !== undefined) {
+    const how = values.provision;
+    if (how !== "upload" && how !== "network" && how !== "none") throw usageError(`--provision must be upload, network or none, got ${JSON.stringify(how)}`);
+    options.provision = how;
+  }
+  if (values["pm2-dir"] !== undefined) {
+    if (!values["pm2-dir"].startsWith("/")) throw usageError(`--pm2-dir must be an absolute path, got ${JSON.stringify(values["pm2-dir"])}`);
+    if ((options.provision ?? (provider === "morph" ? "upload" : "none")) !== "upload") throw usageError("--pm2-dir only applies to --provision upload");
+    options.pm2Dir = values["pm2-dir"];
+  }
   return options;
 }

@@ -1,10 +1,12 @@
 import type { VMProvider } from "@vm/core";
 import { isVMError } from "@vm/provider-kit";
 import { USAGE, parseCliArgs, type CliOptions } from "./args.js";
+import type { ProvisionOptions } from "./deploy/provision.js";
 import { DEMO_METADATA_KEYS, DEPLOY_STEPS, deployApp, type DeployResult } from "./deploy-app.js";
 import { explainError, type ExplainContext } from "./explain.js";
 import { createProgressReporter, type ProgressReporter } from "./progress.js";
 import { MORPH_DEFAULT_IMAGE, createProvider, resolveDockerBaseImage } from "./providers.js";
+import { demoProvision, pm2DirectoryFor } from "./provisioning.js";
 import { formatDuration, renderSummary } from "./render.js";
 import { createResourceTracker } from "./tracker.js";
 
@@ -78,6 +80,7 @@ export async function runCli(
 
   let provider: VMProvider;
   let imageId: string;
+  let provision: ProvisionOptions | undefined;
   try {
     provider = await createProvider({
       provider: options.provider,
@@ -89,6 +92,9 @@ export async function runCli(
     // before anything is created (or an image is built).
     await provider.instances.list({ metadata: { [DEMO_METADATA_KEYS.run]: runId } });
     imageId = options.image ?? (options.provider === "docker" ? await resolveDockerBaseImage(io.env) : MORPH_DEFAULT_IMAGE);
+    // Morph's minimal image has no Node and no PM2: step 1 installs them once (see --provision).
+    const how = options.provision ?? (options.provider === "morph" ? "upload" : "none");
+    if (how !== "none") provision = demoProvision(imageId, how, how === "upload" ? await pm2DirectoryFor(io.env, options.pm2Dir) : undefined);
   } catch (err) {
     return setupFailure(err);
   }
@@ -127,6 +133,7 @@ export async function runCli(
       runId,
       ttlSeconds: options.ttlSeconds,
       imageId,
+      ...(provision ? { provision } : {}),
       signal: controller.signal,
       tracker,
       onProgress: (event) => reporter.onProgress(event),

@@ -1,6 +1,8 @@
 // The demo's pieces, for tests and for anyone who wants deployApp in their own script.
 export { DEMO_METADATA_KEYS, DEPLOY_STEPS, deployApp } from "./deploy-app.js";
 export type { DeployAppOptions, DeployProgress, DeployResult, StepCheck, StepDefinition, StepId, StepResult } from "./deploy-app.js";
+export type { ProvisionOptions } from "./deploy/provision.js";
+export { demoProvision, pm2DirectoryFor } from "./provisioning.js";
 export { USAGE, parseCliArgs } from "./args.js";
 export type { CliOptions } from "./args.js";
 export { runCli } from "./cli.js";

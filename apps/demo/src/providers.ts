@@ -6,7 +6,8 @@ import { VMError } from "@vm/provider-kit";
 
 /**
  * The image a Morph run starts from unless `--image` says otherwise: Morph's minimal image
- * (the emulator offers the local base image under this id).
+ * (no Node, no PM2: the demo installs them once, see `--provision`; the emulator offers the
+ * local minimal image under this id).
  *
  * @example
  * ```ts

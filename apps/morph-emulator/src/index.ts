@@ -4,6 +4,7 @@ export { dockerContainerEngine } from "./engine/container-engine.js";
 export type { ContainerEngine } from "./engine/container-engine.js";
 export { createFaultQueue, faultSchema, faultsBodySchema } from "./faults.js";
 export type { Fault, FaultQueue } from "./faults.js";
+export { BASE_IMAGE_ID, MINIMAL_IMAGE_ID, emulatorImages } from "./images.js";
 export { EMULATOR_LABEL, startEmulatorFromEnv } from "./start.js";
 export type { StartedEmulator } from "./start.js";
 export { REQUEST_SCHEMAS, toValidationDetail } from "./validation.js";

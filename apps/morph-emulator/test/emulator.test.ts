@@ -136,10 +136,10 @@ describe("fault injection", () => {
 });
 
 describe("the runnable server", () => {
-  it("starts from env, serves, and removes its containers on SIGTERM", async () => {
+  it("starts from env, serves morphvm-minimal (no Node, no PM2) and vm-base, and removes its containers on SIGTERM", async () => {
     const session = `emu-main-${process.pid}-${Date.now().toString(36)}`;
     const child = spawn(process.execPath, [join(import.meta.dirname, "../dist/main.js")], {
-      env: { ...process.env, PORT: "0", MORPH_API_KEY: KEY, VM_BASE_IMAGE: inject("baseImage"), MORPH_EMULATOR_SESSION: session },
+      env: { ...process.env, PORT: "0", MORPH_API_KEY: KEY, VM_BASE_IMAGE: inject("baseImage"), VM_MINIMAL_IMAGE: inject("minimalImage"), MORPH_EMULATOR_SESSION: session },
       stdio: ["ignore", "pipe", "inherit"],
     });
     try {
@@ -153,6 +153,11 @@ describe("the runnable server", () => {
         child.once("exit", (code) => reject(new Error(`exited ${code}: ${output}`)));
       });
       const headers = { authorization: `Bearer ${KEY}`, "content-type": "application/json" };
+      const images = (await (await fetch(`${apiUrl}/image`, { headers })).json()) as { data: { id: string; description: string }[] };
+      expect(images.data.map((i) => [i.id, i.description])).toEqual([
+        ["morphvm-minimal", `Debian without Node or PM2 (local image ${inject("minimalImage")})`],
+        ["vm-base", `Debian with Node and PM2 (local image ${inject("baseImage")})`],
+      ]);
       const snap = (await (await fetch(`${apiUrl}/snapshot`, { method: "POST", headers, body: JSON.stringify({ image_id: "morphvm-minimal" }) })).json()) as { id: string };
       const vm = (await (await fetch(`${apiUrl}/snapshot/${snap.id}/boot`, { method: "POST", headers, body: "{}" })).json()) as { id: string };
       await waitFor("child instance ready", async () => {
@@ -160,6 +165,9 @@ describe("the runnable server", () => {
         return got.status === "ready" ? true : undefined;
       });
       expect((await labelled(session)).length).toBeGreaterThanOrEqual(1);
+      // Like Morph Cloud's minimal image: no node and no pm2 on PATH.
+      const exec = (await (await fetch(`${apiUrl}/instance/${vm.id}/exec`, { method: "POST", headers, body: JSON.stringify({ command: ["command -v node pm2 || echo missing"] }) })).json()) as { stdout: string };
+      expect(exec.stdout).toBe("missing\n");
       const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
       child.kill("SIGTERM");
       expect(await exited).toBe(0);

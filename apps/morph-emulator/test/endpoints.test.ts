@@ -59,7 +59,8 @@ function expectValidationError(answer: { status: number; body: unknown }, loc: u
 
 beforeAll(async () => {
   emulator = await startTestEmulator(KEY, SESSION);
-  snapshotId = snapshotModelSchema.parse((await api("POST", "/snapshot", { image_id: "morphvm-minimal", readiness_check: { type: "timeout", timeout: 10 }, metadata: {} })).body).id;
+  // vm-base, not morphvm-minimal: the HTTP service test runs a Node server in the instance.
+  snapshotId = snapshotModelSchema.parse((await api("POST", "/snapshot", { image_id: "vm-base", readiness_check: { type: "timeout", timeout: 10 }, metadata: {} })).body).id;
   id = (await instance("POST", `/instance?snapshot_id=${snapshotId}`, { metadata: { suite: "endpoints" } })).id;
   await waitStatus("ready");
 });

@@ -2,11 +2,12 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { createDockerVMProvider } from "@vm/provider-docker";
 import { inject } from "vitest";
-import { EMULATOR_LABEL, createMorphEmulator, type MorphEmulator } from "../src/index.js";
+import { EMULATOR_LABEL, createMorphEmulator, emulatorImages, type MorphEmulator } from "../src/index.js";
 
 declare module "vitest" {
   export interface ProvidedContext {
     baseImage: string;
+    minimalImage: string;
   }
 }
 
@@ -18,7 +19,7 @@ export async function startTestEmulator(apiKey: string, session: string): Promis
   const emulator = createMorphEmulator({
     apiKey,
     backend: createDockerVMProvider({ labels: { [EMULATOR_LABEL]: session } }),
-    images: [{ id: "morphvm-minimal", name: "morphvm-minimal", reference: inject("baseImage") }],
+    images: emulatorImages({ minimal: inject("minimalImage"), base: inject("baseImage") }),
     // Only errors (500s, failed TTL actions): what a failing test needs to say why.
     log: (line) => {
       if (/^(error in|unhandled|ttl .* failed)/.test(line)) console.error(`[emulator ${session}] ${line}`);

@@ -14,7 +14,7 @@ import { DRIVER_SH } from "./sh/driver.sh.js";
  */
 export const DRIVER_SCRIPT = DRIVER_SH;
 
-/** Marker the driver prints when pm2 is not installed. */
+/** Marker the driver prints when node or pm2 is not on PATH. */
 export const PM2_MISSING_MARKER = "__VM_PM2_MISSING__";
 
 /** `argv[0]` after `-c SCRIPT`: what `$0` is called in error messages from sh. */

@@ -5,10 +5,16 @@ import { fromExecError, fromPM2Result, redact } from "./errors.js";
 const ctx = { provider: "docker", operation: "processes.start" };
 
 describe("fromPM2Result", () => {
-  it("no pm2 → UNSUPPORTED saying so", () => {
-    const err = fromPM2Result({ stdout: "", stderr: "__VM_PM2_MISSING__ pm2 is not installed\n", exit_code: 127 }, ctx);
-    expect(err).toMatchObject({ code: "UNSUPPORTED", provider: "docker", operation: "processes.start" });
-    expect(err.message).toMatch(/pm2 is not installed in the VM/);
+  it("no node / no pm2 → UNSUPPORTED naming what is missing, for which user, and what to do", () => {
+    for (const what of ["node", "pm2", "node and pm2"]) {
+      const err = fromPM2Result({ stdout: "", stderr: `__VM_PM2_MISSING__ ${what}|app|/usr/bin:/bin\n`, exit_code: 127 }, ctx);
+      expect(err).toMatchObject({ code: "UNSUPPORTED", provider: "docker", operation: "processes.start" });
+      expect(err.message).toMatch(new RegExp(`^${what} not found on PATH for user app \\(PATH=/usr/bin:/bin\\): .*installPM2\\(\\)`));
+    }
+  });
+
+  it("an exit 127 without the driver's marker (pm2's own `env: node` failure) is not taken for a missing runtime", () => {
+    expect(fromPM2Result({ stdout: "", stderr: "/usr/bin/env: 'node': No such file or directory\n", exit_code: 127 }, ctx).code).toBe("INTERNAL");
   });
 
   it("pm2's not-found errors → NOT_FOUND", () => {

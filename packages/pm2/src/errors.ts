@@ -26,20 +26,36 @@ function detail(stderr: string, secrets: readonly string[]): string {
 }
 
 /**
+ * What the driver's missing-runtime line says: `__VM_PM2_MISSING__ <what>|<user>|<PATH>`, where
+ * `<what>` is `node`, `pm2` or `node and pm2`.
+ */
+export function missingRuntimeMessage(stderr: string): string {
+  const line = stderr.split("\n").find((l) => l.includes(PM2_MISSING_MARKER)) ?? "";
+  const [what = "", user = "", path = ""] = line.slice(line.indexOf(PM2_MISSING_MARKER) + PM2_MISSING_MARKER.length).trim().split("|");
+  const missing = /^(node|pm2|node and pm2)$/.test(what) ? what : "pm2";
+  const forUser = user ? ` for user ${user}` : "";
+  const onPath = path ? ` (PATH=${path})` : "";
+  return `${missing} not found on PATH${forUser}${onPath}: @vm/pm2 runs pm2 (a Node.js program) in the VM; install both with installPM2() from @vm/pm2, or boot an image that has them`;
+}
+
+/**
  * The one place a failed driver exec becomes a `VMError`:
- * - exit 127 with the driver's marker → `UNSUPPORTED` ("pm2 is not installed in the VM");
+ * - exit 127 with the driver's marker → `UNSUPPORTED`, naming what is missing (`node`, `pm2` or
+ *   both) and for which user: the VM lacks what the service needs, so no call can work on it
+ *   (`NOT_FOUND` is kept for unknown process names, which callers may treat as "already gone");
  * - pm2's "not found" / "id unknown" / "Script not found" → `NOT_FOUND`;
  * - anything else → `INTERNAL`, with pm2's own error line (env values redacted).
  *
  * @example
  * ```ts
- * const err = fromPM2Result({ stdout: "", stderr: "__VM_PM2_MISSING__", exit_code: 127 }, { provider: "docker", operation: "processes.list" });
+ * const err = fromPM2Result({ stdout: "", stderr: "__VM_PM2_MISSING__ node and pm2|root|/usr/bin:/bin", exit_code: 127 }, { provider: "docker", operation: "processes.list" });
  * err.code; // "UNSUPPORTED"
+ * err.message; // "node and pm2 not found on PATH for user root (PATH=/usr/bin:/bin): ..."
  * ```
  */
 export function fromPM2Result(result: ExecResult, ctx: ErrorContext, secrets: readonly string[] = []): VMError {
   if (result.exit_code === 127 && result.stderr.includes(PM2_MISSING_MARKER)) {
-    return new VMError("UNSUPPORTED", "pm2 is not installed in the VM (no pm2 on PATH); install pm2 in the image to use processes", ctx);
+    return new VMError("UNSUPPORTED", missingRuntimeMessage(result.stderr), ctx);
   }
   const why = detail(result.stderr, secrets);
   const suffix = why ? `: ${why}` : "";

@@ -80,10 +80,10 @@ describe("recorded pm2: cluster", () => {
 });
 
 describe("recorded pm2: no pm2 in the VM", () => {
-  it("is UNSUPPORTED with a message that says pm2 is not installed", async () => {
+  it("is UNSUPPORTED with a message that says pm2 is not on PATH", async () => {
     const { run } = replay("noPm2");
     const r = await run();
-    expect(r.list).toMatchObject({ code: "UNSUPPORTED", message: expect.stringMatching(/pm2 is not installed in the VM/) as unknown });
+    expect(r.list).toMatchObject({ code: "UNSUPPORTED", message: expect.stringMatching(/^pm2 not found on PATH for user root /) as unknown });
     expect(r.stopAll).toMatchObject({ code: "UNSUPPORTED" });
   });
 });

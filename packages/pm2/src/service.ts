@@ -148,7 +148,7 @@ function describe(target: string | number): string {
  * file (base64 in argv, never stdin, never shell text, never hand-joined CLI flags).
  *
  * Errors: bad input → `INVALID_ARGUMENT` before any exec; unknown name or id → `NOT_FOUND`;
- * no pm2 in the VM → `UNSUPPORTED` ("pm2 is not installed in the VM"); other pm2 failures →
+ * no node or pm2 in the VM → `UNSUPPORTED` ("node not found on PATH for user …"); other pm2 failures →
  * `INTERNAL`. Env values never appear in results or messages.
  *
  * @param exec `(instanceId, argv, options) => Promise<ExecResult>`, e.g. `provider.instances.exec`.

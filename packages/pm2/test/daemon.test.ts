@@ -54,7 +54,7 @@ describe("@vm/pm2 in a VM without pm2", { timeout: SUITE_TIMEOUT }, () => {
     await removeContainer(id);
   }, SUITE_TIMEOUT);
 
-  it("rejects with UNSUPPORTED saying pm2 is not installed; pm2Save and the resurrect script are no-ops", async () => {
+  it("rejects with UNSUPPORTED saying pm2 is not on PATH; pm2Save and the resurrect script are no-ops", async () => {
     const processes = createPM2ProcessService(dockerExec, { provider: "docker" });
     for (const call of [
       () => processes.list(id),
@@ -64,7 +64,7 @@ describe("@vm/pm2 in a VM without pm2", { timeout: SUITE_TIMEOUT }, () => {
     ]) {
       const err = await rejection(call());
       expect(err.code).toBe("UNSUPPORTED");
-      expect(err.message).toMatch(/pm2 is not installed in the VM/);
+      expect(err.message).toMatch(/^pm2 not found on PATH for user root /);
     }
     await expect(pm2Save(dockerExec, id)).resolves.toBeUndefined();
     expect((await dockerExec(id, ["sh", "-c", PM2_RESURRECT_SCRIPT])).exit_code).toBe(0);

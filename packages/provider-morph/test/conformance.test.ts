@@ -1,6 +1,5 @@
 import { describeProviderConformance } from "@vm/conformance";
 import type { VMProvider } from "@vm/core";
-import { inject } from "vitest";
 import { createMorphVMProvider, MORPH_CAPABILITIES } from "@vm/provider-morph";
 import { TEST_API_KEY, startEmulatorContainer, sweepSession, type TestEmulator } from "./support/emulator.js";
 
@@ -12,13 +11,17 @@ describeProviderConformance({
   name: "morph",
   capabilities: MORPH_CAPABILITIES,
   async setup() {
-    emulator = await startEmulatorContainer(inject("baseImage"));
+    emulator = await startEmulatorContainer();
     const provider: VMProvider = createMorphVMProvider({ baseUrl: emulator.apiUrl, apiKey: TEST_API_KEY });
-    const snapshot = await provider.snapshots.fromImage("morphvm-minimal", { metadata: { purpose: "conformance-base" } });
+    // The suite's PM2 cases need Node and PM2: the emulator's `vm-base` image has them.
+    // `morphvm-minimal` (no Node, no PM2, like Morph Cloud's) would need installPM2 first, an
+    // upload of ~47 MiB through ~700 exec requests (about 2 minutes here): that path is proven
+    // once, in install-pm2.test.ts, instead of on every conformance run.
+    const snapshot = await provider.snapshots.fromImage("vm-base", { metadata: { purpose: "conformance-base" } });
     return {
       provider,
       snapshotId: snapshot.id,
-      imageId: "morphvm-minimal",
+      imageId: "vm-base",
       async teardown() {
         const running = emulator;
         emulator = undefined;

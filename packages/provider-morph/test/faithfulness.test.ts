@@ -4,8 +4,8 @@ import { Ajv2020 } from "ajv/dist/2020.js";
 import type { RecordedExchange } from "@vm/morph-emulator";
 import { createMorphVMProvider } from "@vm/provider-morph";
 import { MORPH_ENDPOINTS, createMorphClient, instanceModelSchema } from "@vm/provider-morph/internal";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { REPO_ROOT, TEST_API_KEY, startInProcessEmulator, type TestEmulator } from "./support/emulator.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { REPO_ROOT, TEST_API_KEY, startInProcessEmulator, testImages, type TestEmulator } from "./support/emulator.js";
 
 // Faithfulness: every answer the emulator gives to a request the provider makes is checked
 // against Morph's OpenAPI spec, read from the shared reference at test time.
@@ -34,7 +34,7 @@ const exchanges: RecordedExchange[] = [];
 let emulator: TestEmulator;
 
 beforeAll(async () => {
-  emulator = await startInProcessEmulator(inject("baseImage"), (exchange) => exchanges.push(exchange));
+  emulator = await startInProcessEmulator(testImages(), (exchange) => exchanges.push(exchange));
   const provider = createMorphVMProvider({ baseUrl: emulator.apiUrl, apiKey: TEST_API_KEY });
   // Drive every endpoint the provider uses, including its error answers.
   const images = await provider.images.list();

@@ -2,7 +2,7 @@ import { MORPH_DEFAULT_MAX_REQUEST_BYTES, createMorphVMProvider } from "@vm/prov
 import { createMorphClient, instanceModelSchema } from "@vm/provider-morph/internal";
 import { isVMError } from "@vm/provider-kit";
 import type { VMProvider } from "@vm/core";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { TEST_API_KEY, admin, startInProcessEmulator, type TestEmulator } from "./support/emulator.js";
 
 // The client's retry, recovery, timeout and auth behaviour over real HTTP against the
@@ -16,7 +16,7 @@ let control: ReturnType<typeof admin>;
 const fast = { attempts: 4, baseDelayMs: 50, maxDelayMs: 2_000 };
 
 beforeAll(async () => {
-  emulator = await startInProcessEmulator(inject("baseImage"));
+  emulator = await startInProcessEmulator();
   control = admin(emulator);
   provider = createMorphVMProvider({ baseUrl: emulator.apiUrl, apiKey: TEST_API_KEY, retry: fast });
   snapshotId = (await provider.snapshots.fromImage("morphvm-minimal")).id;

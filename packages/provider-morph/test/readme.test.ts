@@ -2,7 +2,7 @@ import { execFile } from "node:child_process";
 import { readFile, writeFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { afterAll, beforeAll, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, expect, it } from "vitest";
 import { TEST_API_KEY, startInProcessEmulator, type TestEmulator } from "./support/emulator.js";
 
 // The README's example runs as written (it is plain JavaScript) against the emulator.
@@ -11,7 +11,7 @@ const packageDir = join(import.meta.dirname, "..");
 let emulator: TestEmulator;
 
 beforeAll(async () => {
-  emulator = await startInProcessEmulator(inject("baseImage"));
+  emulator = await startInProcessEmulator();
 });
 
 afterAll(async () => {

@@ -3,12 +3,16 @@ import { DEFAULT_VM_RESOURCES, VMError } from "@vm/provider-kit";
 import { formatBytes, renderTable } from "../render.js";
 import { SERVER_SOURCE } from "../vm-scripts.js";
 import { APP_DIR, APP_NAME, CONFIG_PATH, SERVER_PATH, WORKERS, type AppConfig, type DeployRun, execIn, probe, responseLines, statMode, tail, writeConfig } from "./run.js";
+import { provisionedSnapshot } from "./provision.js";
 import type { StepContext } from "./step-runner.js";
 import { DEMO_METADATA_KEYS } from "./types.js";
 
 // Steps 1-7 of deployApp: each reads what earlier steps left in `run.state`.
 
-/** Step 1: snapshot the base image (the provider's first image when none was given). */
+/**
+ * Step 1: snapshot the base image (the provider's first image when none was given); with
+ * `provision`, the snapshot of it with Node and PM2 (reused by digest, else built).
+ */
 export async function snapshotBase(run: DeployRun, ctx: StepContext): Promise<void> {
   const { provider, state } = run;
   if (state.imageId === undefined) {
@@ -18,6 +22,12 @@ export async function snapshotBase(run: DeployRun, ctx: StepContext): Promise<vo
     if (state.imageId === undefined) throw new VMError("INVALID_ARGUMENT", "the provider lists no images: pass an image id", { operation: "deployApp" });
   }
   const imageId = state.imageId;
+  if (run.provision) {
+    state.baseSnapshotId = await provisionedSnapshot(run, ctx, imageId, run.provision);
+    ctx.detail("imageId", imageId);
+    ctx.detail("snapshotId", state.baseSnapshotId);
+    return;
+  }
   ctx.update(`snapshots.fromImage(${imageId})`);
   // Sized explicitly, the same on Docker and Morph (whose API default, 128 MB, is too small):
   // PM2's daemon and the 2 cluster workers measured 219 MB RSS together (ps), 2 GB leaves room.

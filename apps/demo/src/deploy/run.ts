@@ -2,6 +2,7 @@ import type { ExecResult, VMProvider } from "@vm/core";
 import { VMError, isVMError } from "@vm/provider-kit";
 import { createResourceTracker, type ResourceTracker } from "../tracker.js";
 import { PROBE_SOURCE } from "../vm-scripts.js";
+import type { ProvisionOptions } from "./provision.js";
 import { DEMO_METADATA_KEYS, type DeployAppOptions } from "./types.js";
 
 /** The app's PM2 name, where it lives in the VM, and how many cluster workers it runs. */
@@ -50,6 +51,7 @@ export interface DeployRun {
   readonly tracker: ResourceTracker;
   readonly signal: AbortSignal | undefined;
   readonly metadata: Readonly<Record<string, string>>;
+  readonly provision: ProvisionOptions | undefined;
   readonly state: DeployState;
 }
 
@@ -70,6 +72,7 @@ export function createDeployRun(provider: VMProvider, options: DeployAppOptions)
     tracker: options.tracker ?? createResourceTracker(),
     signal: options.signal,
     metadata: { [DEMO_METADATA_KEYS.app]: "vm-demo", [DEMO_METADATA_KEYS.run]: runId },
+    provision: options.provision,
     state: { imageId: options.imageId, baseSnapshotId: "", instanceId: "" },
   };
 }

@@ -1,4 +1,5 @@
 import type { ResourceTracker } from "../tracker.js";
+import type { ProvisionOptions } from "./provision.js";
 
 /**
  * Stable ids of the nine steps, in order.
@@ -146,6 +147,12 @@ export type DeployProgress =
 export interface DeployAppOptions {
   /** Image to snapshot in step 1; default: the first of `provider.images.list()`. */
   imageId?: string;
+  /**
+   * Install Node and PM2 into the image in step 1 (for an image without them, e.g. Morph's
+   * `morphvm-minimal`), once: the result is a snapshot named by `provision.digest` that later
+   * runs reuse; default: none (the image has Node and PM2).
+   */
+  provision?: ProvisionOptions;
   /** TTL of the booted instance (terminate when it runs out); default 600. */
   ttlSeconds?: number;
   /** Port the app listens on inside the VM; default 3000. */

@@ -4,14 +4,19 @@
 # /bin/sh -c DRIVER_SCRIPT vm-pm2 <pm2Home> <op> <args...>. User values only ever arrive as
 # positional arguments, so nothing a caller passes is parsed as shell text. VM_EXEC_ID is
 # @vm/provider-kit's EXEC_TAG_VAR (a unit test checks they agree).
-# Exit codes the service relies on (fromPM2Result): 0 success; 127 with __VM_PM2_MISSING__ on
-# stderr when there is no pm2 on PATH; anything else: pm2 (or base64/mkdir) failed, stderr says why.
+# Exit codes the service relies on (fromPM2Result): 0 success; 127 with
+# "__VM_PM2_MISSING__ <what>|<user>|<PATH>" on stderr when node, pm2 or both are not on PATH (pm2 is a
+# `#!/usr/bin/env node` script: without node it cannot run); anything else: pm2 (or base64/mkdir)
+# failed, stderr says why.
 #
 # Embedded by scripts/embed-shell.mjs: the script is everything after the first blank line.
 
 need_pm2() {
-  if ! command -v pm2 >/dev/null 2>&1; then
-    echo "__VM_PM2_MISSING__ pm2 is not installed (no pm2 on PATH)" >&2
+  missing=""
+  command -v node >/dev/null 2>&1 || missing="node"
+  command -v pm2 >/dev/null 2>&1 || missing="${missing:+$missing and }pm2"
+  if [ -n "$missing" ]; then
+    echo "__VM_PM2_MISSING__ $missing|$(id -un 2>/dev/null || id -u)|$PATH" >&2
     exit 127
   fi
 }

@@ -2,14 +2,30 @@ import { execFile } from "node:child_process";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { EMULATOR_LABEL, createMorphEmulator, type MorphEmulator, type RecordedExchange } from "@vm/morph-emulator";
+import { EMULATOR_LABEL, createMorphEmulator, emulatorImages, type MorphEmulator, type RecordedExchange } from "@vm/morph-emulator";
 import { createDockerVMProvider } from "@vm/provider-docker";
 import { GenericContainer, PullPolicy, Wait, type StartedTestContainer } from "testcontainers";
+import { inject } from "vitest";
 
 declare module "vitest" {
   export interface ProvidedContext {
     baseImage: string;
+    minimalImage: string;
   }
+}
+
+/**
+ * The emulator's Docker images: `morphvm-minimal` is the minimal image (no Node, no PM2, like
+ * Morph Cloud's), `vm-base` the base image (Node and PM2).
+ */
+export interface TestImages {
+  minimal: string;
+  base: string;
+}
+
+/** The images the test setup provides. */
+export function testImages(): TestImages {
+  return { minimal: inject("minimalImage"), base: inject("baseImage") };
 }
 
 const run = promisify(execFile);
@@ -51,12 +67,12 @@ export async function sweepSession(value: string): Promise<string[]> {
 }
 
 /** Starts the emulator in this process (for tests of the emulator and the client). */
-export async function startInProcessEmulator(baseImage: string, onExchange?: (exchange: RecordedExchange) => void): Promise<TestEmulator & { emulator: MorphEmulator }> {
+export async function startInProcessEmulator(images: TestImages = testImages(), onExchange?: (exchange: RecordedExchange) => void): Promise<TestEmulator & { emulator: MorphEmulator }> {
   const id = session();
   const emulator = createMorphEmulator({
     apiKey: TEST_API_KEY,
     backend: createDockerVMProvider({ labels: { [EMULATOR_LABEL]: id } }),
-    images: [{ id: "morphvm-minimal", name: "morphvm-minimal", reference: baseImage }],
+    images: emulatorImages(images),
     ...(onExchange ? { onExchange } : {}),
   });
   await emulator.listen();
@@ -88,12 +104,14 @@ async function freePort(): Promise<number> {
 
 /**
  * Starts the emulator as a container through testcontainers: the base image (it has Node),
+ * serving the minimal image as `morphvm-minimal` and the base image as `vm-base`,
  * host networking (it listens on 127.0.0.1), the Docker socket mounted (its instances are
  * sibling containers), the repository mounted at the same absolute path so pnpm's
  * node_modules symlinks resolve, running the emulator's built dist. The wait strategy reads
  * the log: nothing here has mapped ports.
  */
-export async function startEmulatorContainer(baseImage: string): Promise<TestEmulator> {
+export async function startEmulatorContainer(images: TestImages = testImages()): Promise<TestEmulator> {
+  const baseImage = images.base;
   const id = session();
   const port = await freePort();
   let container: StartedTestContainer | undefined;
@@ -110,7 +128,8 @@ export async function startEmulatorContainer(baseImage: string): Promise<TestEmu
         PORT: String(port),
         HOST: "127.0.0.1",
         MORPH_API_KEY: TEST_API_KEY,
-        VM_BASE_IMAGE: baseImage,
+        VM_BASE_IMAGE: images.base,
+        VM_MINIMAL_IMAGE: images.minimal,
         MORPH_EMULATOR_SESSION: id,
       })
       .withWorkingDir(join(REPO_ROOT, "apps/morph-emulator"))
