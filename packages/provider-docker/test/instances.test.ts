@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { BootedInstance } from "@vm/core";
-import { isVMError } from "@vm/provider-kit";
+import { DEFAULT_VM_RESOURCES, isVMError } from "@vm/provider-kit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DOCKER_LABELS, TEST_RUN_LABEL, baseImage, createTestProvider, waitFor } from "./helpers.js";
 
@@ -40,7 +40,7 @@ describe("instances", () => {
     });
     expect(info.HostConfig.Init).toBe(true);
     const got = await provider.instances.get(vm.id);
-    expect(got).toEqual({ id: vm.id, status: "ready", metadata: vm.metadata, created_at: vm.created_at, snapshot_id: vm.snapshot_id });
+    expect(got).toEqual({ id: vm.id, status: "ready", metadata: vm.metadata, created_at: vm.created_at, snapshot_id: vm.snapshot_id, resources: DEFAULT_VM_RESOURCES });
   });
 
   it("lists by metadata and status", async () => {

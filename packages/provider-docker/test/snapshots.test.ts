@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { BootedInstance, VMSnapshot } from "@vm/core";
+import { DEFAULT_VM_RESOURCES } from "@vm/provider-kit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DOCKER_LABELS, baseImage, createTestProvider, waitFor } from "./helpers.js";
 
@@ -48,6 +49,8 @@ describe("snapshots", () => {
       [`${DOCKER_LABELS.metaPrefix}stage`]: "state",
       [DOCKER_LABELS.digest]: digest,
       [DOCKER_LABELS.image]: parent.snapshot_id ? (await docker.getImage(base.id).inspect()).Id : "",
+      // The instance's size: a snapshot keeps it.
+      [DOCKER_LABELS.resources]: JSON.stringify(DEFAULT_VM_RESOURCES),
     });
     // Idempotent: same digest, same snapshot, even asked concurrently.
     const again = await Promise.all([provider.snapshots.create(parent.id, { digest }), provider.snapshots.create(parent.id, { digest })]);
