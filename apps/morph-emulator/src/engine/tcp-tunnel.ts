@@ -37,8 +37,9 @@ export async function openTunnel(docker: Dockerode, containerId: string, options
       raw.write(chunk, done);
     },
     final(done) {
-      // Half-close: the exec's stdin ends, the script's writer ends, the answer still comes.
-      (raw as unknown as { end(cb: () => void): void }).end(() => done());
+      // No half-close: the script reads the end of its stdin as "the client is gone" and ends
+      // the connection at once. The connection ends when the service closes it, or by destroy.
+      done();
     },
     destroy(error, done) {
       raw.destroy();

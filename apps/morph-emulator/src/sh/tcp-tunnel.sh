@@ -15,8 +15,11 @@ exec 3<>"/dev/tcp/127.0.0.1/$1" || exit 7
 exec 4<&0
 cat <&4 >&3 &
 writer=$!
-# The connection ends when the service closes it (the client asks for `Connection: close`),
-# whether or not the client has closed its side yet.
-cat <&3
-kill "$writer" 2>/dev/null
+cat <&3 &
+reader=$!
+# The connection ends when either side ends: the service closes it (the client asked for
+# `Connection: close`, so the answer is complete), or the exec's stdin closes (the emulator
+# never half-closes it: its client is gone). Then the other side goes too, at once.
+wait -n
+kill "$writer" "$reader" 2>/dev/null
 exit 0
