@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { MorphEmulator } from "../src/index.js";
 import { PROXY_LIMITS } from "../src/services/http-proxy.js";
-import { removeLeftovers, startTestEmulator, waitFor } from "./support.js";
+import { rawApi, removeLeftovers, startTestEmulator, waitFor } from "./support.js";
 
 // Exposed services on the minimal image (no Node: the tunnel is bash and cat), attacked the way
 // a hostile service would: an endless answer, and a client that stops reading.
@@ -10,15 +10,11 @@ const SESSION = `emu-tunnel-${process.pid}-${Date.now().toString(36)}`;
 let emulator: MorphEmulator;
 let id = "";
 
+const raw = rawApi(() => emulator, KEY);
 async function api(method: string, path: string, body?: unknown) {
-  const response = await fetch(`${emulator.apiUrl}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${KEY}`, "content-type": "application/json" },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  expect(response.status, text).toBe(200);
-  return JSON.parse(text) as Record<string, unknown>;
+  const answer = await raw(method, path, body);
+  expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+  return answer.body as Record<string, unknown>;
 }
 const sh = async (line: string) => (await api("POST", `/instance/${id}/exec`, { command: [line] })) as { exit_code: number; stdout: string };
 const tunnels = async () => Number((await sh("ps -eo args | grep -c '^bash -c .* vm-tunnel' || true")).stdout.trim());

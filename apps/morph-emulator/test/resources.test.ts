@@ -1,7 +1,7 @@
 import { instanceModelSchema, snapshotModelSchema } from "@vm/provider-morph/internal";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { MorphEmulator } from "../src/index.js";
-import { removeLeftovers, startTestEmulator, waitFor } from "./support.js";
+import { rawApi, removeLeftovers, startTestEmulator, waitFor } from "./support.js";
 
 // Sizes on the raw API: Morph's defaults when a client sends none, boot overrides, boot from an
 // image, and the memory limit in force inside the container (cgroup v1 or v2, whichever the
@@ -10,15 +10,7 @@ const KEY = `emu-resources-${Math.random().toString(36).slice(2)}`;
 const SESSION = `emu-resources-${process.pid}-${Date.now().toString(36)}`;
 let emulator: MorphEmulator;
 
-async function api(method: string, path: string, body?: unknown) {
-  const response = await fetch(`${emulator.apiUrl}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${KEY}`, "content-type": "application/json" },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await response.text();
-  return { status: response.status, body: text === "" ? undefined : (JSON.parse(text) as unknown) };
-}
+const api = rawApi(() => emulator, KEY);
 
 async function ok(method: string, path: string, body?: unknown): Promise<unknown> {
   const answer = await api(method, path, body);

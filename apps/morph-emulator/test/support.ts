@@ -54,3 +54,16 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
     await new Promise((r) => setTimeout(r, 200));
   }
 }
+
+/** Raw API calls with the Bearer key: the status and the parsed body (`emulator` is read at each call). */
+export function rawApi(emulator: () => MorphEmulator, key: string) {
+  return async (method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }> => {
+    const response = await fetch(`${emulator().apiUrl}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await response.text();
+    return { status: response.status, body: text === "" ? undefined : (JSON.parse(text) as unknown) };
+  };
+}
