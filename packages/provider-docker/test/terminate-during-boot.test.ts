@@ -3,11 +3,24 @@
 // terminate is started when the boot's container shows up in the engine (an event, not a
 // sleep): once as soon as it is listed (created, maybe not started), once when it runs (the
 // boot waits for readiness).
+//
+// The boots come from a snapshot whose init holds "running, not ready" for 3 s: the init runs
+// `pm2 resurrect` before it says ready whenever a PM2 dump exists, and the snapshot has a dump
+// and a stand-in `pm2` (first on PATH) that sleeps. Without that window the race depended on
+// timing: on a fast boot every terminate came after ready, and the positive control failed.
 import { isVMError } from "@vm/provider-kit";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TEST_RUN_LABEL, baseImage, createTestProvider, waitFor } from "./helpers.js";
 
 const { provider, docker, runId, cleanup } = createTestProvider();
+let slowBoot = "";
+beforeAll(async () => {
+  const vm = await provider.instances.boot(baseImage(), { metadata: { race: "setup" } });
+  await provider.files.writeFileAtomic(vm.id, "/usr/local/sbin/pm2", "#!/bin/sh\nsleep 3\n", { mode: "755" });
+  await provider.files.writeFileAtomic(vm.id, "/var/lib/vm/pm2/dump.pm2", "[]", { createDirs: true });
+  slowBoot = (await provider.snapshots.create(vm.id, { metadata: { race: "slow-boot" } })).id;
+  await provider.instances.terminate(vm.id);
+}, 300_000);
 afterAll(async () => {
   await cleanup();
 });
@@ -27,7 +40,7 @@ describe("terminate during a boot", () => {
       let raced = 0;
       for (let i = 0; i < ITERATIONS; i++) {
         const tag = `${when}-${i}`;
-        const boot = provider.instances.boot(baseImage(), { metadata: { race: tag } });
+        const boot = provider.instances.boot(slowBoot, { metadata: { race: tag } });
         let terminating = false;
         let settledFirst = false;
         const booted = outcome(boot).finally(() => (settledFirst = !terminating));
