@@ -68,7 +68,7 @@ export function createSnapshotService(
       throw fromDockerError(err, { provider: ctx.provider, operation });
     }
     const match = images
-      .filter((i) => isKind(i.Labels, "snapshot") && i.Labels[DOCKER_LABELS.digest] === digest && matchesLabelFilters(i.Labels, labelFilters("snapshot", {}, ctx.extraLabels)))
+      .filter((i) => isKind(i.Labels, "snapshot") && i.Labels[DOCKER_LABELS.digest] === digest)
       .sort((a, b) => a.Created - b.Created)[0];
     return match ? toSnapshot(match.Id, match.Labels, match.Created) : undefined;
   }
