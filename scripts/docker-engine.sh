@@ -71,8 +71,9 @@ else
   log "starting dockerd --bridge=none --iptables=false --ip6tables=false (log: ${log_file})"
   mkdir -p "$(dirname "$log_file")"
   # setsid + nohup: the daemon outlives this script and the caller's session and terminal.
-  # 9>&-: the daemon must not hold the start lock (it outlives this script).
-  setsid nohup dockerd --bridge=none --iptables=false --ip6tables=false >>"$log_file" 2>&1 </dev/null 9>&- &
+  # 9>&-: the daemon must not hold the start lock (it outlives this script); from /, never from
+  # the caller's directory, which may be removed while the daemon runs (a CI clone).
+  (cd / && exec setsid nohup dockerd --bridge=none --iptables=false --ip6tables=false >>"$log_file" 2>&1 </dev/null 9>&-) &
   disown 2>/dev/null || true
   started=1
 fi

@@ -74,13 +74,24 @@ if [[ "$(cat "$conf" 2>/dev/null || true)" != "$wanted" ]]; then
   if pkill -f "podman system service --time=0 ${host}" 2>/dev/null; then log "restarting the service with new settings"; fi
 fi
 export CONTAINERS_CONF="$conf"
+# The service's working directory is every conmon's: one started from a directory that was
+# removed since (a CI clone) fails each container start ("conmon: Failed to get working
+# directory"). It runs from /; one that does not is restarted.
+for pid in $(pgrep -f "podman system service --time=0 ${host}" || true); do
+  if [[ "$(readlink "/proc/${pid}/cwd" 2>/dev/null || true)" != / ]]; then
+    log "restarting the service: it runs from $(readlink "/proc/${pid}/cwd" 2>/dev/null || echo '?'), not /"
+    kill "$pid" 2>/dev/null || true
+    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  fi
+done
 
 if ! answers; then
   log_file="${VM_PODMAN_LOG:-/var/log/vm-podman.log}"
   rm -f "$socket"
   log "starting podman system service on ${host} (log: ${log_file})"
-  # 9>&-: the service must not hold the lock (it outlives this script).
-  setsid nohup podman system service --time=0 "$host" >>"$log_file" 2>&1 </dev/null 9>&- &
+  # 9>&-: the service must not hold the lock (it outlives this script); from /, never from
+  # the caller's directory (see above).
+  (cd / && exec setsid nohup podman system service --time=0 "$host" >>"$log_file" 2>&1 </dev/null 9>&-) &
   disown 2>/dev/null || true
   deadline=$((SECONDS + ${VM_PODMAN_START_TIMEOUT:-120}))
   until answers; do
