@@ -31,7 +31,7 @@ export interface ProviderCapabilities {
   readonly execStream: boolean;
   /** `instances.stop()` keeps the instance (and its files) so it can be inspected later. */
   readonly stop: boolean;
-  /** The provider can pause and resume instances. */
+  /** `instances.pause()` / `resume()` work: processes keep running across a pause. */
   readonly pause: boolean;
   /** `writeFileAtomic` honours `owner` / `group`. */
   readonly fileOwnership: boolean;
@@ -42,4 +42,10 @@ export interface ProviderCapabilities {
    * the instance (disk: see the provider), and `get()`/`list()` report them.
    */
   readonly resources: boolean;
+  /** `instances.expose()` / `unexpose()` work: HTTP and WebSocket reach a port in the instance. */
+  readonly expose: boolean;
+  /** `ExecOptions.stdin` may be an `AsyncIterable`, fed to the command as it yields. */
+  readonly stdinStream: boolean;
+  /** `boot()` honours `ttl_action: "pause"`, even with no client running. */
+  readonly ttlPause: boolean;
 }

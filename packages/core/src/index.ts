@@ -2,6 +2,7 @@
 export type { ProviderCapabilities } from "./capabilities.js";
 export type { VMErrorCode, VMErrorShape } from "./errors.js";
 export type { AtomicWriteOptions, CreateDirectoryOptions, FileContent, FileInfo, FileOperationOptions, VMFileService } from "./files.js";
+export type { ExposeAuth, ExposedService, ExposeOptions } from "./expose.js";
 export type { VMImage, VMImageService } from "./images.js";
 export type {
   BootedInstance,
@@ -20,9 +21,11 @@ export type {
   ProcessBuilder,
   ProcessConfig,
   ProcessInfo,
+  ProcessLogLine,
   ProcessLogs,
   ProcessStartOptions,
   ProcessStatus,
+  StreamLogsOptions,
   VMProcessService,
 } from "./processes.js";
 export type { ExecFunction, VMProvider } from "./provider.js";

@@ -1,7 +1,10 @@
+import type { ExposedService, ExposeOptions } from "./expose.js";
 import type { VMResources, VMResourcesInForce } from "./resources.js";
 
 /**
- * Lifecycle state of an instance, as every provider reports it.
+ * Lifecycle state of an instance, as every provider reports it. A `paused` instance keeps its
+ * memory and processes but runs nothing until `resume()`; a `stopped` one is off for good
+ * (only `terminate()` and reads of its metadata remain).
  *
  * @example
  * ```ts
@@ -9,10 +12,11 @@ import type { VMResources, VMResourcesInForce } from "./resources.js";
  * const live: InstanceStatus[] = ["booting", "ready"];
  * ```
  */
-export type InstanceStatus = "booting" | "ready" | "stopping" | "stopped" | "error";
+export type InstanceStatus = "booting" | "ready" | "paused" | "stopping" | "stopped" | "error";
 
 /**
- * What happens to an instance when its TTL runs out.
+ * What happens to an instance when its TTL runs out: `stop` it, `pause` it (where
+ * `capabilities.ttlPause` is true; it can be resumed) or `terminate` it.
  *
  * @example
  * ```ts
@@ -20,7 +24,7 @@ export type InstanceStatus = "booting" | "ready" | "stopping" | "stopped" | "err
  * const action: TtlAction = "terminate";
  * ```
  */
-export type TtlAction = "stop" | "terminate";
+export type TtlAction = "stop" | "pause" | "terminate";
 
 /**
  * A running (or stopped) machine.
@@ -43,6 +47,11 @@ export interface VMInstance {
   readonly ttl?: { readonly seconds?: number; readonly action?: TtlAction };
   /** The resources in force (the snapshot's, with the boot's overrides). Absent when the provider does not know them. */
   readonly resources?: VMResourcesInForce;
+  /**
+   * The ports exposed with `expose()`, when the provider has any to report (`capabilities.expose`).
+   * On the Docker provider these are the ones this process exposed: their URLs live in it.
+   */
+  readonly services?: readonly ExposedService[];
 }
 
 /**
@@ -180,11 +189,14 @@ export interface ExecOptions {
    */
   env?: Record<string, string>;
   /**
-   * Fed to the command's standard input, then closed.
+   * Fed to the command's standard input, then closed. An `AsyncIterable` (of strings or bytes)
+   * is fed as it yields, so a command can be driven interactively through `execStream`: the
+   * input closes when the iterable ends; if it throws, the command is killed and the call
+   * rejects. Streamed input needs `capabilities.stdinStream` (else `UNSUPPORTED`).
    *
    * @default none: standard input is empty (closed at once)
    */
-  stdin?: string | Uint8Array;
+  stdin?: string | Uint8Array | AsyncIterable<string | Uint8Array>;
   /**
    * Kill the command and everything it started in the VM after this long (a background child
    * still holding its output included); the call rejects with `TIMEOUT`. Enforced inside the VM
@@ -270,6 +282,32 @@ export interface VMInstanceService {
   list(filters?: InstanceFilters): Promise<VMInstance[]>;
   /** Stop the instance; its files are kept when `capabilities.stop` is true. */
   stop(instanceId: string): Promise<void>;
+  /**
+   * Freeze a ready instance (status `paused`), keeping its memory and processes: they carry on
+   * after `resume()` without a restart. Commands and file calls on a paused instance are
+   * `CONFLICT`. Pausing a paused instance succeeds; a stopped one is `CONFLICT`.
+   * Needs `capabilities.pause`.
+   */
+  pause(instanceId: string): Promise<void>;
+  /** Bring a paused instance back to `ready`. Resuming a ready one succeeds; a stopped one is `CONFLICT`. Needs `capabilities.pause`. */
+  resume(instanceId: string): Promise<void>;
+  /**
+   * Make `port` on the instance's loopback reachable from the caller's machine at the returned
+   * URL (HTTP, streamed responses and WebSocket). Connections through it end when the service is
+   * unexposed or the instance terminated. Needs `capabilities.expose`.
+   *
+   * @example
+   * ```ts
+   * import type { VMProvider } from "@vm/core";
+   * async function preview(provider: VMProvider, id: string) {
+   *   const web = await provider.instances.expose(id, 3000, { name: "web" });
+   *   return (await fetch(web.url)).text();
+   * }
+   * ```
+   */
+  expose(instanceId: string, port: number, options?: ExposeOptions): Promise<ExposedService>;
+  /** Close an exposed service: its URL stops answering and its open connections end. An unknown name is `NOT_FOUND`. */
+  unexpose(instanceId: string, name: string): Promise<void>;
   /** Remove the instance and everything in it. */
   terminate(instanceId: string): Promise<void>;
   /**

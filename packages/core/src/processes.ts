@@ -118,6 +118,39 @@ export interface ProcessLogs {
 }
 
 /**
+ * One line of a process's output, as `streamLogs()` yields it: `out` for stdout, `err` for
+ * stderr, without the line break and without PM2 prefixes.
+ *
+ * @example
+ * ```ts
+ * import type { ProcessLogLine } from "@vm/core";
+ * const show = (l: ProcessLogLine) => (l.stream === "err" ? console.error : console.log)(l.line);
+ * ```
+ */
+export interface ProcessLogLine {
+  readonly stream: "out" | "err";
+  readonly line: string;
+}
+
+/**
+ * Options for `processes.streamLogs()`.
+ *
+ * @example
+ * ```ts
+ * import type { StreamLogsOptions } from "@vm/core";
+ * const options: StreamLogsOptions = { signal: AbortSignal.timeout(60_000) };
+ * ```
+ */
+export interface StreamLogsOptions {
+  /**
+   * End the stream: the loop ends without an error and nothing stays running in the VM.
+   *
+   * @default none: the stream lasts until the loop is left or the instance goes away
+   */
+  signal?: AbortSignal;
+}
+
+/**
  * Fluent builder for a `ProcessConfig`, read like a sentence.
  *
  * @example
@@ -184,6 +217,20 @@ export interface VMProcessService {
   list(instanceId: string): Promise<ProcessInfo[]>;
   /** Exactly the last `lines` lines (default 100) of stdout and stderr. */
   logs(instanceId: string, nameOrId: string | number, lines?: number): Promise<ProcessLogs>;
+  /**
+   * Follow a process's stdout and stderr (every worker in cluster mode): yields each line
+   * written after the call, as it is written. Ends when `signal` aborts, the loop is left or
+   * the instance goes away, and leaves nothing running in the VM.
+   *
+   * @example
+   * ```ts
+   * import type { VMProcessService } from "@vm/core";
+   * async function tail(processes: VMProcessService, id: string, signal: AbortSignal) {
+   *   for await (const { stream, line } of processes.streamLogs(id, "app", { signal })) console.log(stream, line);
+   * }
+   * ```
+   */
+  streamLogs(instanceId: string, nameOrId: string | number, options?: StreamLogsOptions): AsyncIterable<ProcessLogLine>;
   /** Succeeds when nothing runs. */
   stopAll(instanceId: string): Promise<void>;
   /** Succeeds when nothing runs. */

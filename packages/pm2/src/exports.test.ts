@@ -6,7 +6,7 @@ describeEntryPoints(import.meta.dirname, packageJson, {
   // A user's (or a provider's) API, under semver.
   ".": [
     "DEFAULT_INSTALL_TIMEOUT_MS", "DEFAULT_MAX_LOG_BYTES", "DEFAULT_NODE_VERSION", "DEFAULT_PM2_HOME",
-    "DEFAULT_PM2_VERSION", "DEFAULT_UPLOAD_CONCURRENCY", "MAX_LOG_BYTES_LIMIT", "MAX_LOG_LINES", "PM2_RESERVED_NAMES", "UPLOAD_PART_BYTES",
+    "DEFAULT_PM2_VERSION", "DEFAULT_UPLOAD_CONCURRENCY", "MAX_LOG_BYTES_LIMIT", "MAX_LOG_LINES", "MAX_STREAMED_LINE_CHARS", "PM2_RESERVED_NAMES", "UPLOAD_PART_BYTES",
     "createPM2ProcessService", "createProcess", "installPM2", "pm2Save",
   ],
   // The providers' boot snippet: no semver guarantees.

@@ -6,6 +6,7 @@ import { DEFAULT_PM2_HOME, DEFAULT_PROVIDER } from "./constants.js";
 import { MAX_CONFIG_BYTES, chunk, driverArgv } from "./driver.js";
 import { fromExecError, fromPM2Result } from "./errors.js";
 import { parseJlist, type PM2Process } from "./jlist.js";
+import { type ExecStreamFunction, followLogs, readStreamLogsOptions } from "./stream-logs.js";
 import { assertTarget, logCollisionKey } from "./names.js";
 
 /**
@@ -51,6 +52,13 @@ export interface PM2ProcessServiceOptions {
    * @default DEFAULT_MAX_LOG_BYTES (4 MiB)
    */
   maxLogBytes?: number;
+  /**
+   * The provider's `execStream`, which `streamLogs()` follows the log files with (the command
+   * runs until the stream ends). Without it, `streamLogs()` is `UNSUPPORTED`.
+   *
+   * @default none
+   */
+  execStream?: ExecStreamFunction;
 }
 
 /** Most lines `logs()` returns per stream. */
@@ -276,6 +284,26 @@ export function createPM2ProcessService(exec: ExecFunction, options: PM2ProcessS
       }
       const [out = "", err = ""] = stdout.split("\n");
       return { out: newestWithin(Buffer.from(out, "base64"), maxLogBytes), err: newestWithin(Buffer.from(err, "base64"), maxLogBytes) };
+    },
+
+    streamLogs(instanceId, nameOrId, given) {
+      const ctx = ctxOf("streamLogs");
+      // Checked at the call, so bad input fails there and not at the first `next()`.
+      assertId(instanceId, ctx, "instanceId");
+      assertTarget(nameOrId, ctx);
+      const logOptions = readStreamLogsOptions(given, ctx);
+      const execStream = options.execStream;
+      if (execStream === undefined) throw new VMError("UNSUPPORTED", "streamLogs needs the provider's execStream (createPM2ProcessService's execStream option)", ctx);
+      return {
+        [Symbol.asyncIterator]: () =>
+          (async function* () {
+            const { found } = await find(instanceId, nameOrId, ctx);
+            const home = homeFor(pm2Home, instanceId, ctx);
+            const outs = [...new Set(found.map((p) => p.outLog).filter((f) => f.startsWith("/")))];
+            const errs = [...new Set(found.map((p) => p.errLog).filter((f) => f.startsWith("/")))];
+            yield* followLogs(execStream, instanceId, { outs, errs }, { ...logOptions, env: { PM2_HOME: home } }, ctx);
+          })(),
+      };
     },
 
     stopAll: (instanceId) => all("stop", instanceId),

@@ -13,13 +13,13 @@ describeEntryPoints(import.meta.dirname, packageJson, {
     "SNAPSHOT_STATUSES", "SNAPSHOT_TRANSITIONS", "VMError", "VM_ERROR_CODES", "VM_RESOURCE_LIMITS", "assertAbsolutePath",
     "assertArgv", "assertAtomicWriteOptions", "assertCommandSize", "assertEnv", "assertFileContent",
     "assertFileOperationOptions", "assertFilePath", "assertId", "assertInteger", "assertLogger",
-    "assertMetadata", "assertMode", "assertPrincipal", "assertSignal", "bootedInstance",
+    "assertMetadata", "assertMode", "assertPrincipal", "assertServiceName", "assertSignal", "bootedInstance",
     "buildExecKillArgv", "canInstanceReach", "canSnapshotReach", "capabilitiesWithout",
-    "codeForHttpStatus", "commandBytes", "createExecFileService", "hasVMErrorCode", "isVMError",
+    "codeForHttpStatus", "commandBytes", "createExecFileService", "hasVMErrorCode", "isAsyncIterable", "isVMError",
     "lateBoundExec", "matchesInstanceFilters", "matchesMetadata", "matchesSnapshotFilters",
     "newExecId", "parseResources", "readArgv", "readBootOptions", "readCreateSnapshotOptions", "readEnv",
-    "readExecCall", "readExecOptions", "readFromImageOptions", "readInstanceFilters", "readMetadata",
-    "readOptionsObject", "readResources", "readSnapshotFilters", "resolveResources", "statusMapper",
+    "readExecCall", "readExecOptions", "readExposeCall", "readFromImageOptions", "readInstanceFilters", "readMetadata",
+    "readOptionsObject", "readResources", "readSnapshotFilters", "resolveResources", "statusMapper", "unsupportedCapability",
   ],
   // What the @vm providers and this repository's tests share beyond it: no semver guarantees.
   "./internal": [

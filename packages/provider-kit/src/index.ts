@@ -37,6 +37,7 @@ export {
   readEnv,
   readExecCall,
   readExecOptions,
+  isAsyncIterable,
   readFromImageOptions,
   readInstanceFilters,
   readMetadata,
@@ -50,7 +51,9 @@ export type { ExecFileServiceOptions } from "./files/exec-file-service.js";
 export { assertFilePath } from "./files/paths.js";
 export { DEFAULT_MAX_ARG_BYTES, DEFAULT_MAX_READ_BYTES, DEFAULT_MAX_REQUEST_BYTES, MAX_REQUEST_BYTES_LIMIT } from "./files/limits.js";
 export type { ExecCallChecks } from "./validate-options.js";
-export { CAPABILITY_NAMES, capabilitiesWithout } from "./runtime/capabilities.js";
+export { CAPABILITY_NAMES, capabilitiesWithout, unsupportedCapability } from "./runtime/capabilities.js";
+export { assertServiceName, readExposeCall } from "./expose.js";
+export type { ExposeCall } from "./expose.js";
 export type { CapabilityName } from "./runtime/capabilities.js";
 export { bootedInstance } from "./runtime/booted-instance.js";
 export { codeForHttpStatus } from "./runtime/http-status.js";

@@ -188,11 +188,16 @@ export function readExecOptions(options: unknown, ctx: ErrorContext): ExecOption
   if (o.env !== undefined && Object.hasOwn(o.env as Record<string, string>, EXEC_TAG_VAR)) throw invalid(ctx, `env must not set ${EXEC_TAG_VAR}: the provider sets it to find the command for a kill`);
   if (o.user !== undefined) assertPrincipal(o.user, ctx, "user");
   if (o.timeoutMs !== undefined) assertInteger(o.timeoutMs, ctx, "timeoutMs", 1, MAX_TIMEOUT_MS);
-  if (o.stdin !== undefined && typeof o.stdin !== "string" && !(o.stdin instanceof Uint8Array)) {
-    throw invalid(ctx, `stdin must be a string or a Uint8Array, got ${kind(o.stdin)}`);
+  if (o.stdin !== undefined && typeof o.stdin !== "string" && !(o.stdin instanceof Uint8Array) && !isAsyncIterable(o.stdin)) {
+    throw invalid(ctx, `stdin must be a string, a Uint8Array or an AsyncIterable of them, got ${kind(o.stdin)}`);
   }
   assertSignal(o.signal, ctx);
   return o;
+}
+
+/** True for an object with a `Symbol.asyncIterator` method (streamed stdin). */
+export function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
+  return typeof value === "object" && value !== null && typeof (value as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator] === "function";
 }
 
 /**
@@ -212,6 +217,12 @@ export interface ExecCallChecks {
    * @default false
    */
   checkSize?: boolean;
+  /**
+   * The provider feeds an `AsyncIterable` stdin as it yields (`capabilities.stdinStream`).
+   * Without it such a stdin is `UNSUPPORTED` before any work.
+   * @default false
+   */
+  stdinStream?: boolean;
 }
 
 /**
@@ -236,6 +247,9 @@ export function readExecCall(
   const argvCopy = readArgv(argv, ctx);
   const optionsCopy = readExecOptions(options, ctx);
   if (checks.checkSize === true) assertCommandSize(argvCopy, optionsCopy?.env, ctx);
+  if (checks.stdinStream !== true && isAsyncIterable(optionsCopy?.stdin)) {
+    throw new VMError("UNSUPPORTED", `${ctx.provider} cannot feed stdin as it arrives (capabilities.stdinStream is false): pass a string or a Uint8Array`, ctx);
+  }
   return { argv: argvCopy, options: optionsCopy };
 }
 
@@ -243,7 +257,7 @@ const BOOT_KEYS = ["ttl_seconds", "ttl_action", "metadata", "resources", "timeou
 
 /**
  * Checks `boot()` options and returns a copy: `ttl_seconds` a whole number from 1 to
- * `MAX_TTL_SECONDS`, `ttl_action` `"stop"` or `"terminate"` (only with `ttl_seconds`: a TTL action without a TTL is
+ * `MAX_TTL_SECONDS`, `ttl_action` `"stop"`, `"pause"` or `"terminate"` (`"pause"` only where `checks.ttlPause`, else `UNSUPPORTED`; only with `ttl_seconds`: a TTL action without a TTL is
  * `INVALID_ARGUMENT` on every provider, not ignored),
  * `metadata` (`assertMetadata`), `resources` (`readResources`), `timeoutMs` from 1 to
  * `MAX_TIMEOUT_MS`, `signal` an `AbortSignal` (`ABORTED` if already aborted).
@@ -254,11 +268,14 @@ const BOOT_KEYS = ["ttl_seconds", "ttl_action", "metadata", "resources", "timeou
  * const options = readBootOptions({ ttl_seconds: 60 }, { provider: "docker", operation: "instances.boot" });
  * ```
  */
-export function readBootOptions(options: unknown, ctx: ErrorContext): BootOptions {
+export function readBootOptions(options: unknown, ctx: ErrorContext, checks: { ttlPause?: boolean } = {}): BootOptions {
   const o = readOptionsObject(options, ctx, "options", BOOT_KEYS) ?? {};
   if (o.ttl_seconds !== undefined) assertInteger(o.ttl_seconds, ctx, "ttl_seconds", 1, MAX_TTL_SECONDS);
-  if (o.ttl_action !== undefined && o.ttl_action !== "stop" && o.ttl_action !== "terminate") throw invalid(ctx, 'ttl_action must be "stop" or "terminate"');
+  if (o.ttl_action !== undefined && o.ttl_action !== "stop" && o.ttl_action !== "pause" && o.ttl_action !== "terminate") throw invalid(ctx, 'ttl_action must be "stop", "pause" or "terminate"');
   if (o.ttl_action !== undefined && o.ttl_seconds === undefined) throw invalid(ctx, "ttl_action needs ttl_seconds");
+  if (o.ttl_action === "pause" && checks.ttlPause !== true) {
+    throw new VMError("UNSUPPORTED", `${ctx.provider} cannot pause an instance when its TTL runs out (capabilities.ttlPause is false): use "stop" or "terminate"`, ctx);
+  }
   if (o.metadata !== undefined) o.metadata = readMetadata(o.metadata, ctx);
   if (o.resources !== undefined) o.resources = readResources(o.resources, ctx);
   if (o.timeoutMs !== undefined) assertInteger(o.timeoutMs, ctx, "timeoutMs", 1, MAX_TIMEOUT_MS);

@@ -27,6 +27,9 @@ const ALL: Record<CapabilityName, true> = {
   fileOwnership: true,
   processes: true,
   resources: true,
+  expose: true,
+  stdinStream: true,
+  ttlPause: true,
 };
 
 /**
@@ -52,4 +55,18 @@ export function capabilitiesWithout(unsupported: readonly CapabilityName[]): Pro
     if (!Object.hasOwn(ALL, name)) throw new VMError("INVALID_ARGUMENT", `unknown capability ${JSON.stringify(String(name))}; known: ${CAPABILITY_NAMES.join(", ")}`, { operation: "capabilitiesWithout" });
   }
   return Object.freeze(Object.fromEntries(CAPABILITY_NAMES.map((name) => [name, !unsupported.includes(name)])) as unknown as ProviderCapabilities);
+}
+
+/**
+ * The `UNSUPPORTED` error of a method whose capability is `false`: every provider words it
+ * alike and throws it before any work.
+ *
+ * @example
+ * ```ts
+ * import { unsupportedCapability } from "@vm/provider-kit";
+ * throw unsupportedCapability("pause", { provider: "host", operation: "instances.pause" }, "the host cannot freeze itself");
+ * ```
+ */
+export function unsupportedCapability(capability: CapabilityName, ctx: { provider: string; operation: string }, why?: string): VMError {
+  return new VMError("UNSUPPORTED", `${ctx.operation}: ${ctx.provider} does not support it (capabilities.${capability} is false)${why ? `: ${why}` : ""}`, ctx);
 }

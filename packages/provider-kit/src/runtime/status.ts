@@ -3,7 +3,7 @@ import type { InstanceStatus, SnapshotStatus } from "@vm/core";
 /**
  * Every `InstanceStatus` of the contract, in lifecycle order.
  */
-export const INSTANCE_STATUSES: readonly InstanceStatus[] = Object.freeze(["booting", "ready", "stopping", "stopped", "error"]);
+export const INSTANCE_STATUSES: readonly InstanceStatus[] = Object.freeze(["booting", "ready", "paused", "stopping", "stopped", "error"]);
 
 /**
  * Every `SnapshotStatus` of the contract, in lifecycle order.
@@ -11,13 +11,14 @@ export const INSTANCE_STATUSES: readonly InstanceStatus[] = Object.freeze(["boot
 export const SNAPSHOT_STATUSES: readonly SnapshotStatus[] = Object.freeze(["creating", "ready", "deleting", "error"]);
 
 /**
- * The contract's legal instance status changes: what a status may become next. The contract
- * has no start or resume call, so `stopped` and `error` lead nowhere (only `terminate()`, which
- * removes the instance); `stopping` ends in `stopped` or `error`.
+ * The contract's legal instance status changes: what a status may become next. `paused` comes
+ * back to `ready` by `resume()`; the contract has no start call, so `stopped` and `error` lead
+ * nowhere (only `terminate()`, which removes the instance); `stopping` ends in `stopped` or `error`.
  */
 export const INSTANCE_TRANSITIONS: Readonly<Record<InstanceStatus, readonly InstanceStatus[]>> = Object.freeze({
   booting: Object.freeze(["ready", "stopping", "stopped", "error"] as const),
-  ready: Object.freeze(["stopping", "stopped", "error"] as const),
+  ready: Object.freeze(["paused", "stopping", "stopped", "error"] as const),
+  paused: Object.freeze(["ready", "stopping", "stopped", "error"] as const),
   stopping: Object.freeze(["stopped", "error"] as const),
   stopped: Object.freeze([] as const),
   error: Object.freeze([] as const),
