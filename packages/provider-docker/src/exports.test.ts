@@ -10,9 +10,9 @@ describeEntryPoints(import.meta.dirname, packageJson, {
     "DEFAULT_REQUEST_TIMEOUT_MS", "DOCKER_CAPABILITIES", "DOCKER_LABELS", "DOCKER_PROVIDER_VERSION",
     "MAX_FORK_COUNT", "VMError", "createDockerVMProvider", "hasVMErrorCode", "isVMError",
   ],
-  // Test hooks: no semver guarantees.
+  // Test hooks and the tunnel the Morph emulator shares: no semver guarantees.
   "./internal": [
-    "ARG_MAX_BYTES", "EXEC_WRAPPER", "WATCHDOG_GRACE_MS", "execWrapperArgv",
+    "ARG_MAX_BYTES", "EXEC_WRAPPER", "WATCHDOG_GRACE_MS", "execWrapperArgv", "openTunnel",
   ],
 });
 

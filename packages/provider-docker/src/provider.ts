@@ -96,11 +96,12 @@ export interface DockerVMProviderOptions {
 }
 
 /**
- * What the Docker provider really supports. `pause` is false (never used); everything
- * else works on an image with POSIX `sh` (and bash, coreutils, GNU find for the file
- * operations; pm2 for `processes`).
+ * What the Docker provider really supports. `ttlPause` is false: the TTL runs in the
+ * container's own init, which cannot freeze its container. Everything else works on an image
+ * with POSIX `sh` (and bash, coreutils, GNU find for the file operations and `expose`; pm2 for
+ * `processes`).
  */
-export const DOCKER_CAPABILITIES: ProviderCapabilities = capabilitiesWithout(["pause"]);
+export const DOCKER_CAPABILITIES: ProviderCapabilities = capabilitiesWithout(["ttlPause"]);
 
 function isDockerode(value: unknown): value is Dockerode {
   return value instanceof Dockerode || (typeof value === "object" && value !== null && "modem" in value && typeof (value as Dockerode).listContainers === "function");
@@ -201,6 +202,6 @@ export function createDockerVMProvider(options: DockerVMProviderOptions = {}): V
     },
     images: createImageService(ctx),
     files: createFileService(ctx, ensureManaged),
-    processes: createPM2ProcessService(exec, { provider: "docker" }),
+    processes: createPM2ProcessService(exec, { provider: "docker", execStream: instances.execStream.bind(instances) }),
   };
 }

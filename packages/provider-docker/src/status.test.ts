@@ -6,7 +6,7 @@ describe("mapContainerState", () => {
     ["created", "booting"],
     ["restarting", "booting"],
     ["running", "ready"],
-    ["paused", "stopped"],
+    ["paused", "paused"],
     ["removing", "stopping"],
     ["exited", "stopped"],
     ["dead", "error"],

@@ -3,15 +3,15 @@ import { statusMapper } from "@vm/provider-kit";
 
 // The engine's container states (lower case; the engine has answered "Running" too).
 const fromContainerState = statusMapper<string, InstanceStatus>(
-  { created: "booting", restarting: "booting", running: "ready", paused: "stopped", exited: "stopped", removing: "stopping", dead: "error" },
+  { created: "booting", restarting: "booting", running: "ready", paused: "paused", exited: "stopped", removing: "stopping", dead: "error" },
   "error",
   { ignoreCase: true },
 );
 
 /**
  * Maps a Docker container state onto the contract's statuses:
- * `created`/`restarting` → booting, `running` → ready, `paused` → stopped (a paused container
- * runs no commands; this provider never pauses), `removing` → stopping, `exited` → stopped,
+ * `created`/`restarting` → booting, `running` → ready, `paused` → paused (`instances.pause()`,
+ * the engine's cgroup freeze), `removing` → stopping, `exited` → stopped,
  * `dead` → error. An unknown state is `error`.
  *
  * `bootDeadline` is the deadline of the boot that created the container (the

@@ -1,6 +1,6 @@
 import type { Duplex } from "node:stream";
 import Dockerode from "dockerode";
-import { openTunnel, type TunnelOptions } from "./tcp-tunnel.js";
+import { openTunnel, type TunnelOptions } from "@vm/provider-docker/internal";
 
 /**
  * What the emulator does to an instance's container directly on the engine, beyond the

@@ -1,6 +1,6 @@
-import type { Duplex, Readable } from "node:stream";
+import { type Duplex, Readable } from "node:stream";
 import type { ExecOptions } from "@vm/core";
-import { VMError } from "@vm/provider-kit";
+import { VMError, isVMError } from "@vm/provider-kit";
 import { execTagEntry, newExecId } from "@vm/provider-kit/internal";
 import type Dockerode from "dockerode";
 import type { DockerContext } from "../context.js";
@@ -18,7 +18,7 @@ export interface ExecRequest {
   argv: readonly string[];
   /** The container's own environment (`Config.Env`: its image's `ENV`), when known: it counts against ARG_MAX too. */
   instanceEnv?: readonly string[];
-  options: Omit<ExecOptions, "stdin"> & { stdin?: string | Uint8Array | Readable };
+  options: Omit<ExecOptions, "stdin"> & { stdin?: string | Uint8Array | Readable | AsyncIterable<string | Uint8Array> };
   operation: string;
 }
 
@@ -168,10 +168,26 @@ export async function startDrive(
     if (typeof input === "string" || input instanceof Uint8Array) {
       socket.end(typeof input === "string" ? Buffer.from(input, "utf8") : input);
     } else if (input) {
-      input.on("error", (err) => void drive.cancel(new VMError("INTERNAL", "reading stdin failed", { provider: ctx.provider, operation, cause: err })));
-      input.pipe(socket);
+      const readable = input instanceof Readable ? input : Readable.from(stdinChunks(input, { provider: ctx.provider, operation }), { objectMode: false });
+      // A caller's iterable that throws (or yields a wrong type) ends the command: killed, and the call rejects.
+      readable.on("error", (err) => void drive.cancel(isVMError(err) ? err : new VMError("INTERNAL", "reading stdin failed", { provider: ctx.provider, operation, cause: err })));
+      // The command ended first: stop pulling from the caller's iterable (its return() runs).
+      drive.exitCode.then(
+        () => readable.destroy(),
+        () => readable.destroy(),
+      );
+      readable.pipe(socket);
     }
   }
   return drive;
 }
 
+
+/** A caller's streamed stdin as bytes; a chunk that is neither a string nor bytes is `INVALID_ARGUMENT`. */
+async function* stdinChunks(input: AsyncIterable<string | Uint8Array>, ctx: { provider: string; operation: string }): AsyncGenerator<Buffer> {
+  for await (const chunk of input) {
+    if (typeof chunk === "string") yield Buffer.from(chunk, "utf8");
+    else if (chunk instanceof Uint8Array) yield Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    else throw new VMError("INVALID_ARGUMENT", `stdin yielded ${chunk === null ? "null" : typeof chunk}; it must yield strings or Uint8Arrays`, ctx);
+  }
+}

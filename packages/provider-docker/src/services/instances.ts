@@ -1,14 +1,16 @@
 import type { BootOptions, BootedInstance, ExecOptions, ExecStreamChunk, VMInstance, VMInstanceService } from "@vm/core";
-import { MAX_FORK_COUNT, VMError, assertId, assertInteger, bootedInstance, hasVMErrorCode, matchesInstanceFilters, readBootOptions, readExecCall, readInstanceFilters, resolveResources } from "@vm/provider-kit";
+import { MAX_FORK_COUNT, VMError, assertId, assertInteger, assertServiceName, bootedInstance, hasVMErrorCode, matchesInstanceFilters, readBootOptions, readExecCall, readExposeCall, readInstanceFilters, resolveResources } from "@vm/provider-kit";
 import type Dockerode from "dockerode";
 import type { DockerContext } from "../context.js";
 import { type ManagedInstance, inspectInstance, isManagedInstance, toInstance } from "../containers.js";
 import { createDemuxer } from "../demux.js";
 import { unlessEngineWentAway } from "../engine-going-away.js";
 import { fromDockerError } from "../errors.js";
+import { ExposeRegistry } from "../expose/relay.js";
 import { runExec } from "../exec/run.js";
 import { streamExec } from "../exec/stream.js";
 import { DOCKER_LABELS, buildLabels, labelFilters, readLabel } from "../labels.js";
+import { mapContainerState } from "../status.js";
 import { hostConfigFor, resourcesOf } from "../resources.js";
 import { READY_MARKER, buildInitScript } from "../scripts.js";
 
@@ -28,7 +30,8 @@ interface BootInternal {
 function validateBoot(ctx: DockerContext, snapshotId: unknown, options: unknown): BootOptions {
   const ectx = { provider: ctx.provider, operation: "instances.boot" };
   assertId(snapshotId, ectx, "snapshotId");
-  return readBootOptions(options, ectx);
+  // ttl_action "pause" is UNSUPPORTED: the TTL runs in the container's own init, which cannot freeze itself.
+  return readBootOptions(options, ectx, { ttlPause: false });
 }
 
 /**
@@ -93,6 +96,11 @@ async function waitReady(ctx: DockerContext, container: Dockerode.Container, dea
   });
 }
 
+/** The contract status of an inspected container (for messages). */
+function mapContainerStateOf(info: Dockerode.ContainerInspectInfo): string {
+  return mapContainerState(info.State.Status, readLabel(info.Config.Labels, DOCKER_LABELS.bootDeadline));
+}
+
 async function removeQuietly(ctx: DockerContext, id: string): Promise<void> {
   try {
     await ctx.docker.getContainer(id).remove({ force: true, v: true });
@@ -134,6 +142,33 @@ export function createInstanceService(
   }
 
   const booted = (instance: VMInstance): BootedInstance => bootedInstance(instance, (id) => service.terminate(id));
+  const exposed = new ExposeRegistry(ctx);
+  /** The instance as the contract shows it, with the services this process exposed for it. */
+  const withServices = (instance: VMInstance): VMInstance => {
+    const services = exposed.servicesOf(instance.id);
+    return services.length > 0 ? { ...instance, services } : instance;
+  };
+
+  /** pause/resume: the engine's cgroup freeze. Idempotent; a container that is not running is CONFLICT. */
+  async function setPaused(instanceId: string, paused: boolean): Promise<void> {
+    const operation = paused ? "instances.pause" : "instances.resume";
+    assertId(instanceId, { provider: ctx.provider, operation }, "instanceId");
+    const info = await inspectInstance(ctx, instanceId, operation);
+    if (info.State.Paused === paused && info.State.Running) return;
+    if (!info.State.Running) {
+      throw new VMError("CONFLICT", `instance ${instanceId} is ${mapContainerStateOf(info)}; only a ${paused ? "ready" : "paused"} instance can be ${paused ? "paused" : "resumed"}`, { provider: ctx.provider, operation });
+    }
+    try {
+      const container = ctx.docker.getContainer(info.Id);
+      await (paused ? container.pause() : container.unpause());
+    } catch (err) {
+      const vmErr = fromDockerError(err, { provider: ctx.provider, operation, subject: `instance ${instanceId}` });
+      // A concurrent call got there first ("is already paused", "is not paused"): the state asked for holds.
+      const now = await inspectInstance(ctx, instanceId, operation).catch(() => undefined);
+      if (vmErr.code === "CONFLICT" && now?.State.Running && now.State.Paused === paused) return;
+      throw vmErr;
+    }
+  }
 
   async function bootInternal(snapshotId: string, given: BootOptions | undefined, internal: BootInternal = {}): Promise<BootedInstance> {
     const options = validateBoot(ctx, snapshotId, given);
@@ -229,6 +264,8 @@ export function createInstanceService(
     const operation = "instances.terminate";
     const info = await inspectInstance(ctx, instanceId, operation);
     if (info.Id !== instanceId) boots.push(...stopBoots(info.Id));
+    // Its URLs stop answering and their connections end (the tunnels die with the container too).
+    exposed.closeInstance(info.Id);
     try {
       await ctx.docker.getContainer(info.Id).remove({ force: true, v: true });
     } catch (err) {
@@ -250,7 +287,7 @@ export function createInstanceService(
     async get(instanceId) {
       assertId(instanceId, { provider: ctx.provider, operation: "instances.get" }, "instanceId");
       const info = await inspectInstance(ctx, instanceId, "instances.get");
-      return toInstance(info.Id, info.Config.Labels, info.State.Status, info.Created);
+      return withServices(toInstance(info.Id, info.Config.Labels, info.State.Status, info.Created));
     },
 
     async list(given) {
@@ -264,14 +301,15 @@ export function createInstanceService(
       }
       return containers
         .filter((c) => isManagedInstance(c.Labels))
-        .map((c) => toInstance(c.Id, c.Labels, c.State, c.Created))
+        .map((c) => withServices(toInstance(c.Id, c.Labels, c.State, c.Created)))
         .filter((i) => matchesInstanceFilters(i, filters));
     },
 
     async stop(instanceId) {
       const operation = "instances.stop";
       assertId(instanceId, { provider: ctx.provider, operation }, "instanceId");
-      await inspectInstance(ctx, instanceId, operation);
+      const info = await inspectInstance(ctx, instanceId, operation);
+      exposed.closeInstance(info.Id);
       try {
         await ctx.docker.getContainer(instanceId).stop({ t: 5 });
       } catch (err) {
@@ -282,6 +320,28 @@ export function createInstanceService(
         if (vmErr.code === "NOT_FOUND" || vmErr.code === "CONFLICT") return;
         throw vmErr;
       }
+    },
+
+    pause: (instanceId) => setPaused(instanceId, true),
+    resume: (instanceId) => setPaused(instanceId, false),
+
+    async expose(instanceId, port, given) {
+      const operation = "instances.expose";
+      const call = readExposeCall(instanceId, port, given, { provider: ctx.provider, operation });
+      if (call.auth === "api_key") {
+        throw new VMError("UNSUPPORTED", 'the Docker provider has no API key to check: its URLs listen on 127.0.0.1 only; use auth "none"', { provider: ctx.provider, operation });
+      }
+      const info = await inspectInstance(ctx, instanceId, operation);
+      if (!info.State.Running) throw new VMError("CONFLICT", `instance ${instanceId} is ${mapContainerStateOf(info)}; only a ready or paused instance can expose a port`, { provider: ctx.provider, operation });
+      return exposed.expose(info.Id, call.port, call.name, operation);
+    },
+
+    async unexpose(instanceId, name) {
+      const operation = "instances.unexpose";
+      assertId(instanceId, { provider: ctx.provider, operation }, "instanceId");
+      assertServiceName(name, { provider: ctx.provider, operation });
+      const info = await inspectInstance(ctx, instanceId, operation);
+      if (!exposed.unexpose(info.Id, name)) throw new VMError("NOT_FOUND", `instance ${instanceId} has no exposed service ${JSON.stringify(name)} (in this process)`, { provider: ctx.provider, operation });
     },
 
     async terminate(instanceId) {
@@ -329,7 +389,7 @@ export function createInstanceService(
     async exec(instanceId, givenArgv, givenOptions?: ExecOptions) {
       const operation = "instances.exec";
       // Docker hands argv and env to the engine as they are: the kit checks their size too.
-      const { argv, options } = readExecCall(instanceId, givenArgv, givenOptions, { provider: ctx.provider, operation }, { checkSize: true });
+      const { argv, options } = readExecCall(instanceId, givenArgv, givenOptions, { provider: ctx.provider, operation }, { checkSize: true, stdinStream: true });
       const { env: instanceEnv } = await ensureManaged(instanceId, operation);
       return runExec(ctx, { instanceId, argv, instanceEnv, options: options ?? {}, operation });
     },
@@ -337,7 +397,7 @@ export function createInstanceService(
     execStream(instanceId, givenArgv, givenOptions?: ExecOptions): AsyncIterable<ExecStreamChunk> {
       const operation = "instances.execStream";
       // Validate now, so bad input fails at the call and not at the first `next()`.
-      const { argv, options } = readExecCall(instanceId, givenArgv, givenOptions, { provider: ctx.provider, operation }, { checkSize: true });
+      const { argv, options } = readExecCall(instanceId, givenArgv, givenOptions, { provider: ctx.provider, operation }, { checkSize: true, stdinStream: true });
       return {
         [Symbol.asyncIterator]: () => {
           const gen = (async function* () {

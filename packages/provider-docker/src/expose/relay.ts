@@ -1,0 +1,110 @@
+import { type Server, type Socket, createServer } from "node:net";
+import type { ExposedService } from "@vm/core";
+import { VMError } from "@vm/provider-kit";
+import type { DockerContext } from "../context.js";
+import { fromDockerError } from "../errors.js";
+import { openTunnel } from "./tunnel.js";
+
+/** One exposed service: a listener on 127.0.0.1 in this process, and its open connections. */
+interface Relay {
+  readonly service: ExposedService;
+  readonly server: Server;
+  readonly sockets: Set<Socket>;
+}
+
+/**
+ * The exposed services of one Docker provider, by container id. Each is a TCP listener on
+ * 127.0.0.1 in this process; each connection it accepts is carried to the port on the
+ * container's loopback by one tunnel exec (`openTunnel`). Raw TCP, so HTTP, streamed responses
+ * and WebSocket upgrades pass through unchanged. Needs no bridge network and no published
+ * port (a running container cannot gain one anyway).
+ *
+ * The listeners do not keep the process alive (`unref`), and they go with it: a URL lives in
+ * the process that exposed it.
+ */
+export class ExposeRegistry {
+  readonly #ctx: DockerContext;
+  readonly #relays = new Map<string, Map<string, Relay>>();
+
+  constructor(ctx: DockerContext) {
+    this.#ctx = ctx;
+  }
+
+  /** The services exposed for `containerId`, by name. */
+  servicesOf(containerId: string): ExposedService[] {
+    return [...(this.#relays.get(containerId)?.values() ?? [])].map((r) => r.service).sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  /** Starts the listener for `name` (replacing one of that name) and returns its service. */
+  async expose(containerId: string, port: number, name: string, operation: string): Promise<ExposedService> {
+    const sockets = new Set<Socket>();
+    // allowHalfOpen: a client that ends its side after its request still gets the answer.
+    const server = createServer({ allowHalfOpen: true, pauseOnConnect: true }, (socket) => this.#accept(containerId, name, relay, socket));
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", (err) => reject(new VMError("UNAVAILABLE", `could not listen on 127.0.0.1 for ${name}: ${err.message}`, { provider: this.#ctx.provider, operation, cause: err })));
+      server.listen({ host: "127.0.0.1", port: 0 }, resolve);
+    });
+    server.unref();
+    const address = server.address();
+    const localPort = typeof address === "object" && address !== null ? address.port : 0;
+    const relay: Relay = { service: { name, port, url: `http://127.0.0.1:${localPort}/`, auth: "none" }, server, sockets };
+    const byName = this.#relays.get(containerId) ?? new Map<string, Relay>();
+    const previous = byName.get(name);
+    byName.set(name, relay);
+    this.#relays.set(containerId, byName);
+    if (previous) this.#close(previous);
+    this.#ctx.logger?.debug("docker: exposed", { id: containerId, name, port, url: relay.service.url });
+    return relay.service;
+  }
+
+  /** Closes `name`'s listener and its connections; false when there is no such service. */
+  unexpose(containerId: string, name: string): boolean {
+    const byName = this.#relays.get(containerId);
+    const relay = byName?.get(name);
+    if (!byName || !relay) return false;
+    byName.delete(name);
+    if (byName.size === 0) this.#relays.delete(containerId);
+    this.#close(relay);
+    return true;
+  }
+
+  /** Closes every service of `containerId` (it was terminated). */
+  closeInstance(containerId: string): void {
+    for (const name of [...(this.#relays.get(containerId)?.keys() ?? [])]) this.unexpose(containerId, name);
+  }
+
+  #close(relay: Relay): void {
+    relay.server.close();
+    for (const socket of relay.sockets) socket.destroy();
+    relay.sockets.clear();
+  }
+
+  #accept(containerId: string, name: string, relay: Relay, socket: Socket): void {
+    relay.sockets.add(socket);
+    socket.on("error", () => socket.destroy());
+    socket.on("close", () => relay.sockets.delete(socket));
+    openTunnel(this.#ctx.docker, containerId, { port: relay.service.port }).then(
+      (tunnel) => {
+        if (socket.destroyed || !relay.sockets.has(socket)) {
+          tunnel.destroy();
+          return;
+        }
+        socket.on("close", () => tunnel.destroy());
+        tunnel.on("error", () => socket.destroy());
+        // The service closed the connection: finish sending what it said, then close ours.
+        tunnel.on("end", () => socket.end());
+        tunnel.on("close", () => socket.destroySoon());
+        socket.pipe(tunnel);
+        tunnel.pipe(socket);
+        socket.resume();
+      },
+      (err: unknown) => {
+        socket.destroy();
+        const vmErr = fromDockerError(err, { provider: this.#ctx.provider, operation: "instances.expose" });
+        // The instance is gone (terminated elsewhere): nothing may stay listening for it.
+        if (vmErr.code === "NOT_FOUND") this.closeInstance(containerId);
+        this.#ctx.logger?.debug("docker: exposed connection refused", { id: containerId, name, code: vmErr.code });
+      },
+    );
+  }
+}
