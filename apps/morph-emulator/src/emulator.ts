@@ -1,12 +1,13 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { Duplex } from "node:stream";
 import { createFaultQueue } from "./faults.js";
 import { createRouter, type LoggedRequest } from "./http/router.js";
 import { createEmulatorServer } from "./http/server.js";
 import { DEFAULT_SPEC, nowSeconds, type ImageModel } from "./models.js";
 import { addAllRoutes } from "./routes/all.js";
 import type { RouteDeps } from "./routes/deps.js";
-import { serveHttpService } from "./services/http-proxy.js";
+import { ServiceConnections, serveHttpService, upgradeHttpService } from "./services/http-proxy.js";
 import { dockerContainerEngine } from "./engine/container-engine.js";
 import { createStore } from "./state/store.js";
 import type { MorphEmulator, MorphEmulatorOptions } from "./types.js";
@@ -48,10 +49,12 @@ export function createMorphEmulator(options: MorphEmulatorOptions): MorphEmulato
     description: image.description ?? null,
     disk_size: DEFAULT_SPEC.disk_size * 1024 * 1024,
   }));
-  const deps: RouteDeps = { router, store, backend, images: { configured: options.images, models }, log, execMode: options.execMode ?? "ssh", baseUrl: () => address, ...(options.onExchange ? { onExchange: options.onExchange } : {}) };
+  const connections = new ServiceConnections();
+  const deps: RouteDeps = { router, store, backend, connections, images: { configured: options.images, models }, log, execMode: options.execMode ?? "ssh", baseUrl: () => address, ...(options.onExchange ? { onExchange: options.onExchange } : {}) };
   addAllRoutes(deps);
-  const services = (req: IncomingMessage, res: ServerResponse, url: URL, authorized: boolean) => serveHttpService(req, res, url, authorized, store, engine);
-  const server = createEmulatorServer({ apiKey: options.apiKey, router, faults, requestLog, log, services, ...(options.onExchange ? { onExchange: options.onExchange } : {}) });
+  const services = (req: IncomingMessage, res: ServerResponse, url: URL, authorized: boolean) => serveHttpService(req, res, url, authorized, store, engine, connections);
+  const upgrades = (req: IncomingMessage, socket: Duplex, head: Buffer, url: URL, authorized: boolean) => upgradeHttpService(req, socket, head, url, authorized, store, engine, connections);
+  const server = createEmulatorServer({ apiKey: options.apiKey, router, faults, requestLog, log, services, upgrades, ...(options.onExchange ? { onExchange: options.onExchange } : {}) });
 
   let closing = false;
   return {

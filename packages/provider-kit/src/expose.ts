@@ -46,7 +46,7 @@ export function readExposeCall(instanceId: unknown, port: unknown, options: unkn
   const o = (readOptionsObject(options, ctx, "options", ["name", "auth"]) ?? {}) as ExposeOptions;
   const name = o.name ?? `port-${port}`;
   assertServiceName(name, ctx, "options.name");
-  const auth = o.auth ?? "none";
+  const auth: unknown = o.auth ?? "none";
   if (auth !== "none" && auth !== "api_key") throw new VMError("INVALID_ARGUMENT", `options.auth must be "none" or "api_key", got ${typeof auth === "string" ? JSON.stringify(auth.slice(0, 60)) : typeof auth}`, ctx);
   return { port, name, auth };
 }

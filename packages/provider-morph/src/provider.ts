@@ -91,10 +91,12 @@ const OPTION_KEYS: Record<keyof MorphVMProviderOptions, true> = {
 };
 
 /**
- * What the Morph provider really supports. `stop` pauses (files kept); `pause` is false
- * because the contract has no resume call; `stdin`, `execUser` work through the exec wrapper.
+ * What the Morph provider really supports. `stop` is a pause marked stopped (files kept, no
+ * resume); `pause`/`resume` and `ttl_action: "pause"` are Morph's own; `stdin`, `execUser`
+ * work through the exec wrapper. `stdinStream` is false: Morph's exec is one request whose
+ * command carries all of stdin, so nothing can be fed once it runs.
  */
-export const MORPH_CAPABILITIES: ProviderCapabilities = capabilitiesWithout(["pause"]);
+export const MORPH_CAPABILITIES: ProviderCapabilities = capabilitiesWithout(["stdinStream"]);
 
 /**
  * The `@vm/core` contract on Morph Cloud's REST API (or the local emulator).
@@ -165,6 +167,6 @@ export function createMorphVMProvider(options: MorphVMProviderOptions = {}): VMP
       maxArgBytes,
       maxRequestBytes,
     }),
-    processes: createPM2ProcessService(exec, { provider: "morph" }),
+    processes: createPM2ProcessService(exec, { provider: "morph", execStream: instances.execStream.bind(instances) }),
   };
 }

@@ -1,5 +1,6 @@
 import { timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { Duplex } from "node:stream";
 import { handleAdmin } from "../admin.js";
 import { answerUnderFault, applyFaultBefore } from "../fault-effects.js";
 import type { FaultQueue } from "../faults.js";
@@ -23,6 +24,8 @@ export interface ServerOptions {
   onExchange?: (exchange: RecordedExchange) => void;
   /** Serves `/_services/...` (exposed HTTP services); `authorized`: the request carries the key. */
   services?: (req: IncomingMessage, res: ServerResponse, url: URL, authorized: boolean) => Promise<void>;
+  /** Upgrades (WebSocket) to `/_services/...`. */
+  upgrades?: (req: IncomingMessage, socket: Duplex, head: Buffer, url: URL, authorized: boolean) => Promise<void>;
 }
 
 /**
@@ -36,9 +39,7 @@ export function createEmulatorServer(options: ServerOptions): Server {
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? "/", "http://emulator");
     const method = (req.method ?? "GET").toUpperCase();
-    const auth = req.headers.authorization ?? "";
-    const token = /^Bearer (.+)$/i.exec(auth)?.[1] ?? "";
-    const authorized = token !== "" && safeEqual(token, options.apiKey);
+    const { token, authorized } = authOf(req);
     if (url.pathname.startsWith("/_admin/")) {
       if (!authorized) return send(res, { status: 401, json: { detail: "Invalid or missing API key" } });
       return handleAdmin(req, res, url.pathname, faults, requestLog);
@@ -85,10 +86,27 @@ export function createEmulatorServer(options: ServerOptions): Server {
     await answerUnderFault(fault, req, res, json, what, log, () => record(json.status, json.json, json.json === undefined ? undefined : "application/json"));
   }
 
-  return createServer((req, res) => {
+  function authOf(req: IncomingMessage): { token: string; authorized: boolean } {
+    const token = /^Bearer (.+)$/i.exec(req.headers.authorization ?? "")?.[1] ?? "";
+    return { token, authorized: token !== "" && safeEqual(token, options.apiKey) };
+  }
+
+  const server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
       log(`unhandled: ${String(err)}`);
       send(res, { status: 500, json: { detail: "internal error" } });
     });
   });
+  server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const url = new URL(req.url ?? "/", "http://emulator");
+    if (!options.upgrades || !url.pathname.startsWith("/_services/")) {
+      socket.end("HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
+      return;
+    }
+    options.upgrades(req, socket, head, url, authOf(req).authorized).catch((err: unknown) => {
+      log(`unhandled upgrade: ${String(err)}`);
+      socket.destroy();
+    });
+  });
+  return server;
 }

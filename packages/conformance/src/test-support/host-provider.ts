@@ -23,6 +23,9 @@ export const HOST_CAPABILITIES: ProviderCapabilities = {
   fileOwnership: false,
   processes: false,
   resources: false,
+  expose: false,
+  stdinStream: false,
+  ttlPause: false,
 };
 
 /** The one snapshot id `boot()` accepts: the host as it is (there are no images). */
@@ -76,7 +79,8 @@ function runLocal(argv: readonly string[], options: ExecOptions | undefined, ign
       if (stopped) reject(stopped);
       else resolve({ stdout: Buffer.concat(out).toString("utf8"), stderr: Buffer.concat(err).toString("utf8"), exit_code: code ?? (signal ? 128 : 1) });
     });
-    child.stdin.end(options?.stdin === undefined ? undefined : Buffer.from(options.stdin));
+    const stdin = options?.stdin;
+    child.stdin.end(typeof stdin === "string" || stdin instanceof Uint8Array ? Buffer.from(stdin) : undefined);
   });
 }
 
@@ -96,6 +100,7 @@ export function createHostProvider(options: { ignoreSignal?: boolean; keepDirect
   };
   const exec = async (id: string, argv: readonly string[], execOptions?: ExecOptions) => {
     known(id, "instances.exec");
+    if (execOptions?.stdin !== undefined && typeof execOptions.stdin !== "string" && !(execOptions.stdin instanceof Uint8Array)) unsupported("instances.exec");
     return runLocal(argv, execOptions, options.ignoreSignal === true, children);
   };
   const files = createExecFileService({ provider: "host", exec, stdin: true });
@@ -121,6 +126,10 @@ export function createHostProvider(options: { ignoreSignal?: boolean; keepDirect
       fork: () => unsupported("instances.fork"),
       exec,
       execStream: () => unsupported("instances.execStream"),
+      pause: () => unsupported("instances.pause"),
+      resume: () => unsupported("instances.resume"),
+      expose: () => unsupported("instances.expose"),
+      unexpose: () => unsupported("instances.unexpose"),
     },
     snapshots: {
       get: (id) =>

@@ -1,6 +1,6 @@
 import { type Duplex, Readable } from "node:stream";
 import type { ExecOptions } from "@vm/core";
-import { VMError, isVMError } from "@vm/provider-kit";
+import { VMError } from "@vm/provider-kit";
 import { execTagEntry, newExecId } from "@vm/provider-kit/internal";
 import type Dockerode from "dockerode";
 import type { DockerContext } from "../context.js";
@@ -170,7 +170,7 @@ export async function startDrive(
     } else if (input) {
       const readable = input instanceof Readable ? input : Readable.from(stdinChunks(input, { provider: ctx.provider, operation }), { objectMode: false });
       // A caller's iterable that throws (or yields a wrong type) ends the command: killed, and the call rejects.
-      readable.on("error", (err) => void drive.cancel(isVMError(err) ? err : new VMError("INTERNAL", "reading stdin failed", { provider: ctx.provider, operation, cause: err })));
+      readable.on("error", (err) => void drive.cancel(err instanceof VMError ? err : new VMError("INTERNAL", "reading stdin failed", { provider: ctx.provider, operation, cause: err })));
       // The command ended first: stop pulling from the caller's iterable (its return() runs).
       drive.exitCode.then(
         () => readable.destroy(),

@@ -193,7 +193,8 @@ export function createInstanceService(
       throw fromDockerError(err, { provider: ctx.provider, operation, subject: `snapshot ${snapshotId}` });
     }
     const ttlSeconds = options.ttl_seconds;
-    const ttlAction = options.ttl_action ?? "stop";
+    // "pause" never gets here: readBootOptions refused it (capabilities.ttlPause is false).
+    const ttlAction: "stop" | "terminate" = options.ttl_action === "terminate" ? "terminate" : "stop";
     const ttl = ttlSeconds === undefined ? undefined : { seconds: ttlSeconds, action: ttlAction, deadline: new Date(Date.now() + ttlSeconds * 1000).toISOString() };
     // The snapshot's size, field by field overridden by the boot's.
     const resources = resolveResources(options.resources, resourcesOf(image.Config.Labels));

@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import type { ExecFunction, ExecResult } from "@vm/core";
+import type { ExecFunction, ExecOptions, ExecResult } from "@vm/core";
 import { VMError } from "../errors.js";
 
 /** One recorded call of a local exec. */
@@ -28,7 +28,9 @@ export interface LocalExec {
  */
 export function createLocalExec(options: { uid?: number; gid?: number; cwd?: () => string; holdStdinAfter?: number } = {}): LocalExec {
   const calls: LocalExecCall[] = [];
-  const exec: ExecFunction = (_instanceId, argv, execOptions) => {
+  const exec: ExecFunction = (_instanceId, argv, givenOptions) => {
+    // The file service only ever sends whole stdin (never an AsyncIterable).
+    const execOptions = givenOptions as (Omit<ExecOptions, "stdin"> & { stdin?: string | Uint8Array }) | undefined;
     calls.push({
       argv: [...argv],
       stdinBytes: execOptions?.stdin === undefined ? 0 : Buffer.byteLength(execOptions.stdin),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { REQUEST_MARKER_KEY, contractTtlAction, instanceStatusOf, morphTtlAction, resourcesOfSpec, snapshotStatusOf, toVMInstance } from "./mappers.js";
+import { REQUEST_MARKER_KEY, STOPPED_KEY, TTL_STOP_KEY, contractTtlAction, instanceStatusOf, morphTtlAction, resourcesOfSpec, snapshotStatusOf, toVMInstance } from "./mappers.js";
 
 type InstanceModel = Parameters<typeof toVMInstance>[0];
 
@@ -21,10 +21,18 @@ function instanceModel(overrides: Partial<InstanceModel>): InstanceModel {
 
 describe("mappers", () => {
   it("maps statuses", () => {
-    expect(instanceStatusOf("pending")).toBe("booting");
-    expect(instanceStatusOf("ready")).toBe("ready");
-    expect(instanceStatusOf("paused")).toBe("stopped");
-    expect(instanceStatusOf("error")).toBe("error");
+    const of = (status: InstanceModel["status"], metadata: Record<string, string> = {}, ttl_expire_at?: number) =>
+      instanceStatusOf({ status, metadata, ttl: { ttl_seconds: 60, ttl_action: "pause", ...(ttl_expire_at === undefined ? {} : { ttl_expire_at }) } }, 2_000_000_000_000);
+    expect(of("pending")).toBe("booting");
+    expect(of("ready")).toBe("ready");
+    expect(of("paused")).toBe("paused");
+    expect(of("error")).toBe("error");
+    // stop() marks before it pauses; a TTL "stop" reads as stopped once it has run out.
+    expect(of("paused", { [STOPPED_KEY]: "1" })).toBe("stopped");
+    expect(of("ready", { [STOPPED_KEY]: "1" })).toBe("ready");
+    expect(of("paused", { [TTL_STOP_KEY]: "1" }, 1_999_999_999)).toBe("stopped");
+    expect(of("paused", { [TTL_STOP_KEY]: "1" }, 2_000_000_001)).toBe("paused");
+    expect(of("paused", { [TTL_STOP_KEY]: "1" })).toBe("paused");
     expect(snapshotStatusOf("pending")).toBe("creating");
     expect(snapshotStatusOf("failed")).toBe("error");
   });
@@ -32,8 +40,10 @@ describe("mappers", () => {
   it("maps TTL actions both ways: Morph's stop deletes, pause keeps", () => {
     expect(morphTtlAction("terminate")).toBe("stop");
     expect(morphTtlAction("stop")).toBe("pause");
-    expect(contractTtlAction(morphTtlAction("stop"))).toBe("stop");
-    expect(contractTtlAction(morphTtlAction("terminate"))).toBe("terminate");
+    expect(morphTtlAction("pause")).toBe("pause");
+    expect(contractTtlAction(morphTtlAction("stop"), { [TTL_STOP_KEY]: "1" })).toBe("stop");
+    expect(contractTtlAction(morphTtlAction("pause"), {})).toBe("pause");
+    expect(contractTtlAction(morphTtlAction("terminate"), {})).toBe("terminate");
   });
 
   it("hides the request marker and converts times and TTL", () => {

@@ -1,4 +1,4 @@
-import type { InstanceStatus, SnapshotStatus, TtlAction, VMImage, VMInstance, VMResourcesInForce, VMSnapshot } from "@vm/core";
+import type { ExposedService, InstanceStatus, SnapshotStatus, TtlAction, VMImage, VMInstance, VMResourcesInForce, VMSnapshot } from "@vm/core";
 import { parseResources, statusMapper } from "@vm/provider-kit";
 import type { ResourceSpec } from "../spec/generated/types.gen.js";
 import type { ImageModel, InstanceModel, SnapshotModel } from "../spec/responses.js";
@@ -16,13 +16,40 @@ export const REQUEST_MARKER_KEY = "vm_request_id";
  */
 export const BRANCH_KEY = "vm_branch";
 
-const HIDDEN_KEYS: readonly string[] = [REQUEST_MARKER_KEY, BRANCH_KEY];
+/**
+ * Metadata key `instances.stop()` sets before it pauses: Morph has no stop that keeps an
+ * instance, only pause, so this is what tells the contract's `stopped` (resume is CONFLICT)
+ * from `paused`. Hidden from returned metadata.
+ */
+export const STOPPED_KEY = "vm_stopped";
+
+/**
+ * Metadata key on an instance booted with `ttl_action: "stop"`: Morph pauses it when its TTL
+ * runs out, and past `ttl_expire_at` such a paused instance reads as `stopped`. Hidden.
+ */
+export const TTL_STOP_KEY = "vm_ttl_stop";
+
+const HIDDEN_KEYS: readonly string[] = [REQUEST_MARKER_KEY, BRANCH_KEY, STOPPED_KEY, TTL_STOP_KEY];
 
 /** Morph instance status -> contract status. `saving` keeps running, so it reads as `ready`. */
-export const instanceStatusOf: (status: InstanceModel["status"] | undefined) => InstanceStatus = statusMapper<NonNullable<InstanceModel["status"]>, InstanceStatus>(
-  { pending: "booting", ready: "ready", saving: "ready", paused: "stopped", error: "error" },
+const morphStatusOf: (status: InstanceModel["status"] | undefined) => InstanceStatus = statusMapper<NonNullable<InstanceModel["status"]>, InstanceStatus>(
+  { pending: "booting", ready: "ready", saving: "ready", paused: "paused", error: "error" },
   "booting",
 );
+
+/**
+ * An instance's contract status: Morph's, except that a paused instance that `stop()` marked,
+ * or whose TTL with action "stop" has run out, is `stopped`.
+ */
+export function instanceStatusOf(model: Pick<InstanceModel, "status" | "metadata" | "ttl">, now: number = Date.now()): InstanceStatus {
+  const status = morphStatusOf(model.status);
+  if (status !== "paused") return status;
+  const metadata = model.metadata ?? {};
+  if (Object.hasOwn(metadata, STOPPED_KEY)) return "stopped";
+  const expireAt = model.ttl?.ttl_expire_at;
+  if (Object.hasOwn(metadata, TTL_STOP_KEY) && typeof expireAt === "number" && expireAt * 1000 <= now) return "stopped";
+  return "paused";
+}
 
 /** Morph snapshot status -> contract status. */
 export const snapshotStatusOf: (status: SnapshotModel["status"]) => SnapshotStatus = statusMapper<SnapshotModel["status"], SnapshotStatus>(
@@ -30,14 +57,20 @@ export const snapshotStatusOf: (status: SnapshotModel["status"]) => SnapshotStat
   "creating",
 );
 
-/** Contract TTL action -> Morph's: Morph `stop` deletes the instance, `pause` keeps it. */
+/** Contract TTL action -> Morph's: Morph `stop` deletes the instance, `pause` keeps it (the contract's stop is a marked pause). */
 export function morphTtlAction(action: TtlAction): "stop" | "pause" {
   return action === "terminate" ? "stop" : "pause";
 }
 
-/** Morph TTL action -> contract. */
-export function contractTtlAction(action: "stop" | "pause"): TtlAction {
-  return action === "stop" ? "terminate" : "stop";
+/** Morph TTL action -> contract: a pause is the contract's `stop` when the boot marked it so. */
+export function contractTtlAction(action: "stop" | "pause", metadata: Record<string, string> | undefined): TtlAction {
+  if (action === "stop") return "terminate";
+  return metadata !== undefined && Object.hasOwn(metadata, TTL_STOP_KEY) ? "stop" : "pause";
+}
+
+/** Morph's `InstanceHttpService` -> the contract's `ExposedService`. */
+export function toExposedService(service: { name: string; port: number; url: string; auth_mode?: "none" | "api_key" | undefined }): ExposedService {
+  return { name: service.name, port: service.port, url: service.url.endsWith("/") ? service.url : `${service.url}/`, auth: service.auth_mode ?? "none" };
 }
 
 function iso(unixSeconds: number): string {
@@ -57,16 +90,18 @@ export function resourcesOfSpec(spec: ResourceSpec | undefined): VMResourcesInFo
 /** `InstanceModel` -> `VMInstance`. */
 export function toVMInstance(model: InstanceModel): VMInstance {
   const ttlSeconds = model.ttl.ttl_seconds;
+  const services = (model.networking?.http_services ?? []).map(toExposedService);
   return {
     id: model.id,
-    status: instanceStatusOf(model.status),
+    status: instanceStatusOf(model),
     metadata: userMetadata(model.metadata),
     created_at: iso(model.created),
     snapshot_id: model.refs.snapshot_id,
     ...(ttlSeconds === null || ttlSeconds === undefined
       ? {}
-      : { ttl: { seconds: ttlSeconds, action: contractTtlAction(model.ttl.ttl_action) } }),
+      : { ttl: { seconds: ttlSeconds, action: contractTtlAction(model.ttl.ttl_action, model.metadata) } }),
     ...withResources(model.spec),
+    ...(services.length > 0 ? { services } : {}),
   };
 }
 

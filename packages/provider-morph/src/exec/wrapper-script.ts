@@ -94,6 +94,8 @@ export function buildExecCommand(argv: readonly string[], options?: ExecOptions,
   const env = Object.entries(opts.env ?? {}).map(([name, value]) => `${name}=${value}`);
   const stdinChunks: string[] = [];
   if (opts.stdin !== undefined) {
+    // A streamed stdin (AsyncIterable) never gets here: the kit refuses it (capabilities.stdinStream is false).
+    if (typeof opts.stdin !== "string" && !(opts.stdin instanceof Uint8Array)) throw new TypeError("stdin must be a string or a Uint8Array here");
     const bytes = typeof opts.stdin === "string" ? Buffer.from(opts.stdin, "utf8") : Buffer.from(opts.stdin);
     const b64 = bytes.toString("base64");
     for (let i = 0; i < b64.length; i += STDIN_CHUNK_CHARS) stdinChunks.push(b64.slice(i, i + STDIN_CHUNK_CHARS));

@@ -1,9 +1,9 @@
 import { randomUUID } from "node:crypto";
 import type { BootedInstance, BootOptions, InstanceFilters, Logger, VMInstance, VMInstanceService } from "@vm/core";
-import { MAX_FORK_COUNT, VMError, assertId, assertInteger, bootedInstance, canInstanceReach, hasVMErrorCode, matchesInstanceFilters, matchesMetadata, readBootOptions, readInstanceFilters } from "@vm/provider-kit";
+import { MAX_FORK_COUNT, VMError, assertId, assertInteger, assertServiceName, bootedInstance, canInstanceReach, hasVMErrorCode, matchesInstanceFilters, matchesMetadata, readBootOptions, readExposeCall, readInstanceFilters } from "@vm/provider-kit";
 import { metadataQuery, pathOf, type MorphClient } from "../api-client/base-client.js";
 import { MORPH_DEFAULT_MAX_EVENT_BYTES } from "../api-client/body.js";
-import { BRANCH_KEY, REQUEST_MARKER_KEY, morphTtlAction, toVMInstance } from "../api-client/mappers.js";
+import { BRANCH_KEY, REQUEST_MARKER_KEY, STOPPED_KEY, TTL_STOP_KEY, instanceStatusOf, morphTtlAction, toExposedService, toVMInstance } from "../api-client/mappers.js";
 import type { BootInstanceRequest } from "../spec/generated/types.gen.js";
 import { branchInstanceResponseSchema, instanceModelCollectionSchema, instanceModelSchema, type InstanceModel } from "../spec/responses.js";
 import type { ExecDeps } from "./exec/deps.js";
@@ -104,6 +104,18 @@ export function createMorphInstanceService(options: MorphInstanceServiceOptions)
 
   const booted = (instance: VMInstance): BootedInstance => bootedInstance(instance, (id) => terminate(id));
 
+  /** Morph's pause, without the snapshot it takes by default (a hidden resource nobody asked for). */
+  async function pauseModel(instanceId: string, operation: string): Promise<void> {
+    await client.request({
+      method: "POST",
+      path: pathOf("instance", instanceId, "pause"),
+      operation,
+      searchParams: new URLSearchParams({ snapshot: "false" }),
+      schema: instanceModelSchema,
+      idempotent: true,
+    });
+  }
+
   // Polls with backoff until every instance is ready; on failure, timeout or abort every
   // one of them is deleted, so a failed boot leaks nothing.
   async function waitReady(ids: string[], operation: string, timeoutMs: number, signal?: AbortSignal): Promise<VMInstance[]> {
@@ -116,9 +128,9 @@ export function createMorphInstanceService(options: MorphInstanceServiceOptions)
           if (ready.has(id)) continue;
           const instance = toVMInstance(await getModel(id, operation, signal));
           if (instance.status === "ready") ready.set(id, instance);
-          // An instance that can no longer become ready (error, or paused from outside) will not
-          // by waiting: fail now instead of at the deadline.
-          else if (!canInstanceReach(instance.status, "ready")) throw new VMError("UNAVAILABLE", `instance ${id} failed to boot (it is ${instance.status})`, ctx(operation));
+          // An instance that can no longer become ready by itself (error, stopped, or paused
+          // from outside: only a resume would bring it back) will not by waiting: fail now.
+          else if (instance.status === "paused" || !canInstanceReach(instance.status, "ready")) throw new VMError("UNAVAILABLE", `instance ${id} failed to boot (it is ${instance.status})`, ctx(operation));
         }
         if (ready.size === ids.length) return ids.map((id) => ready.get(id)!);
         if (signal?.aborted) throw new VMError("ABORTED", "boot was aborted", { ...ctx(operation), cause: signal.reason });
@@ -133,8 +145,10 @@ export function createMorphInstanceService(options: MorphInstanceServiceOptions)
   }
 
   function bootBody(boot: BootOptions, marker: string): BootInstanceRequest {
+    const ttlStop = boot.ttl_seconds !== undefined && (boot.ttl_action ?? "stop") === "stop";
     return {
-      metadata: { ...(boot.metadata ?? {}), [REQUEST_MARKER_KEY]: marker },
+      // TTL_STOP_KEY: Morph pauses at the TTL; the contract's "stop" is a pause that stays stopped.
+      metadata: { ...(boot.metadata ?? {}), [REQUEST_MARKER_KEY]: marker, ...(ttlStop ? { [TTL_STOP_KEY]: "1" } : {}) },
       // Only the fields given: the rest stay the snapshot's (Morph's boot overrides).
       ...(boot.resources?.vcpus === undefined ? {} : { vcpus: boot.resources.vcpus }),
       ...(boot.resources?.memoryMb === undefined ? {} : { memory: boot.resources.memoryMb }),
@@ -147,7 +161,7 @@ export function createMorphInstanceService(options: MorphInstanceServiceOptions)
     async boot(snapshotId: string, given?: BootOptions): Promise<BootedInstance> {
       const c = ctx("instances.boot");
       assertId(snapshotId, c, "snapshotId");
-      const boot = readBootOptions(given, c);
+      const boot = readBootOptions(given, c, { ttlPause: true });
       // One deadline for the whole boot: the create request (and the search for what a slow
       // one made) and the wait for ready.
       const deadline = Date.now() + (boot.timeoutMs ?? options.bootTimeoutMs);
@@ -182,16 +196,52 @@ export function createMorphInstanceService(options: MorphInstanceServiceOptions)
     async stop(instanceId: string): Promise<void> {
       const c = ctx("instances.stop");
       assertId(instanceId, c, "instanceId");
-      // Morph's DELETE deletes; pausing is what keeps the machine (and its files). No
-      // snapshot is taken: it would be a hidden resource the caller never asked for.
-      await client.request({
+      // Morph's DELETE deletes; pausing is what keeps the machine (and its files). The mark
+      // first, so a stopped instance is never seen as merely paused (and resumed).
+      await client.request({ method: "POST", path: pathOf("instance", instanceId, "metadata"), operation: c.operation, json: { [STOPPED_KEY]: "1" }, schema: instanceModelSchema, idempotent: true });
+      await pauseModel(instanceId, c.operation);
+    },
+
+    async pause(instanceId: string): Promise<void> {
+      const c = ctx("instances.pause");
+      assertId(instanceId, c, "instanceId");
+      const status = instanceStatusOf(await getModel(instanceId, c.operation));
+      if (status === "paused") return;
+      if (status !== "ready") throw new VMError("CONFLICT", `instance ${instanceId} is ${status}; only a ready instance can be paused`, c);
+      await pauseModel(instanceId, c.operation);
+    },
+
+    async resume(instanceId: string): Promise<void> {
+      const c = ctx("instances.resume");
+      assertId(instanceId, c, "instanceId");
+      const status = instanceStatusOf(await getModel(instanceId, c.operation));
+      if (status === "ready") return;
+      if (status !== "paused") throw new VMError("CONFLICT", `instance ${instanceId} is ${status}; only a paused instance can be resumed`, c);
+      await client.request({ method: "POST", path: pathOf("instance", instanceId, "resume"), operation: c.operation, schema: instanceModelSchema, idempotent: true });
+    },
+
+    async expose(instanceId, port, given) {
+      const c = ctx("instances.expose");
+      const call = readExposeCall(instanceId, port, given, c);
+      const model = await client.request({
         method: "POST",
-        path: pathOf("instance", instanceId, "pause"),
+        path: pathOf("instance", instanceId, "http"),
         operation: c.operation,
-        searchParams: new URLSearchParams({ snapshot: "false" }),
+        json: { name: call.name, port: call.port, auth_mode: call.auth },
         schema: instanceModelSchema,
+        // The same name and port again is the same service: safe to retry.
         idempotent: true,
       });
+      const service = model.networking?.http_services?.find((s) => s.name === call.name);
+      if (!service) throw new VMError("INTERNAL", `Morph accepted service ${JSON.stringify(call.name)} but does not list it`, c);
+      return toExposedService(service);
+    },
+
+    async unexpose(instanceId, name) {
+      const c = ctx("instances.unexpose");
+      assertId(instanceId, c, "instanceId");
+      assertServiceName(name, c);
+      await client.request({ method: "DELETE", path: pathOf("instance", instanceId, "http", name), operation: c.operation, schema: instanceModelSchema, idempotent: true });
     },
 
     terminate: (instanceId: string) => terminate(instanceId),
