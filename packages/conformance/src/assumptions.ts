@@ -55,8 +55,8 @@ export const VM_ASSUMPTIONS: readonly VMAssumption[] = [
   },
   {
     id: "node",
-    text: "node is on PATH (a Unix socket is made with it; PM2 runs node scripts)",
-    cases: "files.device-socket-refused, processes.* (only with the processes capability)",
+    text: "node is on PATH (a Unix socket is made with it; PM2 runs node scripts; the exposed test service is a node script listening on a loopback port from 20000 to 39999)",
+    cases: "files.device-socket-refused, processes.* (only with the processes capability), expose.*, instances.pause-keeps-app",
   },
   {
     id: "init-reaps",

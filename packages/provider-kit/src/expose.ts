@@ -44,9 +44,10 @@ export function readExposeCall(instanceId: unknown, port: unknown, options: unkn
   assertId(instanceId, ctx, "instanceId");
   assertInteger(port, ctx, "port", 1, 65_535);
   const o = (readOptionsObject(options, ctx, "options", ["name", "auth"]) ?? {}) as ExposeOptions;
-  const name = o.name ?? `port-${port}`;
+  // undefined is the default; null is a wrong type like any other (never "absent").
+  const name: unknown = o.name === undefined ? `port-${port}` : o.name;
   assertServiceName(name, ctx, "options.name");
-  const auth: unknown = o.auth ?? "none";
+  const auth: unknown = o.auth === undefined ? "none" : o.auth;
   if (auth !== "none" && auth !== "api_key") throw new VMError("INVALID_ARGUMENT", `options.auth must be "none" or "api_key", got ${typeof auth === "string" ? JSON.stringify(auth.slice(0, 60)) : typeof auth}`, ctx);
   return { port, name, auth };
 }

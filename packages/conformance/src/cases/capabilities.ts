@@ -19,9 +19,12 @@ export const CAPABILITIES: readonly Capability[] = [
   "fileOwnership",
   "processes",
   "resources",
+  "expose",
+  "stdinStream",
+  "ttlPause",
 ];
 
-// How to call the operation each capability gates. `pause` has no method in @vm/core.
+// How to call the operation each capability gates.
 const PROBES: Partial<Record<Capability, (ctx: CaseContext) => Promise<unknown>>> = {
   fork: async (ctx) => ctx.fork(await ctx.sharedInstance(), 1),
   ttl: async (ctx) => ctx.boot({ ttl_seconds: 600, ttl_action: "terminate" }),
@@ -36,6 +39,15 @@ const PROBES: Partial<Record<Capability, (ctx: CaseContext) => Promise<unknown>>
   fileOwnership: async (ctx) => ctx.provider.files.writeFileAtomic(await ctx.sharedInstance(), `/tmp/${ctx.unique("own")}`, "x", { owner: "root" }),
   processes: async (ctx) => ctx.provider.processes.list(await ctx.sharedInstance()),
   resources: (ctx) => ctx.boot({ resources: { memoryMb: 512 } }),
+  pause: async (ctx) => ctx.provider.instances.pause(await ctx.sharedInstance()),
+  expose: async (ctx) => ctx.provider.instances.expose(await ctx.sharedInstance(), 8080),
+  stdinStream: async (ctx) =>
+    ctx.provider.instances.exec(await ctx.sharedInstance(), ["cat"], {
+      stdin: (async function* () {
+        yield "x";
+      })(),
+    }),
+  ttlPause: (ctx) => ctx.boot({ ttl_seconds: 600, ttl_action: "pause" }),
 };
 
 function unsupportedCase(capability: Capability, probe: (ctx: CaseContext) => Promise<unknown>): ConformanceCase {
@@ -58,7 +70,7 @@ function unsupportedCase(capability: Capability, probe: (ctx: CaseContext) => Pr
 export const capabilityCases: readonly ConformanceCase[] = [
   {
     id: "provider.identity",
-    title: "the provider has a name, a version and all thirteen capability flags",
+    title: "the provider has a name, a version and all sixteen capability flags",
     level: "MUST",
     needs: [],
     run(ctx) {

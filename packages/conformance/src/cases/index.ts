@@ -19,6 +19,10 @@ import { snapshotCases } from "./snapshots.js";
 import { ttlCases } from "./ttl.js";
 import { stoppedSnapshotCases } from "./snapshots-stopped.js";
 import { typeCases } from "./types.js";
+import { pauseCases } from "./pause.js";
+import { processStreamLogCases } from "./processes-stream-logs.js";
+import { reachCases } from "./reach.js";
+import { stdinStreamCases } from "./stdin-stream.js";
 
 /**
  * Every case, grouped by the service whose shared instance it uses, in run order.
@@ -26,10 +30,11 @@ import { typeCases } from "./types.js";
 export const CASE_GROUPS: readonly CaseGroup[] = [
   { id: "capabilities", title: "capabilities", cases: capabilityCases },
   { id: "instances", title: "instances: lifecycle", cases: [...instanceCases, ...ttlCases, ...forkLimitCases, ...resourceCases] },
-  { id: "exec", title: "instances: exec", cases: [...execCases, ...execIdentityCases, ...execKillCases] },
+  { id: "exec", title: "instances: exec", cases: [...execCases, ...execIdentityCases, ...execKillCases, ...stdinStreamCases] },
   { id: "files", title: "files", cases: [...fileCases, ...filePathCases, ...specialFileCases, ...specialTargetCases, ...largeInPlaceCases, ...foreignDirectoryCases] },
   { id: "snapshots", title: "snapshots and images", cases: [...snapshotCases, ...stoppedSnapshotCases] },
-  { id: "processes", title: "processes (PM2)", cases: [...processCases, ...processForkCases] },
+  { id: "processes", title: "processes (PM2)", cases: [...processCases, ...processForkCases, ...processStreamLogCases] },
+  { id: "reach", title: "reaching the VM: exposed ports, pause and resume", cases: [...reachCases, ...pauseCases] },
   { id: "concurrency", title: "concurrency", cases: concurrencyCases },
   { id: "types", title: "argument types", cases: typeCases },
 ];

@@ -34,6 +34,8 @@ const FILE_OPTIONS = opts({ signal: "signal", timeoutMs: "integer" });
 const ATOMIC_OPTIONS = opts({ mode: "string", createDirs: "boolean", owner: "string", group: "string", signal: "signal", timeoutMs: "integer" });
 // createDirectory's third argument: `recursive` as a boolean, or an options object.
 const MKDIR_OPTIONS: ArgKind = { options: { recursive: "boolean", signal: "signal", timeoutMs: "integer" }, strictKeys: true, orBoolean: true };
+const EXPOSE_OPTIONS = opts({ name: "string", auth: "string" });
+const STREAM_LOGS_OPTIONS = opts({ signal: "signal" });
 const START_OPTIONS = opts({ name: "string", script: "string", args: "argv", cwd: "string", env: "record", instances: "integer", autorestart: "boolean", max_restarts: "integer" });
 
 // Valid values for the other fields when a random subset of them accompanies one wrong field.
@@ -73,6 +75,10 @@ function methods(ctx: CaseContext, f: Fixture): Method[] {
     m("instances.execStream", ["execStream"], [id, { kind: "argv", valid: () => ["true"] }, { kind: EXEC_OPTIONS, valid: () => undefined }], (a, b, c) =>
       firstChunk(p.instances.execStream(a as never, b as never, c as never)),
     ),
+    m("instances.pause", ["pause"], [id], (a) => p.instances.pause(a as never)),
+    m("instances.resume", ["pause"], [id], (a) => p.instances.resume(a as never)),
+    m("instances.expose", ["expose"], [id, { kind: "integer", valid: () => 8080 }, { kind: EXPOSE_OPTIONS, valid: () => undefined }], (a, b, c) => p.instances.expose(a as never, b as never, c as never)),
+    m("instances.unexpose", ["expose"], [id, str("vmc-none")], (a, b) => p.instances.unexpose(a as never, b as never)),
     m("snapshots.get", ["snapshots"], [id], (a) => p.snapshots.get(a as never)),
     m("snapshots.list", [], [{ kind: opts({ metadata: "record", digest: "string" }), valid: () => undefined }], (a) => p.snapshots.list(a as never)),
     m("snapshots.create", ["snapshots"], [id, { kind: CREATE_OPTIONS, valid: () => ({ metadata: { ...f.marker } }) }], (a, b) => p.snapshots.create(a as never, b as never)),
@@ -104,6 +110,9 @@ function methods(ctx: CaseContext, f: Fixture): Method[] {
     m("processes.list", ["processes"], [id], (a) => p.processes.list(a as never)),
     m("processes.logs", ["processes"], [id, { kind: "nameOrId", valid: () => process }, { kind: "integer", valid: () => undefined }], (a, b, c) =>
       p.processes.logs(a as never, b as never, c as never),
+    ),
+    m("processes.streamLogs", ["processes"], [id, { kind: "nameOrId", valid: () => process }, { kind: STREAM_LOGS_OPTIONS, valid: () => undefined }], (a, b, c) =>
+      firstChunk(p.processes.streamLogs(a as never, b as never, c as never)),
     ),
     m("processes.stopAll", ["processes"], [id], (a) => p.processes.stopAll(a as never)),
     m("processes.deleteAll", ["processes"], [id], (a) => p.processes.deleteAll(a as never)),

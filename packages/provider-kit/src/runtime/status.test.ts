@@ -31,8 +31,10 @@ describe("transitions", () => {
     for (const next of Object.values(SNAPSHOT_TRANSITIONS)) for (const s of next) expect(SNAPSHOT_STATUSES).toContain(s);
   });
 
-  it("an instance can become ready only from booting (or ready itself)", () => {
-    expect(INSTANCE_STATUSES.filter((s) => canInstanceReach(s, "ready"))).toEqual(["booting", "ready"]);
+  it("an instance can become ready only from booting or paused (resume), or ready itself", () => {
+    expect(INSTANCE_STATUSES.filter((s) => canInstanceReach(s, "ready"))).toEqual(["booting", "ready", "paused"]);
+    expect(canInstanceReach("paused", "stopped")).toBe(true);
+    expect(canInstanceReach("stopped", "paused")).toBe(false);
     expect(canInstanceReach("ready", "stopped")).toBe(true);
     expect(canInstanceReach("stopping", "ready")).toBe(false);
     expect(canInstanceReach("error", "stopped")).toBe(false);
