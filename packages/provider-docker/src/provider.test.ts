@@ -14,7 +14,8 @@ describe("createDockerVMProvider", () => {
     expect(DOCKER_PROVIDER_VERSION).toBe(pkg.version);
     expect(provider.name).toBe("docker");
     expect(provider.capabilities).toEqual(DOCKER_CAPABILITIES);
-    expect(provider.capabilities.pause).toBe(false);
+    expect(provider.capabilities.pause).toBe(true);
+    expect(provider.capabilities.ttlPause).toBe(false);
   });
 
   it("rejects bad options with INVALID_ARGUMENT", () => {

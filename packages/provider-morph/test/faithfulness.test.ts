@@ -51,6 +51,11 @@ beforeAll(async () => {
   const forks = await provider.instances.fork(vm.id, 2);
   await provider.instances.stop(forks[0]!.id);
   await provider.instances.get(forks[0]!.id);
+  await provider.instances.pause(forks[1]!.id);
+  await provider.instances.resume(forks[1]!.id);
+  await provider.instances.expose(vm.id, 8080, { name: "faithful" });
+  await provider.instances.unexpose(vm.id, "faithful");
+  await provider.instances.unexpose(vm.id, "faithful").catch(() => undefined); // 404
   await provider.snapshots.delete(base.id).catch(() => undefined); // 409: in use
   await provider.instances.get("morphvm_does_not_exist").catch(() => undefined); // 404
   await provider.snapshots.get("snapshot_does_not_exist").catch(() => undefined); // 404

@@ -5,6 +5,12 @@ import type { DockerContext } from "../context.js";
 import { fromDockerError } from "../errors.js";
 import { openTunnel } from "./tunnel.js";
 
+/**
+ * Most connections one exposed service carries at once. Each is an exec (a bash and two cats)
+ * in the container: past this, a new connection is closed at once instead of piling up execs.
+ */
+export const MAX_CONNECTIONS_PER_SERVICE = 128;
+
 /** One exposed service: a listener on 127.0.0.1 in this process, and its open connections. */
 interface Relay {
   readonly service: ExposedService;
@@ -80,6 +86,11 @@ export class ExposeRegistry {
   }
 
   #accept(containerId: string, name: string, relay: Relay, socket: Socket): void {
+    if (relay.sockets.size >= MAX_CONNECTIONS_PER_SERVICE) {
+      this.#ctx.logger?.warn("docker: exposed service at its connection limit; a connection was closed", { id: containerId, name, limit: MAX_CONNECTIONS_PER_SERVICE });
+      socket.destroy();
+      return;
+    }
     relay.sockets.add(socket);
     socket.on("error", () => socket.destroy());
     socket.on("close", () => relay.sockets.delete(socket));

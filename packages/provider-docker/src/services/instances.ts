@@ -312,6 +312,9 @@ export function createInstanceService(
       const info = await inspectInstance(ctx, instanceId, operation);
       exposed.closeInstance(info.Id);
       try {
+        // A frozen process cannot handle SIGTERM: thaw a paused instance so the stop is graceful
+        // (and Podman refuses to stop a paused container).
+        if (info.State.Paused) await ctx.docker.getContainer(info.Id).unpause();
         await ctx.docker.getContainer(instanceId).stop({ t: 5 });
       } catch (err) {
         // 304: already stopped. Stopping is idempotent.
