@@ -186,6 +186,45 @@ export async function morphSuite(ctx: BenchContext): Promise<MorphSuiteResult> {
         ],
       }),
     );
+    // Pause → resume → exec: the provider checks the status before each (a GET apiece), raw
+    // fetch does not; pause without the snapshot Morph takes by default, as the provider asks.
+    let pausedOurs: ExecResponse | undefined;
+    let pausedRaw: ExecResponse | undefined;
+    const expectReady = async (r: ExecResponse | undefined) => {
+      expectExit(r);
+      const { status } = await raw<{ status: string }>("GET", `/instance/${encodeURIComponent(id)}`);
+      if (status !== "ready") throw new Error(`instance ${status} after resume`);
+    };
+    cases.push(
+      await run({
+        id: "morph.pause-resume",
+        title: "Morph pause → resume → exec `true`",
+        variants: [
+          {
+            name: "ours: pause + resume + exec",
+            kind: "ours",
+            run: async () => {
+              pausedOurs = undefined;
+              await provider.instances.pause(id);
+              await provider.instances.resume(id);
+              pausedOurs = await provider.instances.exec(id, ["true"]);
+            },
+            verify: () => expectReady(pausedOurs),
+          },
+          {
+            name: "raw fetch",
+            kind: "baseline",
+            run: async () => {
+              pausedRaw = undefined;
+              await raw("POST", `/instance/${encodeURIComponent(id)}/pause?snapshot=false`);
+              await raw("POST", `/instance/${encodeURIComponent(id)}/resume`);
+              pausedRaw = await rawExec(id, ["true"]);
+            },
+            verify: () => expectReady(pausedRaw),
+          },
+        ],
+      }),
+    );
     // Large atomic writes over an API without stdin: how many requests the chunking costs.
     for (const size of ctx.smoke ? [] : [1048576, 8 * 1048576]) {
       const big = randomBytes(size);
