@@ -9,6 +9,7 @@ import type { BenchContext } from "../context.js";
 import { EMULATOR_SESSION_LABEL } from "../context.js";
 import type { CaseResult, Variant } from "../harness.js";
 import { runCase } from "../harness.js";
+import { pauseResumeExec, pauseResumeVariant } from "./pause-variant.js";
 
 /** Morph results: cases plus what the report should say about them. */
 export interface MorphSuiteResult {
@@ -188,43 +189,17 @@ export async function morphSuite(ctx: BenchContext): Promise<MorphSuiteResult> {
     );
     // Pause → resume → exec: the provider checks the status before each (a GET apiece), raw
     // fetch does not; pause without the snapshot Morph takes by default, as the provider asks.
-    let pausedOurs: ExecResponse | undefined;
-    let pausedRaw: ExecResponse | undefined;
-    const expectReady = async (r: ExecResponse | undefined) => {
-      expectExit(r);
-      const { status } = await raw<{ status: string }>("GET", `/instance/${encodeURIComponent(id)}`);
-      if (status !== "ready") throw new Error(`instance ${status} after resume`);
-    };
-    cases.push(
-      await run({
-        id: "morph.pause-resume",
-        title: "Morph pause → resume → exec `true`",
-        variants: [
-          {
-            name: "ours: pause + resume + exec",
-            kind: "ours",
-            run: async () => {
-              pausedOurs = undefined;
-              await provider.instances.pause(id);
-              await provider.instances.resume(id);
-              pausedOurs = await provider.instances.exec(id, ["true"]);
-            },
-            verify: () => expectReady(pausedOurs),
-          },
-          {
-            name: "raw fetch",
-            kind: "baseline",
-            run: async () => {
-              pausedRaw = undefined;
-              await raw("POST", `/instance/${encodeURIComponent(id)}/pause?snapshot=false`);
-              await raw("POST", `/instance/${encodeURIComponent(id)}/resume`);
-              pausedRaw = await rawExec(id, ["true"]);
-            },
-            verify: () => expectReady(pausedRaw),
-          },
-        ],
-      }),
-    );
+    const instancePath = `/instance/${encodeURIComponent(id)}`;
+    const rawPauseResume = pauseResumeVariant("raw fetch", "baseline", {
+      pause: () => raw("POST", `${instancePath}/pause?snapshot=false`),
+      resume: () => raw("POST", `${instancePath}/resume`),
+      execTrue: async () => (await rawExec(id, ["true"])).exit_code,
+      checkRunning: async () => {
+        const { status } = await raw<{ status: string }>("GET", instancePath);
+        if (status !== "ready") throw new Error(`instance ${status} after resume`);
+      },
+    });
+    cases.push(await run({ id: "morph.pause-resume", title: "Morph pause → resume → exec `true`", variants: [pauseResumeExec(provider, id), rawPauseResume] }));
     // Large atomic writes over an API without stdin: how many requests the chunking costs.
     for (const size of ctx.smoke ? [] : [1048576, 8 * 1048576]) {
       const big = randomBytes(size);

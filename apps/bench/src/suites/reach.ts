@@ -7,6 +7,7 @@ import type { CaseResult, SelfTimed, Variant } from "../harness.js";
 import { runCase } from "../harness.js";
 import type { Target } from "../target.js";
 import type { ClientAnswer, ClientSpec } from "./reach-scripts.js";
+import { pauseResumeExec, pauseResumeVariant } from "./pause-variant.js";
 import { CLIENT_JS, SERVER_JS, START_SH } from "./reach-scripts.js";
 
 const MIB = 1048576;
@@ -156,52 +157,19 @@ export async function reachSuite(ctx: BenchContext, target: Target): Promise<Cas
   return cases;
 }
 
+/** Pause → resume → exec against the engine's own pause, unpause and exec on the same container. */
 function pauseCase(ctx: BenchContext, provider: VMProvider, id: string, containerId: string): Promise<CaseResult> {
   const container = ctx.docker.getContainer(containerId);
-  let ours: number | undefined;
-  let raw: number | undefined;
-  return runCase(
-    {
-      id: "reach.pause-resume",
-      group: "reach",
-      title: "pause → resume → exec `true`",
-      metric: "latency",
-      baseline: "raw dockerode pause + unpause + exec",
-      warmup: ctx.smoke ? 0 : 2,
-      reps: ctx.smoke ? 2 : 15,
-      variants: [
-        {
-          name: "ours: pause + resume + exec",
-          kind: "ours",
-          run: async () => {
-            ours = undefined;
-            await provider.instances.pause(id);
-            await provider.instances.resume(id);
-            ours = (await provider.instances.exec(id, ["true"])).exit_code;
-          },
-          verify: async () => {
-            if (ours !== 0) throw new Error(`exec after resume exited ${ours}`);
-            const status = (await provider.instances.get(id)).status;
-            if (status !== "ready") throw new Error(`status ${status} after resume`);
-          },
-        },
-        {
-          name: "raw dockerode pause + unpause + exec",
-          kind: "baseline",
-          run: async () => {
-            raw = undefined;
-            await container.pause();
-            await container.unpause();
-            raw = (await rawExec(ctx.docker, containerId, ["true"])).exitCode;
-          },
-          verify: async () => {
-            if (raw !== 0) throw new Error(`exec after unpause exited ${raw}`);
-            const state = (await container.inspect()).State;
-            if (!state.Running || state.Paused) throw new Error(`container ${state.Status} after unpause`);
-          },
-        },
-      ],
+  const rawVariant = pauseResumeVariant("raw dockerode pause + unpause + exec", "baseline", {
+    pause: () => container.pause(),
+    resume: () => container.unpause(),
+    execTrue: async () => (await rawExec(ctx.docker, containerId, ["true"])).exitCode,
+    checkRunning: async () => {
+      const state = (await container.inspect()).State;
+      if (!state.Running || state.Paused) throw new Error(`container ${state.Status} after unpause`);
     },
-    ctx.log,
-  );
+  });
+  const rounds = ctx.smoke ? { warmup: 0, reps: 2 } : { warmup: 2, reps: 15 };
+  const title = "pause → resume → exec `true`";
+  return runCase({ id: "reach.pause-resume", group: "reach", title, metric: "latency", baseline: rawVariant.name, ...rounds, variants: [pauseResumeExec(provider, id), rawVariant] }, ctx.log);
 }
