@@ -42,9 +42,9 @@ describe("parseCliArgs", () => {
     [["--provider", "morph", "--base-url", "ftp://x"]],
     [["--provider", "morph", "--base-url", "not a url"]],
     [["--base-url", "http://127.0.0.1:1"]],
-    [["--pause-after", "10"]],
+    [["--pause-after", "11"]],
     [["--pause-after", "cleanup"]],
-    [["--pause-after", "9"]],
+    [["--pause-after", "10"]],
     [["--image", " "]],
   ])("rejects %j with INVALID_ARGUMENT", (argv) => {
     expect(codeOf(() => parseCliArgs(argv))).toBe("INVALID_ARGUMENT");

@@ -2,6 +2,7 @@ import type { VMProvider } from "@vm/core";
 import { bootInstance, checkHttp, inspectApp, snapshotBase, startApp, writeAppConfig, writeServer } from "./deploy/app-steps.js";
 import { cleanUp } from "./deploy/cleanup-step.js";
 import { forkApp } from "./deploy/fork-step.js";
+import { fetchFromHost } from "./deploy/host-fetch-step.js";
 import { type DeployRun, createDeployRun } from "./deploy/run.js";
 import { type StepContext, runStep, skippedStep } from "./deploy/step-runner.js";
 import { DEPLOY_STEPS, type DeployAppOptions, type DeployProgress, type DeployResult, type StepDefinition, type StepId, type StepResult } from "./deploy/types.js";
@@ -19,6 +20,7 @@ const STEP_BODIES: Readonly<Record<StepId, StepBody>> = {
   "write-server": writeServer,
   "start-app": startApp,
   "http-check": checkHttp,
+  "host-fetch": fetchFromHost,
   inspect: inspectApp,
   fork: forkApp,
   cleanup: cleanUp,
@@ -27,9 +29,9 @@ const STEP_BODIES: Readonly<Record<StepId, StepBody>> = {
 /**
  * Deploys a small Node app into a VM on any provider and proves every step: snapshot the
  * base image, boot with a TTL, write the config atomically, start the app with PM2 in
- * cluster mode, request it from inside the VM, show processes and logs, snapshot and fork
- * it twice with a different config per fork, and terminate everything. It never throws
- * for a failed step: the failure is in the result, and step 9 always removes what the run
+ * cluster mode, request it from inside the VM and from this machine through its exposed URL,
+ * show processes and logs, snapshot and fork it twice with a different config per fork, and
+ * terminate everything. It never throws for a failed step: the failure is in the result, and step 10 always removes what the run
  * created.
  *
  * @example

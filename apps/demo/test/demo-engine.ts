@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DeployResult } from "../src/index.js";
 import { baseImage, buildDemo, leftovers, removeLeftovers, startDemo } from "./helpers.js";
 
-const EXPECTED_STEPS = ["snapshot-base", "boot", "write-config", "write-server", "start-app", "http-check", "inspect", "fork", "cleanup"];
+const EXPECTED_STEPS = ["snapshot-base", "boot", "write-config", "write-server", "start-app", "http-check", "host-fetch", "inspect", "fork", "cleanup"];
 
 /** Runs `vm-demo --json --image <base>` with `env` (e.g. `DOCKER_HOST`) and checks its report and the engine at `host`. */
 export function describeDemoOnEngine(engine: string, env: () => NodeJS.ProcessEnv, host: () => string | undefined = () => undefined): void {
@@ -35,7 +35,7 @@ export function describeDemoOnEngine(engine: string, env: () => NodeJS.ProcessEn
       expect(result.interrupted).toBe(false);
     });
 
-    it("ran all nine steps, each ok with every check held and a duration", () => {
+    it("ran all ten steps, each ok with every check held and a duration", () => {
       expect(result.steps.map((s) => s.id)).toEqual(EXPECTED_STEPS);
       for (const step of result.steps) {
         expect({ step: step.id, status: step.status, failed: step.checks.filter((c) => !c.ok) }).toEqual({ step: step.id, status: "ok", failed: [] });
@@ -55,6 +55,16 @@ export function describeDemoOnEngine(engine: string, env: () => NodeJS.ProcessEn
       const probe = result.steps.find((s) => s.id === "http-check")!.details.probe as { responses: { status: number; body: { message: string; worker: string; appEnv: string } }[] };
       expect(new Set(probe.responses.map((r) => r.body.worker))).toEqual(new Set(["0", "1"]));
       for (const response of probe.responses) expect(response).toMatchObject({ status: 200, body: { message: "Hello from the parent VM", appEnv: "demo" } });
+    });
+
+    it("got HTTP answers from both cluster workers from this machine through the exposed URL", () => {
+      const step = result.steps.find((s) => s.id === "host-fetch")!;
+      const service = step.details.service as { name: string; port: number; url: string };
+      expect(service).toMatchObject({ name: "demo-app", port: 3000 });
+      expect(service.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\//);
+      const answers = step.details.answers as { status: number; body: { message: string; worker: string; appEnv: string } }[];
+      expect(new Set(answers.map((a) => a.body.worker))).toEqual(new Set(["0", "1"]));
+      for (const answer of answers) expect(answer).toMatchObject({ status: 200, body: { message: "Hello from the parent VM", appEnv: "demo" } });
     });
 
     it("showed two online workers and their log lines", () => {
@@ -77,7 +87,7 @@ export function describeDemoOnEngine(engine: string, env: () => NodeJS.ProcessEn
       }
       expect(result.created.instances).toHaveLength(3);
       // The base snapshot, the snapshot of the running app, and any snapshot the fork left
-      // (Docker's own fork snapshot is released by the provider; step 9 sees it already gone).
+      // (Docker's own fork snapshot is released by the provider; step 10 sees it already gone).
       expect(result.created.snapshots.length).toBeGreaterThanOrEqual(2);
       expect(result.steps.find((s) => s.id === "cleanup")!.details.removed).toHaveLength(result.created.instances.length + result.created.snapshots.length);
     });

@@ -55,7 +55,7 @@ describe("demo failures are one clear line", () => {
     const result = JSON.parse(done.stdout) as DeployResult;
     expect(result.steps[0]).toMatchObject({ id: "snapshot-base", status: "failed", error: { code: "NOT_FOUND" } });
     expect(result.steps.slice(1, 8).every((s) => s.status === "skipped")).toBe(true);
-    expect(result.steps[8]).toMatchObject({ id: "cleanup", status: "ok" });
+    expect(result.steps[9]).toMatchObject({ id: "cleanup", status: "ok" });
     expect(done.stderr).toMatch(/^vm-demo: Not found: .*--image/m);
     expect(await leftovers(runId!)).toEqual({ containers: [], images: [] });
   });

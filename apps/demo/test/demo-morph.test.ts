@@ -86,11 +86,15 @@ describe("the demo on the Morph emulator (real HTTP, real containers)", () => {
       expect(result.provider).toBe("morph");
       expect(result.imageId).toBe("morphvm-minimal");
       expect(result.steps.map((s) => [s.id, s.status, s.checks.filter((c) => !c.ok)])).toEqual(
-        ["snapshot-base", "boot", "write-config", "write-server", "start-app", "http-check", "inspect", "fork", "cleanup"].map((id) => [id, "ok", []]),
+        ["snapshot-base", "boot", "write-config", "write-server", "start-app", "http-check", "host-fetch", "inspect", "fork", "cleanup"].map((id) => [id, "ok", []]),
       );
       expect(result.steps[0]!.details.resources).toEqual({ vcpus: 2, memoryMb: 2048, diskMb: 8192 });
       const perFork = result.steps.find((s) => s.id === "fork")!.details.perFork as { message: string }[];
       expect(perFork.map((f) => f.message)).toEqual(["Hello from fork 1", "Hello from fork 2"]);
+      // Step 7 reached the app from this process through the emulator's URL for Morph's HTTP service.
+      const hostFetch = result.steps.find((s) => s.id === "host-fetch")!.details as { service: { url: string }; answers: { status: number; body: { worker: string } }[] };
+      expect(hostFetch.service.url).toMatch(/\/_services\/morphvm_[^/]+\/demo-app\/$/);
+      expect(new Set(hostFetch.answers.map((a) => a.body.worker))).toEqual(new Set(["0", "1"]));
       return result.steps[0]!.details as { digest: string; provisioned: { reused: boolean; snapshotId: string; uploadedBytes?: number; installMs?: number } };
     };
 

@@ -22,7 +22,7 @@ async function forkTwice(run: DeployRun, ctx: StepContext, snapshotId: string): 
   const forks = await run.provider.instances.fork(instanceId, 2);
   for (const f of forks) run.tracker.addInstance(f.id);
   // Forking may leave a snapshot behind (Morph's branch does): it is this run's too, so
-  // step 9 deletes it after the forks (a provider that already removed it answers NOT_FOUND).
+  // step 10 deletes it after the forks (a provider that already removed it answers NOT_FOUND).
   const forkSnapshots = [...new Set(forks.map((f) => f.snapshot_id).filter((id): id is string => id !== undefined && id !== baseSnapshotId && id !== snapshotId))];
   for (const id of forkSnapshots) run.tracker.addSnapshot(id);
   ctx.detail("forkSnapshots", forkSnapshots);

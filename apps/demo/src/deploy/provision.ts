@@ -24,7 +24,7 @@ export interface ProvisionOptions {
 /**
  * The snapshot with Node and PM2 for `imageId`: the one with `digest` when it exists and is
  * ready, else built now (snapshot the image, boot it, installPM2, snapshot it with the digest).
- * The build's own instance and image snapshot are the run's (tracked, removed by step 9); the
+ * The build's own instance and image snapshot are the run's (tracked, removed by step 10); the
  * Node+PM2 snapshot is kept for the next run.
  */
 export async function provisionedSnapshot(run: DeployRun, ctx: StepContext, imageId: string, provision: ProvisionOptions): Promise<string> {

@@ -2,7 +2,7 @@ import type { ResourceTracker } from "../tracker.js";
 import type { ProvisionOptions } from "./provision.js";
 
 /**
- * Stable ids of the nine steps, in order.
+ * Stable ids of the ten steps, in order.
  *
  * @example
  * ```ts
@@ -17,12 +17,13 @@ export type StepId =
   | "write-server"
   | "start-app"
   | "http-check"
+  | "host-fetch"
   | "inspect"
   | "fork"
   | "cleanup";
 
 /**
- * One step of the demo: its number (1-9), id and title.
+ * One step of the demo: its number (1-10), id and title.
  *
  * @example
  * ```ts
@@ -37,7 +38,7 @@ export interface StepDefinition {
 }
 
 /**
- * The nine steps of `deployApp`, in order.
+ * The ten steps of `deployApp`, in order.
  *
  * @example
  * ```ts
@@ -52,9 +53,10 @@ export const DEPLOY_STEPS: readonly StepDefinition[] = [
   { step: 4, id: "write-server", title: "Write the Node HTTP server" },
   { step: 5, id: "start-app", title: "Start it with PM2 (cluster, 2 workers)" },
   { step: 6, id: "http-check", title: "HTTP request from inside the VM" },
-  { step: 7, id: "inspect", title: "Process list and last log lines" },
-  { step: 8, id: "fork", title: "Snapshot, fork twice, reconfigure each fork" },
-  { step: 9, id: "cleanup", title: "Terminate everything" },
+  { step: 7, id: "host-fetch", title: "HTTP request from this machine through the exposed URL" },
+  { step: 8, id: "inspect", title: "Process list and last log lines" },
+  { step: 9, id: "fork", title: "Snapshot, fork twice, reconfigure each fork" },
+  { step: 10, id: "cleanup", title: "Terminate everything" },
 ];
 
 /**
@@ -115,7 +117,7 @@ export interface DeployResult {
   interrupted: boolean;
   durationMs: number;
   steps: StepResult[];
-  /** Every instance and snapshot the run created (all removed by step 9 when it is ok). */
+  /** Every instance and snapshot the run created (all removed by step 10 when it is ok). */
   created: { instances: string[]; snapshots: string[] };
 }
 
@@ -162,7 +164,7 @@ export interface DeployAppOptions {
   onProgress?: (event: DeployProgress) => void;
   /** Awaited after each successful step (the CLI's `--pause-after` test hook uses it). */
   afterStep?: (result: StepResult) => Promise<void> | void;
-  /** Aborting stops after the operation in flight, then step 9 removes what was created. */
+  /** Aborting stops after the operation in flight, then step 10 removes what was created. */
   signal?: AbortSignal;
   /** Pass one in to see (and clean up) what the run created from outside. */
   tracker?: ResourceTracker;
