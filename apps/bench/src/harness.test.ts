@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { runCase } from "./harness.js";
+import { runCase, selfTimedSamples } from "./harness.js";
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -61,5 +61,47 @@ describe("runCase", () => {
       variants: [{ name: "hang", kind: "ours", run: () => new Promise<void>(() => undefined) }],
     });
     expect(result.variants[0]!.error).toMatch(/longer than 20 ms/);
+  });
+
+  it("takes a self-timed variant's own samples, pairs its rounds by their median, and ignores its wall time", async () => {
+    let now = 0;
+    vi.spyOn(performance, "now").mockImplementation(() => now);
+    const result = await runCase({
+      id: "t", group: "g", title: "t", metric: "latency", warmup: 1, reps: 2, baseline: "in VM",
+      variants: [
+        // The wall clock says 100 ms (the exec around the measurement); only 2 ms a request count.
+        { name: "ours", kind: "ours", selfTimed: true, run: async () => { now += 100; return { samplesMs: [4, 4, 4] }; } },
+        { name: "in VM", kind: "baseline", selfTimed: true, run: async () => { now += 100; return { samplesMs: [1, 2, 3] }; } },
+      ],
+    });
+    const [ours, base] = result.variants;
+    expect(ours!.samplesMs).toEqual([4, 4, 4, 4, 4, 4]);
+    expect(base!.samplesMs).toEqual([1, 2, 3, 1, 2, 3]);
+    expect(base!.stats.n).toBe(6);
+    expect(ours!.ratio).toBe(2);
+    expect(ours!.pairedRatio).toMatchObject({ n: 2, median: 2 });
+  });
+
+  it("fails a self-timed variant whose report is garbled instead of recording it", async () => {
+    const result = await runCase({
+      id: "t", group: "g", title: "t", metric: "latency", warmup: 0, reps: 1,
+      variants: [
+        { name: "nothing", kind: "ours", selfTimed: true, run: async () => undefined },
+        { name: "empty", kind: "ours", selfTimed: true, run: async () => ({ samplesMs: [] }) },
+        { name: "NaN", kind: "ours", selfTimed: true, run: async () => ({ samplesMs: [1, Number.NaN] }) },
+      ],
+    });
+    expect(result.variants.map((v) => v.status)).toEqual(["failed", "failed", "failed"]);
+    expect(result.variants[2]!.error).toMatch(/bad sample: NaN/);
+  });
+});
+
+describe("selfTimedSamples", () => {
+  it("accepts finite non-negative milliseconds only", () => {
+    expect(selfTimedSamples({ samplesMs: [0, 1.5] })).toEqual([0, 1.5]);
+    expect(() => selfTimedSamples(null)).toThrow(/no samples/);
+    expect(() => selfTimedSamples({ samplesMs: [-1] })).toThrow(/bad sample/);
+    expect(() => selfTimedSamples({ samplesMs: ["1"] })).toThrow(/bad sample/);
+    expect(() => selfTimedSamples({ samplesMs: [Number.POSITIVE_INFINITY] })).toThrow(/bad sample/);
   });
 });

@@ -2,7 +2,30 @@ import { performance } from "node:perf_hooks";
 import type { CallCount } from "./counting.js";
 import { requestCursor, requestsSince } from "./counting.js";
 import type { Summary } from "./stats.js";
-import { summarize } from "./stats.js";
+import { percentile, summarize } from "./stats.js";
+
+/** What a `selfTimed` variant's `run` resolves to: the durations it measured itself, one per operation. */
+export interface SelfTimed {
+  samplesMs: number[];
+}
+
+/**
+ * The samples a self-timed run reported; throws unless they are a non-empty list of finite,
+ * non-negative milliseconds (a garbled report must fail the variant, not skew its numbers).
+ *
+ * @example
+ * ```ts
+ * selfTimedSamples({ samplesMs: [1.5, 2] }); // [1.5, 2]
+ * ```
+ */
+export function selfTimedSamples(value: unknown): number[] {
+  const samples = (value as Partial<SelfTimed> | null | undefined)?.samplesMs;
+  if (!Array.isArray(samples) || samples.length === 0) throw new Error("a self-timed run reported no samples");
+  for (const ms of samples) {
+    if (typeof ms !== "number" || !Number.isFinite(ms) || ms < 0) throw new Error(`a self-timed run reported a bad sample: ${String(ms)}`);
+  }
+  return samples;
+}
 
 /** One way of doing an operation: ours, or a baseline. */
 export interface Variant {
@@ -14,6 +37,14 @@ export interface Variant {
   before?: () => Promise<void> | void;
   /** The timed operation. */
   run: () => Promise<unknown>;
+  /**
+   * The variant times itself: `run` resolves to a `SelfTimed` whose durations are the samples,
+   * instead of the harness's clock around `run`. For work measured where it happens (requests
+   * timed inside the VM), so the exec that carries the measurement is not counted.
+   *
+   * @default false
+   */
+  selfTimed?: boolean;
   /** Untimed correctness check after each run; throws on a wrong answer so a fast wrong answer cannot win. */
   verify?: () => Promise<void> | void;
   /** Requests are counted for in-process clients; a CLI's requests are invisible to us. */
@@ -117,14 +148,16 @@ export async function runCase(def: CaseDef, log: (line: string) => void = () => 
         if (variant.before) await withTimeout(Promise.resolve(variant.before()), timeoutMs, `${variant.name} (prepare)`);
         const cursor = requestCursor();
         const start = performance.now();
-        await withTimeout(variant.run(), timeoutMs, variant.name);
+        const value = await withTimeout(variant.run(), timeoutMs, variant.name);
         const ms = performance.now() - start;
         const count = requestsSince(cursor);
+        const measured = variant.selfTimed === true ? selfTimedSamples(value) : [ms];
         if (variant.verify) await withTimeout(Promise.resolve(variant.verify()), timeoutMs, `${variant.name} (verify)`);
         if (variant.counted !== false) calls[index] = count;
         if (round >= def.warmup) {
-          samples[index]!.push(ms);
-          perRound[index]!.set(round, ms);
+          samples[index]!.push(...measured);
+          // A round of several self-timed samples pairs by its median.
+          perRound[index]!.set(round, percentile(measured, 50));
         }
       } catch (err) {
         failures[index] = errorText(err);

@@ -18,11 +18,12 @@ import { execSuite } from "./suites/exec.js";
 import type { SeedLimit } from "./suites/files.js";
 import { filesSuite, probeSeedLimit } from "./suites/files.js";
 import { forkSuite } from "./suites/fork.js";
+import { reachSuite } from "./suites/reach.js";
 import type { ScaleResult } from "./suites/scale.js";
 import { scaleSuite } from "./suites/scale.js";
 import { openTarget } from "./target.js";
 
-const GROUPS = ["exec", "files", "boot", "fork", "morph", "scale"] as const;
+const GROUPS = ["exec", "files", "boot", "fork", "reach", "morph", "scale"] as const;
 type Group = (typeof GROUPS)[number];
 
 /** Options of one bench run. */
@@ -136,6 +137,19 @@ export async function runBench(options: BenchOptions): Promise<BenchResults> {
           }
         });
       } else notes.push("fork: not measured (no Docker provider).");
+    }
+    if (wanted("reach")) {
+      if (provider && snapshotId) {
+        log("reach");
+        await guard("reach", async () => {
+          const target = await openTarget(ctx, provider, snapshotId);
+          try {
+            cases.push(...(await reachSuite(ctx, target)));
+          } finally {
+            await target.dispose();
+          }
+        });
+      } else notes.push("reach: not measured (no Docker provider).");
     }
     if (wanted("morph")) {
       await guard("morph", async () => {

@@ -45,11 +45,17 @@ describe("bench smoke mode", () => {
     expect(results.mode).toBe("smoke");
     expect(results.unexpectedFailures).toEqual([]);
     const ids = results.cases.map((c) => c.id);
-    expect(ids).toEqual(expect.arrayContaining(["exec.true", "exec.print-1mib", "files.write.1024", "files.read.1048576", "boot.first-exec", "fork.1"]));
+    expect(ids).toEqual(expect.arrayContaining(["exec.true", "exec.print-1mib", "files.write.1024", "files.read.1048576", "boot.first-exec", "fork.1", "reach.http-latency", "reach.http-connect", "reach.http-throughput", "reach.pause-resume"]));
     const execTrue = results.cases.find((c) => c.id === "exec.true")!;
     const ours = execTrue.variants.find((v) => v.name.startsWith("ours"))!;
     expect(ours.status).toBe("ok");
     expect(ours.stats.median).toBeGreaterThan(0);
+    // Reach: every side answered right (the in-VM baseline too) and is self-timed, one sample per request.
+    for (const id of ["reach.http-latency", "reach.http-throughput", "reach.pause-resume"]) {
+      const variants = results.cases.find((c) => c.id === id)!.variants;
+      expect(variants.map((v) => v.status), id).toEqual(["ok", "ok"]);
+    }
+    expect(results.cases.find((c) => c.id === "reach.http-latency")!.variants[0]!.stats.n).toBeGreaterThan(1);
     // The design document's approach fails past the argv limit, and that is recorded as a finding.
     const seed = results.cases.find((c) => c.id === "files.write.1048576")!.variants.find((v) => v.name.startsWith("design doc"))!;
     expect(seed).toMatchObject({ status: "failed", expectedFailure: true });

@@ -9,6 +9,7 @@ import type { BenchContext } from "../context.js";
 import { EMULATOR_SESSION_LABEL } from "../context.js";
 import type { CaseResult, Variant } from "../harness.js";
 import { runCase } from "../harness.js";
+import { pauseResumeExec, pauseResumeVariant } from "./pause-variant.js";
 
 /** Morph results: cases plus what the report should say about them. */
 export interface MorphSuiteResult {
@@ -186,6 +187,19 @@ export async function morphSuite(ctx: BenchContext): Promise<MorphSuiteResult> {
         ],
       }),
     );
+    // Pause → resume → exec: the provider checks the status before each (a GET apiece), raw
+    // fetch does not; pause without the snapshot Morph takes by default, as the provider asks.
+    const instancePath = `/instance/${encodeURIComponent(id)}`;
+    const rawPauseResume = pauseResumeVariant("raw fetch", "baseline", {
+      pause: () => raw("POST", `${instancePath}/pause?snapshot=false`),
+      resume: () => raw("POST", `${instancePath}/resume`),
+      execTrue: async () => (await rawExec(id, ["true"])).exit_code,
+      checkRunning: async () => {
+        const { status } = await raw<{ status: string }>("GET", instancePath);
+        if (status !== "ready") throw new Error(`instance ${status} after resume`);
+      },
+    });
+    cases.push(await run({ id: "morph.pause-resume", title: "Morph pause → resume → exec `true`", variants: [pauseResumeExec(provider, id), rawPauseResume] }));
     // Large atomic writes over an API without stdin: how many requests the chunking costs.
     for (const size of ctx.smoke ? [] : [1048576, 8 * 1048576]) {
       const big = randomBytes(size);
