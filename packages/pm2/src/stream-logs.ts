@@ -15,7 +15,7 @@ export const MAX_STREAMED_LINE_CHARS = 1024 * 1024;
 export function readStreamLogsOptions(options: unknown, ctx: ErrorContext): StreamLogsOptions {
   const o = readOptionsObject(options, ctx, "options", ["signal"]) ?? {};
   assertSignal(o.signal, ctx);
-  return o as StreamLogsOptions;
+  return o;
 }
 
 /** Argv that follows `outs` on stdout and `errs` on stderr (see sh/stream-logs.sh). */

@@ -4,6 +4,7 @@
 import { spawn } from "node:child_process";
 import { connect } from "node:net";
 import { join } from "node:path";
+import type { ReadableStreamDefaultReader } from "node:stream/web";
 import type { BootedInstance } from "@vm/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { baseImage, createTestProvider, waitFor } from "./helpers.js";
@@ -29,23 +30,26 @@ async function startServer(id: string, port: number): Promise<void> {
   expect(started.exit_code).toBe(0);
 }
 
-/** How many tunnel processes (`bash -c <tunnel> vm-tunnel <port>`) run in the container. */
+/** How many tunnel processes (`bash -c <tunnel> vm-tunnel <port>`: argv[3] is "vm-tunnel") run in the container. */
 async function tunnels(id: string): Promise<number> {
   const { stdout } = await provider.instances.exec(id, [
     "bash",
     "-c",
-    'n=0; for f in /proc/[0-9]*/cmdline; do case "$(tr "\\0" " " < "$f" 2>/dev/null)" in *" vm-tunnel "*) n=$((n+1)) ;; esac; done; echo "$n"',
+    'n=0; for f in /proc/[0-9]*/cmdline; do mapfile -t -d "" a < "$f" 2>/dev/null || continue; [ "${a[3]-}" = vm-tunnel ] && n=$((n+1)); done; echo "$n"',
   ]);
-  // The probe's own bash has "vm-tunnel" in its script text: count it out.
-  return Number(stdout.trim()) - 1;
+  return Number(stdout.trim());
 }
 
 /** Opens /forever through `url` and resolves once "start" arrived; returns the response's reader. */
 async function openForever(url: string): Promise<ReadableStreamDefaultReader<Uint8Array>> {
   const res = await fetch(new URL("forever", url), { signal: AbortSignal.timeout(60_000) });
-  const reader = res.body!.getReader();
+  const reader = res.body!.getReader() as unknown as ReadableStreamDefaultReader<Uint8Array>;
   let text = "";
-  while (!text.includes("start")) text += new TextDecoder().decode((await reader.read()).value);
+  while (!text.includes("start")) {
+    const chunk = await reader.read();
+    if (chunk.done) throw new Error("the stream ended before it started");
+    text += new TextDecoder().decode(chunk.value);
+  }
   return reader;
 }
 
@@ -70,11 +74,15 @@ describe("expose on Docker", () => {
   it("unexpose ends open connections and leaves no tunnel process in the container", async () => {
     const service = await provider.instances.expose(vm.id, 8080, { name: "web" });
     const readers = await Promise.all([openForever(service.url), openForever(service.url)]);
-    expect(await tunnels(vm.id)).toBe(2);
-    await provider.instances.unexpose(vm.id, "web");
-    for (const reader of readers) await expect((async () => { for (;;) if ((await reader.read()).done) return "ended"; })().catch(() => "ended")).resolves.toBe("ended");
-    await waitFor(async () => ((await tunnels(vm.id)) === 0 ? true : undefined), 20_000);
-    expect(await refused(service.url)).toBe(true);
+    try {
+      expect(await tunnels(vm.id)).toBe(2);
+      await provider.instances.unexpose(vm.id, "web");
+      for (const reader of readers) await expect((async () => { for (;;) if ((await reader.read()).done) return "ended"; })().catch(() => "ended")).resolves.toBe("ended");
+      await waitFor(async () => ((await tunnels(vm.id)) === 0 ? true : undefined), 20_000);
+      expect(await refused(service.url)).toBe(true);
+    } finally {
+      for (const reader of readers) await reader.cancel().catch(() => undefined);
+    }
   });
 
   it("a client killed while connections are open leaves no tunnel process behind", async () => {
@@ -100,8 +108,11 @@ describe("expose on Docker", () => {
       child.stdout.on("data", (d: Buffer) => d.toString().includes("open") && resolve());
       child.on("exit", (code) => reject(new Error(`the child exited early (${code})`)));
     });
-    expect(await tunnels(vm.id)).toBe(1);
-    child.kill("SIGKILL");
+    try {
+      expect(await tunnels(vm.id)).toBe(1);
+    } finally {
+      child.kill("SIGKILL");
+    }
     await waitFor(async () => ((await tunnels(vm.id)) === 0 ? true : undefined), 20_000);
   });
 

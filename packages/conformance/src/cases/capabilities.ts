@@ -44,7 +44,7 @@ const PROBES: Partial<Record<Capability, (ctx: CaseContext) => Promise<unknown>>
   stdinStream: async (ctx) =>
     ctx.provider.instances.exec(await ctx.sharedInstance(), ["cat"], {
       stdin: (async function* () {
-        yield "x";
+        yield await Promise.resolve("x");
       })(),
     }),
   ttlPause: (ctx) => ctx.boot({ ttl_seconds: 600, ttl_action: "pause" }),

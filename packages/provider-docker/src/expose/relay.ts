@@ -104,7 +104,11 @@ export class ExposeRegistry {
         tunnel.on("error", () => socket.destroy());
         // The service closed the connection: finish sending what it said, then close ours.
         tunnel.on("end", () => socket.end());
-        tunnel.on("close", () => socket.destroySoon());
+        // ...and a client that never reads the rest (or never closes its side) is cut off soon after.
+        tunnel.on("close", () => {
+          socket.end();
+          setTimeout(() => socket.destroy(), 5_000).unref();
+        });
         socket.pipe(tunnel);
         tunnel.pipe(socket);
         socket.resume();

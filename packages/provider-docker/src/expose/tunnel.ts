@@ -33,7 +33,7 @@ export async function openTunnel(docker: Dockerode, containerId: string, options
     AttachStderr: true,
     Tty: false,
   });
-  const raw = (await exec.start({ hijack: true, stdin: true })) as Duplex;
+  const raw = await exec.start({ hijack: true, stdin: true });
   let ended = false;
   const end = () => {
     if (ended || tunnel.destroyed) return;
