@@ -78,7 +78,6 @@ export async function serveHttpService(req: IncomingMessage, res: ServerResponse
   }
   const opened = tunnel;
   connections.track(record.model.id, service.name, opened);
-  opened.on("close", () => res.destroy());
   const upstream = await new Promise<IncomingMessage | Error>((resolve) => {
     // No agent: one connection per request, asked to close (the tunnel ends with it).
     const forward = httpRequest({ method: req.method ?? "GET", path: `/${rest.join("/")}${url.search}`, headers: { ...headers, host: `127.0.0.1:${service.port}` }, createConnection: () => opened, timeout: PROXY_LIMITS.timeoutMs });
@@ -100,6 +99,19 @@ export async function serveHttpService(req: IncomingMessage, res: ServerResponse
     return;
   }
   res.writeHead(upstream.statusCode ?? 502, out);
+  // An answer to HEAD has no body: whatever a service sends after the headers is not part of
+  // it (and breaks Node's parser on the tunnel), so the answer is complete here.
+  if ((req.method ?? "GET").toUpperCase() === "HEAD") {
+    res.end();
+    opened.destroy();
+    return;
+  }
+  // Unexposed (or the instance went) while the answer streams: cut it. Registered only now: the
+  // tunnel of a complete answer may close before this code runs, and an answer already ended is
+  // left to flush.
+  opened.on("close", () => {
+    if (!res.writableEnded) res.destroy();
+  });
   let size = 0;
   upstream.on("data", (chunk: Buffer) => {
     size += chunk.length;
