@@ -15,6 +15,13 @@ async function exposed(ctx: CaseContext, id: string, port: number): Promise<Expo
   return service;
 }
 
+/** The reach cases' service running on the shared instance, exposed under a unique name. */
+async function sharedService(ctx: CaseContext): Promise<{ id: string; pid: number; dir: string; service: ExposedService }> {
+  const id = await ctx.sharedInstance();
+  const { port, pid, dir } = await startService(ctx, id);
+  return { id, pid, dir, service: await exposed(ctx, id, port) };
+}
+
 /** The body ends (or fails) within `timeoutMs`: the route is closed. */
 async function ends(reader: ReadableStreamDefaultReader<Uint8Array>, what: string, timeoutMs = 20_000): Promise<void> {
   const timer = new Promise<"open">((resolve) => setTimeout(() => resolve("open"), timeoutMs).unref());
@@ -53,10 +60,8 @@ export const reachCases: readonly ConformanceCase[] = [
     level: "MUST",
     needs: ["expose"],
     async run(ctx) {
-      const id = await ctx.sharedInstance();
-      const { port, pid } = await startService(ctx, id);
-      const service = await exposed(ctx, id, port);
-      assert.equal(service.port, port);
+      const { id, pid, service } = await sharedService(ctx);
+      assert.ok(service.port >= 20_000 && service.port < 40_000, "the port asked for");
       assert.equal(service.auth, "none", "auth defaults to none");
       assert.match(service.url, /^https?:\/\/.+\/$/, "the URL is http(s) and ends with /");
       const res = await fetchWithin(new URL("hello", service.url));
@@ -75,9 +80,7 @@ export const reachCases: readonly ConformanceCase[] = [
     level: "MUST",
     needs: ["expose"],
     async run(ctx) {
-      const id = await ctx.sharedInstance();
-      const { port, dir } = await startService(ctx, id);
-      const service = await exposed(ctx, id, port);
+      const { id, dir, service } = await sharedService(ctx);
       const whole = await (await fetchWithin(new URL("stream", service.url))).text();
       assert.equal(whole, Array.from({ length: 50 }, (_, i) => `chunk ${i}\n`).join(""), "50 chunks, all there, in order");
       // The second half is only written once the first has reached this side: a route that
@@ -100,9 +103,7 @@ export const reachCases: readonly ConformanceCase[] = [
     level: "MUST",
     needs: ["expose"],
     async run(ctx) {
-      const id = await ctx.sharedInstance();
-      const { port } = await startService(ctx, id);
-      const service = await exposed(ctx, id, port);
+      const { service } = await sharedService(ctx);
       const ws = new WebSocket(new URL("ws", service.url.replace(/^http/, "ws")));
       ws.binaryType = "arraybuffer";
       const received: string[] = [];
@@ -134,9 +135,7 @@ export const reachCases: readonly ConformanceCase[] = [
     level: "MUST",
     needs: ["expose"],
     async run(ctx) {
-      const id = await ctx.sharedInstance();
-      const { port } = await startService(ctx, id);
-      const service = await exposed(ctx, id, port);
+      const { id, service } = await sharedService(ctx);
       const open = (await fetchWithin(new URL("forever", service.url), {}, 60_000)).body!.getReader();
       assert.equal(await readUntil(open, "start\n"), "start\n");
       await ctx.provider.instances.unexpose(id, service.name);

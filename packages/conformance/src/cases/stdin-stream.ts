@@ -40,6 +40,14 @@ async function until(it: AsyncIterator<ExecStreamChunk>, want: string, seen: { o
   assert.ok(seen.out.includes(want), `stdout has ${JSON.stringify(want)} before the command ends (got ${JSON.stringify(seen.out.slice(-200))})`);
 }
 
+/** Reads the rest of the stream into `seen` (its exit code included). */
+async function drain(it: AsyncIterator<ExecStreamChunk>, seen: { out: string; exit?: number }): Promise<void> {
+  for (let r = await it.next(); r.done !== true; r = await it.next()) {
+    if (r.value.type === "stdout") seen.out += r.value.data;
+    if (r.value.type === "exit") seen.exit = r.value.exit_code;
+  }
+}
+
 /**
  * Streamed stdin (`capabilities.stdinStream`): an AsyncIterable is fed as it yields, so a
  * command answers one input before the next is written.
@@ -61,7 +69,7 @@ export const stdinStreamCases: readonly ConformanceCase[] = [
       cat.push(new TextEncoder().encode("wörld\n"));
       await until(catRun, "wörld\n", catSeen);
       cat.end();
-      for (let r = await catRun.next(); !r.done; r = await catRun.next()) if (r.value.type === "exit") catSeen.exit = r.value.exit_code;
+      await drain(catRun, catSeen);
       assert.equal(catSeen.exit, 0, "cat ends with 0 once stdin ends");
       assert.equal(catSeen.out, "hello\nwörld\n");
 
@@ -72,7 +80,7 @@ export const stdinStreamCases: readonly ConformanceCase[] = [
       await until(bashRun, "42\n", bashSeen);
       bash.push("echo \"$x$x\"; exit 3\n");
       await until(bashRun, "66\n", bashSeen);
-      for (let r = await bashRun.next(); !r.done; r = await bashRun.next()) if (r.value.type === "exit") bashSeen.exit = r.value.exit_code;
+      await drain(bashRun, bashSeen);
       assert.equal(bashSeen.exit, 3, "bash keeps its state between lines and exits as told");
     },
   },
@@ -97,7 +105,7 @@ export const stdinStreamCases: readonly ConformanceCase[] = [
       broken.fail(new Error("the caller's input broke"));
       let failure: unknown;
       try {
-        for (let r = await run.next(); !r.done; r = await run.next()) if (r.value.type === "exit") seen.exit = r.value.exit_code;
+        await drain(run, seen);
       } catch (err) {
         failure = err;
       }
