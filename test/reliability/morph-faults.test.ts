@@ -295,6 +295,57 @@ const targets: Target[] = [
       },
     };
   }),
+  // stop()'s first request marks the instance stopped; a stop that failed there never paused it.
+  idempotent("instances.stop (mark)", "POST /instance/{instance_id}/metadata", async () => {
+    const id = await freshInstance();
+    return {
+      call: (p) => p.instances.stop(id),
+      check: async (o) => {
+        if (o.code === "ok") expect((await calm.instances.get(id)).status).toBe("stopped");
+        else expect((await calm.instances.get(id)).status).toBe("ready");
+        await calm.instances.terminate(id);
+      },
+    };
+  }),
+  idempotent("instances.resume", "POST /instance/{instance_id}/resume", async () => {
+    const id = await freshInstance();
+    await calm.instances.pause(id);
+    const ready = async () => ((await calm.instances.get(id)).status === "ready" ? true : undefined);
+    return {
+      call: (p) => p.instances.resume(id),
+      check: async (o) => {
+        if (o.code === "ok") expect(await ready()).toBe(true);
+        if (o.kind === "latency") expect(await eventually(ready, LATENCY_MS + 10_000)).toBe(true);
+        await calm.instances.terminate(id);
+      },
+    };
+  }),
+  idempotent("instances.expose", "POST /instance/{instance_id}/http", async (label) => {
+    const name = `f-${label.slice(-8)}`;
+    const listed = async () => (((await calm.instances.get(vmId)).services ?? []).some((s) => s.name === name) ? true : undefined);
+    return {
+      call: (p) => p.instances.expose(vmId, 8080, { name }),
+      check: async (o) => {
+        if (o.code === "ok") expect(await listed()).toBe(true);
+        if (o.kind === "latency") expect(await eventually(listed, LATENCY_MS + 10_000)).toBe(true);
+        await calm.instances.unexpose(vmId, name).catch(() => undefined);
+      },
+    };
+  }),
+  idempotent("instances.unexpose", "DELETE /instance/{instance_id}/http/{service_name}", async (label) => {
+    const name = `f-${label.slice(-8)}`;
+    await calm.instances.expose(vmId, 8080, { name });
+    const gone = async () => (((await calm.instances.get(vmId)).services ?? []).some((s) => s.name === name) ? undefined : true);
+    return {
+      call: (p) => p.instances.unexpose(vmId, name),
+      check: async (o) => {
+        // A retried delete whose first attempt landed (a lost answer) is a success, not NOT_FOUND.
+        if (o.code === "ok") expect(await gone()).toBe(true);
+        if (o.kind === "latency") expect(await eventually(gone, LATENCY_MS + 10_000)).toBe(true);
+        await calm.instances.unexpose(vmId, name).catch(() => undefined);
+      },
+    };
+  }),
   idempotent("instances.terminate", "DELETE /instance/{instance_id}", async () => {
     const id = await freshInstance();
     const gone = () => instanceGone(id);

@@ -219,8 +219,11 @@ export interface VMProcessService {
   logs(instanceId: string, nameOrId: string | number, lines?: number): Promise<ProcessLogs>;
   /**
    * Follow a process's stdout and stderr (every worker in cluster mode): yields each line
-   * written after the call, as it is written. Ends when `signal` aborts, the loop is left or
-   * the instance goes away, and leaves nothing running in the VM.
+   * written once the follow runs in the VM, as it is written. The follow starts with the first
+   * `next()` and takes about an exec's time to begin: lines written between the call and then
+   * may be missed (`logs()` has them). Ends when `signal` aborts, the loop is left or the
+   * instance goes away, and leaves nothing running in the VM. A process deleted meanwhile does
+   * not end it (its log files may come back): leave the loop or abort.
    *
    * @example
    * ```ts

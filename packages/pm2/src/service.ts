@@ -59,6 +59,15 @@ export interface PM2ProcessServiceOptions {
    * @default none
    */
   execStream?: ExecStreamFunction;
+  /**
+   * `execStream` takes an `AsyncIterable` stdin (the provider's `capabilities.stdinStream`):
+   * `streamLogs()` then keeps the command's stdin open while it follows, so the follow ends in
+   * the VM even when this process is killed outright. Without it, a killed caller leaves the
+   * `tail`s running until the instance ends.
+   *
+   * @default false
+   */
+  execStreamStdin?: boolean;
 }
 
 /** Most lines `logs()` returns per stream. */
@@ -301,7 +310,7 @@ export function createPM2ProcessService(exec: ExecFunction, options: PM2ProcessS
             const home = homeFor(pm2Home, instanceId, ctx);
             const outs = [...new Set(found.map((p) => p.outLog).filter((f) => f.startsWith("/")))];
             const errs = [...new Set(found.map((p) => p.errLog).filter((f) => f.startsWith("/")))];
-            yield* followLogs(execStream, instanceId, { outs, errs }, { ...logOptions, env: { PM2_HOME: home } }, ctx);
+            yield* followLogs(execStream, instanceId, { outs, errs }, { ...logOptions, env: { PM2_HOME: home }, holdStdin: options.execStreamStdin === true }, ctx);
           })(),
       };
     },

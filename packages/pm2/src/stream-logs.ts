@@ -57,14 +57,16 @@ export async function* followLogs(
   execStream: ExecStreamFunction,
   instanceId: string,
   files: { outs: readonly string[]; errs: readonly string[] },
-  options: StreamLogsOptions & { env: Record<string, string> },
+  options: StreamLogsOptions & { env: Record<string, string>; holdStdin: boolean },
   ctx: ErrorContext,
 ): AsyncGenerator<ProcessLogLine> {
   const split = { stdout: lineSplitter("out"), stderr: lineSplitter("err") };
   const { signal } = options;
+  const stdin = options.holdStdin ? openStdin() : undefined;
   let chunks: AsyncIterable<ExecStreamChunk>;
   try {
-    chunks = execStream(instanceId, streamLogsArgv(files.outs, files.errs), { env: options.env, ...(signal ? { signal } : {}) });
+    const env = stdin ? { ...options.env, VM_LOGS_STDIN: "1" } : options.env;
+    chunks = execStream(instanceId, streamLogsArgv(files.outs, files.errs), { env, ...(signal ? { signal } : {}), ...(stdin ? { stdin: stdin.input } : {}) });
     for await (const chunk of chunks) {
       if (chunk.type === "exit") {
         // The tails never end by themselves: an exit is the instance's end (or a kill from outside).
@@ -76,5 +78,24 @@ export async function* followLogs(
     if (signal?.aborted && isVMError(err) && err.code === "ABORTED") return;
     if (instanceGone(err)) return;
     throw isVMError(err) ? new VMError(err.code, `following the logs failed: ${err.message}`, { ...ctx, cause: err }) : err;
+  } finally {
+    stdin?.close();
   }
+}
+
+/**
+ * A stdin that stays open, yielding nothing, until `close()`: the script in the VM reads its
+ * end as "the caller is gone" (a caller killed outright sends no kill exec).
+ */
+function openStdin(): { input: AsyncIterable<string>; close(): void } {
+  let close = () => {};
+  const closed = new Promise<IteratorResult<string>>((resolve) => (close = () => resolve({ done: true, value: undefined })));
+  const iterator: AsyncIterator<string> = {
+    next: () => closed,
+    return: () => {
+      close();
+      return closed;
+    },
+  };
+  return { input: { [Symbol.asyncIterator]: () => iterator }, close: () => close() };
 }

@@ -202,6 +202,6 @@ export function createDockerVMProvider(options: DockerVMProviderOptions = {}): V
     },
     images: createImageService(ctx),
     files: createFileService(ctx, ensureManaged),
-    processes: createPM2ProcessService(exec, { provider: "docker", execStream: instances.execStream.bind(instances) }),
+    processes: createPM2ProcessService(exec, { provider: "docker", execStream: instances.execStream.bind(instances), execStreamStdin: true }),
   };
 }

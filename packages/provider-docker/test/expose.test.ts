@@ -1,6 +1,6 @@
-// Exposed ports on Docker, attacked from outside: what is left in the container after an
-// unexpose, after the exposing client is killed, and after the container is removed behind the
-// provider's back; a paused instance's connections and stop.
+// Reaching the VM on Docker, attacked from outside: what is left in the container after an
+// unexpose, after the exposing (or log-following) client is killed, and after the container is
+// removed behind the provider's back; a paused instance's connections, files and stop.
 import { spawn } from "node:child_process";
 import { connect } from "node:net";
 import { join } from "node:path";
@@ -85,6 +85,30 @@ describe("expose on Docker", () => {
     }
   });
 
+  it("a client that ends its side (FIN) on a kept-alive connection does not hold a tunnel", async () => {
+    const service = await provider.instances.expose(vm.id, 8080, { name: "half-closed" });
+    try {
+      const { port } = new URL(service.url);
+      // Raw sockets: each sends one request, gets its keep-alive answer, then ends its side.
+      await Promise.all(
+        Array.from({ length: 3 }, () =>
+          new Promise<void>((resolve, reject) => {
+            const socket = connect(Number(port), "127.0.0.1", () => socket.write("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+            socket.once("data", () => {
+              socket.end();
+              resolve();
+            });
+            socket.on("error", reject);
+          }),
+        ),
+      );
+      expect(await tunnels(vm.id)).toBeGreaterThan(0);
+      await waitFor(async () => ((await tunnels(vm.id)) === 0 ? true : undefined), 20_000);
+    } finally {
+      await provider.instances.unexpose(vm.id, "half-closed");
+    }
+  });
+
   it("a client killed while connections are open leaves no tunnel process behind", async () => {
     const dist = join(import.meta.dirname, "..", "dist", "index.js");
     const child = spawn(
@@ -134,18 +158,50 @@ describe("expose on Docker", () => {
     await startServer(other.id, 8080);
     const service = await provider.instances.expose(other.id, 8080);
     await provider.instances.pause(other.id);
+    await expect(provider.files.readFile(other.id, "/etc/hostname")).rejects.toMatchObject({ code: "CONFLICT" });
     const refusedWhilePaused = await fetch(service.url, { signal: AbortSignal.timeout(20_000) }).then(
       () => undefined,
       (err: unknown) => err as Error,
     );
     // Closed by the relay (the engine refuses an exec into a paused container), not timed out.
     expect(refusedWhilePaused?.name).toBe("TypeError");
-    await provider.instances.resume(other.id);
+    // Two resumes at once: the engine refuses the second ("is not paused"); both succeed.
+    await Promise.all([provider.instances.resume(other.id), provider.instances.resume(other.id)]);
     expect(await (await fetch(service.url)).text()).toBe("ok");
     await provider.instances.pause(other.id);
     await provider.instances.stop(other.id);
     expect((await provider.instances.get(other.id)).status).toBe("stopped");
     expect(await refused(service.url)).toBe(true);
     await provider.instances.terminate(other.id);
+  });
+
+  it("a client killed while following logs leaves no tail behind (streamLogs holds the exec's stdin)", async () => {
+    await provider.files.writeFile(vm.id, "/tmp/ticker.sh", "while :; do echo tick; sleep 0.1; done\n");
+    await provider.processes.start(vm.id, "bash", { name: "ticker", script: "/tmp/ticker.sh" });
+    const dist = join(import.meta.dirname, "..", "dist", "index.js");
+    const child = spawn(
+      process.execPath,
+      [
+        "--input-type=module",
+        "-e",
+        `import { createDockerVMProvider } from ${JSON.stringify(dist)};
+         const p = createDockerVMProvider();
+         for await (const line of p.processes.streamLogs(process.argv[1], "ticker")) { console.log("line", line.line); }`,
+        vm.id,
+      ],
+      { stdio: ["ignore", "pipe", "inherit"] },
+    );
+    const followers = async () => Number((await provider.instances.exec(vm.id, ["bash", "-c", 'n=0; for d in /proc/[0-9]*; do [ "$(cat "$d/comm" 2>/dev/null)" = tail ] && n=$((n+1)); done; echo "$n"'])).stdout.trim());
+    try {
+      await new Promise<void>((resolve, reject) => {
+        child.stdout.on("data", (d: Buffer) => d.toString().includes("line tick") && resolve());
+        child.on("exit", (code) => reject(new Error(`the child exited early (${code})`)));
+      });
+      expect(await followers()).toBeGreaterThan(0);
+    } finally {
+      child.kill("SIGKILL");
+    }
+    await waitFor(async () => ((await followers()) === 0 ? true : undefined), 20_000);
+    await provider.processes.delete(vm.id, "ticker");
   });
 });

@@ -81,7 +81,9 @@ describe("list filters are re-checked on the client (the server ignores them)", 
   it("instances.list: metadata values and status", async () => {
     expect(ids(await vm.instances.list({ metadata: { app: "other" } }))).toEqual([]);
     expect(ids(await vm.instances.list({ metadata: { app: "demo" }, status: "ready" }))).toEqual(["morphvm_plain"]);
-    expect(ids(await vm.instances.list({ status: ["stopped"] }))).toEqual(["morphvm_paused"]);
+    // Paused on Morph is "paused"; only a pause that stop() marked is "stopped".
+    expect(ids(await vm.instances.list({ status: ["paused"] }))).toEqual(["morphvm_paused"]);
+    expect(ids(await vm.instances.list({ status: ["stopped"] }))).toEqual([]);
   });
 
   it("snapshots.list: metadata (own keys only) and digest", async () => {

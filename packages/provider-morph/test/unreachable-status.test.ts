@@ -58,7 +58,7 @@ describe("a wait for ready gives up on a status that can no longer become ready"
   it("boot: an instance paused while it boots is UNAVAILABLE (not TIMEOUT), and is deleted", async () => {
     const err = await vm.instances.boot("snapshot_base").catch((e: unknown) => e);
     expect(err).toMatchObject({ code: "UNAVAILABLE" });
-    expect((err as Error).message).toContain("it is stopped");
+    expect((err as Error).message).toContain("it is paused");
     expect(deleted).toContain("/api/instance/morphvm_b");
   });
 

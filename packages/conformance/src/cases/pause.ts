@@ -19,7 +19,7 @@ const SAME_PROCESS = String.raw`[ "$(cut -d' ' -f22 "/proc/$1/stat" 2>/dev/null)
 export const pauseCases: readonly ConformanceCase[] = [
   {
     id: "instances.pause-resume",
-    title: "pause makes the instance paused and exec CONFLICT; resume makes it ready with its processes as they were; both are idempotent",
+    title: "pause makes the instance paused and exec and file calls CONFLICT; resume makes it ready with its processes as they were; both are idempotent, also concurrently",
     level: "MUST",
     needs: ["pause"],
     timeoutMs: 180_000,
@@ -33,8 +33,10 @@ export const pauseCases: readonly ConformanceCase[] = [
       assert.equal((await instances.get(vm.id)).status, "paused", "get() says paused");
       assert.ok((await instances.list({ status: "paused" })).some((i) => i.id === vm.id), "list({ status: 'paused' }) finds it");
       await expectVMError(() => instances.exec(vm.id, ["true"]), "CONFLICT");
+      await expectVMError(() => ctx.provider.files.readFile(vm.id, "/etc/hostname"), "CONFLICT");
       await instances.pause(vm.id);
-      await instances.resume(vm.id);
+      // Two at once: whichever the backend refuses ("not paused"), the state asked for holds.
+      await Promise.all([instances.resume(vm.id), instances.resume(vm.id)]);
       assert.equal((await instances.get(vm.id)).status, "ready", "get() says ready after resume");
       await instances.resume(vm.id);
       const same = await instances.exec(vm.id, ["bash", "-c", SAME_PROCESS, "bash", pid, startTime]);

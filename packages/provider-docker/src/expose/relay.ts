@@ -11,6 +11,9 @@ import { openTunnel } from "./tunnel.js";
  */
 export const MAX_CONNECTIONS_PER_SERVICE = 128;
 
+/** How long a connection whose client ended its side (FIN) may still carry the answer. */
+const CLIENT_END_GRACE_MS = 5_000;
+
 /** One exposed service: a listener on 127.0.0.1 in this process, and its open connections. */
 interface Relay {
   readonly service: ExposedService;
@@ -101,6 +104,16 @@ export class ExposeRegistry {
           return;
         }
         socket.on("close", () => tunnel.destroy());
+        // The client is done sending (FIN). The tunnel cannot pass a half-close on (its script
+        // reads the end of its stdin as "the client is gone"), and a service that never closes
+        // (keep-alive, WebSocket, echo) would hold the tunnel and its slot for ever: give the
+        // answer in flight 5 s, then end both sides.
+        socket.on("end", () => {
+          setTimeout(() => {
+            tunnel.destroy();
+            socket.destroy();
+          }, CLIENT_END_GRACE_MS).unref();
+        });
         tunnel.on("error", () => socket.destroy());
         // The service closed the connection: finish sending what it said, then close ours.
         tunnel.on("end", () => socket.end());

@@ -202,7 +202,7 @@ export function createFileService(ctx: DockerContext, ensureManaged: (instanceId
       resolution = await resolve(instanceId, operation, path, bound, FILE_RESOLVE_READ_SCRIPT, String(ARCHIVE_MIN_BYTES));
     } catch (err) {
       // A stopped instance keeps its files (capabilities.stop) but runs no exec: the archive API reads it.
-      if (isVMError(err) && err.code === "CONFLICT" && !(await running(instanceId, operation))) return readStopped(instanceId, path, operation, limit, bound);
+      if (isVMError(err) && err.code === "CONFLICT" && (await stopped(instanceId, operation))) return readStopped(instanceId, path, operation, limit, bound);
       throw err;
     }
     const found = parseReadResolution(resolution, ARCHIVE_MIN_BYTES);
@@ -232,10 +232,11 @@ export function createFileService(ctx: DockerContext, ensureManaged: (instanceId
   }
 
   /** Whether the instance's container runs (an inspect; a failure is the engine's error). */
-  async function running(instanceId: string, operation: string): Promise<boolean> {
+  /** True for a stopped instance: its files are read through the archive API (a paused one's are not: CONFLICT, as for every call on it). */
+  async function stopped(instanceId: string, operation: string): Promise<boolean> {
     try {
       const info = await ctx.docker.getContainer(instanceId).inspect();
-      return info.State.Running && !info.State.Paused;
+      return !info.State.Running;
     } catch (err) {
       throw fromDockerError(err, { provider, operation, subject: `instance ${instanceId}` });
     }

@@ -163,9 +163,10 @@ export function createInstanceService(
       await (paused ? container.pause() : container.unpause());
     } catch (err) {
       const vmErr = fromDockerError(err, { provider: ctx.provider, operation, subject: `instance ${instanceId}` });
-      // A concurrent call got there first ("is already paused", "is not paused"): the state asked for holds.
+      // A concurrent call got there first ("is already paused", "is not paused": the engine may
+      // answer 409 or 500): the state asked for holds, so this call succeeded too.
       const now = await inspectInstance(ctx, instanceId, operation).catch(() => undefined);
-      if (vmErr.code === "CONFLICT" && now?.State.Running && now.State.Paused === paused) return;
+      if (now?.State.Running && now.State.Paused === paused) return;
       throw vmErr;
     }
   }

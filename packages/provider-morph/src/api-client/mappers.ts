@@ -45,9 +45,9 @@ export function instanceStatusOf(model: Pick<InstanceModel, "status" | "metadata
   const status = morphStatusOf(model.status);
   if (status !== "paused") return status;
   const metadata = model.metadata ?? {};
-  if (Object.hasOwn(metadata, STOPPED_KEY)) return "stopped";
+  if (metadata[STOPPED_KEY] === "1") return "stopped";
   const expireAt = model.ttl?.ttl_expire_at;
-  if (Object.hasOwn(metadata, TTL_STOP_KEY) && typeof expireAt === "number" && expireAt * 1000 <= now) return "stopped";
+  if (metadata[TTL_STOP_KEY] === "1" && typeof expireAt === "number" && expireAt * 1000 <= now) return "stopped";
   return "paused";
 }
 
@@ -65,7 +65,7 @@ export function morphTtlAction(action: TtlAction): "stop" | "pause" {
 /** Morph TTL action -> contract: a pause is the contract's `stop` when the boot marked it so. */
 export function contractTtlAction(action: "stop" | "pause", metadata: Record<string, string> | undefined): TtlAction {
   if (action === "stop") return "terminate";
-  return metadata !== undefined && Object.hasOwn(metadata, TTL_STOP_KEY) ? "stop" : "pause";
+  return metadata?.[TTL_STOP_KEY] === "1" ? "stop" : "pause";
 }
 
 /** Morph's `InstanceHttpService` -> the contract's `ExposedService`. */

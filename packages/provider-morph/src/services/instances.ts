@@ -104,6 +104,20 @@ export function createMorphInstanceService(options: MorphInstanceServiceOptions)
 
   const booted = (instance: VMInstance): BootedInstance => bootedInstance(instance, (id) => terminate(id));
 
+  /**
+   * Runs a pause or resume; when it fails, a concurrent call may have got there first (Morph
+   * answers a resume of a ready instance with an error): if the instance is now as asked, this
+   * call succeeded too.
+   */
+  async function settled(instanceId: string, operation: string, wanted: "paused" | "ready", action: () => Promise<unknown>): Promise<void> {
+    try {
+      await action();
+    } catch (err) {
+      const now = await getModel(instanceId, operation).then(instanceStatusOf, () => undefined);
+      if (now !== wanted) throw err;
+    }
+  }
+
   /** Morph's pause, without the snapshot it takes by default (a hidden resource nobody asked for). */
   async function pauseModel(instanceId: string, operation: string): Promise<void> {
     await client.request({
@@ -205,10 +219,16 @@ export function createMorphInstanceService(options: MorphInstanceServiceOptions)
     async pause(instanceId: string): Promise<void> {
       const c = ctx("instances.pause");
       assertId(instanceId, c, "instanceId");
-      const status = instanceStatusOf(await getModel(instanceId, c.operation));
+      const model = await getModel(instanceId, c.operation);
+      const status = instanceStatusOf(model);
       if (status === "paused") return;
       if (status !== "ready") throw new VMError("CONFLICT", `instance ${instanceId} is ${status}; only a ready instance can be paused`, c);
-      await pauseModel(instanceId, c.operation);
+      // A stop() that failed after its mark (its pause never landed) left the mark: this pause
+      // must not read as a stop.
+      if (model.metadata?.[STOPPED_KEY] === "1") {
+        await client.request({ method: "POST", path: pathOf("instance", instanceId, "metadata"), operation: c.operation, json: { [STOPPED_KEY]: "" }, schema: instanceModelSchema, idempotent: true });
+      }
+      await settled(instanceId, c.operation, "paused", () => pauseModel(instanceId, c.operation));
     },
 
     async resume(instanceId: string): Promise<void> {
@@ -217,7 +237,7 @@ export function createMorphInstanceService(options: MorphInstanceServiceOptions)
       const status = instanceStatusOf(await getModel(instanceId, c.operation));
       if (status === "ready") return;
       if (status !== "paused") throw new VMError("CONFLICT", `instance ${instanceId} is ${status}; only a paused instance can be resumed`, c);
-      await client.request({ method: "POST", path: pathOf("instance", instanceId, "resume"), operation: c.operation, schema: instanceModelSchema, idempotent: true });
+      await settled(instanceId, c.operation, "ready", () => client.request({ method: "POST", path: pathOf("instance", instanceId, "resume"), operation: c.operation, schema: instanceModelSchema, idempotent: true }));
     },
 
     async expose(instanceId, port, given) {
@@ -241,7 +261,8 @@ export function createMorphInstanceService(options: MorphInstanceServiceOptions)
       const c = ctx("instances.unexpose");
       assertId(instanceId, c, "instanceId");
       assertServiceName(name, c);
-      await client.request({ method: "DELETE", path: pathOf("instance", instanceId, "http", name), operation: c.operation, schema: instanceModelSchema, idempotent: true });
+      // A 404 on a retry means the first attempt did it (its answer was lost); on the first, NOT_FOUND.
+      await client.request({ method: "DELETE", path: pathOf("instance", instanceId, "http", name), operation: c.operation, schema: instanceModelSchema, idempotent: true, goneIsSuccess: true });
     },
 
     terminate: (instanceId: string) => terminate(instanceId),
