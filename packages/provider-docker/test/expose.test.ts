@@ -62,6 +62,22 @@ function refused(url: string): Promise<boolean> {
   });
 }
 
+/**
+ * Runs `body` (ESM, with `p`, a Docker provider from this package's build, and the instance id
+ * as `process.argv[1]`) in a child process, and resolves once its stdout says `ready`.
+ */
+async function clientProcess(body: string, ready: string): Promise<ReturnType<typeof spawn>> {
+  const dist = join(import.meta.dirname, "..", "dist", "index.js");
+  const child = spawn(process.execPath, ["--input-type=module", "-e", `import { createDockerVMProvider } from ${JSON.stringify(dist)};\nconst p = createDockerVMProvider();\n${body}`, vm.id], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.on("data", (d: Buffer) => d.toString().includes(ready) && resolve());
+    child.on("exit", (code) => reject(new Error(`the child exited early (${code})`)));
+  });
+  return child;
+}
+
 beforeAll(async () => {
   vm = await provider.instances.boot(baseImage(), { metadata: { suite: "expose" } });
   await startServer(vm.id, 8080);
@@ -110,28 +126,14 @@ describe("expose on Docker", () => {
   });
 
   it("a client killed while connections are open leaves no tunnel process behind", async () => {
-    const dist = join(import.meta.dirname, "..", "dist", "index.js");
-    const child = spawn(
-      process.execPath,
-      [
-        "--input-type=module",
-        "-e",
-        `import { createDockerVMProvider } from ${JSON.stringify(dist)};
-         const p = createDockerVMProvider();
-         const s = await p.instances.expose(process.argv[1], 8080, { name: "killed" });
-         const r = await fetch(new URL("forever", s.url));
-         const reader = r.body.getReader();
-         await reader.read();
-         console.log("open");
-         setInterval(() => {}, 1000);`,
-        vm.id,
-      ],
-      { stdio: ["ignore", "pipe", "inherit"] },
+    const child = await clientProcess(
+      `const s = await p.instances.expose(process.argv[1], 8080, { name: "killed" });
+       const r = await fetch(new URL("forever", s.url));
+       await r.body.getReader().read();
+       console.log("open");
+       setInterval(() => {}, 1000);`,
+      "open",
     );
-    await new Promise<void>((resolve, reject) => {
-      child.stdout.on("data", (d: Buffer) => d.toString().includes("open") && resolve());
-      child.on("exit", (code) => reject(new Error(`the child exited early (${code})`)));
-    });
     try {
       expect(await tunnels(vm.id)).toBe(1);
     } finally {
@@ -178,25 +180,9 @@ describe("expose on Docker", () => {
   it("a client killed while following logs leaves no tail behind (streamLogs holds the exec's stdin)", async () => {
     await provider.files.writeFile(vm.id, "/tmp/ticker.sh", "while :; do echo tick; sleep 0.1; done\n");
     await provider.processes.start(vm.id, "bash", { name: "ticker", script: "/tmp/ticker.sh" });
-    const dist = join(import.meta.dirname, "..", "dist", "index.js");
-    const child = spawn(
-      process.execPath,
-      [
-        "--input-type=module",
-        "-e",
-        `import { createDockerVMProvider } from ${JSON.stringify(dist)};
-         const p = createDockerVMProvider();
-         for await (const line of p.processes.streamLogs(process.argv[1], "ticker")) { console.log("line", line.line); }`,
-        vm.id,
-      ],
-      { stdio: ["ignore", "pipe", "inherit"] },
-    );
+    const child = await clientProcess(`for await (const line of p.processes.streamLogs(process.argv[1], "ticker")) console.log("line", line.line);`, "line tick");
     const followers = async () => Number((await provider.instances.exec(vm.id, ["bash", "-c", 'n=0; for d in /proc/[0-9]*; do [ "$(cat "$d/comm" 2>/dev/null)" = tail ] && n=$((n+1)); done; echo "$n"'])).stdout.trim());
     try {
-      await new Promise<void>((resolve, reject) => {
-        child.stdout.on("data", (d: Buffer) => d.toString().includes("line tick") && resolve());
-        child.on("exit", (code) => reject(new Error(`the child exited early (${code})`)));
-      });
       expect(await followers()).toBeGreaterThan(0);
     } finally {
       child.kill("SIGKILL");
