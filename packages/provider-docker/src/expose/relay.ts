@@ -54,6 +54,8 @@ export class ExposeRegistry {
       server.listen({ host: "127.0.0.1", port: 0 }, resolve);
     });
     server.unref();
+    // Past listen, a listener error (EMFILE on accept, say) must not crash the caller's process.
+    server.on("error", (err) => this.#ctx.logger?.warn("docker: exposed service listener error", { id: containerId, name, message: err.message }));
     const address = server.address();
     const localPort = typeof address === "object" && address !== null ? address.port : 0;
     const relay: Relay = { service: { name, port, url: `http://127.0.0.1:${localPort}/`, auth: "none" }, server, sockets };
