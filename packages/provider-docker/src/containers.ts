@@ -17,11 +17,16 @@ export function isoDate(value: string | number | undefined): string {
 /**
  * Builds a `VMInstance` from a container's labels, state and creation time.
  */
+/** A container's contract status: its engine state, and its boot deadline label (an abandoned boot is `error`). */
+export function instanceStatus(labels: Record<string, string> | undefined, state: string | undefined): InstanceStatus {
+  return mapContainerState(state, readLabel(labels, DOCKER_LABELS.bootDeadline));
+}
+
 export function toInstance(id: string, labels: Record<string, string> | undefined, state: string | undefined, created: string | number | undefined): VMInstance {
   const seconds = readLabel(labels, DOCKER_LABELS.ttlSeconds);
   const action = readLabel(labels, DOCKER_LABELS.ttlAction);
   const snapshot = readLabel(labels, DOCKER_LABELS.snapshot);
-  const status: InstanceStatus = mapContainerState(state, readLabel(labels, DOCKER_LABELS.bootDeadline));
+  const status = instanceStatus(labels, state);
   const resources = parseResources(readLabel(labels, DOCKER_LABELS.resources));
   return {
     id,

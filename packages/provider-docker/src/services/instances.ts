@@ -2,7 +2,7 @@ import type { BootOptions, BootedInstance, ExecOptions, ExecStreamChunk, VMInsta
 import { MAX_FORK_COUNT, VMError, assertId, assertInteger, assertServiceName, bootedInstance, hasVMErrorCode, matchesInstanceFilters, readBootOptions, readExecCall, readExposeCall, readInstanceFilters, resolveResources } from "@vm/provider-kit";
 import type Dockerode from "dockerode";
 import type { DockerContext } from "../context.js";
-import { type ManagedInstance, inspectInstance, isManagedInstance, toInstance } from "../containers.js";
+import { type ManagedInstance, inspectInstance, instanceStatus, isManagedInstance, toInstance } from "../containers.js";
 import { createDemuxer } from "../demux.js";
 import { unlessEngineWentAway } from "../engine-going-away.js";
 import { fromDockerError } from "../errors.js";
@@ -10,7 +10,6 @@ import { ExposeRegistry } from "../expose/relay.js";
 import { runExec } from "../exec/run.js";
 import { streamExec } from "../exec/stream.js";
 import { DOCKER_LABELS, buildLabels, labelFilters, readLabel } from "../labels.js";
-import { mapContainerState } from "../status.js";
 import { hostConfigFor, resourcesOf } from "../resources.js";
 import { READY_MARKER, buildInitScript } from "../scripts.js";
 
@@ -96,11 +95,6 @@ async function waitReady(ctx: DockerContext, container: Dockerode.Container, dea
   });
 }
 
-/** The contract status of an inspected container (for messages). */
-function mapContainerStateOf(info: Dockerode.ContainerInspectInfo): string {
-  return mapContainerState(info.State.Status, readLabel(info.Config.Labels, DOCKER_LABELS.bootDeadline));
-}
-
 async function removeQuietly(ctx: DockerContext, id: string): Promise<void> {
   try {
     await ctx.docker.getContainer(id).remove({ force: true, v: true });
@@ -156,7 +150,7 @@ export function createInstanceService(
     const info = await inspectInstance(ctx, instanceId, operation);
     if (info.State.Paused === paused && info.State.Running) return;
     if (!info.State.Running) {
-      throw new VMError("CONFLICT", `instance ${instanceId} is ${mapContainerStateOf(info)}; only a ${paused ? "ready" : "paused"} instance can be ${paused ? "paused" : "resumed"}`, { provider: ctx.provider, operation });
+      throw new VMError("CONFLICT", `instance ${instanceId} is ${instanceStatus(info.Config.Labels, info.State.Status)}; only a ${paused ? "ready" : "paused"} instance can be ${paused ? "paused" : "resumed"}`, { provider: ctx.provider, operation });
     }
     try {
       const container = ctx.docker.getContainer(info.Id);
@@ -337,7 +331,7 @@ export function createInstanceService(
         throw new VMError("UNSUPPORTED", 'the Docker provider has no API key to check: its URLs listen on 127.0.0.1 only; use auth "none"', { provider: ctx.provider, operation });
       }
       const info = await inspectInstance(ctx, instanceId, operation);
-      if (!info.State.Running) throw new VMError("CONFLICT", `instance ${instanceId} is ${mapContainerStateOf(info)}; only a ready or paused instance can expose a port`, { provider: ctx.provider, operation });
+      if (!info.State.Running) throw new VMError("CONFLICT", `instance ${instanceId} is ${instanceStatus(info.Config.Labels, info.State.Status)}; only a ready or paused instance can expose a port`, { provider: ctx.provider, operation });
       return exposed.expose(info.Id, call.port, call.name, operation);
     },
 
