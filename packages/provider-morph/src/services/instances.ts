@@ -118,6 +118,11 @@ export function createMorphInstanceService(options: MorphInstanceServiceOptions)
     }
   }
 
+  /** Sets (or clears: Morph's metadata merge keeps keys, so to "") the hidden key that makes a paused instance `stopped`. */
+  async function setStopMark(instanceId: string, operation: string, on: boolean): Promise<void> {
+    await client.request({ method: "POST", path: pathOf("instance", instanceId, "metadata"), operation, json: { [STOPPED_KEY]: on ? "1" : "" }, schema: instanceModelSchema, idempotent: true });
+  }
+
   /** Morph's pause, without the snapshot it takes by default (a hidden resource nobody asked for). */
   async function pauseModel(instanceId: string, operation: string): Promise<void> {
     await client.request({
@@ -212,7 +217,7 @@ export function createMorphInstanceService(options: MorphInstanceServiceOptions)
       assertId(instanceId, c, "instanceId");
       // Morph's DELETE deletes; pausing is what keeps the machine (and its files). The mark
       // first, so a stopped instance is never seen as merely paused (and resumed).
-      await client.request({ method: "POST", path: pathOf("instance", instanceId, "metadata"), operation: c.operation, json: { [STOPPED_KEY]: "1" }, schema: instanceModelSchema, idempotent: true });
+      await setStopMark(instanceId, c.operation, true);
       await pauseModel(instanceId, c.operation);
     },
 
@@ -226,7 +231,7 @@ export function createMorphInstanceService(options: MorphInstanceServiceOptions)
       // A stop() that failed after its mark (its pause never landed) left the mark: this pause
       // must not read as a stop.
       if (model.metadata?.[STOPPED_KEY] === "1") {
-        await client.request({ method: "POST", path: pathOf("instance", instanceId, "metadata"), operation: c.operation, json: { [STOPPED_KEY]: "" }, schema: instanceModelSchema, idempotent: true });
+        await setStopMark(instanceId, c.operation, false);
       }
       await settled(instanceId, c.operation, "paused", () => pauseModel(instanceId, c.operation));
     },
